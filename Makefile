@@ -1,0 +1,57 @@
+# grc-workbooks: two commands on a fresh machine: `make reports` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= params/network.yaml
+JOBS ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: all venv reports demo test lint lab bench chromium clean course
+
+all: reports
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ requis"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (grc)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@if [ ! -d data/demo/raw ]; then $(BIN)/grc generate --out data/demo; fi
+
+reports: demo
+	$(BIN)/grc run --config $(CONFIG) $(if $(JOBS),--jobs $(JOBS),)
+	@echo "Rapports : reports/index.html"
+
+# Headless Chromium for the browser test (Debian packages; skipped if already there).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installation de chromium (apt)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "AVERTISSEMENT : chromium non installé"; }
+
+test: $(STAMP) chromium
+	$(BIN)/ruff check lib tests bench
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest --nbval-lax -p no:xdist notebooks/05_exercise_walkthrough.ipynb
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests bench
+
+lab: demo
+	$(BIN)/jupyter lab --notebook-dir=.
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+course: $(STAMP)
+	$(BIN)/python data/course/make_marielle_nature.py
+
+clean:
+	rm -rf data/processed reports/*.html reports/network reports/centres

@@ -1,0 +1,3 @@
+from grc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,222 @@
+"""Network configuration and correspondence tables (SPEC §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or wrong; the message says which and how to fix it."""
+
+
+def project_root() -> Path:
+    """The project's top folder (the one holding ``pyproject.toml`` above ``lib/grc``)."""
+    root = PACKAGE_DIR.parent.parent
+    if (root / "pyproject.toml").exists():
+        return root
+    return Path.cwd()
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``pyproject.toml``."""
+    for p in [start, *start.parents]:
+        if (p / "pyproject.toml").exists() and (p / "lib" / "grc").exists():
+            return p
+    return None
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file with a French message on failure."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Fichier introuvable : {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} : YAML invalide ({exc}). Corrigez la syntaxe du fichier.") from exc
+
+
+@dataclass
+class Centre:
+    """One centre's correspondence table (``params/centres/<CODE>.yaml``)."""
+
+    code: str
+    name: str
+    postcode: str | None
+    exports: dict[str, dict[str, Any]]
+    columns: dict[str, dict[str, str]]
+    codes: dict[str, dict[str, str]]
+    path: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def capacity(self) -> int | None:
+        return self.extra.get("capacity")
+
+    @property
+    def city(self) -> str | None:
+        return self.extra.get("city")
+
+
+def load_centre(path: Path) -> Centre:
+    """Load and check one correspondence table."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} : table de correspondance vide ou mal formée.")
+    for key in ("code", "exports", "columns"):
+        if key not in data:
+            raise ConfigError(f"{path} : clé obligatoire « {key} » absente.")
+    code = str(data["code"])
+    if path.stem != code:
+        raise ConfigError(
+            f"{path} : le code « {code} » ne correspond pas au nom du fichier ({path.stem}.yaml)."
+        )
+    exports = data.get("exports") or {}
+    if "contacts" not in exports:
+        raise ConfigError(f"{path} : « exports.contacts » absent (fichier des contacts).")
+    known = {"code", "name", "postcode", "exports", "columns", "codes"}
+    return Centre(
+        code=code,
+        name=str(data.get("name") or code),
+        postcode=str(data["postcode"]) if data.get("postcode") is not None else None,
+        exports=exports,
+        columns=data.get("columns") or {},
+        codes=data.get("codes") or {},
+        path=path,
+        extra={k: v for k, v in data.items() if k not in known},
+    )
+
+
+def _date(value: Any, name: str, path: Path) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{path} : « {name} » doit être une date AAAA-MM-JJ ({value!r}).") from exc
+
+
+@dataclass
+class NetworkConfig:
+    """The network config (``params/network.yaml``) with every path resolved."""
+
+    path: Path
+    root: Path
+    network: str
+    year: int
+    reference_date: dt.date
+    raw_dir: Path
+    centres_dir: Path
+    processed_dir: Path
+    reports_dir: Path
+    rfm_grid: Path
+    segmentation: Path
+    bloctel_file: Path | None = None
+    npai_file: Path | None = None
+    erasure_file: Path | None = None
+    decisions_file: Path | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def centre_codes(self) -> list[str]:
+        """Codes of every centre with a correspondence table, sorted."""
+        if not self.centres_dir.is_dir():
+            raise ConfigError(f"Dossier des tables de correspondance introuvable : {self.centres_dir}")
+        return sorted(p.stem for p in self.centres_dir.glob("*.yaml"))
+
+    def centre(self, code: str) -> Centre:
+        path = self.centres_dir / f"{code}.yaml"
+        if not path.exists():
+            known = ", ".join(self.centre_codes()[:10])
+            raise ConfigError(f"Centre inconnu « {code} » : {path} absent. Centres connus : {known}…")
+        return load_centre(path)
+
+    def export_dir(self, code: str, year: int | None = None) -> Path:
+        return self.raw_dir / str(year or self.year) / code
+
+    @property
+    def db_path(self) -> Path:
+        return self.processed_dir / "network.duckdb"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.processed_dir / "exports"
+
+    def with_year(self, year: int, reference_date: dt.date | None = None) -> NetworkConfig:
+        """A copy for another export year (reference date defaults to 31 December)."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self, year=year, reference_date=reference_date or dt.date(year, 12, 31)
+        )
+
+
+def resolve(root: Path, value: Any) -> Path | None:
+    if value in (None, ""):
+        return None
+    p = Path(str(value)).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def load_config(path: str | Path) -> NetworkConfig:
+    """Load the network config; relative paths are taken from the project root.
+
+    A config inside the project resolves from the project root (whatever the working
+    directory, so JupyterLab kernels started in ``notebooks/`` work too); a config outside
+    any project (a test's or an analyst's own network) resolves from its own folder.
+    """
+    path = Path(path).expanduser()
+    if not path.is_absolute():
+        cand = Path.cwd() / path
+        path = cand if cand.exists() else project_root() / path
+    path = path.resolve()
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} : configuration réseau vide ou mal formée.")
+    root = resolve(path.parent, data["root"]) if data.get("root") else (find_root(path.parent) or path.parent)
+    for key in ("year", "raw_dir", "centres_dir", "processed_dir"):
+        if key not in data:
+            raise ConfigError(f"{path} : clé obligatoire « {key} » absente.")
+    year = int(data["year"])
+    ref = _date(data.get("reference_date", f"{year}-12-31"), "reference_date", path)
+    pkg_params = project_root() / "params"
+    return NetworkConfig(
+        path=path,
+        root=root,
+        network=str(data.get("network") or "Réseau"),
+        year=year,
+        reference_date=ref,
+        raw_dir=resolve(root, data["raw_dir"]),
+        centres_dir=resolve(root, data["centres_dir"]),
+        processed_dir=resolve(root, data["processed_dir"]),
+        reports_dir=resolve(root, data.get("reports_dir", "reports")),
+        rfm_grid=resolve(root, data.get("rfm_grid")) or pkg_params / "rfm" / "network.yaml",
+        segmentation=resolve(root, data.get("segmentation")) or pkg_params / "segmentation.yaml",
+        bloctel_file=resolve(root, data.get("bloctel_file")),
+        npai_file=resolve(root, data.get("npai_file")),
+        erasure_file=resolve(root, data.get("erasure_file")),
+        decisions_file=resolve(root, data.get("decisions_file")),
+        data=data,
+    )
+
+
+def load_segmentation(path: Path) -> dict[str, dict[str, str]]:
+    """The common segmentation: ``{code: {family, label, kind}}``."""
+    data = read_yaml(path)
+    segs = data.get("segments", data) if isinstance(data, dict) else data
+    out: dict[str, dict[str, str]] = {}
+    for item in segs:
+        out[str(item["code"])] = {
+            "family": str(item["family"]),
+            "label": str(item["label"]),
+            "kind": str(item["kind"]),
+        }
+    return out

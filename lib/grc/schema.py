@@ -1,0 +1,113 @@
+"""Common schema (SPEC §5): column names shared by every stage.
+
+Reader output (one frame per centre and year), all text columns as ``object`` with ``None``
+for missing values:
+
+- contacts: ``centre``, ``year``, ``row`` (line number in the export, header = 1) and
+  ``CONTACT_FIELDS``; ``segment_local`` holds the centre's own code, ``segment`` the common
+  code (``None`` when unmapped); ``created_at``/``updated_at`` are ``datetime64``;
+  ``optin_email``/``optin_phone`` stay as written (qualification parses them).
+- stays: ``centre``, ``year``, ``row`` and ``STAY_FIELDS``; ``arrival`` is ``datetime64``,
+  ``nights``/``persons`` are ``Int64``, ``amount`` is ``float``.
+
+A record is identified across the whole network by ``(centre, local_id)``.
+"""
+
+from __future__ import annotations
+
+CONTACT_FIELDS: list[str] = [
+    "local_id",
+    "civility",
+    "first_name",
+    "last_name",
+    "organisation",
+    "position",
+    "address1",
+    "address2",
+    "address3",
+    "postcode",
+    "city",
+    "country",
+    "phone",
+    "mobile",
+    "email",
+    "segment",
+    "optin_email",
+    "optin_phone",
+    "created_at",
+    "updated_at",
+    # optional extension: headcount of the organisation where the centre knows it
+    "employees",
+]
+CONTACT_DATE_FIELDS = ["created_at", "updated_at"]
+CONTACT_REQUIRED = ["local_id"]  # plus one of last_name / organisation
+
+STAY_FIELDS: list[str] = [
+    "contact_local_id",
+    "arrival",
+    "nights",
+    "persons",
+    "amount",
+    "product",
+]
+STAY_REQUIRED = ["contact_local_id", "arrival"]
+
+KEY = ["centre", "local_id"]
+
+ISSUE_COLUMNS = ["centre", "local_id", "field", "code", "message"]
+
+ISSUE_CODES: dict[str, str] = {
+    "missing_name": "Nom ou organisation manquant",
+    "incomplete_address": "Adresse postale incomplète",
+    "invalid_postcode": "Code postal invalide",
+    "invalid_email": "E-mail invalide",
+    "invalid_phone": "Téléphone invalide",
+    "npai": "N'habite pas à l'adresse indiquée (retour courrier)",
+    "no_email_consent": "Pas de consentement e-mail",
+    "bloctel": "Numéro inscrit sur Bloctel (particulier)",
+    "no_phone_consent": "Pas de consentement préalable au démarchage téléphonique",
+    "unknown_code": "Code local inconnu de la table de correspondance",
+    "duplicate_local_id": "Identifiant local exporté plusieurs fois",
+    "no_channel": "Aucun canal utilisable (adresse, e-mail ou téléphone)",
+    "retention_expired": "Durée de conservation dépassée (CNIL)",
+}
+
+NETWORK = "NETWORK"
+
+# --- Qualified records (output of grc.qualify.qualify) -------------------------------------
+# One row per input contact row, same index, every reader column kept, plus:
+#   <field>_raw        value as received for civility, first_name, last_name, organisation,
+#                      phone, mobile, email, postcode, city (the plain column is normalised)
+#   civility           "M" / "MME" / None
+#   first_name, last_name, organisation   display form (trimmed, consistent case)
+#   first_key, last_key, org_key          match keys: ascii lower-case, no particles or
+#                      punctuation ("Élise" -> "elise", "de la Fontaine" -> "fontaine")
+#   phone, mobile      E.164 ("+33612345678") or None; phone_type / mobile_type: fixed|mobile|other
+#   email              lower-cased, syntactically valid, or None; email_suggestion (typo fix)
+#   postcode           five digits or None; department ("75", "2A", "971"); region (name)
+#   city               upper-case, no accents
+#   rnvp1..rnvp6       AFNOR NF Z 10-011 address lines (<= 38 chars, upper case)
+#   kind               "B2B" / "B2C" (from the common segment, else organisation present)
+#   optin_email, optin_phone   bool
+#   npai, bloctel, retention_expired   bool
+#   mailable, emailable, phoneable      bool (usable channels)
+QUALIFIED_EXTRA = [
+    "first_key", "last_key", "org_key", "phone_type", "mobile_type", "email_suggestion",
+    "department", "region", "rnvp1", "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6", "kind",
+    "npai", "bloctel", "retention_expired", "mailable", "emailable", "phoneable",
+]
+
+# --- Network base tables (DuckDB, processed_dir/network.duckdb) -----------------------------
+# runs(run_id, year, started_at, finished_at, status, config_hash, code_version)
+# files(run_id, centre, year, kind, file, sha256, rows)
+# raw_contacts(centre, year, row, run_id, sha256, data JSON)   -- as received, every year
+# raw_stays(centre, year, row, run_id, sha256, data JSON)
+# records(centre, year, local_id, ... common schema ...)       -- mapped, every year
+# qualified(centre, year, local_id, ... qualified columns ...) -- current state per record
+# stays(centre, year, contact_local_id, arrival, nights, persons, amount, product, contact_id)
+# quality_issues(centre, year, local_id, field, code, message, value, suggestion)
+# record_links(centre, local_id, contact_id, first_year, last_year, exported)
+# contacts(contact_id, golden fields..., centres, n_records)
+# segments(contact_id, ...), scores(scope, contact_id, ...)
+# history(contact_id, centre, local_id, year, field, old_value, new_value, event, run_id)
+# centre_status(centre, year, status, message)
