@@ -21,8 +21,9 @@ Recency is measured in months of ``DAYS_PER_MONTH`` days (365.25 / 12 = 30.4375)
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from grc.config import ConfigError, read_yaml
+from grc.schema import NETWORK
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: recency_months = days / DAYS_PER_MONTH
 
@@ -336,3 +338,169 @@ def _as_int_if_whole(a: np.ndarray) -> np.ndarray:
     if np.all(np.isfinite(a)) and np.all(a == np.round(a)):
         return a.astype(np.int64)
     return a
+
+
+# --------------------------------------------------------------------------------------------
+# Quantile variant
+# --------------------------------------------------------------------------------------------
+
+# Standard R x F segment map (quintiles), French labels. Keys are regexes on "<r><f>".
+SEGMENT_MAP: list[tuple[str, str]] = [
+    (r"11", "Perdus"),
+    (r"[1-2][1-2]", "En hibernation"),
+    (r"[1-2][3-4]", "À risque"),
+    (r"[1-2]5", "À ne pas perdre"),
+    (r"3[1-2]", "À réveiller"),
+    (r"33", "À surveiller"),
+    (r"[3-4][4-5]", "Clients fidèles"),
+    (r"41", "Prometteurs"),
+    (r"51", "Nouveaux clients"),
+    (r"[4-5][2-3]", "Fidèles potentiels"),
+    (r"5[4-5]", "Champions"),
+]
+
+
+def quantile_levels(values: pd.Series, n: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """Score 1..n from the share of *other* values that are strictly worse.
+
+    ``level = floor(n * (rank_min - 1) / count) + 1`` where ``rank_min`` is the rank with
+    ``method="min"``: identical values always get the same level whatever the row order,
+    the worst value (and every value tied with it) gets 1, and no ``qcut`` edge can collapse.
+    Missing values count as the worst value.
+    """
+    if n < 1:
+        raise ValueError("n doit être au moins 1")
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    v = v if higher_is_better else -v
+    v = v.fillna(-np.inf)
+    count = len(v)
+    if count == 0:
+        return pd.Series([], index=values.index, dtype="int64")
+    rank_min = v.rank(method="min")
+    level = np.floor(n * (rank_min - 1) / count).astype("int64") + 1
+    return level.clip(1, n).astype("int64")
+
+
+def quantile_score(frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """Copy of ``frame`` with ``r_q``, ``f_q``, ``m_q`` (1..n), ``rfm_code`` and
+    ``segment_label`` (standard R x F map, scores rescaled to 1..5 when ``n != 5``)."""
+    out = frame.copy()
+    out["r_q"] = quantile_levels(out["recency_months"], n, higher_is_better=False)
+    out["f_q"] = quantile_levels(out["frequency"], n)
+    out["m_q"] = quantile_levels(out["monetary"], n)
+    out["rfm_code"] = out["r_q"].astype(str) + out["f_q"].astype(str) + out["m_q"].astype(str)
+    if n > 9:
+        out["rfm_code"] = (out["r_q"].astype(str) + "-" + out["f_q"].astype(str) + "-"
+                           + out["m_q"].astype(str))
+    r5 = np.ceil(out["r_q"] * 5 / n).astype("int64").clip(1, 5)
+    f5 = np.ceil(out["f_q"] * 5 / n).astype("int64").clip(1, 5)
+    rf = r5.astype(str) + f5.astype(str)
+    label = pd.Series(None, index=out.index, dtype=object)
+    for pattern, name in SEGMENT_MAP:
+        hit = label.isna() & rf.str.fullmatch(pattern)
+        label[hit] = name
+    out["segment_label"] = label
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# R, F and M from stays
+# --------------------------------------------------------------------------------------------
+
+
+def _as_timestamp(d: dt.date | pd.Timestamp | str) -> pd.Timestamp:
+    return pd.Timestamp(d).normalize()
+
+
+def compute_rfm(
+    stays: pd.DataFrame,
+    reference_date: dt.date | pd.Timestamp | str,
+    grid: Grid,
+    key: str = "contact_id",
+    keys: Iterable[Any] | None = None,
+) -> pd.DataFrame:
+    """Recency, frequency and monetary per ``key`` from stays, in the grid's units.
+
+    - stays arriving after ``reference_date`` are ignored;
+    - ``recency_months``: (reference_date - last arrival) in days / 30.4375, over all the
+      history up to the reference date (``last_stay`` is that arrival);
+    - the observation window is ``]reference_date - window ; reference_date]``;
+      ``n_stays`` and ``total_amount`` count the stays of the window; ``frequency`` is
+      ``n_stays`` per year, per month or in total, ``monetary`` the average amount of the
+      window's stays with a known amount, their total or the last stay's amount (NaN when the
+      client has no stay in the window, which scores ``missing_points``);
+    - ``keys``: optional list of every client to report (clients with no stay get NaN
+      recency, frequency 0).
+    Returns a frame with a ``key`` column, indexed by the same values (unnamed index).
+    """
+    ref = _as_timestamp(reference_date)
+    window_months = grid.observation_window_months
+    start = ref - pd.DateOffset(months=int(window_months)) if float(window_months).is_integer() \
+        else ref - pd.Timedelta(days=window_months * DAYS_PER_MONTH)
+    arrival = pd.to_datetime(stays["arrival"])
+    keep = (arrival.le(ref) & stays[key].notna()).to_numpy()
+    past = stays.loc[keep].copy()
+    past["_arrival"] = arrival.dt.normalize().to_numpy()[keep]
+    past["_amount"] = pd.to_numeric(past["amount"], errors="coerce") if "amount" in past \
+        else np.nan
+    last = past.groupby(key)["_arrival"].max()
+    win = past.loc[past["_arrival"].gt(start)]
+    g = win.groupby(key)
+    n_stays = g.size()
+    total = g["_amount"].sum(min_count=1)
+    avg = g["_amount"].mean()
+    last_amount = win.sort_values([key, "_arrival"]).groupby(key)["_amount"].last()
+
+    idx = last.index
+    if keys is not None:
+        idx = idx.union(pd.Index(list(keys)))
+    out = pd.DataFrame(index=idx)
+    out.index.name = None  # key is also a column; an unnamed index keeps groupby unambiguous
+    out["last_stay"] = last.reindex(idx)
+    out["recency_months"] = (ref - out["last_stay"]).dt.days / DAYS_PER_MONTH
+    out["n_stays"] = n_stays.reindex(idx).fillna(0).astype("int64")
+    out["total_amount"] = total.reindex(idx)
+    unit_f = grid.criteria["frequency"].unit
+    if unit_f == "per_year":
+        out["frequency"] = out["n_stays"] / (window_months / 12.0)
+    elif unit_f == "per_month":
+        out["frequency"] = out["n_stays"] / window_months
+    else:
+        out["frequency"] = out["n_stays"].astype(float)
+    unit_m = grid.criteria["monetary"].unit
+    if unit_m == "average":
+        out["monetary"] = avg.reindex(idx)
+    elif unit_m == "total":
+        out["monetary"] = out["total_amount"]
+    else:
+        out["monetary"] = last_amount.reindex(idx)
+    out.insert(0, key, out.index)
+    return out[[key, "recency_months", "frequency", "monetary", "n_stays", "total_amount",
+                "last_stay"]]
+
+
+def rfm_table(
+    stays: pd.DataFrame,
+    reference_date: dt.date | pd.Timestamp | str,
+    grid: Grid,
+    centres: list[str] | None = None,
+    key: str = "contact_id",
+) -> pd.DataFrame:
+    """Rows of ``exports/rfm.csv`` (SPEC §6): one block per centre (that centre's stays only)
+    and one ``NETWORK`` block (every stay of the network contact, all centres together).
+
+    ``centres`` defaults to every centre present in ``stays`` (sorted); the ``NETWORK`` block
+    always uses all stays, whichever centres are listed.
+    """
+    if centres is None:
+        centres = sorted(stays["centre"].dropna().unique().tolist())
+    blocks = []
+    for scope in [*centres, NETWORK]:
+        part = stays if scope == NETWORK else stays.loc[stays["centre"].eq(scope)]
+        scored = score(compute_rfm(part, reference_date, grid, key=key), grid)
+        scored = scored.reset_index(drop=True)
+        scored.insert(0, "scope", scope)
+        blocks.append(scored)
+    out = pd.concat(blocks, ignore_index=True)
+    out = out.rename(columns={key: "contact_id"})
+    return out[RFM_COLUMNS]
