@@ -449,3 +449,22 @@ def test_rfm_table_split_client_scored_once_at_network_scope():
     assert set(only["scope"]) == {"C02", "NETWORK"}
     assert (only[only["scope"] == "NETWORK"]["contact_id"].tolist()
             == table[table["scope"] == "NETWORK"]["contact_id"].tolist())
+
+
+def test_observation_window_bounds_and_date_objects(omnicom):
+    # window ]2024-12-31 ; 2025-12-31] for a 12-month grid; plain dates are accepted
+    stays = pd.DataFrame({
+        "contact_id": ["A", "A", "A"],
+        "centre": ["X"] * 3,
+        "arrival": [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 12, 31)],
+        "amount": [1000.0, 30.0, 50.0],
+        "nights": [1] * 3,
+        "persons": [1] * 3,
+    })
+    rfm = compute_rfm(stays, REF, omnicom)
+    assert rfm.loc["A", "n_stays"] == 2
+    assert rfm.loc["A", "monetary"] == pytest.approx(40)
+    assert rfm.loc["A", "recency_months"] == 0
+    out = score(rfm, omnicom).loc["A"]
+    assert (out["r_score"], out["f_score"], out["m_score"], out["category"]) == (
+        10, 10, 10, "Bons clients")
