@@ -1,0 +1,615 @@
+"""Run parameterised notebooks in parallel and export reviewer-ready HTML pages.
+
+Each :class:`NotebookJob` is one notebook run with its parameters, rendered to one HTML page.
+Runs are spread over worker processes; each worker keeps one *warm* Jupyter kernel (pandas,
+matplotlib, seaborn and scikit-learn imported once) and resets it to a fresh-kernel state
+between notebooks (user namespace, history, matplotlib/pandas/numpy settings, warnings, modules
+imported from outside the Python installation, working directory). ``kernel="fresh"`` runs each
+notebook with papermill in a brand-new kernel instead; the tests check that both give the same
+page. A JSON manifest makes re-runs incremental: an output whose inputs did not change is
+skipped without starting any kernel.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+TEMPLATE_VERSION = "grc-report-1"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+KERNEL_NAME = "python3"
+HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
+PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "sklearn")
+CELL_TIMEOUT = 600
+RECYCLE_AFTER = 60  # restart a warm kernel after this many notebooks (bounds memory growth)
+
+Status = Literal["ok", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook run: its parameters, its HTML page and the page header."""
+
+    notebook: Path
+    params: dict
+    html_out: Path
+    header: dict = field(default_factory=dict)
+    inputs_hash: str = ""
+
+
+@dataclass
+class JobResult:
+    """Outcome of one job; ``error`` holds the failing cell's excerpt and the exception."""
+
+    job: NotebookJob
+    status: Status
+    error: str | None
+    seconds: float
+
+
+# --------------------------------------------------------------------------- hashing, manifest
+
+
+def _file_digest(path: Path, _cache: dict[tuple[str, float, int], str] = {}) -> str:  # noqa: B006
+    st = path.stat()
+    key = (str(path), st.st_mtime, st.st_size)
+    if key not in _cache:
+        _cache[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _cache[key]
+
+
+def _stable_header(header: dict) -> dict:
+    """Header fields that identify the page content (the run date is not one of them)."""
+    return {k: v for k, v in header.items() if k not in ("run_date", "date")}
+
+
+def job_hash(job: NotebookJob, with_code: bool) -> str:
+    """Content hash of everything a page depends on."""
+    payload = {
+        "notebook": _file_digest(Path(job.notebook)),
+        "params": job.params,
+        "inputs": job.inputs_hash,
+        "with_code": bool(with_code),
+        "template": TEMPLATE_VERSION,
+        "header": _stable_header(job.header),
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _manifest_key(html_out: Path, manifest_path: Path) -> str:
+    out = Path(html_out).resolve()
+    try:
+        return out.relative_to(manifest_path.resolve().parent).as_posix()
+    except ValueError:
+        return out.as_posix()
+
+
+def load_manifest(manifest_path: Path) -> dict[str, Any]:
+    """Read the manifest; a missing or corrupt file gives an empty one."""
+    try:
+        data = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"version": 1, "outputs": {}}
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_manifest(manifest_path: Path, manifest: dict[str, Any]) -> None:
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- header, HTML
+
+
+def _fr_date(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y à %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        for parse in (dt.datetime.fromisoformat,):
+            try:
+                parsed = parse(value)
+            except ValueError:
+                continue
+            if len(value) <= 10:
+                return parsed.strftime("%d/%m/%Y")
+            return parsed.strftime("%d/%m/%Y à %H:%M")
+    return str(value)
+
+
+HEADER_FIELDS = (
+    ("network", "Réseau"),
+    ("centre", "Centre"),
+    ("year", "Année"),
+    ("run_date", "Exécuté le"),
+    ("data_version", "Version des données"),
+)
+
+
+def header_resources(job: NotebookJob, with_code: bool) -> dict[str, Any]:
+    """Template variables for the French page header."""
+    header = dict(job.header)
+    fields = []
+    for key, label in HEADER_FIELDS:
+        if header.get(key) not in (None, ""):
+            value = header[key]
+            fields.append((label, _fr_date(value) if key == "run_date" else str(value)))
+    title = header.get("title") or Path(job.notebook).stem.replace("_", " ")
+    return {
+        "title": str(title),
+        "fields": fields,
+        "with_code": bool(with_code),
+        "edition": "Édition avec code" if with_code else "Édition relecteurs",
+        "index_href": header.get("index_href", ""),
+        "footer": header.get(
+            "footer", "Rapport généré par grc-workbooks : agrégats uniquement, aucune donnée personnelle."
+        ),
+        "template_version": TEMPLATE_VERSION,
+    }
+
+
+_EXPORTERS: dict[bool, Any] = {}
+
+
+def _exporter(with_code: bool):
+    if with_code not in _EXPORTERS:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        cfg = Config()
+        cfg.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
+        cfg.TagRemovePreprocessor.enabled = True
+        exporter = HTMLExporter(
+            config=cfg,
+            template_name="grc_report",
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            exclude_input=not with_code,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            sanitize_html=False,
+        )
+        exporter.register_preprocessor(TagRemovePreprocessor(config=cfg), enabled=True)
+        _EXPORTERS[with_code] = exporter
+    return _EXPORTERS[with_code]
+
+
+def render_html(nb, job: NotebookJob, with_code: bool) -> str:
+    """Export an executed notebook to the self-contained report HTML."""
+    grc = header_resources(job, with_code)
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = grc["title"]
+    resources = {
+        "metadata": {"name": grc["title"], "path": str(Path(job.notebook).parent)},
+        "grc": grc,
+    }
+    body, _ = _exporter(with_code).from_notebook_node(nb, resources=resources)
+    return body
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _excerpt(source: str, max_lines: int = 12) -> str:
+    lines = source.splitlines()
+    text = "\n".join(lines[:max_lines])
+    if len(lines) > max_lines:
+        text += "\n…"
+    return text
+
+
+def describe_failure(nb, exc: BaseException) -> str:
+    """French error text: the failing cell's position and source excerpt, then the exception."""
+    cell_index, source, ename, evalue = None, None, None, None
+    if nb is not None:
+        for i, cell in enumerate(nb.cells):
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if out.get("output_type") == "error":
+                    cell_index, source = i, cell.source
+                    ename, evalue = out.get("ename"), out.get("evalue")
+                    break
+            if cell_index is not None:
+                break
+    if cell_index is None and hasattr(exc, "cell_index"):  # papermill's PapermillExecutionError
+        cell_index = exc.cell_index
+        source = getattr(exc, "source", None)
+        ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename is None:
+        ename, evalue = type(exc).__name__, str(exc).strip().splitlines()[-1:] or [""]
+        evalue = evalue[0] if isinstance(evalue, list) else evalue
+    parts = []
+    if cell_index is not None:
+        parts.append(f"Erreur dans la cellule {cell_index + 1} :")
+        if source:
+            parts.append(_excerpt(source))
+    parts.append(f"{ename}: {evalue}")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- warm kernel
+
+_WARMUP_CODE = """
+def _grc_install(preload):
+    import importlib, os, sys, types, warnings
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    s = types.ModuleType("_grc_warm")
+    s.filters = list(warnings.filters)
+    s.path = list(sys.path)
+    s.environ = dict(os.environ)
+    s.prefixes = tuple(sorted({os.path.realpath(p) + os.sep
+                               for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
+    s.rc = None
+    if "matplotlib" in sys.modules:
+        import matplotlib as mpl
+        import matplotlib.units as mu
+        s.rc = {k: v for k, v in dict.items(mpl.rcParams) if k != "backend"}
+        s.units = dict(mu.registry)
+        s.inline = None
+        try:
+            from matplotlib_inline.backend_inline import InlineBackend
+            cfg = InlineBackend.instance()
+            s.inline = (set(cfg.figure_formats), dict(cfg.print_figure_kwargs), dict(cfg.rc))
+        except Exception:
+            pass
+    s.np = None
+    if "numpy" in sys.modules:
+        import numpy as np
+        s.np = (np.get_printoptions(), np.geterr())
+
+    def reset(cwd):
+        import gc
+        ip = get_ipython()
+        ip.reset(new_session=True)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+        if s.rc is not None:
+            import matplotlib as mpl
+            import matplotlib.units as mu
+            dict.update(mpl.rcParams, s.rc)
+            mu.registry.clear()
+            mu.registry.update(s.units)
+            if s.inline is not None:
+                from matplotlib_inline.backend_inline import InlineBackend
+                cfg = InlineBackend.instance()
+                formats, kwargs, rc = s.inline
+                if set(cfg.figure_formats) != formats or dict(cfg.print_figure_kwargs) != kwargs:
+                    from IPython.core.pylabtools import select_figure_formats
+                    cfg.figure_formats = formats
+                    cfg.print_figure_kwargs = kwargs
+                    select_figure_formats(ip, formats, **kwargs)
+                cfg.rc = rc
+        if "pandas" in sys.modules:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sys.modules["pandas"].reset_option("all")
+        if s.np is not None:
+            import numpy as np
+            np.set_printoptions(**s.np[0])
+            np.seterr(**s.np[1])
+        for name in [m for m in list(sys.modules) if m not in s.modules]:
+            path = getattr(sys.modules.get(name), "__file__", None)
+            if path and not os.path.realpath(path).startswith(s.prefixes):
+                del sys.modules[name]
+        sys.path[:] = s.path
+        if dict(os.environ) != s.environ:
+            os.environ.clear()
+            os.environ.update(s.environ)
+        warnings.filters[:] = s.filters
+        warnings._filters_mutated()
+        os.chdir(cwd)
+        gc.collect()
+
+    s.reset = reset
+    sys.modules["_grc_warm"] = s
+    s.modules = set(sys.modules)
+
+_grc_install({preload!r})
+"""
+
+
+class WarmKernel:
+    """One long-lived kernel with the heavy modules imported, reset between notebooks."""
+
+    def __init__(self, cwd: Path | None = None, preload: tuple[str, ...] = PRELOAD_MODULES):
+        self.preload = preload
+        self.cwd = str(cwd or Path.cwd())
+        self.km = None
+        self.runs = 0
+
+    def _run_code(self, code: str) -> None:
+        """Run control code without touching the notebook's history or execution count."""
+        from nbclient.util import run_sync
+
+        async def run() -> dict:
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=120)
+                return await kc.execute_interactive(
+                    code, store_history=False, timeout=CELL_TIMEOUT, output_hook=lambda msg: None
+                )
+            finally:
+                kc.stop_channels()
+
+        reply = run_sync(run)()
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise RuntimeError(
+                f"Noyau : {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient.util import run_sync
+
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+        run_sync(self.km.start_kernel)(cwd=self.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self._run_code(_WARMUP_CODE.replace("{preload!r}", repr(list(self.preload))))
+        self._run_code(f"__import__('sys').modules['_grc_warm'].reset({self.cwd!r})")
+        self.runs = 0
+
+    def shutdown(self) -> None:
+        if self.km is None:
+            return
+        from nbclient.util import run_sync
+
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:
+            pass
+        self.km = None
+
+    def restart(self) -> None:
+        self.shutdown()
+        self.start()
+
+    def execute(self, nb, cwd: Path):
+        """Reset the kernel to a fresh state in ``cwd`` then execute ``nb`` in place."""
+        from nbclient import NotebookClient
+
+        if self.km is None or self.runs >= RECYCLE_AFTER:
+            self.restart()
+        self._run_code(f"__import__('sys').modules['_grc_warm'].reset({str(cwd)!r})")
+        self.runs += 1
+        client = NotebookClient(
+            nb,
+            km=self.km,
+            kernel_name=KERNEL_NAME,
+            timeout=CELL_TIMEOUT,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        try:
+            client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+        return nb
+
+
+# --------------------------------------------------------------------------- execution
+
+_VOLATILE = re.compile(r"[^\s'\"]*ipykernel_\d+[/\\]")
+
+
+def normalize_outputs(nb):
+    """Remove run-specific text from outputs (the kernel's temporary cell-file folder)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "stream":
+                out["text"] = _VOLATILE.sub("ipykernel/", out["text"])
+            elif out.get("output_type") == "error":
+                out["traceback"] = [_VOLATILE.sub("ipykernel/", t) for t in out.get("traceback", [])]
+    return nb
+
+
+
+def _parameterize(notebook: Path, params: dict):
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(notebook))
+    return parameterize_notebook(nb, params, kernel_name=KERNEL_NAME, language="python")
+
+
+def execute_fresh(notebook: Path, params: dict):
+    """Execute with papermill in a fresh kernel (cwd = the notebook's folder)."""
+    import papermill
+
+    notebook = Path(notebook).resolve()
+    return papermill.execute_notebook(
+        str(notebook),
+        None,
+        parameters=params,
+        kernel_name=KERNEL_NAME,
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        log_output=False,
+        request_save_on_cell_execute=False,
+    )
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_kernel() -> WarmKernel:
+    if "kernel" not in _WORKER:
+        from multiprocessing.util import Finalize
+
+        kernel = WarmKernel()
+        _WORKER["kernel"] = kernel
+        _WORKER["finalizer"] = Finalize(kernel, kernel.shutdown, exitpriority=10)
+    return _WORKER["kernel"]
+
+
+def execute_warm(notebook: Path, params: dict):
+    """Execute in this process's warm kernel (cwd = the notebook's folder)."""
+    notebook = Path(notebook).resolve()
+    nb = _parameterize(notebook, params)
+    return _worker_kernel().execute(nb, notebook.parent)
+
+
+def run_one(job: NotebookJob, with_code: bool, kernel: str = "warm") -> tuple[str, str | None, float]:
+    """Execute one job and write its HTML page (worker side). Returns (status, error, seconds)."""
+    start = time.perf_counter()
+    nb = None
+    try:
+        if kernel == "fresh":
+            nb = execute_fresh(job.notebook, job.params)
+        else:
+            notebook = Path(job.notebook).resolve()
+            nb = _parameterize(notebook, job.params)
+            _worker_kernel().execute(nb, notebook.parent)
+    except Exception as exc:  # one failing notebook must not stop the others
+        if kernel != "fresh" and "kernel" in _WORKER:
+            try:  # never reuse a kernel in an unknown state
+                _WORKER["kernel"].restart()
+            except Exception:
+                _WORKER["kernel"].shutdown()
+        return "failed", describe_failure(nb, exc), time.perf_counter() - start
+    try:
+        html = render_html(normalize_outputs(nb), job, with_code)
+        atomic_write_text(Path(job.html_out), html)
+    except Exception as exc:
+        msg = f"Export HTML impossible : {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        return "failed", msg, time.perf_counter() - start
+    return "ok", None, time.perf_counter() - start
+
+
+def run_notebooks(
+    jobs: list[NotebookJob],
+    *,
+    n_jobs: int | None = None,
+    force: bool = False,
+    with_code: bool = False,
+    manifest_path: Path,
+    progress: bool = True,
+    kernel: Literal["warm", "fresh"] = "warm",
+) -> list[JobResult]:
+    """Run every job over ``n_jobs`` worker processes; unchanged outputs are skipped.
+
+    Results come back in the order of ``jobs``. The manifest (JSON, written atomically after
+    each finished run) maps each page to the hash of its inputs; a failed run is removed from it
+    so that it is retried next time.
+    """
+    from tqdm.auto import tqdm
+
+    manifest_path = Path(manifest_path)
+    manifest = load_manifest(manifest_path)
+    outputs: dict[str, Any] = manifest["outputs"]
+    n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
+
+    results: list[JobResult | None] = [None] * len(jobs)
+    todo: list[tuple[int, str, str]] = []
+    for i, job in enumerate(jobs):
+        key = _manifest_key(job.html_out, manifest_path)
+        digest = job_hash(job, with_code)
+        entry = outputs.get(key)
+        if (
+            not force
+            and entry is not None
+            and entry.get("hash") == digest
+            and entry.get("status") == "ok"
+            and Path(job.html_out).exists()
+        ):
+            results[i] = JobResult(job, "skipped", None, 0.0)
+        else:
+            todo.append((i, key, digest))
+
+    bar = tqdm(
+        total=len(jobs),
+        initial=len(jobs) - len(todo),
+        desc="Classeurs",
+        unit="page",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+
+    def record(i: int, key: str, digest: str, status: str, error: str | None, secs: float) -> None:
+        job = jobs[i]
+        results[i] = JobResult(job, status, error, secs)  # type: ignore[arg-type]
+        if status == "ok":
+            outputs[key] = {
+                "hash": digest,
+                "status": "ok",
+                "notebook": str(job.notebook),
+                "seconds": round(secs, 3),
+                "finished": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+        else:
+            outputs.pop(key, None)
+        _save_manifest(manifest_path, manifest)
+        bar.update(1)
+        failed = sum(1 for r in results if r is not None and r.status == "failed")
+        if failed:
+            bar.set_postfix_str(f"échecs : {failed}")
+
+    try:
+        if todo and n_jobs == 1 and kernel == "fresh":
+            for i, key, digest in todo:
+                record(i, key, digest, *run_one(jobs[i], with_code, kernel))
+        elif todo:
+            workers = min(n_jobs, len(todo))
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {
+                    pool.submit(run_one, jobs[i], with_code, kernel): (i, key, digest)
+                    for i, key, digest in todo
+                }
+                for fut in cf.as_completed(futures):
+                    i, key, digest = futures[fut]
+                    try:
+                        status, error, secs = fut.result()
+                    except Exception as exc:  # worker died
+                        status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
+                    record(i, key, digest, status, error, secs)
+    finally:
+        bar.close()
+    return [r for r in results if r is not None]
+
+
+def summarize(results: list[JobResult]) -> str:
+    """One French line per failure plus the totals."""
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "skipped", "failed")}
+    lines = [
+        f"Classeurs : {counts['ok']} exécuté(s), {counts['skipped']} inchangé(s), "
+        f"{counts['failed']} en échec."
+    ]
+    for r in results:
+        if r.status == "failed":
+            lines.append(f"- {Path(r.job.notebook).name} → {r.job.html_out} :")
+            lines.extend("    " + line for line in (r.error or "").splitlines())
+    return "\n".join(lines)
