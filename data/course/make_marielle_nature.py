@@ -92,7 +92,7 @@ PHONE_AS_NUMBER = {6, 18, 30}  # typed as a number: Excel drops the leading 0
 BASKET_AS_TEXT = {2, 11, 27}  # "45,50 €"
 # Values set on the bounds of the Annexe 8 grid (bounds are included in the middle band)
 FORCED = {13: {"frequency": 4}, 23: {"basket": 100.0}, 27: {"basket": 25.0},
-          35: {"frequency": 1}, 11: {"basket": 100.0}}
+          35: {"frequency": 1, "basket": 120.0}, 11: {"basket": 100.0}}
 DUPLICATE_OF = {34: 1}  # same person: same phone (written differently) and e-mail
 # Bloctel extract: these rows' numbers (written differently) plus two numbers not in the base
 ON_BLOCTEL = [2, 6, 7, 15, 17, 22]
