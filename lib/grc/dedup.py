@@ -1,0 +1,818 @@
+"""Deduplication within each centre and across the network (issue 4).
+
+Pipeline on qualified records (``grc.schema`` "Qualified records"):
+
+1. ``candidate_pairs``: several exact blocking passes (recordlinkage ``Index().block``) on
+   normalised keys, unioned, plus one narrow sorted-neighbourhood pass.
+2. Comparison with ``recordlinkage.Compare`` and custom features backed by rapidfuzz's batch
+   ``process.cpdist`` (Jaro-Winkler), swapped names, initials, organisation, address, place,
+   e-mail, phone/mobile equality.
+3. Unsupervised Fellegi-Sunter classification: u probabilities from seeded random pairs,
+   fixed m priors (optionally refined by EM), term-frequency adjusted exact names, prior
+   match rate estimated on the candidates; threshold plus an uncertain band (review).
+4. Clustering (connected components, split on cannot-link / contradictory pairs by minimum
+   cut and on weak bridges), stable ``contact_id`` and golden records by survivorship.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jellyfish
+import networkx as nx
+import numpy as np
+import pandas as pd
+import recordlinkage
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from recordlinkage.base import BaseCompareFeature
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from unidecode import unidecode
+
+SEED = 20240917
+DEFAULT_THRESHOLD = 0.0  # posterior log2-odds of a match
+DEFAULT_REVIEW_BAND = (-6.0, 6.0)
+MAX_BLOCK = 60  # blocks larger than this are left out of a pass (e.g. shared switchboard)
+DECISION_COLUMNS = ["centre_a", "local_id_a", "centre_b", "local_id_b", "decision"]
+LINK_COLUMNS = ["centre", "local_id", "contact_id"]
+
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "d", "l", "von", "van", "der", "di", "da"}
+_NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def make_key(value: object) -> str | None:
+    """Match key of a name: ascii, lower case, no punctuation nor particles ("É." -> "e")."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = unidecode(str(value)).lower().replace("'", " ").replace("-", " ")
+    text = _NON_ALNUM.sub(" ", text)
+    words = [w for w in _SPACES.split(text.strip()) if w]
+    kept = [w for w in words if w not in _PARTICLES]
+    return " ".join(kept or words) or None
+
+
+def _log(progress: bool, msg: str) -> None:
+    if progress:
+        print(f"[dedup] {msg}", file=sys.stderr, flush=True)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column as object series with None for missing/empty (absent column -> all None)."""
+    if name not in df.columns:
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+    s = df[name].astype(object)
+    s = s.where(s.notna(), None)
+    if s.map(type).eq(str).any():
+        s = s.map(lambda v: v.strip() or None if isinstance(v, str) else v)
+    return s
+
+
+# ----------------------------------------------------------------------------- keys
+def _phonetic(values: pd.Series) -> pd.Series:
+    uniq = pd.unique(values.dropna())
+    codes = {v: jellyfish.metaphone(v.replace(" ", "")) or v for v in uniq}
+    return values.map(codes)
+
+
+def _keys(records: pd.DataFrame) -> pd.DataFrame:
+    """Comparison frame (positional index) with every key used to block and compare."""
+    r = records.reset_index(drop=True)
+    k = pd.DataFrame(index=r.index)
+    k["centre"] = _col(r, "centre").astype(str)
+    k["local_id"] = _col(r, "local_id").astype(str)
+    for key, src in (("fk", "first_name"), ("lk", "last_name"), ("ok", "organisation")):
+        given = _col(r, {"fk": "first_key", "lk": "last_key", "ok": "org_key"}[key])
+        fallback = _col(r, src).map(make_key)
+        k[key] = given.where(given.notna(), fallback)
+    fk, lk = k["fk"].fillna(""), k["lk"].fillna("")
+    both = np.where(fk.to_numpy() <= lk.to_numpy(), fk + " " + lk, lk + " " + fk)
+    k["name_key"] = pd.Series(both, index=k.index).str.strip().replace("", None)
+    k["ini"] = k["fk"].str[:1]
+    k["phon"] = _phonetic(k["lk"])
+    k["pc"] = _col(r, "postcode")
+    dept = _col(r, "department")
+    k["dept"] = dept.where(dept.notna(), k["pc"].str[:2])
+    k["city"] = _col(r, "city").map(make_key)
+    addr = _col(r, "rnvp4")
+    addr = addr.where(addr.notna(), _col(r, "address1"))
+    k["addr"] = addr.map(make_key)
+    k["email"] = _col(r, "email").str.lower()
+    k["phone"] = _col(r, "phone")
+    k["mobile"] = _col(r, "mobile")
+    k["tel"] = k["mobile"].where(k["mobile"].notna(), k["phone"])
+    k["sn_key"] = (lk + " " + fk + " " + k["pc"].fillna("")).str.strip().replace("", None)
+    k.loc[k["lk"].isna(), "sn_key"] = None
+    return k
+
+
+def _cap(s: pd.Series, max_block: int) -> pd.Series:
+    """Null out key values held by more than ``max_block`` records."""
+    sizes = s.map(s.value_counts())
+    return s.where(sizes <= max_block, None)
+
+
+_PASSES: list[tuple[str, ...]] = [
+    ("email",),
+    ("tel",),
+    ("phone",),
+    ("mobile",),
+    ("name_key", "dept"),
+    ("lk", "ini", "pc"),
+    ("phon", "pc"),
+    ("fk", "phon", "dept"),
+    ("ok", "pc"),
+    ("ok", "city"),
+    ("addr", "pc"),
+]
+
+
+def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
+                         max_block: int = MAX_BLOCK, sn_window: int = 3) -> pd.MultiIndex:
+    """Candidate pairs as positions (a < b) from the unioned blocking passes."""
+    frame = pd.DataFrame(index=k.index)
+    indexer = recordlinkage.Index()
+    for i, cols in enumerate(_PASSES):
+        names = []
+        for c in cols:
+            frame[f"p{i}_{c}"] = k[c]
+            names.append(f"p{i}_{c}")
+        # composite key capped on its block size
+        comp = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]]
+        comp = comp.where(frame[names].notna().all(axis=1), None)
+        frame[f"b{i}"] = _cap(comp, max_block)
+        frame = frame.drop(columns=names)
+        indexer.block(f"b{i}")
+    if sn_window and sn_window > 1:
+        frame["sn"] = k["sn_key"]
+        frame["sn_block"] = k["dept"].fillna("?")
+        indexer.sortedneighbourhood("sn", window=sn_window, block_on="sn_block")
+    pairs = indexer.index(frame)
+    a = pairs.get_level_values(0).to_numpy()
+    b = pairs.get_level_values(1).to_numpy()
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = lo != hi
+    if link_only:
+        centre = k["centre"].to_numpy()
+        keep &= centre[lo] != centre[hi]
+    code = np.unique(lo[keep].astype(np.int64) * len(k) + hi[keep])
+    lo, hi = code // len(k), code % len(k)
+    return pd.MultiIndex.from_arrays([lo, hi], names=["a", "b"])
+
+
+def candidate_pairs(records: pd.DataFrame, *, link_only: bool = False) -> pd.MultiIndex:
+    """Candidate record pairs (index labels of ``records``): multi-key blocking, unioned."""
+    pos = _candidate_positions(_keys(records), link_only=link_only)
+    labels = records.index.to_numpy()
+    return pd.MultiIndex.from_arrays(
+        [labels[pos.get_level_values(0)], labels[pos.get_level_values(1)]])
+
+
+# ----------------------------------------------------------------------------- compare
+def _batch_similarity(s1, s2, scorer) -> np.ndarray:
+    """Batch similarity (rapidfuzz ``cpdist``) with NaN where a side is missing."""
+    a = np.asarray(s1, dtype=object)
+    b = np.asarray(s2, dtype=object)
+    ok = ~(pd.isna(a) | pd.isna(b))
+    out = np.full(len(a), np.nan)
+    if ok.any():
+        out[ok] = process.cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=-1)
+    return out
+
+
+class JaroWinklerBatch(BaseCompareFeature):
+    """Jaro-Winkler similarity computed in batch by rapidfuzz (same values as recordlinkage)."""
+
+    name = "jarowinkler_rapidfuzz"
+
+    def _compute_vectorized(self, s1, s2):
+        return _batch_similarity(s1, s2, JaroWinkler.normalized_similarity)
+
+
+class NameFeature(BaseCompareFeature):
+    """First/last name similarity with swapped names and initials ("e" vs "elise")."""
+
+    name = "name"
+
+    def __init__(self, label=None):
+        super().__init__(["fk", "lk"], ["fk", "lk"], label=label)
+
+    def _compute_vectorized(self, fa, la, fb, lb):
+        jw = JaroWinkler.normalized_similarity
+        ff, ll = _batch_similarity(fa, fb, jw), _batch_similarity(la, lb, jw)
+        fl, lf = _batch_similarity(fa, lb, jw), _batch_similarity(la, fb, jw)
+        direct = np.nan_to_num(ff) + np.nan_to_num(ll)
+        swap = np.nan_to_num(fl) + np.nan_to_num(lf)
+        swapped = (swap > direct + 0.05) & ~np.isnan(fl) & ~np.isnan(lf)
+        first = np.where(swapped, fl, ff)
+        last = np.where(swapped, lf, ll)
+        fa_, fb_ = np.asarray(fa, dtype=object), np.asarray(fb, dtype=object)
+        la_, lb_ = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
+        f1 = np.where(swapped, fa_, fa_)
+        f2 = np.where(swapped, lb_, fb_)
+        s1, s2 = pd.Series(f1, dtype=object), pd.Series(f2, dtype=object)
+        short = (s1.str.len() == 1) | (s2.str.len() == 1)
+        initial = (short & (s1.str[:1] == s2.str[:1])).to_numpy(dtype=bool)
+        # exact values, used by the term-frequency adjustment
+        l1 = np.where(swapped, la_, la_)
+        return pd.DataFrame({
+            "first_sim": first, "last_sim": last, "swapped": swapped, "initial": initial,
+            "first_val": f1, "last_val": l1,
+        })
+
+
+class FuzzyTokens(BaseCompareFeature):
+    """Token-sort similarity (addresses) in batch."""
+
+    name = "token_sort"
+
+    def _compute_vectorized(self, s1, s2):
+        return _batch_similarity(s1, s2, fuzz.token_sort_ratio) / 100.0
+
+
+class ExactEqual(BaseCompareFeature):
+    """1.0 equal, 0.0 different, NaN when a side is missing."""
+
+    name = "exact"
+
+    def _compute_vectorized(self, s1, s2):
+        a, b = np.asarray(s1, dtype=object), np.asarray(s2, dtype=object)
+        miss = pd.isna(a) | pd.isna(b)
+        return np.where(miss, np.nan, (a == b).astype(float))
+
+
+class PhoneFeature(BaseCompareFeature):
+    """Phone/mobile in E.164: 2 a number shared, 1 one digit apart, 0 different, NaN missing."""
+
+    name = "phone"
+
+    def __init__(self, label=None):
+        super().__init__(["phone", "mobile"], ["phone", "mobile"], label=label)
+
+    def _compute_vectorized(self, pa, ma, pb, mb):
+        pa, ma, pb, mb = (np.asarray(x, dtype=object) for x in (pa, ma, pb, mb))
+        has_a = ~(pd.isna(pa) & pd.isna(ma))
+        has_b = ~(pd.isna(pb) & pd.isna(mb))
+        eq = np.zeros(len(pa), dtype=bool)
+        for x, y in ((pa, pb), (pa, mb), (ma, pb), (ma, mb)):
+            eq |= ~(pd.isna(x) | pd.isna(y)) & (x == y)
+        ta = np.where(pd.isna(ma), pa, ma)
+        tb = np.where(pd.isna(mb), pb, mb)
+        dist = _batch_similarity(ta, tb, Levenshtein.distance)
+        close = (dist <= 1) & (pd.Series(ta).str.len() == pd.Series(tb).str.len()).to_numpy()
+        out = np.where(eq, 2.0, np.where(close, 1.0, 0.0))
+        return np.where(has_a & has_b, out, np.nan)
+
+
+def _compare(k: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
+    """Raw comparison values of the pairs (recordlinkage ``Compare``, rapidfuzz features)."""
+    cmp = recordlinkage.Compare()
+    cmp.add(NameFeature(label=["first_sim", "last_sim", "swapped", "initial",
+                               "first_val", "last_val"]))
+    cmp.add(JaroWinklerBatch("ok", "ok", label="org_sim"))
+    cmp.add(FuzzyTokens("addr", "addr", label="addr_sim"))
+    cmp.add(ExactEqual("pc", "pc", label="pc_eq"))
+    cmp.add(ExactEqual("dept", "dept", label="dept_eq"))
+    cmp.add(JaroWinklerBatch("city", "city", label="city_sim"))
+    cmp.add(ExactEqual("email", "email", label="email_eq"))
+    cmp.add(JaroWinklerBatch("email", "email", label="email_sim"))
+    cmp.add(PhoneFeature(label="phone_lvl"))
+    out = cmp.compute(pairs, k)
+    return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- levels
+# m priors per comparison level (level index = position); -1 means "missing", weight 0.
+M_PRIORS: dict[str, list[float]] = {
+    "last": [0.02, 0.04, 0.09, 0.85],
+    "first": [0.03, 0.05, 0.07, 0.85],
+    "org": [0.05, 0.10, 0.85],
+    "place": [0.04, 0.04, 0.12, 0.80],
+    "addr": [0.10, 0.15, 0.75],
+    "email": [0.08, 0.04, 0.88],
+    "phone": [0.10, 0.04, 0.86],
+}
+
+
+def _levels(c: pd.DataFrame) -> pd.DataFrame:
+    """Discrete comparison levels (-1 missing) from the raw comparison values."""
+    def lvl(x: np.ndarray, cuts: list[float]) -> np.ndarray:
+        out = np.zeros(len(x), dtype=np.int8)
+        for i, cut in enumerate(cuts, start=1):
+            out[x >= cut] = i
+        out[np.isnan(x)] = -1
+        return out
+
+    last = lvl(c["last_sim"].to_numpy(float), [0.80, 0.92, 1.0])
+    fs = c["first_sim"].to_numpy(float)
+    first = lvl(fs, [2.0, 0.92, 1.0])  # level 1 is "initial", set below
+    first[(first == 0) & c["initial"].to_numpy(bool)] = 1
+    pc = c["pc_eq"].to_numpy(float)
+    dept = c["dept_eq"].to_numpy(float)
+    city = c["city_sim"].to_numpy(float)
+    place = np.full(len(c), -1, dtype=np.int8)
+    known = ~np.isnan(pc) | ~np.isnan(city) | ~np.isnan(dept)
+    place[known] = 0
+    place[dept == 1] = 1
+    place[(pc == 1) | ((city >= 0.97) & (dept == 1))] = 2
+    place[(pc == 1) & (city >= 0.9)] = 3
+    place[(pc == 1) & np.isnan(city)] = 3
+    email = lvl(c["email_sim"].to_numpy(float), [0.94, 2.0])
+    email[c["email_eq"].to_numpy(float) == 1] = 2
+    return pd.DataFrame({
+        "last": last, "first": first,
+        "org": lvl(c["org_sim"].to_numpy(float), [0.85, 0.95]),
+        "place": place,
+        "addr": lvl(c["addr_sim"].to_numpy(float), [0.75, 0.95]),
+        "email": email,
+        "phone": np.nan_to_num(c["phone_lvl"].to_numpy(float), nan=-1).astype(np.int8),
+    })
+
+
+@dataclass
+class FSModel:
+    """Fellegi-Sunter parameters: m and u per comparison level, prior over all pairs."""
+
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    prior: float = 1e-6
+    tf: dict[str, pd.Series] = field(default_factory=dict)
+
+    def weights(self, lv: pd.DataFrame, c: pd.DataFrame | None = None) -> np.ndarray:
+        """Sum of log2 Bayes factors per pair (missing comparisons weigh 0)."""
+        total = np.zeros(len(lv))
+        for name in self.m:
+            g = lv[name].to_numpy()
+            bf = np.log2(self.m[name] / self.u[name])
+            w = np.where(g >= 0, bf[np.clip(g, 0, None)], 0.0)
+            if c is not None and name in self.tf:
+                # term-frequency adjusted exact name: BF = m_exact / p(value)
+                top = len(self.m[name]) - 1
+                val = c["first_val" if name == "first" else "last_val"]
+                p = val.map(self.tf[name]).to_numpy(float)
+                adj = np.log2(self.m[name][top] / np.clip(p, 1e-9, None))
+                use = (g == top) & ~np.isnan(p)
+                w = np.where(use, np.minimum(adj, bf[top] + 4.0), w)
+            total += w
+        return total
+
+    def score(self, lv: pd.DataFrame, c: pd.DataFrame | None = None) -> np.ndarray:
+        """Posterior log2-odds of a match."""
+        return np.log2(self.prior / (1 - self.prior)) + self.weights(lv, c)
+
+
+def _random_pairs(k: pd.DataFrame, n: int, link_only: bool, seed: int) -> pd.MultiIndex:
+    rng = np.random.default_rng(seed)
+    size = len(k)
+    a = rng.integers(0, size, n * 2)
+    b = rng.integers(0, size, n * 2)
+    keep = a != b
+    if link_only:
+        centre = k["centre"].to_numpy()
+        keep &= centre[a] != centre[b]
+    a, b = a[keep][:n], b[keep][:n]
+    return pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)])
+
+
+def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bool,
+         n_random: int, em_iterations: int, seed: int) -> FSModel:
+    """u from random pairs, m from priors (optional EM), prior from the candidates."""
+    rnd = _random_pairs(k, n_random, link_only, seed)
+    rlv = _levels(_compare(k, rnd))
+    u, m = {}, {}
+    for name, prior_m in M_PRIORS.items():
+        g = rlv[name].to_numpy()
+        g = g[g >= 0]
+        counts = np.bincount(g, minlength=len(prior_m)).astype(float)
+        u[name] = (counts + 0.5) / (counts.sum() + 0.5 * len(prior_m))
+        m[name] = np.asarray(prior_m, dtype=float)
+    tf = {}
+    for name, col in (("first", "fk"), ("last", "lk")):
+        freq = k[col].value_counts(normalize=True)
+        tf[name] = freq
+    model = FSModel(m=m, u=u, tf=tf)
+    # prior match rate on the candidates (lambda-only EM, then optional m EM)
+    w = model.weights(lv, comp)
+    lam = 0.3
+    for it in range(30 + em_iterations):
+        logit = np.log2(lam / (1 - lam)) + w
+        post = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
+        lam = float(np.clip(post.mean(), 1e-6, 1 - 1e-6))
+        if it >= 30:
+            for name in model.m:
+                g = lv[name].to_numpy()
+                ok = g >= 0
+                num = np.bincount(g[ok], weights=post[ok], minlength=len(model.m[name]))
+                model.m[name] = np.clip((num + 1.0) / (post[ok].sum() + len(num)), 1e-4, None)
+            w = model.weights(lv, comp)
+    n = len(k)
+    if link_only:
+        counts = k["centre"].value_counts().to_numpy(float)
+        total = (counts.sum() ** 2 - (counts ** 2).sum()) / 2
+    else:
+        total = n * (n - 1) / 2
+    expected = lam * len(lv)
+    model.prior = float(np.clip(expected / max(total, 1.0), 1e-12, 0.5))
+    return model
+
+
+# ----------------------------------------------------------------------------- decisions
+def load_decisions(path: str | Path) -> pd.DataFrame:
+    """Review decisions (``params/dedup_decisions.csv``): ``same`` / ``different`` per pair."""
+    p = Path(path)
+    if not p.exists():
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    d = pd.read_csv(p, dtype=str, keep_default_na=False)
+    missing = [c for c in DECISION_COLUMNS if c not in d.columns]
+    if missing:
+        raise ValueError(f"{p} : colonnes manquantes {missing} (attendu : {DECISION_COLUMNS})")
+    d = d[DECISION_COLUMNS].apply(lambda s: s.str.strip())
+    d["decision"] = d["decision"].str.lower()
+    bad = ~d["decision"].isin(["same", "different"])
+    if bad.any():
+        raise ValueError(f"{p} : décision inconnue {sorted(set(d.loc[bad, 'decision']))}, "
+                         "utilisez 'same' ou 'different'")
+    return d.reset_index(drop=True)
+
+
+def _decision_positions(k: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["a", "b", "decision"]
+    if decisions is None or len(decisions) == 0:
+        return pd.DataFrame(columns=cols)
+    pos = pd.Series(np.arange(len(k)), index=k["centre"] + ":" + k["local_id"])
+    pos = pos[~pos.index.duplicated()]
+    d = decisions.astype(str)
+    a = (d["centre_a"] + ":" + d["local_id_a"]).map(pos)
+    b = (d["centre_b"] + ":" + d["local_id_b"]).map(pos)
+    ok = a.notna() & b.notna() & (a != b)
+    out = pd.DataFrame({"a": np.minimum(a[ok], b[ok]).astype(np.int64),
+                        "b": np.maximum(a[ok], b[ok]).astype(np.int64),
+                        "decision": d.loc[ok, "decision"].str.lower().to_numpy()})
+    # the last decision on a pair wins
+    return out.drop_duplicates(["a", "b"], keep="last").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- clustering
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    g = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, strong: np.ndarray,
+             cannot: set[tuple[int, int]], max_component: int = 300) -> tuple[np.ndarray, dict]:
+    """Cluster labels per record; components are split on cannot-link/contradictions/bridges."""
+    n = len(k)
+    labels = _components(n, a, b)
+    sizes = np.bincount(labels)
+    info = {"components_checked": 0, "edges_cut": 0}
+    cannot_comp = {labels[x] for x, y in cannot if labels[x] == labels[y]}
+    todo = set(np.flatnonzero(sizes >= 3)) | cannot_comp
+    if not todo:
+        return labels, info
+    email = k["email"].to_numpy(object)
+    phone = k["phone"].to_numpy(object)
+    mobile = k["mobile"].to_numpy(object)
+    edge_comp = labels[a]
+    sel = np.isin(edge_comp, list(todo))
+    edges = pd.DataFrame({"a": a[sel], "b": b[sel], "cap": cap[sel], "strong": strong[sel],
+                          "comp": edge_comp[sel]})
+    removed: list[tuple[int, int]] = []
+    for comp, grp in edges.groupby("comp", sort=True):
+        info["components_checked"] += 1
+        g = nx.Graph()
+        for x, y, c, s in zip(grp["a"], grp["b"], grp["cap"], grp["strong"]):
+            g.add_edge(int(x), int(y), cap=float(c), strong=bool(s))
+        nodes = sorted(g.nodes)
+        separate = [(x, y) for x, y in cannot if labels[x] == comp]
+        if len(nodes) <= max_component:
+            idx = np.array(nodes)
+            e, p, mo = email[idx], phone[idx], mobile[idx]
+            for i in range(len(idx)):
+                for j in range(i + 1, len(idx)):
+                    if g.has_edge(nodes[i], nodes[j]):
+                        continue
+                    if e[i] is None or e[j] is None or e[i] == e[j]:
+                        continue
+                    ti = {v for v in (p[i], mo[i]) if v is not None}
+                    tj = {v for v in (p[j], mo[j]) if v is not None}
+                    if ti and tj and not ti & tj:
+                        separate.append((nodes[i], nodes[j]))
+        for x, y in separate:
+            if not nx.has_path(g, x, y):
+                continue
+            _, (side_x, side_y) = nx.minimum_cut(g, x, y, capacity="cap")
+            cut = [(u, v) for u, v in g.edges if (u in side_x) != (v in side_x)]
+            g.remove_edges_from(cut)
+            removed.extend(cut)
+        # weak bridges joining two groups of at least two records
+        for u, v in sorted(nx.bridges(g)):
+            if g[u][v]["strong"]:
+                continue
+            data = g[u][v]
+            g.remove_edge(u, v)
+            if len(nx.node_connected_component(g, u)) >= 2 and \
+                    len(nx.node_connected_component(g, v)) >= 2:
+                removed.append((u, v))
+            else:
+                g.add_edge(u, v, **data)
+    info["edges_cut"] = len(removed)
+    if removed:
+        rem = {(min(x, y), max(x, y)) for x, y in removed}
+        keep = np.array([(int(x), int(y)) not in rem for x, y in zip(a, b)], dtype=bool)
+        labels = _components(n, a[keep], b[keep])
+    return labels, info
+
+
+def _new_id(key: str, used: set[str]) -> str:
+    salt = 0
+    while True:
+        text = key if salt == 0 else f"{key}#{salt}"
+        cid = "C" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+        if cid not in used:
+            return cid
+        salt += 1
+
+
+def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
+                previous_links: pd.DataFrame | None) -> np.ndarray:
+    """Stable contact ids: majority previous id (ties: smallest), else a hash of the cluster."""
+    rk = (k["centre"] + ":" + k["local_id"]).to_numpy(object)
+    df = pd.DataFrame({"label": labels, "rk": rk})
+    min_key = df.groupby("label")["rk"].min()
+    size = df.groupby("label").size()
+    ids: dict[int, str] = {}
+    used: set[str] = set()
+    if previous_links is not None and len(previous_links):
+        prev = previous_links.astype({"centre": str, "local_id": str, "contact_id": str})
+        prev = pd.Series(prev["contact_id"].to_numpy(),
+                         index=prev["centre"] + ":" + prev["local_id"])
+        prev = prev[~prev.index.duplicated(keep="last")]
+        used |= set(prev.to_numpy())
+        df["prev"] = df["rk"].map(prev)
+        votes = df.dropna(subset=["prev"]).groupby(["label", "prev"]).size().rename("n")
+        votes = votes.reset_index()
+        votes["size"] = votes["label"].map(size)
+        votes["min_key"] = votes["label"].map(min_key)
+        # each cluster's preferred old id
+        votes = votes.sort_values(["label", "n", "prev"], ascending=[True, False, True])
+        best = votes.drop_duplicates("label")
+        # an old id claimed by several clusters goes to the larger part
+        best = best.sort_values(["prev", "n", "size", "min_key"],
+                                ascending=[True, False, False, True])
+        winners = best.drop_duplicates("prev")
+        ids.update(zip(winners["label"].to_numpy(), winners["prev"].to_numpy()))
+    for label in min_key.sort_values().index:
+        if label not in ids:
+            cid = _new_id(min_key[label], used)
+            ids[label] = cid
+            used.add(cid)
+    return pd.Series(labels).map(ids).to_numpy(object)
+
+
+# ----------------------------------------------------------------------------- golden
+_GOLDEN_GROUPS: dict[str, list[str]] = {
+    "identity": ["civility", "first_name", "last_name", "first_key", "last_key"],
+    "organisation": ["organisation", "org_key", "position"],
+    "address": ["address1", "address2", "address3", "rnvp1", "rnvp2", "rnvp3", "rnvp4",
+                "rnvp5", "rnvp6", "postcode", "city", "country", "department", "region"],
+    "email": ["email"],
+    "phone": ["phone", "phone_type"],
+    "mobile": ["mobile", "mobile_type"],
+    "profile": ["kind", "segment"],
+}
+
+
+def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """One golden record per contact: validated over unvalidated, most recent, most complete."""
+    r = records.reset_index(drop=True).copy()
+    r["centre"] = r["centre"].astype(str)
+    r["local_id"] = r["local_id"].astype(str)
+    lk = links.astype({"centre": str, "local_id": str})
+    r = r.merge(lk[LINK_COLUMNS], on=["centre", "local_id"], how="left", validate="m:1")
+    r["_updated"] = pd.to_datetime(r.get("updated_at"), errors="coerce") \
+        if "updated_at" in r else pd.NaT
+    r["_complete"] = r.notna().sum(axis=1)
+    out = pd.DataFrame({"contact_id": pd.unique(r["contact_id"])}).set_index("contact_id")
+    for group, cols in _GOLDEN_GROUPS.items():
+        cols = [c for c in cols if c in r.columns]
+        if not cols:
+            continue
+        head = cols[0]
+        valid = r[head].notna().astype(int)
+        if group == "identity":
+            valid += r["last_name"].notna().astype(int) if "last_name" in r else 0
+            fn = r["first_name"] if "first_name" in r else pd.Series(None, index=r.index)
+            valid += (fn.astype(str).str.replace(".", "", regex=False).str.len() > 1
+                      ).astype(int) * fn.notna()
+        if group == "address":
+            valid = r["postcode"].notna().astype(int) if "postcode" in r else valid
+            if "npai" in r:
+                valid += (~r["npai"].fillna(False).astype(bool)).astype(int)
+            valid += r[cols].notna().sum(axis=1) / 100.0
+        tmp = r[["contact_id", "centre", "local_id", "_updated", "_complete", *cols]].copy()
+        tmp["_valid"] = valid.to_numpy()
+        tmp = tmp.sort_values(["contact_id", "_valid", "_updated", "_complete", "centre",
+                               "local_id"],
+                              ascending=[True, False, False, False, True, True],
+                              na_position="last", kind="mergesort")
+        best = tmp.drop_duplicates("contact_id").set_index("contact_id")[cols]
+        out = out.join(best)
+    g = r.groupby("contact_id", sort=False)
+    if "created_at" in r:
+        out["created_at"] = g["created_at"].min()
+    if "updated_at" in r:
+        out["updated_at"] = g["updated_at"].max()
+    out["centres"] = g["centre"].agg(lambda s: ";".join(sorted(set(s))))
+    out["n_records"] = g.size()
+    return out.reset_index().sort_values("contact_id").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- main
+@dataclass
+class DedupResult:
+    """Output of :func:`deduplicate`."""
+
+    links: pd.DataFrame
+    pairs: pd.DataFrame
+    review: pd.DataFrame
+    contacts: pd.DataFrame
+    stats: dict
+
+
+_SIDE_FIELDS = ["civility", "first_name", "last_name", "organisation", "address1", "postcode",
+                "city", "email", "phone", "mobile", "updated_at"]
+_CMP_COLUMNS = ["first_sim", "last_sim", "swapped", "initial", "org_sim", "addr_sim", "pc_eq",
+                "city_sim", "email_eq", "phone_lvl"]
+
+
+def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = None,
+                decisions: pd.DataFrame | None = None, *, threshold: float = DEFAULT_THRESHOLD,
+                review_band: tuple[float, float] = DEFAULT_REVIEW_BAND, progress: bool = False,
+                link_only: bool = False, truth: pd.Series | np.ndarray | None = None,
+                em_iterations: int = 0, n_random: int = 300_000, seed: int = SEED,
+                sn_window: int = 3) -> DedupResult:
+    """Deduplicate qualified records; ``link_only`` keeps only pairs across centres.
+
+    ``score`` is the posterior log2-odds of a match; pairs at or above ``threshold`` are
+    linked, pairs inside ``review_band`` go to the review frame. Review ``decisions``
+    override the model (``same`` links, ``different`` separates, even after clustering).
+    ``truth`` (entity per record, same order) adds pair completeness to the stats.
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    k = _keys(records)
+    n = len(k)
+    timings["keys"] = time.perf_counter() - t0
+    _log(progress, f"{n} enregistrements, clés en {timings['keys']:.1f}s")
+
+    t = time.perf_counter()
+    pairs_idx = _candidate_positions(k, link_only=link_only, sn_window=sn_window)
+    timings["index"] = time.perf_counter() - t
+    _log(progress, f"{len(pairs_idx)} paires candidates en {timings['index']:.1f}s")
+
+    t = time.perf_counter()
+    comp = _compare(k, pairs_idx)
+    lv = _levels(comp)
+    timings["compare"] = time.perf_counter() - t
+    _log(progress, f"comparaison en {timings['compare']:.1f}s")
+
+    t = time.perf_counter()
+    if n >= 2:
+        model = _fit(k, lv, comp, link_only=link_only, n_random=n_random,
+                     em_iterations=em_iterations, seed=seed)
+        score = model.score(lv, comp)
+    else:
+        model, score = None, np.zeros(0)
+    timings["classify"] = time.perf_counter() - t
+
+    a = pairs_idx.get_level_values(0).to_numpy(np.int64)
+    b = pairs_idx.get_level_values(1).to_numpy(np.int64)
+    lo, hi = review_band
+    decision = np.where(score >= hi, "match", np.where(score >= lo, "review", "non-match"))
+    linked = score >= threshold
+    override = np.full(len(a), None, dtype=object)
+
+    # review decisions override the model on every run
+    dec = _decision_positions(k, decisions)
+    cannot: set[tuple[int, int]] = set()
+    must = np.zeros(len(a), dtype=bool)
+    if len(dec):
+        code = a * n + b
+        dcode = dec["a"].to_numpy(np.int64) * n + dec["b"].to_numpy(np.int64)
+        where = pd.Series(np.arange(len(a)), index=code)
+        hit = pd.Series(dcode).map(where)
+        new = dec[hit.isna().to_numpy()]
+        if len(new):  # "same" pairs that were not candidates are added
+            new = new[new["decision"] == "same"]
+            a = np.concatenate([a, new["a"].to_numpy(np.int64)])
+            b = np.concatenate([b, new["b"].to_numpy(np.int64)])
+            score = np.concatenate([score, np.full(len(new), np.nan)])
+            decision = np.concatenate([decision, np.full(len(new), "match")])
+            linked = np.concatenate([linked, np.ones(len(new), dtype=bool)])
+            override = np.concatenate([override, np.full(len(new), "same", dtype=object)])
+            must = np.concatenate([must, np.ones(len(new), dtype=bool)])
+            extra = pd.DataFrame(np.nan, index=range(len(new)), columns=comp.columns)
+            comp = pd.concat([comp, extra], ignore_index=True)
+        code = a * n + b
+        where = pd.Series(np.arange(len(a)), index=code)
+        for (x, y, d) in dec.itertuples(index=False):
+            i = int(where[x * n + y]) if (x * n + y) in where.index else None
+            if d == "different":
+                cannot.add((int(x), int(y)))
+            if i is None:
+                continue
+            override[i] = d
+            linked[i] = d == "same"
+            must[i] = d == "same"
+            decision[i] = "match" if d == "same" else "non-match"
+
+    t = time.perf_counter()
+    sel = linked
+    cap = np.where(must, 1e9, np.clip(np.nan_to_num(score, nan=0.0) - threshold, 0, None) + 1)
+    strong = must | (np.nan_to_num(score, nan=0.0) >= hi)
+    labels, cinfo = _cluster(k, a[sel], b[sel], cap[sel], strong[sel], cannot)
+    contact = _assign_ids(k, labels, previous_links)
+    timings["cluster"] = time.perf_counter() - t
+
+    links = pd.DataFrame({"centre": k["centre"], "local_id": k["local_id"],
+                          "contact_id": contact})
+    if n and len(a):
+        same_cluster = labels[a] == labels[b]
+    else:
+        same_cluster = np.zeros(len(a), dtype=bool)
+    cen, lid = k["centre"].to_numpy(object), k["local_id"].to_numpy(object)
+    pairs = pd.DataFrame({"centre_a": cen[a], "local_id_a": lid[a], "centre_b": cen[b],
+                          "local_id_b": lid[b], "score": score, "decision": decision,
+                          "linked": linked, "same_contact": same_cluster,
+                          "override": override})
+    for c in _CMP_COLUMNS:
+        pairs[c] = comp[c].to_numpy()
+    for c in lv.columns:
+        pairs[f"lvl_{c}"] = np.concatenate([lv[c].to_numpy(),
+                                            np.full(len(a) - len(lv), -1, dtype=np.int8)])
+
+    t = time.perf_counter()
+    rv = pairs["decision"].eq("review") & pairs["override"].isna()
+    review = _side_by_side(records, pairs[rv], a[rv.to_numpy()], b[rv.to_numpy()])
+    contacts = golden_records(records, links)
+    timings["golden"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+
+    stats = {
+        "records": n,
+        "candidate_pairs": int(len(pairs_idx)),
+        "reduction_ratio": 1 - len(pairs_idx) / max(n * (n - 1) / 2, 1),
+        "linked_pairs": int(linked.sum()),
+        "review_pairs": int(len(review)),
+        "contacts": int(links["contact_id"].nunique()),
+        "duplicates": int(n - links["contact_id"].nunique()),
+        "prior": model.prior if model else None,
+        "clustering": cinfo,
+        "timings": timings,
+    }
+    if truth is not None:
+        stats.update(_pair_completeness(np.asarray(truth), pairs_idx, k, link_only))
+    _log(progress, f"{stats['contacts']} contacts en {timings['total']:.1f}s")
+    return DedupResult(links=links, pairs=pairs, review=review, contacts=contacts, stats=stats)
+
+
+def _side_by_side(records: pd.DataFrame, p: pd.DataFrame, a: np.ndarray,
+                  b: np.ndarray) -> pd.DataFrame:
+    r = records.reset_index(drop=True)
+    fields = [c for c in _SIDE_FIELDS if c in r.columns]
+    out = p[["centre_a", "local_id_a", "centre_b", "local_id_b", "score"]].reset_index(drop=True)
+    for f in fields:
+        out[f"{f}_a"] = r[f].to_numpy()[a]
+        out[f"{f}_b"] = r[f].to_numpy()[b]
+    comp = p[[c for c in p.columns if c in _CMP_COLUMNS]].reset_index(drop=True)
+    return pd.concat([out, comp], axis=1).sort_values("score", ascending=False,
+                                                      ignore_index=True)
+
+
+def true_pairs(entity: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+    """Codes ``a * n + b`` (a < b) of the record pairs sharing an entity."""
+    n = len(entity)
+    df = pd.DataFrame({"e": entity, "i": np.arange(n)})
+    m = df.merge(df, on="e")
+    m = m[m["i_x"] < m["i_y"]]
+    if centre is not None:
+        m = m[centre[m["i_x"].to_numpy()] != centre[m["i_y"].to_numpy()]]
+    return m["i_x"].to_numpy(np.int64) * n + m["i_y"].to_numpy(np.int64)
+
+
+def _pair_completeness(entity: np.ndarray, pairs_idx: pd.MultiIndex, k: pd.DataFrame,
+                       link_only: bool) -> dict:
+    n = len(entity)
+    centre = k["centre"].to_numpy() if link_only else None
+    tp = true_pairs(entity, centre)
+    cand = pairs_idx.get_level_values(0).to_numpy(np.int64) * n + \
+        pairs_idx.get_level_values(1).to_numpy(np.int64)
+    found = np.isin(tp, cand).sum()
+    return {"true_pairs": int(len(tp)),
+            "pair_completeness": float(found / len(tp)) if len(tp) else 1.0}
