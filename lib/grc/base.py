@@ -1,0 +1,166 @@
+"""The head-office network base (DuckDB, ``processed_dir/network.duckdb``).
+
+A run never writes into the live file: it copies the base to a work file, writes there, and
+swaps it in with an atomic rename at the end. A run that fails or is killed leaves the base
+exactly as it was before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# tables that accumulate one slice per (centre, year)
+YEARLY_TABLES = ["raw_contacts", "raw_stays", "records", "stays", "files", "export_problems"]
+# tables that accumulate forever (append-only logs)
+LOG_TABLES = ["runs", "history", "erasures", "centre_status"]
+
+
+class BaseError(Exception):
+    """The network base refuses an operation (message in French)."""
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the base (read-only connections may be opened by several processes at once)."""
+    if read_only and not Path(path).exists():
+        raise BaseError(f"Base réseau absente : {path}. Lancez d'abord « grc run ».")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+@contextlib.contextmanager
+def transaction(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Work on a copy of the base and swap it in only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = path.with_name(f".{path.name}.work-{os.getpid()}")
+    for stale in path.parent.glob(f".{path.name}.work-*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    if path.exists():
+        shutil.copy2(path, work)
+    con = duckdb.connect(str(work))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(work, path)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.close()
+        with contextlib.suppress(OSError):
+            work.unlink()
+        wal = work.with_name(work.name + ".wal")
+        with contextlib.suppress(OSError):
+            wal.unlink()
+        raise
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def read_table(con: duckdb.DuckDBPyConnection, name: str, where: str = "",
+               params: list | None = None) -> pd.DataFrame:
+    """A table as a DataFrame (empty frame if the table does not exist yet)."""
+    if not has_table(con, name):
+        return pd.DataFrame()
+    return con.execute(f'SELECT * FROM "{name}" {where}', params or []).df()
+
+
+def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            # mixed python objects (dates, lists) are stored as text
+            sample = out[c].dropna()
+            if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
+                out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
+                                    else (v if isinstance(v, str) else str(v)))
+    return out
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Replace a whole table by ``frame``."""
+    df = _prepare(frame)
+    con.register("_frame", df)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    con.unregister("_frame")
+
+
+def replace_slice(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+                  keys: dict[str, object]) -> None:
+    """Delete the rows matching ``keys`` then append ``frame`` (idempotent reload)."""
+    df = _prepare(frame)
+    if not has_table(con, name):
+        con.register("_frame", df)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
+        con.unregister("_frame")
+        return
+    cond = " AND ".join(f'"{k}" = ?' for k in keys)
+    con.execute(f'DELETE FROM "{name}" WHERE {cond}', list(keys.values()))
+    if len(df):
+        cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+        for c in cols:
+            if c not in df.columns:
+                df[c] = None
+        extra = [c for c in df.columns if c not in cols]
+        for c in extra:
+            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{c}" VARCHAR')
+            cols.append(c)
+        con.register("_frame", df[cols])
+        collist = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f'INSERT INTO "{name}" ({collist}) SELECT {collist} FROM _frame')
+        con.unregister("_frame")
+
+
+def append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Append rows to a log table (created on first use)."""
+    if frame.empty and has_table(con, name):
+        return
+    replace_slice(con, name, frame, {}) if not has_table(con, name) else _append(con, name, frame)
+
+
+def _append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    df = _prepare(frame)
+    cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+    for c in cols:
+        if c not in df.columns:
+            df[c] = None
+    for c in [c for c in df.columns if c not in cols]:
+        con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{c}" VARCHAR')
+        cols.append(c)
+    con.register("_frame", df[cols])
+    collist = ", ".join(f'"{c}"' for c in cols)
+    con.execute(f'INSERT INTO "{name}" ({collist}) SELECT {collist} FROM _frame')
+    con.unregister("_frame")
+
+
+def raw_as_json(raw: pd.DataFrame, centre: str, year: int, run_id: str, sha256: str) -> pd.DataFrame:
+    """Raw rows as received: one JSON object of the file's own columns per row."""
+    cols = [c for c in raw.columns if c != "row"]
+
+    def enc(v: object) -> object:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return None
+        return v if isinstance(v, str) else str(v)
+
+    data = [json.dumps({c: enc(v) for c, v in zip(cols, vals, strict=True)}, ensure_ascii=False)
+            for vals in raw[cols].itertuples(index=False, name=None)]
+    return pd.DataFrame({"centre": centre, "year": year, "row": raw["row"].astype(int).to_numpy(),
+                         "run_id": run_id, "sha256": sha256, "data": data})
+
+
+def last_year(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The latest export year integrated successfully, or None for an empty base."""
+    if not has_table(con, "runs"):
+        return None
+    row = con.execute("SELECT max(year) FROM runs WHERE status IN ('ok', 'partiel')").fetchone()
+    return int(row[0]) if row and row[0] is not None else None

@@ -1,0 +1,159 @@
+"""Command line: ``grc generate | run | check | extract | history | purge``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grc import __version__
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from grc.demo import generate
+
+    out = Path(args.out)
+    summary = generate(out, centres=args.centres, contacts=args.contacts, years=args.years, seed=args.seed)
+    print(f"Réseau de démonstration écrit dans {out} : {summary['centres']} centres, "
+          f"{summary['entities']} clients, {summary['records']} fiches, années "
+          f"{summary['years'][0]}–{summary['years'][-1]}.")
+    print(f"Configuration : {out / 'network.yaml'} ; vérité terrain (non lue par le traitement) : "
+          f"{out / 'truth'}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from grc.config import ConfigError, load_config
+    from grc.readers import ExportError, read_centre
+
+    try:
+        cfg = load_config(args.config)
+        year = args.year or cfg.year
+        centre = cfg.centre(args.centre)
+        ex = read_centre(centre, cfg.export_dir(centre.code, year), year)
+    except ConfigError as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+    except ExportError as exc:
+        print(f"Export {args.centre} {year} inutilisable :", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    print(f"Centre {centre.code} ({centre.name}), export {year} : {len(ex.contacts)} contacts, "
+          f"{len(ex.stays)} séjours.")
+    for p in ex.problems[: args.max]:
+        print(f"  {p}")
+    if len(ex.problems) > args.max:
+        print(f"  … et {len(ex.problems) - args.max} autres (--max pour en voir plus)")
+    errors = [p for p in ex.problems if p.severity == "erreur"]
+    if ex.problems:
+        print(f"{len(ex.problems)} problème(s) à corriger par le centre (voir ci-dessus).")
+    else:
+        print("Aucun problème : l'export est conforme à la table de correspondance.")
+    return 1 if errors else 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from grc.config import ConfigError, load_config
+    from grc.pipeline import PipelineError
+    from grc.report import run_all
+
+    try:
+        cfg = load_config(args.config)
+        if args.year:
+            cfg = cfg.with_year(args.year)
+        return run_all(cfg, centres=args.centre or None, jobs=args.jobs, force=args.force,
+                       reports=not args.no_reports, with_code=args.with_code,
+                       progress=not args.quiet)
+    except (ConfigError, PipelineError) as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from grc.config import load_config
+    from grc.history import contact_history, format_history
+
+    cfg = load_config(args.config)
+    frames = contact_history(cfg, args.contact_id)
+    if frames["records"].empty:
+        print(f"Contact inconnu : {args.contact_id}", file=sys.stderr)
+        return 1
+    print(format_history(args.contact_id, frames))
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from grc.config import load_config
+    from grc.retention import purge
+
+    cfg = load_config(args.config)
+    res = purge(cfg, before=args.before, dry_run=args.dry_run)
+    print(res.summary())
+    return 0
+
+
+def _cmd_extract(argv: list[str]) -> int:
+    from grc.extract import cli_extract
+
+    return cli_extract(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grc", description="Base réseau des centres : qualification, "
+                                "dédoublonnage, segmentation, RFM et rapports.")
+    p.add_argument("--version", action="version", version=f"grc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="générer un réseau de démonstration")
+    g.add_argument("--out", required=True, help="dossier de sortie")
+    g.add_argument("--centres", type=int, default=50, help="nombre de centres (50)")
+    g.add_argument("--contacts", type=int, default=6000, help="nombre de clients du réseau (6000)")
+    g.add_argument("--years", default="2022-2025", help="années des exports (2022-2025)")
+    g.add_argument("--seed", type=int, default=0, help="graine aléatoire (0)")
+    g.set_defaults(func=_cmd_generate)
+
+    r = sub.add_parser("run", help="intégrer l'année et produire les rapports")
+    r.add_argument("--config", required=True)
+    r.add_argument("--centre", action="append", help="ne relire que ce centre (répétable)")
+    r.add_argument("--year", type=int, help="année à intégrer (défaut : celle de la config)")
+    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="exécutions en parallèle")
+    r.add_argument("--force", action="store_true", help="tout recalculer")
+    r.add_argument("--no-reports", action="store_true", help="sans les carnets ni le HTML")
+    r.add_argument("--with-code", action="store_true", help="HTML avec le code (étudiants, analystes)")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_cmd_run)
+
+    c = sub.add_parser("check", help="vérifier l'export d'un centre (n'écrit rien)")
+    c.add_argument("--config", required=True)
+    c.add_argument("--centre", required=True)
+    c.add_argument("--year", type=int)
+    c.add_argument("--max", type=int, default=50, help="nombre de problèmes affichés")
+    c.set_defaults(func=_cmd_check)
+
+    h = sub.add_parser("history", help="lignée d'un contact du réseau")
+    h.add_argument("contact_id")
+    h.add_argument("--config", default="params/network.yaml")
+    h.set_defaults(func=_cmd_history)
+
+    pg = sub.add_parser("purge", help="anonymiser les contacts au-delà de la durée de conservation")
+    pg.add_argument("--config", required=True)
+    pg.add_argument("--before", required=True, help="date AAAA-MM-JJ : fin de relation avant cette date")
+    pg.add_argument("--dry-run", action="store_true", help="dire ce qui partirait, sans rien changer")
+    pg.set_defaults(func=_cmd_purge)
+
+    sub.add_parser("extract", help="extraire un fichier ciblé (voir grc extract --help)", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "extract":
+        return _cmd_extract(argv[1:])
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

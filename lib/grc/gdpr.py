@@ -1,0 +1,138 @@
+"""GDPR: erasure requests, retention purge, processing register (CNIL).
+
+Erasure requests (``erasure_file``: ``centre,local_id,email``) remove the person from every
+table of the base, network-wide (all centres and years, through the network contact), and from
+every later output. The erasure itself is logged without personal data: only salted hashes
+of the identifiers are kept, so that a later export bringing the person back is detected and
+flagged instead of silently re-imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from grc import base as db
+
+SALT = "grc-erasure-v1"
+# tables keyed by (centre, local_id) or (centre, contact_local_id)
+KEYED = {
+    "records": "local_id", "qualified": "local_id", "record_links": "local_id",
+    "quality_issues": "local_id", "export_problems": "local_id", "history": "local_id",
+    "stays": "contact_local_id", "stays_linked": "contact_local_id",
+}
+BY_CONTACT = ["contacts", "segments", "scores", "stays_linked", "history"]
+
+
+def _h(value: str) -> str:
+    return hashlib.sha256(f"{SALT}|{value}".encode()).hexdigest()
+
+
+def email_hash(email: str) -> str:
+    return _h("email:" + email.strip().lower())
+
+
+def key_hash(centre: str, local_id: str) -> str:
+    return _h(f"key:{centre}:{local_id}")
+
+
+def load_erasures(path: Path | None) -> pd.DataFrame:
+    """Erasure requests as ``centre, local_id, email`` (empty frame if no file)."""
+    cols = ["centre", "local_id", "email"]
+    if path is None or not Path(path).exists():
+        return pd.DataFrame(columns=cols)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} : colonnes manquantes {missing} ; attendu : centre,local_id,email.")
+    frame = frame[cols].apply(lambda s: s.str.strip())
+    bad = frame[(frame["local_id"] == "") & (frame["email"] == "")]
+    if len(bad):
+        raise ValueError(f"{path}, ligne {int(bad.index[0]) + 2} : indiquez au moins local_id ou email.")
+    return frame
+
+
+def _requested_hashes(erasures: pd.DataFrame) -> tuple[set[str], set[str]]:
+    keys = {key_hash(c, i) for c, i in zip(erasures["centre"], erasures["local_id"], strict=True) if i}
+    mails = {email_hash(e) for e in erasures["email"] if e}
+    return keys, mails
+
+
+def _logged_hashes(con) -> tuple[set[str], set[str]]:
+    log = db.read_table(con, "erasure_hashes")
+    if log.empty:
+        return set(), set()
+    return (set(log.loc[log["kind"] == "key", "hash"]), set(log.loc[log["kind"] == "email", "hash"]))
+
+
+def apply_erasures(con, erasures: pd.DataFrame, run_id: str) -> set[tuple[str, str]]:
+    """Erase every record of each requested person; return the erased (centre, local_id)."""
+    req_keys, req_mails = _requested_hashes(erasures)
+    old_keys, old_mails = _logged_hashes(con)
+    all_keys, all_mails = req_keys | old_keys, req_mails | old_mails
+    rec = db.read_table(con, "records")
+    if rec.empty:
+        return set()
+    kh = [key_hash(c, i) for c, i in zip(rec["centre"], rec["local_id"], strict=True)]
+    eh = [email_hash(e) if isinstance(e, str) and e else "" for e in rec["email"]]
+    hit = pd.Series([a in all_keys or b in all_mails for a, b in zip(kh, eh, strict=True)], index=rec.index)
+    keys = set(zip(rec.loc[hit, "centre"], rec.loc[hit, "local_id"], strict=True))
+    # network-wide: every record linked to the same network contact
+    links = db.read_table(con, "record_links")
+    contact_ids: set[str] = set()
+    if not links.empty and keys:
+        lk = links.set_index(["centre", "local_id"])["contact_id"]
+        contact_ids = {lk[k] for k in keys if k in lk.index}
+        more = links[links["contact_id"].isin(contact_ids)]
+        keys |= set(zip(more["centre"], more["local_id"], strict=True))
+    if not keys:
+        return set()
+    # returning persons: erased before, present again in a new export
+    returned = [k for k in keys if key_hash(*k) in old_keys or
+                any(email_hash(e) in old_mails for e in rec.loc[
+                    (rec["centre"] == k[0]) & (rec["local_id"] == k[1]), "email"].dropna())]
+    key_frame = pd.DataFrame(sorted(keys), columns=["centre", "local_id"])
+    con.register("_erase", key_frame)
+    # raw rows as received: find their row numbers through the mapped tables
+    for raw, mapped, col in (("raw_contacts", "records", "local_id"), ("raw_stays", "stays", "contact_local_id")):
+        if db.has_table(con, raw) and db.has_table(con, mapped):
+            con.execute(f'DELETE FROM "{raw}" r USING (SELECT m.centre, m.year, m.row FROM "{mapped}" m '
+                        f'JOIN _erase e ON m.centre = e.centre AND m."{col}" = e.local_id) x '
+                        'WHERE r.centre = x.centre AND r.year = x.year AND r.row = x.row')
+    for table, col in KEYED.items():
+        if db.has_table(con, table):
+            con.execute(f'DELETE FROM "{table}" t USING _erase e WHERE t.centre = e.centre '
+                        f'AND t."{col}" = e.local_id')
+    if contact_ids:
+        cid = pd.DataFrame({"contact_id": sorted(contact_ids)})
+        con.register("_cid", cid)
+        for table in BY_CONTACT:
+            if db.has_table(con, table):
+                con.execute(f'DELETE FROM "{table}" t USING _cid c WHERE t.contact_id = c.contact_id')
+        for table in ("dedup_pairs", "dedup_review"):
+            if db.has_table(con, table):
+                cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+                if {"centre_a", "local_id_a", "centre_b", "local_id_b"} <= set(cols):
+                    for s in ("a", "b"):
+                        con.execute(f'DELETE FROM "{table}" t USING _erase e WHERE t.centre_{s} = e.centre '
+                                    f'AND t.local_id_{s} = e.local_id')
+        con.unregister("_cid")
+    con.unregister("_erase")
+    new_hashes = pd.DataFrame(
+        [{"kind": "key", "hash": key_hash(*k)} for k in sorted(keys)]
+        + [{"kind": "email", "hash": h} for h in sorted(req_mails)])
+    new_hashes = new_hashes[~new_hashes["hash"].isin(old_keys | old_mails)]
+    db.append(con, "erasure_hashes", new_hashes)
+    db.append(con, "erasures", pd.DataFrame([{
+        "run_id": run_id, "date": dt.date.today().isoformat(), "records_erased": len(keys),
+        "returned": len(returned),
+        "centres": json.dumps(sorted({k[0] for k in keys})),
+    }]))
+    if returned:
+        db.append(con, "erasure_returns", pd.DataFrame(
+            [{"run_id": run_id, "centre": c, "key_hash": key_hash(c, i)} for c, i in returned]))
+    return keys

@@ -1,0 +1,116 @@
+"""Key figures per centre and for the network (aggregates only, no personal data).
+
+Stored in the base as ``metrics(centre, year, metric, value)``, one slice per year, so that the
+reports can show the trend against last year and the index can list every centre.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from grc.schema import NETWORK
+
+# figures shown in the index table, in order, with their French labels
+INDEX_COLUMNS = {
+    "records": "Fiches",
+    "contacts": "Contacts",
+    "qualified_share": "Qualifiés",
+    "emailable_rate": "Joignables e-mail",
+    "duplicates": "Doublons",
+    "shared_contacts": "Clients partagés",
+    "stays_year": "Séjours de l'année",
+    "retention": "Fidélisation",
+}
+
+
+def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                   stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
+                   all_links: pd.DataFrame, year: int) -> dict[str, float]:
+    m: dict[str, float] = {}
+    rec = q[q["exported"].astype(bool)]
+    n = len(rec)
+    m["records"] = n
+    ids = links.loc[links["last_year"] == year, "contact_id"] if len(links) else pd.Series(dtype=object)
+    m["contacts"] = ids.nunique()
+    for ch in ("mailable", "emailable", "phoneable"):
+        m[f"{ch}_rate"] = float(rec[ch].astype(bool).mean()) if n else 0.0
+    usable = rec["mailable"].astype(bool) | rec["emailable"].astype(bool) | rec["phoneable"].astype(bool)
+    m["qualified_share"] = float(usable.mean()) if n else 0.0
+    exp_issues = issues.merge(rec[["centre", "local_id"]], on=["centre", "local_id"]) if n else issues.iloc[:0]
+    for code, cnt in exp_issues.drop_duplicates(["centre", "local_id", "code"]).groupby("code").size().items():
+        m[f"issue:{code}"] = int(cnt)
+    m["records_with_issue"] = exp_issues[["centre", "local_id"]].drop_duplicates().shape[0]
+    m["duplicates"] = int(n - m["contacts"]) if n else 0
+    if len(all_links) and len(ids):
+        per = all_links[["contact_id", "centre"]].drop_duplicates().groupby("contact_id").size()
+        m["shared_contacts"] = int((per.reindex(ids.unique()) > 1).sum())
+    else:
+        m["shared_contacts"] = 0
+    st = stays.copy()
+    if len(st):
+        st["y"] = pd.to_datetime(st["arrival"]).dt.year
+        cur = st[st["y"] == year]
+        prev = st[st["y"] == year - 1]
+        m["stays_year"] = len(cur)
+        m["revenue_year"] = float(cur["amount"].sum())
+        m["clients_year"] = cur["contact_id"].nunique()
+        prev_ids = set(prev["contact_id"])
+        m["retention"] = (len(prev_ids & set(cur["contact_id"])) / len(prev_ids)) if prev_ids else float("nan")
+        first = st.groupby("contact_id")["y"].min()
+        m["new_clients"] = int(((first == year) & first.index.isin(cur["contact_id"])).sum())
+    else:
+        m.update({"stays_year": 0, "revenue_year": 0.0, "clients_year": 0, "retention": float("nan"),
+                  "new_clients": 0})
+    sc = scores[scores["scope"] == scope] if len(scores) else scores
+    for cat, cnt in (sc.groupby("category").size().items() if len(sc) else []):
+        m[f"rfm:{cat}"] = int(cnt)
+    if len(segments):
+        seg = segments[segments["contact_id"].isin(ids)] if scope != NETWORK else segments
+        for code, cnt in seg.groupby(seg["segment"].fillna("NON SEGMENTÉ")).size().items():
+            m[f"segment:{code}"] = int(cnt)
+    return m
+
+
+def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
+                    year: int) -> pd.DataFrame:
+    """Figures of every centre and of ``NETWORK`` as ``centre, year, metric, value`` rows."""
+    rows = []
+    for code in sorted(qualified["centre"].unique()):
+        m = _scope_metrics(code, qualified[qualified["centre"] == code], issues[issues["centre"] == code],
+                           links[links["centre"] == code], stays[stays["centre"] == code], scores,
+                           segments, links, year)
+        rows += [{"centre": code, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
+    m = _scope_metrics(NETWORK, qualified, issues, links, stays, scores, segments, links, year)
+    # network duplicates: records of the year minus distinct network contacts
+    rows += [{"centre": NETWORK, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
+    return pd.DataFrame(rows)
+
+
+def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str) -> dict[str, str]:
+    """A content hash of each centre's slice of the base, and of the whole network.
+
+    A centre's pages are recomputed only when its own data changed.
+    """
+    out: dict[str, str] = {}
+    net = hashlib.sha256(extra.encode())
+    for name in sorted(frames):
+        f = frames[name]
+        if len(f):
+            net.update(name.encode())
+            net.update(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy().tobytes())
+    out[NETWORK] = net.hexdigest()[:16]
+    for code in centres:
+        h = hashlib.sha256(f"{extra}|{code}".encode())
+        for name in sorted(frames):
+            f = frames[name]
+            col = "centre" if "centre" in f.columns else ("scope" if "scope" in f.columns else None)
+            if col is None or not len(f):
+                continue
+            part = f[f[col] == code]
+            h.update(name.encode())
+            h.update(pd.util.hash_pandas_object(part.astype(str), index=False).to_numpy().tobytes())
+        out[code] = h.hexdigest()[:16]
+    return out

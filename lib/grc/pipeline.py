@@ -1,0 +1,436 @@
+"""The yearly pipeline: read → qualify → deduplicate → segment → score → export.
+
+``run_pipeline`` integrates one export year into the network base. Everything is computed
+here once; the notebooks only read the results and plot them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grc import __version__
+from grc import base as db
+from grc.config import NetworkConfig, load_segmentation
+from grc.readers import ExportError, read_centre
+from grc.schema import CONTACT_FIELDS, ISSUE_COLUMNS, NETWORK
+
+# fields whose changes are kept in the history table
+TRACKED = ["civility", "first_name", "last_name", "organisation", "position", "address1",
+           "address2", "address3", "postcode", "city", "country", "phone", "mobile", "email",
+           "segment", "optin_email", "optin_phone"]
+
+
+class PipelineError(Exception):
+    """The run as a whole is refused (message in French)."""
+
+
+@dataclass
+class RunResult:
+    """What a pipeline run did."""
+
+    run_id: str
+    year: int
+    status: dict[str, dict] = field(default_factory=dict)  # centre -> {status, message}
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    data_version: str = ""
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return {c: s["message"] for c, s in self.status.items() if s["status"] == "échec"}
+
+
+def _fmt_path(cfg: NetworkConfig, p: Path | None) -> Path | None:
+    if p is None:
+        return None
+    return Path(str(p).replace("{year}", str(cfg.year)))
+
+
+def _log(progress: bool, msg: str) -> None:
+    if progress:
+        print(msg, flush=True)
+
+
+def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: RunResult,
+               progress: bool) -> None:
+    """Read each centre's export and store it as received (one broken centre stops nobody)."""
+    from tqdm.auto import tqdm
+
+    for code in tqdm(codes, desc="Lecture des exports", unit="centre", disable=not progress):
+        try:
+            centre = cfg.centre(code)
+            ex = read_centre(centre, cfg.export_dir(code), cfg.year)
+        except ExportError as exc:
+            result.status[code] = {"status": "échec", "message": str(exc)}
+            continue
+        except Exception as exc:  # noqa: BLE001 - any config problem fails that centre only
+            result.status[code] = {"status": "échec", "message": f"centre {code} : {exc}"}
+            continue
+        keys = {"centre": code, "year": cfg.year}
+        files = pd.DataFrame(ex.files)
+        sha = {r["kind"]: r["sha256"] for r in ex.files}
+        db.replace_slice(con, "raw_contacts",
+                         db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"]), keys)
+        if len(ex.raw_stays):
+            db.replace_slice(con, "raw_stays",
+                             db.raw_as_json(ex.raw_stays, code, cfg.year, run_id, sha.get("stays", "")), keys)
+        files.insert(0, "year", cfg.year)
+        files.insert(0, "centre", code)
+        files.insert(0, "run_id", run_id)
+        db.replace_slice(con, "files", files, keys)
+        db.replace_slice(con, "records", ex.contacts, keys)
+        db.replace_slice(con, "stays", ex.stays, keys)
+        probs = pd.DataFrame([{"centre": p.centre, "year": cfg.year, "local_id": p.local_id,
+                               "field": p.field or p.column, "code": p.code, "message": str(p.message),
+                               "row": p.row, "severity": p.severity} for p in ex.problems],
+                             columns=["centre", "year", "local_id", "field", "code", "message", "row",
+                                      "severity"])
+        db.replace_slice(con, "export_problems", probs, keys)
+        warn = len(ex.problems)
+        result.status[code] = {"status": "ok",
+                               "message": f"{len(ex.contacts)} contacts, {len(ex.stays)} séjours"
+                               + (f", {warn} avertissements" if warn else "")}
+
+
+def current_records(con, year: int) -> pd.DataFrame:
+    """Latest version of every source record up to ``year`` with its ``exported`` flag."""
+    rec = db.read_table(con, "records", "WHERE year <= ?", [year])
+    if rec.empty:
+        return rec
+    rec = rec.sort_values(["centre", "local_id", "year"])
+    latest = rec.drop_duplicates(["centre", "local_id"], keep="last").copy()
+    centre_last = rec.groupby("centre")["year"].max()
+    latest["exported"] = latest["year"].to_numpy() == latest["centre"].map(centre_last).to_numpy()
+    first = rec.groupby(["centre", "local_id"])["year"].min()
+    latest["first_year"] = pd.MultiIndex.from_frame(latest[["centre", "local_id"]]).map(first)
+    for c in ("created_at", "updated_at"):
+        latest[c] = pd.to_datetime(latest[c], errors="coerce")
+    return latest.reset_index(drop=True)
+
+
+def all_stays(con, year: int) -> pd.DataFrame:
+    """Every stay received up to ``year`` (a stay re-exported in a later year counts once)."""
+    st = db.read_table(con, "stays", "WHERE year <= ?", [year])
+    if st.empty:
+        return pd.DataFrame(columns=["centre", "year", "contact_local_id", "arrival", "nights",
+                                     "persons", "amount", "product"])
+    st["arrival"] = pd.to_datetime(st["arrival"])
+    st = st.sort_values(["centre", "contact_local_id", "arrival", "year"])
+    st = st.drop_duplicates(["centre", "contact_local_id", "arrival", "nights", "persons", "amount",
+                             "product"], keep="last")
+    return st.reset_index(drop=True)
+
+
+def _history(prev: pd.DataFrame, cur: pd.DataFrame, prev_links: pd.DataFrame, links: pd.DataFrame,
+             year: int, run_id: str) -> pd.DataFrame:
+    """Changes since the last run: new records, changed fields, vanished records, merges."""
+    cols = ["contact_id", "centre", "local_id", "year", "event", "field", "old_value", "new_value",
+            "run_id"]
+    link = links.set_index(["centre", "local_id"])["contact_id"]
+    rows: list[pd.DataFrame] = []
+    cur_k = cur.set_index(["centre", "local_id"])
+    if prev.empty:
+        new = cur_k.index
+    else:
+        prev_k = prev.set_index(["centre", "local_id"])
+        new = cur_k.index.difference(prev_k.index)
+        common = cur_k.index.intersection(prev_k.index)
+        for f in TRACKED:
+            if f not in cur_k or f not in prev_k:
+                continue
+            a = prev_k.loc[common, f].astype(object).where(prev_k.loc[common, f].notna(), None)
+            b = cur_k.loc[common, f].astype(object).where(cur_k.loc[common, f].notna(), None)
+            diff = a.map(str) != b.map(str)
+            if diff.any():
+                idx = common[diff.to_numpy()]
+                rows.append(pd.DataFrame({"centre": idx.get_level_values(0), "local_id": idx.get_level_values(1),
+                                          "event": "modification", "field": f,
+                                          "old_value": a[diff].to_numpy(), "new_value": b[diff].to_numpy()}))
+        if "exported" in prev_k:
+            was = prev_k.loc[common, "exported"].astype(bool)
+            now = cur_k.loc[common, "exported"].astype(bool)
+            gone = common[(was & ~now).to_numpy()]
+            back = common[(~was & now).to_numpy()]
+            for idx, ev in ((gone, "plus_exporte"), (back, "reexporte")):
+                if len(idx):
+                    rows.append(pd.DataFrame({"centre": idx.get_level_values(0),
+                                              "local_id": idx.get_level_values(1), "event": ev}))
+    if len(new):
+        rows.append(pd.DataFrame({"centre": new.get_level_values(0), "local_id": new.get_level_values(1),
+                                  "event": "nouveau"}))
+    if not prev_links.empty:
+        pl = prev_links.set_index(["centre", "local_id"])["contact_id"]
+        both = pl.index.intersection(link.index)
+        changed = pl.loc[both] != link.loc[both]
+        if changed.any():
+            idx = both[changed.to_numpy()]
+            rows.append(pd.DataFrame({"centre": idx.get_level_values(0), "local_id": idx.get_level_values(1),
+                                      "event": "fusion", "field": "contact_id",
+                                      "old_value": pl.loc[idx].to_numpy(), "new_value": link.loc[idx].to_numpy()}))
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(rows, ignore_index=True)
+    out["contact_id"] = pd.MultiIndex.from_frame(out[["centre", "local_id"]]).map(link)
+    out["year"] = year
+    out["run_id"] = run_id
+    for c in cols:
+        if c not in out:
+            out[c] = None
+    return out[cols].astype({"old_value": object, "new_value": object})
+
+
+def _erasure(cfg: NetworkConfig) -> pd.DataFrame:
+    from grc import gdpr
+
+    return gdpr.load_erasures(_fmt_path(cfg, cfg.erasure_file))
+
+
+def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progress: bool = True,
+                 truth_free: bool = True) -> RunResult:
+    """Integrate ``cfg.year`` into the base and write the exports (SPEC §6)."""
+    from grc import dedup, gdpr, qualify, returns, rfm, segment
+
+    t0 = time.perf_counter()
+    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    result = RunResult(run_id=run_id, year=cfg.year)
+    all_codes = cfg.centre_codes()
+    codes = centres or all_codes
+    unknown = [c for c in codes if c not in all_codes]
+    if unknown:
+        raise PipelineError(f"Centre(s) inconnu(s) : {', '.join(unknown)} (aucune table dans "
+                            f"{cfg.centres_dir}).")
+    seg_map = load_segmentation(cfg.segmentation)
+    grid = rfm.load_grid(cfg.rfm_grid)
+    with db.transaction(cfg.db_path) as con:
+        last = db.last_year(con)
+        if last is not None and cfg.year < last:
+            raise PipelineError(
+                f"Année {cfg.year} refusée : la base contient déjà {last}. Les années s'intègrent "
+                f"dans l'ordre ; pour refaire {cfg.year}, repartez d'une sauvegarde de la base.")
+        if last is not None and cfg.year > last + 1:
+            raise PipelineError(
+                f"Année {cfg.year} refusée : la dernière année intégrée est {last} ; intégrez "
+                f"d'abord {last + 1}.")
+        t = time.perf_counter()
+        read_stage(cfg, codes, run_id, con, result, progress)
+        for c in all_codes:
+            if c not in codes:
+                result.status[c] = {"status": "inchangé", "message": "non relu (option --centre)"}
+        result.timings["lecture"] = time.perf_counter() - t
+
+        # --- GDPR erasure requests, applied before anything is derived --------------------
+        erasures = _erasure(cfg)
+        erased_keys = gdpr.apply_erasures(con, erasures, run_id) if len(erasures) else set()
+
+        # --- qualification -----------------------------------------------------------------
+        t = time.perf_counter()
+        recs = current_records(con, cfg.year)
+        if recs.empty:
+            raise PipelineError("Aucun export lisible : rien à intégrer. Voir les erreurs ci-dessus.")
+        stays = all_stays(con, cfg.year)
+        key_stays = stays.rename(columns={"contact_local_id": "local_id"})
+        past = key_stays[key_stays["arrival"] <= pd.Timestamp(cfg.reference_date)]
+        last_stay = past.groupby(["centre", "local_id"])["arrival"].max()
+        ctx = qualify.QualifyContext(
+            reference_date=cfg.reference_date, segmentation=seg_map,
+            bloctel=qualify.load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and cfg.bloctel_file.exists() else set(),
+            npai=_npai(cfg), last_stay=last_stay,
+        )
+        qualified, issues = qualify.qualify(recs, ctx)
+        result.timings["qualification"] = time.perf_counter() - t
+
+        # --- deduplication -----------------------------------------------------------------
+        t = time.perf_counter()
+        prev_links = db.read_table(con, "record_links")
+        prev_qualified = db.read_table(con, "qualified")
+        decisions = _decisions(cfg)
+        dd = dedup.deduplicate(qualified, prev_links[["centre", "local_id", "contact_id"]]
+                               if not prev_links.empty else None, decisions, progress=False)
+        links = dd.links.merge(qualified[["centre", "local_id", "exported", "first_year", "year"]],
+                               on=["centre", "local_id"], how="left")
+        links = links.rename(columns={"year": "last_year"})
+        result.timings["dédoublonnage"] = time.perf_counter() - t
+
+        # --- stays, segments, scores -------------------------------------------------------
+        t = time.perf_counter()
+        link_map = dd.links.set_index(["centre", "local_id"])["contact_id"]
+        stays["contact_id"] = pd.MultiIndex.from_frame(
+            stays[["centre", "contact_local_id"]]).map(link_map)
+        stays = stays[stays["contact_id"].notna()].copy()
+        contacts = dd.contacts.copy()
+        locs = _centre_locations(cfg, all_codes)
+        criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs)
+        feats = segment.behaviour_features(stays, cfg.reference_date)
+        clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 else None
+        segments = segment.segment_table(criteria, clusters)
+        scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))
+        result.timings["segmentation_rfm"] = time.perf_counter() - t
+
+        # --- history, base tables ----------------------------------------------------------
+        hist = _history(prev_qualified, qualified, prev_links, dd.links, cfg.year, run_id)
+        db.append(con, "history", hist)
+        db.replace_table(con, "qualified", qualified)
+        db.replace_table(con, "quality_issues", issues.assign(year=cfg.year))
+        db.replace_table(con, "record_links", links)
+        db.replace_table(con, "contacts", contacts)
+        db.replace_table(con, "dedup_pairs", dd.pairs)
+        db.replace_table(con, "dedup_review", dd.review)
+        db.replace_table(con, "segments", segments)
+        db.replace_table(con, "scores", scores)
+        db.replace_table(con, "stays_linked", stays)
+        if clusters is not None:
+            db.replace_table(con, "clusters", clusters.profiles.reset_index())
+        from grc.metrics import compute_metrics, scope_hashes
+
+        metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year)
+        db.replace_slice(con, "metrics", metrics, {"year": cfg.year})
+        hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
+                               "stays": stays, "scores": scores}, all_codes,
+                              f"{cfg.year}|{cfg.reference_date}|{__version__}")
+        db.replace_table(con, "scope_hashes", pd.DataFrame(
+            {"scope": list(hashes), "hash": list(hashes.values())}))
+        status = pd.DataFrame([{"centre": c, "year": cfg.year, "run_id": run_id, **s}
+                               for c, s in sorted(result.status.items())])
+        db.replace_slice(con, "centre_status", status, {"year": cfg.year})
+        run_status = "ok" if not result.failed else ("partiel" if len(result.failed) < len(codes) else "échec")
+        data_version = _data_version(con, cfg.year)
+        result.data_version = data_version
+        db.append(con, "runs", pd.DataFrame([{
+            "run_id": run_id, "year": cfg.year, "reference_date": str(cfg.reference_date),
+            "started_at": dt.datetime.now().isoformat(timespec="seconds"), "status": run_status,
+            "centres": ";".join(codes), "failed": ";".join(sorted(result.failed)),
+            "data_version": data_version, "code_version": __version__,
+            "dedup_stats": json.dumps(_jsonable(dd.stats), ensure_ascii=False),
+        }]))
+        if run_status == "échec":
+            raise PipelineError("Tous les centres ont échoué : la base reste inchangée.\n"
+                                + "\n".join(f"- {c} : {m}" for c, m in result.failed.items()))
+
+        # --- files (written beside, swapped in with the base) -----------------------------
+        t = time.perf_counter()
+        work = cfg.processed_dir / f".exports-work-{run_id}"
+        _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments, dd, erased_keys)
+        retours = cfg.processed_dir / f".retours-work-{run_id}"
+        retours.mkdir(parents=True, exist_ok=True)
+        old_retours = cfg.processed_dir / "retours"
+        for code in all_codes:
+            if code not in codes and (old_retours / f"{code}.xlsx").exists():
+                shutil.copy2(old_retours / f"{code}.xlsx", retours / f"{code}.xlsx")
+                continue
+            q = qualified[(qualified["centre"] == code) & qualified["exported"]]
+            if q.empty:
+                continue
+            iss = issues[issues["centre"] == code]
+            returns.write_return_file(retours / f"{code}.xlsx", code, q, iss,
+                                      _centre_duplicates(dd, code))
+        result.timings["fichiers"] = time.perf_counter() - t
+    # the base is committed: swap the files in
+    _swap(work, cfg.exports_dir)
+    _swap(retours, old_retours)
+    result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
+                     "contacts": len(contacts), "stays": len(stays), "issues": len(issues),
+                     "history": len(hist)}
+    result.timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    return obj
+
+
+def _swap(new: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
+    from grc import qualify
+
+    p = _fmt_path(cfg, cfg.npai_file)
+    return qualify.load_npai(p) if p and p.exists() else set()
+
+
+def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
+    from grc import dedup
+
+    p = cfg.decisions_file or (cfg.root / "params" / "dedup_decisions.csv")
+    return dedup.load_decisions(p) if p and Path(p).exists() else None
+
+
+def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
+    from grc.reference import load_communes
+
+    com = load_communes().drop_duplicates("postcode").set_index("postcode")
+    rows = []
+    for c in codes:
+        t = cfg.centre(c)
+        lat, lon = t.extra.get("lat"), t.extra.get("lon")
+        if (lat is None or lon is None) and t.postcode in com.index:
+            lat, lon = com.at[t.postcode, "lat"], com.at[t.postcode, "lon"]
+        rows.append({"centre": c, "lat": lat, "lon": lon})
+    return pd.DataFrame(rows)
+
+
+def _centre_duplicates(dd, code: str) -> pd.DataFrame | None:
+    """Likely duplicates inside one centre (both records of that centre only)."""
+    p = dd.pairs
+    if p is None or p.empty:
+        return None
+    inside = p[(p["centre_a"] == code) & (p["centre_b"] == code) & p["decision"].isin(["match", "review"])]
+    return inside.reset_index(drop=True)
+
+
+def _data_version(con, year: int) -> str:
+    files = db.read_table(con, "files", "WHERE year <= ? ORDER BY centre, year, kind", [year])
+    h = hashlib.sha256()
+    for r in files.itertuples(index=False):
+        h.update(f"{r.centre}|{r.year}|{r.kind}|{r.sha256}".encode())
+    return h.hexdigest()[:12]
+
+
+def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, issues: pd.DataFrame,
+                   links: pd.DataFrame, contacts: pd.DataFrame, scores: pd.DataFrame,
+                   segments: pd.DataFrame, dd, erased: set) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    run_links = links[links["last_year"] == cfg.year].sort_values(["centre", "local_id"])
+    run_links[["centre", "local_id", "contact_id"]].to_csv(folder / "record_links.csv", index=False)
+    exported = qualified.loc[qualified["exported"], ["centre", "local_id"]]
+    iss = issues.merge(exported, on=["centre", "local_id"])
+    iss.sort_values(["centre", "local_id", "field", "code"])[ISSUE_COLUMNS].to_csv(
+        folder / "quality_issues.csv", index=False)
+    contacts.sort_values("contact_id").to_csv(folder / "contacts.csv", index=False)
+    scores.to_csv(folder / "rfm.csv", index=False)
+    segments.sort_values("contact_id").to_csv(folder / "segments.csv", index=False)
+    if dd.review is not None and len(dd.review):
+        dd.review.to_csv(folder / "dedup_review.csv", index=False)
+
+
+def contact_fields() -> list[str]:
+    return CONTACT_FIELDS
+
+
+__all__ = ["run_pipeline", "RunResult", "PipelineError", "current_records", "all_stays", NETWORK]

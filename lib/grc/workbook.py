@@ -1,0 +1,194 @@
+"""Data access for the notebooks: everything a workbook shows, read from the base.
+
+A notebook only reads and plots: ``wb = open_workbook(config, centre)`` gives the frames of
+its scope. For a centre, record-level frames hold only that centre's records (privacy: a
+centre's report never sees another centre's clients); network-wide comparisons come as
+aggregates (``network_*`` frames, counts and rates only).
+
+Usage in a notebook::
+
+    from grc.workbook import open_workbook
+    wb = open_workbook(config, centre)
+    wb.qualified.head()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from grc import base as db
+from grc.config import NetworkConfig, load_config, load_segmentation
+from grc.schema import NETWORK
+
+
+@dataclass
+class Workbook:
+    """Frames of one scope (a centre code or ``NETWORK``)."""
+
+    cfg: NetworkConfig
+    centre: str
+
+    @property
+    def is_network(self) -> bool:
+        return self.centre == NETWORK
+
+    @property
+    def year(self) -> int:
+        return self.cfg.year
+
+    @property
+    def reference_date(self) -> dt.date:
+        return self.cfg.reference_date
+
+    @cached_property
+    def title(self) -> str:
+        if self.is_network:
+            return f"{self.cfg.network} : ensemble du réseau"
+        return f"{self.cfg.centre(self.centre).name} ({self.centre})"
+
+    def _q(self, table: str, where: str = "", params: list | None = None) -> pd.DataFrame:
+        con = db.connect(self.cfg.db_path, read_only=True)
+        try:
+            return db.read_table(con, table, where, params)
+        finally:
+            con.close()
+
+    def _scoped(self, table: str, col: str = "centre") -> pd.DataFrame:
+        if self.is_network:
+            return self._q(table)
+        return self._q(table, f'WHERE "{col}" = ?', [self.centre])
+
+    # --- record-level frames of the scope ------------------------------------------------
+    @cached_property
+    def qualified(self) -> pd.DataFrame:
+        """Qualified records of the scope (current version of each, ``exported`` flag)."""
+        return self._scoped("qualified")
+
+    @cached_property
+    def records(self) -> pd.DataFrame:
+        """Records exported in the run year."""
+        q = self.qualified
+        return q[q["exported"].astype(bool)] if len(q) else q
+
+    @cached_property
+    def issues(self) -> pd.DataFrame:
+        return self._scoped("quality_issues")
+
+    @cached_property
+    def links(self) -> pd.DataFrame:
+        return self._scoped("record_links")
+
+    @cached_property
+    def contact_ids(self) -> pd.Index:
+        return pd.Index(self.links["contact_id"].unique()) if len(self.links) else pd.Index([])
+
+    @cached_property
+    def stays(self) -> pd.DataFrame:
+        """Stays of the scope with their network ``contact_id``."""
+        st = self._scoped("stays_linked")
+        if len(st):
+            st["arrival"] = pd.to_datetime(st["arrival"])
+        return st
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        seg = self._q("segments")
+        return seg if self.is_network else seg[seg["contact_id"].isin(self.contact_ids)]
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """RFM rows of the scope (``scope`` = the centre, or ``NETWORK``)."""
+        return self._q("scores", "WHERE scope = ?", [self.centre])
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """Deduplication pairs touching the scope (both sides of the scope for a centre)."""
+        p = self._q("dedup_pairs")
+        if self.is_network or p.empty:
+            return p
+        return p[(p["centre_a"] == self.centre) & (p["centre_b"] == self.centre)]
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        return self._scoped("history")
+
+    @cached_property
+    def segmentation(self) -> dict:
+        return load_segmentation(self.cfg.segmentation)
+
+    # --- aggregates (no personal data) ----------------------------------------------------
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Key figures per centre and year (table ``metrics``: centre, year, metric, value)."""
+        return self._q("metrics")
+
+    def metric(self, name: str, centre: str | None = None, year: int | None = None) -> float | None:
+        m = self.metrics
+        if m.empty:
+            return None
+        sel = m[(m["centre"] == (centre or self.centre)) & (m["year"] == (year or self.year))
+                & (m["metric"] == name)]
+        return float(sel["value"].iloc[0]) if len(sel) else None
+
+    @cached_property
+    def network_issue_rates(self) -> pd.DataFrame:
+        """Share of exported records with each issue code, per centre (aggregates only)."""
+        iss = self._q("quality_issues")
+        q = self._q("qualified", "WHERE exported")
+        if iss.empty or q.empty:
+            return pd.DataFrame(columns=["centre", "code", "records", "share"])
+        n = q.groupby("centre").size()
+        exp = iss.merge(q[["centre", "local_id"]], on=["centre", "local_id"])
+        counts = exp.drop_duplicates(["centre", "local_id", "code"]).groupby(["centre", "code"]).size()
+        out = counts.rename("records").reset_index()
+        out["share"] = out["records"] / out["centre"].map(n)
+        return out
+
+    @cached_property
+    def centre_pairs(self) -> pd.DataFrame:
+        """Clients shared between centres: contact counts per pair of centres (aggregates)."""
+        links = self._q("record_links")
+        if links.empty:
+            return pd.DataFrame(columns=["centre_a", "centre_b", "contacts"])
+        cc = links[["contact_id", "centre"]].drop_duplicates()
+        m = cc.merge(cc, on="contact_id")
+        m = m[m["centre_x"] < m["centre_y"]]
+        out = m.groupby(["centre_x", "centre_y"]).size().rename("contacts").reset_index()
+        return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})
+
+    @cached_property
+    def network_segment_mix(self) -> pd.DataFrame:
+        """Contacts per common segment network-wide (aggregates)."""
+        seg = self._q("segments")
+        if seg.empty:
+            return pd.DataFrame(columns=["segment", "contacts", "share"])
+        out = seg.groupby("segment", dropna=False).size().rename("contacts").reset_index()
+        out["share"] = out["contacts"] / out["contacts"].sum()
+        return out
+
+
+def open_workbook(config: str | Path, centre: str = NETWORK) -> Workbook:
+    """The workbook data of one scope; ``config`` is resolved like ``grc run`` does."""
+    cfg = load_config(config)
+    if centre != NETWORK:
+        cfg.centre(centre)  # clear error for an unknown centre
+    return Workbook(cfg, centre)
+
+
+def mask(value: object) -> str:
+    """Mask a personal value for display: "Élise Durand" -> "É*** D***"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    s = str(value)
+    if "@" in s:
+        local, _, dom = s.partition("@")
+        return f"{local[:1]}***@{dom[:1]}***"
+    if sum(c.isdigit() for c in s) >= 6:
+        digits = [c for c in s if c.isdigit()]
+        return "•• •• •• •• " + "".join(digits[-2:])
+    return " ".join(w[:1] + "***" for w in s.split() if w)
