@@ -1,0 +1,1045 @@
+"""Qualification of contacts (SPEC §5-6): normalise, verify, flag, usable channels.
+
+Entry point: :func:`qualify`. Per-value work is done once per distinct value
+(``pd.factorize``) for low-cardinality columns; phones and e-mails go through a fast path
+(well-formed French writings) whose verdicts equal the full parsers' (phonenumbers,
+email-validator), the rest through the full parsers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from rapidfuzz.distance import OSA
+from unidecode import unidecode
+
+from grc.reference import (
+    OVERSEAS_REGION_CODE,
+    city_key,
+    city_key_postcodes,
+    department_of_postcode,
+    load_communes,
+    postcode_city_keys,
+    region_of_department,
+)
+
+ISSUE_FRAME_COLUMNS = ["centre", "local_id", "field", "code", "message", "value", "suggestion"]
+RAW_FIELDS = ["civility", "first_name", "last_name", "organisation", "phone", "mobile", "email",
+              "postcode", "city"]
+BLOCTEL_END = dt.date(2026, 8, 10)  # last day the Bloctel regime applies (loi 2025-594, art. 13)
+RETENTION_YEARS = 3
+RNVP_WIDTH = 38
+
+
+@dataclass
+class QualifyContext:
+    """Everything qualification needs besides the contacts."""
+
+    reference_date: dt.date
+    segmentation: dict[str, dict]
+    bloctel: set[str] = field(default_factory=set)
+    npai: set[tuple[str, str]] = field(default_factory=set)
+    last_stay: pd.Series | None = None
+    last_contact: pd.Series | None = None
+
+
+# ------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+
+
+def _text(v: Any) -> str | None:
+    """Trimmed text or None."""
+    if _is_missing(v):
+        return None
+    s = " ".join(str(v).split())
+    return s or None
+
+
+def map_unique(values: pd.Series | Iterable, func: Callable[[Any], Any]) -> list:
+    """Apply ``func`` once per distinct value (None for missing values) and spread back."""
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    res = [func(u) for u in uniques]
+    res.append(func(None))
+    arr = np.empty(len(res), dtype=object)
+    arr[:] = res
+    return list(arr[codes])  # code -1 picks func(None)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _obj(values: Iterable, index: pd.Index) -> pd.Series:
+    arr = np.empty(len(index), dtype=object)
+    arr[:] = list(values)
+    return pd.Series(arr, index=index, dtype=object)
+
+
+# ------------------------------------------------------------------------------------------
+# civility, names, consent
+
+_CIV_M = {"M", "MR", "MONSIEUR", "MONS", "MSR", "MSIEUR", "SIEUR"}
+_CIV_MME = {"MME", "MADAME", "MDM", "MLLE", "MELLE", "MLE", "MADEMOISELLE", "MEL", "MS", "MRS",
+            "MISS"}
+
+
+def normalise_civility(v: Any) -> str | None:
+    """"M." / "Mr" / "Monsieur" -> "M"; "Mme" / "Madame" / "Mlle" -> "MME"; "Me" (Maître) -> None."""
+    s = _text(v)
+    if s is None:
+        return None
+    k = re.sub(r"[^A-Z]", "", unidecode(s).upper())
+    if k in _CIV_M:
+        return "M"
+    if k in _CIV_MME:
+        return "MME"
+    return None
+
+
+_PARTICLES = {"de", "du", "des", "d", "la", "le", "les", "l", "van", "von", "der", "den", "di",
+              "da", "del", "della", "dos", "das", "y", "et", "of", "the"}
+_KEY_RE = re.compile(r"[^a-z0-9]+")
+
+
+def name_key(v: Any) -> str | None:
+    """Match key: ascii lower case, no particles or punctuation ("de la Fontaine" -> "fontaine")."""
+    s = _text(v)
+    if s is None:
+        return None
+    words = _KEY_RE.sub(" ", unidecode(s).lower()).split()
+    kept = [w for w in words if w not in _PARTICLES]
+    out = " ".join(kept or words)
+    return out or None
+
+
+def _cap_word(w: str) -> str:
+    parts = re.split(r"([\-'’ ])", w)
+    return "".join(p[:1].upper() + p[1:].lower() if p and p not in "-'’ " else p for p in parts)
+
+
+def display_first_name(v: Any) -> str | None:
+    """Trimmed, capitalised ("jean-pierre" -> "Jean-Pierre")."""
+    s = _text(v)
+    return None if s is None else _cap_word(s)
+
+
+def display_last_name(v: Any) -> str | None:
+    """Trimmed, upper case ("de la Fontaine" -> "DE LA FONTAINE")."""
+    s = _text(v)
+    return None if s is None else s.upper()
+
+
+def display_organisation(v: Any) -> str | None:
+    """Trimmed, spaces collapsed; all-lower-case names capitalised."""
+    s = _text(v)
+    if s is None:
+        return None
+    return s.upper() if s.islower() else s
+
+
+_TRUE = {"1", "OUI", "O", "TRUE", "VRAI", "X", "Y", "YES", "OK", "T", "V", "1.0"}
+
+
+def parse_consent(v: Any) -> bool:
+    """Consent as centres write it: 1/oui/O/true/x -> True; 0/non/N/false/empty -> False."""
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    s = _text(v)
+    if s is None:
+        return False
+    return unidecode(s).strip().upper() in _TRUE
+
+
+# ------------------------------------------------------------------------------------------
+# phones
+
+_PHONE_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+}
+_PHONE_SEP = str.maketrans("", "", " \u00a0.-")
+_FAST_PHONE = re.compile(r"(?:0|\+33|0033|\+33\(0\))?([1-9]\d{8})")
+_PHONE_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s/\s?|/\s|\s(?:ou|et|or|-)\s)\s*", re.IGNORECASE)
+_PHONE_EXT = re.compile(r"\s*(?:poste|p\.|ext\.?|x)\s*\d{1,5}\s*$", re.IGNORECASE)
+_OVERSEAS_TRY = ["RE", "YT", "GP", "MQ", "GF"]
+_FR_PREFIX_LEN = 5
+
+
+def _phone_type(p: phonenumbers.PhoneNumber) -> str:
+    return _PHONE_TYPES.get(phonenumbers.number_type(p), "other")
+
+
+def _parse_one(chunk: str, region: str) -> tuple[str, str] | None:
+    """One number with phonenumbers: (E.164, type) if valid, else None."""
+    try:
+        p = phonenumbers.parse(chunk, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(p):
+        if region == "FR" and p.country_code == 33 and not chunk.lstrip().startswith(("+", "00")):
+            # an overseas number written nationally (0262..., 0692...) by a metropolitan centre
+            for reg in _OVERSEAS_TRY:
+                try:
+                    q = phonenumbers.parse(chunk, reg)
+                except phonenumbers.NumberParseException:
+                    continue
+                if phonenumbers.is_valid_number(q):
+                    return phonenumbers.format_number(q, phonenumbers.PhoneNumberFormat.E164), \
+                        _phone_type(q)
+        return None
+    return phonenumbers.format_number(p, phonenumbers.PhoneNumberFormat.E164), _phone_type(p)
+
+
+def _phone_chunks(s: str) -> list[str]:
+    chunks = []
+    for part in _PHONE_SPLIT.split(s):
+        part = _PHONE_EXT.sub("", part).strip()
+        if not part or not re.search(r"\d", part):
+            continue
+        digits = re.sub(r"\D", "", part)
+        if len(digits) == 20 and not part.lstrip().startswith("+") and digits[0] == "0" \
+                and digits[10] == "0":
+            chunks += [digits[:10], digits[10:]]
+        else:
+            chunks.append(part)
+    return chunks
+
+
+def parse_phone_full(raw: Any, region: str = "FR") -> tuple[str | None, str | None, str | None]:
+    """Full parser: (first valid number as E.164, its type, second valid number or None).
+
+    A cell may hold two numbers ("01 23 45 67 89 / 06 12 34 56 78"); free text without
+    digits ("voir secrétariat") gives no number.
+    """
+    s = _text(raw)
+    if s is None:
+        return None, None, None
+    found: list[tuple[str, str]] = []
+    for chunk in _phone_chunks(s):
+        r = _parse_one(chunk, region)
+        if r is not None and r[0] not in (f[0] for f in found):
+            found.append(r)
+    if not found:
+        return None, None, None
+    extra = found[1][0] if len(found) > 1 else None
+    return found[0][0], found[0][1], extra
+
+
+def _prefix_width_ok(pattern: str, max_prefix: int) -> bool:
+    """True if every alternative of ``pattern`` is ``<fixed-width prefix>\\d{n}`` with a prefix
+    no longer than ``max_prefix``: the verdict then depends on the first digits only."""
+    import re._constants as c  # noqa: PLC0415
+    import re._parser as sp  # noqa: PLC0415
+
+    parsed = sp.parse(pattern)
+    items = list(parsed)
+    if len(items) == 1 and items[0][0] is c.BRANCH:
+        branches = items[0][1][1]
+    else:
+        branches = [parsed]
+    for br in branches:
+        seq = list(br)
+        if not seq:
+            return False
+        op, av = seq[-1]
+        if op is not c.MAX_REPEAT or av[0] != av[1]:
+            return False
+        inner = list(av[2])
+        if inner != [(c.IN, [(c.CATEGORY, c.CATEGORY_DIGIT)])]:
+            return False
+        prefix = sp.SubPattern(parsed.state, seq[:-1])
+        lo, hi = prefix.getwidth()
+        if hi > max_prefix:
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _fr_fast_path_ok() -> bool:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    descs = [meta.general_desc, meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate,
+             meta.shared_cost, meta.personal_number, meta.voip, meta.pager, meta.uan,
+             meta.voicemail]
+    for d in descs:
+        if d is None or not d.national_number_pattern:
+            continue
+        if tuple(d.possible_length or (9,)) != (9,):
+            return False
+        if not _prefix_width_ok(d.national_number_pattern, _FR_PREFIX_LEN):
+            return False
+    return True
+
+
+_fr_prefix_cache: dict[str, str | None] = {}
+
+
+def _fr_prefix_type(prefix: str) -> str | None:
+    """Type of every French NSN starting with ``prefix`` (5 digits), None when invalid."""
+    r = _fr_prefix_cache.get(prefix, 0)
+    if r == 0:
+        p = phonenumbers.PhoneNumber(country_code=33, national_number=int(prefix + "0000"))
+        r = _phone_type(p) if phonenumbers.is_valid_number(p) else None
+        _fr_prefix_cache[prefix] = r
+    return r  # type: ignore[return-value]
+
+
+def phone_fast(raw: str) -> tuple[str, str] | None:
+    """Fast path for well-formed French writings; None when the full parser must decide."""
+    m = _FAST_PHONE.fullmatch(raw.translate(_PHONE_SEP))
+    if m is None:
+        return None
+    nsn = m.group(1)
+    t = _fr_prefix_type(nsn[:_FR_PREFIX_LEN])
+    if t is None:
+        return None
+    return "+33" + nsn, t
+
+
+def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, list]:
+    """Vectorised phone parsing: lists of E.164, type, extra number (same order as input)."""
+    n = len(values)
+    vals = values.tolist()
+    regs = regions.tolist()
+    e164: list = [None] * n
+    types: list = [None] * n
+    extra: list = [None] * n
+    fast = _fr_fast_path_ok()
+    slow: dict[tuple[str, str], list[int]] = {}
+    for i, (v, reg) in enumerate(zip(vals, regs, strict=True)):
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        if not isinstance(v, str):
+            v = str(v)
+        if fast and reg == "FR":
+            r = phone_fast(v)
+            if r is not None:
+                e164[i], types[i] = r
+                continue
+        slow.setdefault((v, reg), []).append(i)
+    for (v, reg), idx in slow.items():
+        a, b, c = parse_phone_full(v, reg)
+        for i in idx:
+            e164[i], types[i], extra[i] = a, b, c
+    return e164, types, extra
+
+
+def phone_problem(raw: Any) -> str:
+    """French reason for an invalid phone cell."""
+    s = _text(raw) or ""
+    digits = re.sub(r"\D", "", s)
+    if not digits:
+        return "texte sans numéro, saisir le numéro (ex. 01 23 45 67 89) ou vider le champ"
+    if len(digits) < 9:
+        return f"numéro incomplet ({len(digits)} chiffres), compléter les 10 chiffres"
+    if len(digits) > 13:
+        return f"trop de chiffres ({len(digits)}), ne garder qu'un numéro par champ"
+    return "numéro inexistant (préfixe ou longueur invalide), vérifier auprès du contact"
+
+
+# ------------------------------------------------------------------------------------------
+# e-mails
+
+_FAST_EMAIL = re.compile(
+    r"(?=[^@]{1,64}@)[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*"
+    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
+)
+POPULAR_DOMAINS = [
+    "gmail.com", "hotmail.fr", "hotmail.com", "orange.fr", "wanadoo.fr", "free.fr",
+    "laposte.net", "sfr.fr", "yahoo.fr", "yahoo.com", "outlook.fr", "outlook.com", "live.fr",
+    "icloud.com", "aol.com", "bbox.fr", "neuf.fr", "gmx.fr", "club-internet.fr",
+    "numericable.fr", "protonmail.com", "msn.com",
+]
+_POPULAR_NAMES: dict[str, list[str]] = {}
+for _d in POPULAR_DOMAINS:
+    _n, _t = _d.rsplit(".", 1)
+    _POPULAR_NAMES.setdefault(_n, []).append(_t)
+_TLD_TYPOS = {"fe": "fr", "ft": "fr", "frr": "fr", "ffr": "fr", "rf": "fr", "dr": "fr", "gr": "fr",
+              "cm": "com", "con": "com", "cmo": "com", "ocm": "com", "comm": "com", "co": "com",
+              "om": "com", "vom": "com", "xom": "com", "nte": "net", "ne": "net", "nt": "net"}
+_FUZZY_NAMES = [n for n in _POPULAR_NAMES if len(n) >= 5]
+_NAME_TYPOS = {"fre": "free", "fee": "free", "frre": "free", "sffr": "sfr", "srf": "sfr"}
+
+
+@lru_cache(maxsize=100_000)
+def suggest_domain(domain: str) -> str | None:
+    """Likely intended domain for a misspelt common one ("gmial.com" -> "gmail.com")."""
+    if domain in POPULAR_DOMAINS or "." not in domain:
+        return None
+    name, tld = domain.rsplit(".", 1)
+    fixed_name = name
+    if name not in _POPULAR_NAMES:
+        fixed_name = _NAME_TYPOS.get(name)
+        if fixed_name is None:
+            close = [n for n in _FUZZY_NAMES if OSA.distance(name, n) == 1]
+            if len(close) != 1:
+                return None
+            fixed_name = close[0]
+    tlds = _POPULAR_NAMES[fixed_name]
+    if tld in tlds:
+        fixed = f"{fixed_name}.{tld}"
+    elif tld in _TLD_TYPOS and _TLD_TYPOS[tld] in tlds:
+        fixed = f"{fixed_name}.{_TLD_TYPOS[tld]}"
+    elif fixed_name != name and len(tlds) == 1 and tld in _TLD_TYPOS:
+        fixed = f"{fixed_name}.{tlds[0]}"
+    else:
+        return None
+    return fixed if fixed != domain else None
+
+
+def validate_email_full(raw: Any) -> tuple[str | None, str | None]:
+    """Full parser: (normalised lower-case address, None) or (None, reason in English)."""
+    s = _text(raw)
+    if s is None:
+        return None, None
+    s = str(raw).strip().lower()
+    try:
+        v = validate_email(s, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return None, str(exc)
+    return v.normalized.lower(), None
+
+
+@lru_cache(maxsize=100_000)
+def _domain_valid(domain: str) -> bool:
+    return validate_email_full("a@" + domain)[0] is not None
+
+
+def email_fast(raw: str) -> str | None | bool:
+    """Fast path: the normalised address, or False when the full parser must decide."""
+    s = raw.strip().lower()
+    if len(s) > 254:
+        return False
+    m = _FAST_EMAIL.fullmatch(s)
+    if m is None or not _domain_valid(m.group(1)):
+        return False
+    return s
+
+
+def parse_emails(values: pd.Series) -> list:
+    """Vectorised e-mail validation: normalised address or None, in input order."""
+    out: list = [None] * len(values)
+    slow: dict[str, list[int]] = {}
+    for i, v in enumerate(values.tolist()):
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        v = str(v)
+        r = email_fast(v)
+        if r is False:
+            slow.setdefault(v, []).append(i)
+        else:
+            out[i] = r
+    for v, idx in slow.items():
+        r = validate_email_full(v)[0]
+        for i in idx:
+            out[i] = r
+    return out
+
+
+def repair_email(raw: str) -> str | None:
+    """A plausible fix for an invalid address (spaces, commas, missing @ before a known domain)."""
+    s = raw.strip().lower().replace(" ", "").replace(",", ".").replace(";", ".")
+    s = re.sub(r"@+", "@", s).strip(".")
+    s = re.sub(r"\.{2,}", ".", s)
+    if "@" not in s:
+        for d in sorted(POPULAR_DOMAINS, key=len, reverse=True):
+            if s.endswith("." + d) or s.endswith(d) and len(s) > len(d):
+                s = s[: -len(d)].rstrip(".") + "@" + d
+                break
+    if "@" in s:
+        local, _, dom = s.rpartition("@")
+        dom = suggest_domain(dom) or dom
+        s = f"{local}@{dom}"
+    r = validate_email_full(s)[0]
+    return r if r and r != raw.strip().lower() else None
+
+
+_EMAIL_REASONS = [
+    ("SPACE", "espace dans l'adresse"),
+    ("before the @-sign", "caractère interdit avant l'arobase"),
+    ("must have an @-sign", "il manque l'arobase « @ »"),
+    ("after the @-sign contains invalid characters: '@'", "arobase « @ » en double"),
+    ("period", "point mal placé (début, fin ou double point)"),
+    ("after the @-sign", "domaine incorrect après l'arobase"),
+    ("hyphen", "tiret mal placé dans le domaine"),
+    ("too long", "adresse trop longue"),
+]
+
+
+def email_problem(raw: Any) -> str:
+    """French reason for an invalid address."""
+    reason = validate_email_full(raw)[1] or ""
+    for key, fr in _EMAIL_REASONS:
+        if key in reason:
+            return fr
+    return "syntaxe invalide"
+
+
+# ------------------------------------------------------------------------------------------
+# postcodes and towns
+
+
+def normalise_city(v: Any) -> str | None:
+    """Town for mail: upper case, no accents or punctuation ("Saint-Étienne" -> "SAINT ETIENNE")."""
+    s = _text(v)
+    if s is None:
+        return None
+    s = re.sub(r"[^A-Z0-9]+", " ", unidecode(s).upper()).strip()
+    return s or None
+
+
+@dataclass(frozen=True)
+class PostcodeVerdict:
+    postcode: str | None
+    department: str | None
+    region: str | None
+    problem: str | None = None  # French message, for invalid_postcode
+    suggestion: str | None = None
+    restored: bool = False
+
+
+def _known_postcodes_of(ck: str) -> list[str]:
+    return sorted(city_key_postcodes().get(ck, ()))
+
+
+def check_postcode(raw_pc: Any, raw_city: Any, country: Any = None) -> PostcodeVerdict:
+    """Five digits, leading zero restored when the town confirms it, department and region."""
+    pc = _text(raw_pc)
+    ctry = (_text(country) or "FR").upper()
+    if ctry not in ("FR", "FRA", "FRANCE"):
+        return PostcodeVerdict(pc, None, None)
+    if pc is None:
+        return PostcodeVerdict(None, None, None)
+    ck = city_key(raw_city)
+    digits = re.sub(r"[\s.]", "", pc)
+    if re.fullmatch(r"\d+\.0", pc):  # a spreadsheet number "1000.0"
+        digits = pc[:-2]
+    if re.fullmatch(r"\d{4}", digits):
+        cand = "0" + digits
+        known = postcode_city_keys().get(cand)
+        if ck and known and ck in known:
+            dep = department_of_postcode(cand)
+            return PostcodeVerdict(cand, dep, region_of_department(dep), restored=True)
+        hint = f"« {cand} » si la ville est bien dans le département {cand[:2]}"
+        others = _known_postcodes_of(ck) if ck else []
+        if others:
+            hint = f"« {others[0]} » (code connu pour {raw_city})"
+        return PostcodeVerdict(None, None, None,
+                               f"code postal à 4 chiffres, zéro initial perdu ? corriger en {hint}",
+                               others[0] if others else cand)
+    if not re.fullmatch(r"\d{5}", digits):
+        others = _known_postcodes_of(ck) if ck else []
+        sug = others[0] if len(others) == 1 else None
+        fix = f", corriger en « {sug} »" if sug else ", saisir les 5 chiffres du code postal"
+        return PostcodeVerdict(None, None, None, f"un code postal a 5 chiffres{fix}", sug)
+    dep = department_of_postcode(digits)
+    if dep is None:
+        return PostcodeVerdict(None, None, None,
+                               "département inexistant, vérifier le code postal", None)
+    known = postcode_city_keys().get(digits)
+    if ck and known and ck not in known:
+        others = _known_postcodes_of(ck)
+        odeps = {department_of_postcode(o) for o in others}
+        if others and dep not in odeps:
+            sug = others[0] if len(others) == 1 else None
+            towns = ", ".join(sorted(load_communes().loc[lambda d: d.postcode == digits, "city"]))
+            fix = f"corriger en « {sug} »" if sug else "codes connus : " + ", ".join(others[:5])
+            return PostcodeVerdict(
+                digits, dep, region_of_department(dep),
+                f"ne correspond pas à la ville « {raw_city} » ({digits} = {towns}) : {fix}", sug)
+    return PostcodeVerdict(digits, dep, region_of_department(dep))
+
+
+# ------------------------------------------------------------------------------------------
+# RNVP (AFNOR NF Z 10-011)
+
+_STREET_ABBR = {
+    "ALLEE": "ALL", "ALLEES": "ALL", "AVENUE": "AV", "BOULEVARD": "BD", "CHEMIN": "CHE",
+    "CHAUSSEE": "CHS", "COURS": "CRS", "FAUBOURG": "FG", "IMPASSE": "IMP",
+    "LOTISSEMENT": "LOT", "PASSAGE": "PAS", "PLACE": "PL", "QUARTIER": "QUA",
+    "RESIDENCE": "RES", "ROUTE": "RTE", "RUELLE": "RLE", "SENTIER": "SEN", "SQUARE": "SQ",
+    "TRAVERSE": "TRA", "VILLA": "VLA", "HAMEAU": "HAM", "PROMENADE": "PROM", "MONTEE": "MTE",
+    "ESPLANADE": "ESP", "BATIMENT": "BAT", "APPARTEMENT": "APT", "ESCALIER": "ESC",
+    "IMMEUBLE": "IMM", "ETAGE": "ETG", "PARVIS": "PRV", "CARREFOUR": "CAR", "DOMAINE": "DOM",
+    "CITE": "CITE", "GALERIE": "GAL", "RUE": "RUE", "QUAI": "QUAI",
+}
+_TITLE_ABBR = {
+    "SAINT": "ST", "SAINTE": "STE", "DOCTEUR": "DR", "GENERAL": "GAL", "MARECHAL": "MAL",
+    "PRESIDENT": "PDT", "PROFESSEUR": "PR", "GRANDE": "GDE", "GRAND": "GD",
+    "COMMANDANT": "CDT", "CAPITAINE": "CNE", "LIEUTENANT": "LT", "MONSEIGNEUR": "MGR",
+    "CHANOINE": "CHAN", "ABBE": "ABB", "COLONEL": "COL", "AMIRAL": "AMI",
+}
+_MULTI_ABBR = [(re.compile(r"\bROND POINT\b"), "RPT"), (re.compile(r"\bLIEU DIT\b"), "LD"),
+               (re.compile(r"\bZONE INDUSTRIELLE\b"), "ZI"),
+               (re.compile(r"\bZONE ARTISANALE\b"), "ZA"),
+               (re.compile(r"\bZONE D ACTIVITES?\b"), "ZA"),
+               (re.compile(r"\bBOITE POSTALE\b"), "BP")]
+_LATIN = str.maketrans({
+    **{c: " " for c in "'’`\"-,;:.!?()[]{}/\\&_#°*+<>=@~|"},
+    "É": "E", "È": "E", "Ê": "E", "Ë": "E", "À": "A", "Â": "A", "Ä": "A", "Î": "I", "Ï": "I",
+    "Ô": "O", "Ö": "O", "Ù": "U", "Û": "U", "Ü": "U", "Ç": "C", "Ÿ": "Y", "Œ": "OE", "Æ": "AE",
+})
+_NUM_SUFFIX = re.compile(r"\b(\d+)(BIS|TER|QUATER|[A-D])\b")
+_L5 = re.compile(r"^(BP|B P|CS|TSA|LD|LIEU DIT|LIEUDIT|HAMEAU|HAM|BOITE POSTALE)\b")
+_L2 = re.compile(r"^(APPT|APT|APPARTEMENT|APPART|ETAGE|ETG|CHEZ|C O|ESC|ESCALIER|PORTE|CHAMBRE|"
+                 r"BOITE|BAL)\b|^\d+ ?(E|EME|ER|ERE) ETAGE\b")
+_L3 = re.compile(r"^(BAT|BATIMENT|RESIDENCE|RES|IMMEUBLE|IMM|ENTREE|TOUR|VILLA|DOMAINE|ZI|ZA|"
+                 r"ZAC|ZONE|PARC|CENTRE|HALL|ESPACE|LOTISSEMENT|LOT|CITE)\b")
+_L4 = re.compile(r"^\d|\b(RUE|AV|AVENUE|BD|BOULEVARD|PL|PLACE|CHE|CHEMIN|RTE|ROUTE|IMP|IMPASSE|"
+                 r"ALL|ALLEE|QUAI|COURS|CRS|SQ|SQUARE|FG|FAUBOURG|PAS|PASSAGE|RLE|RUELLE|MTE|"
+                 r"MONTEE|PROM|PROMENADE|TRA|TRAVERSE|ESP|ESPLANADE|VOIE|CHS|CHAUSSEE)\b")
+
+
+def rnvp_text(v: Any, width: int = RNVP_WIDTH) -> str | None:
+    """One RNVP line: upper case, no accents or punctuation, abbreviations, <= ``width``."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    s = str(v).upper().translate(_LATIN)
+    if not s.isascii():
+        s = unidecode(s).upper().translate(_LATIN)
+    s = _NUM_SUFFIX.sub(r"\1 \2", s)
+    if "ROND" in s or "LIEU" in s or "ZONE" in s or "BOITE" in s:
+        s = " ".join(s.split())
+        for rx, rep in _MULTI_ABBR:
+            s = rx.sub(rep, s)
+    words = [_STREET_ABBR.get(w, w) for w in s.split()]
+    out = " ".join(words)
+    if len(out) > width:
+        out = " ".join(_TITLE_ABBR.get(w, w) for w in words)
+    if len(out) > width:
+        out = out[:width].rstrip()
+    return out or None
+
+
+def _line_kind(line: str) -> int:
+    if _L5.match(line):
+        return 5
+    if _L2.match(line):
+        return 2
+    if _L3.match(line):
+        return 3
+    if _L4.search(line):
+        return 4
+    return 0
+
+
+@lru_cache(maxsize=200_000)
+def _rnvp_line_kind(v: str) -> tuple[str | None, int]:
+    line = rnvp_text(v)
+    return line, (_line_kind(line) if line else 0)
+
+
+def rnvp_address(lines: list[Any]) -> dict[int, str]:
+    """Place free address lines into AFNOR lines 2-5 (complement, building, street, special)."""
+    placed: dict[int, str] = {}
+    pending: list[str] = []
+    for v in lines:
+        if _is_missing(v):
+            continue
+        line, kind = _rnvp_line_kind(str(v))
+        if not line:
+            continue
+        if kind and kind not in placed:
+            placed[kind] = line
+        else:
+            pending.append(line)
+    for line in pending:
+        for k in (4, 3, 2, 5):
+            if k not in placed:
+                placed[k] = line
+                break
+    return placed
+
+
+def _person_line(civ: str | None, first: str | None, last: str | None) -> str | None:
+    parts = [p for p in (civ, first, last) if p]
+    if not last:
+        return None
+    s = rnvp_text(" ".join(parts), width=1000) or ""
+    if len(s) > RNVP_WIDTH and first:
+        s = rnvp_text(" ".join(p for p in (civ, first[0], last) if p), width=1000) or ""
+    return s[:RNVP_WIDTH].rstrip() or None
+
+
+def _city_line(pc: str | None, city: str | None) -> str | None:
+    if not pc or not city:
+        return None
+    line = f"{pc} {city}"
+    if len(line) > RNVP_WIDTH:
+        line = f"{pc} " + " ".join(_TITLE_ABBR.get(w, w) for w in city.split())
+    return line[:RNVP_WIDTH].rstrip()
+
+
+# ------------------------------------------------------------------------------------------
+# side files
+
+
+def _phone_for_list(v: str) -> str | None:
+    e, _, _ = parse_phone_full(v, "FR")
+    if e is None:
+        r = phone_fast(v) if _fr_fast_path_ok() else None
+        e = r[0] if r else None
+    return e
+
+
+def load_bloctel(path: str | Path) -> set[str]:
+    """Bloctel list: one number a line in any common French writing -> set of E.164."""
+    out: set[str] = set()
+    with open(path, encoding="utf-8-sig") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line or line.startswith("#") or not re.search(r"\d", line):
+                continue
+            e, _, extra = parse_phone_full(line, "FR")
+            out.update(x for x in (e, extra) if x)
+    return out
+
+
+def load_npai(path: str | Path) -> set[tuple[str, str]]:
+    """NPAI returns: CSV ``centre,local_id`` -> set of (centre, local_id)."""
+    df = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding="utf-8-sig")
+    df.columns = [c.strip().lower() for c in df.columns]
+    if not {"centre", "local_id"} <= set(df.columns):
+        raise ValueError(f"{path} : colonnes « centre,local_id » attendues")
+    df = df.dropna(subset=["centre", "local_id"])
+    return set(zip(df["centre"].str.strip(), df["local_id"].str.strip(), strict=True))
+
+
+# ------------------------------------------------------------------------------------------
+# the main pass
+
+
+def _keyed_lookup(series: pd.Series | None, centre: pd.Series, local_id: pd.Series) -> pd.Series:
+    """Dates from a (centre, local_id)-indexed series, aligned on the contacts."""
+    if series is None or len(series) == 0:
+        return pd.Series(pd.NaT, index=centre.index, dtype="datetime64[ns]")
+    s = series.copy()
+    s.index = pd.MultiIndex.from_arrays(
+        [s.index.get_level_values(0).astype(str), s.index.get_level_values(1).astype(str)])
+    s = pd.to_datetime(s, errors="coerce")
+    s = s[~s.index.duplicated(keep="last")]
+    key = pd.MultiIndex.from_arrays([centre.astype(str), local_id.astype(str)])
+    vals = s.reindex(key).to_numpy()
+    return pd.Series(vals, index=centre.index).astype("datetime64[ns]")
+
+
+def _fmt_date(ts: pd.Series) -> pd.Series:
+    return ts.dt.strftime("%d/%m/%Y").fillna("?")
+
+
+class _Issues:
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask: np.ndarray | pd.Series, field_: str, code: str,
+            message: pd.Series | str, value: pd.Series | None = None,
+            suggestion: pd.Series | str | None = None) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        idx = self.df.index[m]
+
+        def pick(x: Any) -> Any:
+            if isinstance(x, pd.Series):
+                return x[m].to_numpy(dtype=object)
+            return [x] * len(idx)
+
+        self.parts.append(pd.DataFrame({
+            "centre": self.df["centre"].to_numpy(dtype=object)[m],
+            "local_id": self.df["local_id"].to_numpy(dtype=object)[m],
+            "field": field_,
+            "code": code,
+            "message": pick(message),
+            "value": pick(value) if value is not None else [None] * len(idx),
+            "suggestion": pick(suggestion) if suggestion is not None else [None] * len(idx),
+        }, index=idx))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=ISSUE_FRAME_COLUMNS)
+        out = pd.concat(self.parts)
+        out["_row"] = out.index
+        out["_order"] = np.arange(len(out))
+        out = out.sort_values(["_row", "_order"], kind="stable")
+        return out[ISSUE_FRAME_COLUMNS].reset_index(drop=True)
+
+
+def _q(v: pd.Series) -> pd.Series:
+    return "« " + v.astype(str) + " »"
+
+
+def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (qualified frame, issues frame with columns centre, local_id, field, code,
+    message, value, suggestion)."""
+    df = contacts
+    out = df.copy()
+    idx = df.index
+    n = len(df)
+    iss = _Issues(df)
+    ref = pd.Timestamp(ctx.reference_date)
+
+    for f in RAW_FIELDS:
+        out[f + "_raw"] = _col(df, f).astype(object)
+
+    # civility, names
+    out["civility"] = _obj(map_unique(_col(df, "civility"), normalise_civility), idx)
+    first = _col(df, "first_name")
+    last = _col(df, "last_name")
+    org = _col(df, "organisation")
+    out["first_name"] = _obj(map_unique(first, display_first_name), idx)
+    out["last_name"] = _obj(map_unique(last, display_last_name), idx)
+    out["organisation"] = _obj(map_unique(org, display_organisation), idx)
+    out["first_key"] = _obj(map_unique(first, name_key), idx)
+    out["last_key"] = _obj(map_unique(last, name_key), idx)
+    out["org_key"] = _obj(map_unique(org, name_key), idx)
+    has_last = out["last_name"].notna().to_numpy()
+    has_org = out["organisation"].notna().to_numpy()
+    iss.add(~has_last & ~has_org, "last_name", "missing_name",
+            "Nom et organisation absents : saisir le nom du contact ou de l'organisation")
+
+    # kind
+    seg_kind = {k: str(v.get("kind", "")).upper() for k, v in ctx.segmentation.items()}
+    kind = _col(df, "segment").map(seg_kind)
+    kind = kind.where(kind.isin(["B2B", "B2C"]), np.where(has_org, "B2B", "B2C"))
+    out["kind"] = kind.astype(object)
+    b2c = (out["kind"] == "B2C").to_numpy()
+
+    # postcodes and towns
+    pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
+    keys = pd.MultiIndex.from_arrays([pc_raw.astype(object), city_raw.astype(object),
+                                      ctry.astype(object)])
+    codes, uniq = pd.factorize(keys)
+    verdicts = [check_postcode(a, b, c) for a, b, c in uniq]
+    pick = np.array(verdicts + [PostcodeVerdict(None, None, None)], dtype=object)[codes]
+    out["postcode"] = _obj((v.postcode for v in pick), idx)
+    out["department"] = _obj((v.department for v in pick), idx)
+    out["region"] = _obj((v.region for v in pick), idx)
+    pc_problem = _obj((v.problem for v in pick), idx)
+    pc_sugg = _obj((v.suggestion for v in pick), idx)
+    bad_pc = pc_problem.notna().to_numpy()
+    iss.add(bad_pc, "postcode", "invalid_postcode",
+            "Code postal invalide " + _q(pc_raw.fillna("")) + " : " + pc_problem.fillna(""),
+            pc_raw, pc_sugg)
+    out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
+
+    # phones
+    dep = out["department"]
+    region = dep.map(OVERSEAS_REGION_CODE)
+    c2 = ctry.fillna("FR").astype(str).str.upper().str.strip()
+    c2 = c2.where(c2.str.fullmatch(r"[A-Z]{2}"), "FR").replace({"FX": "FR"})
+    region = region.fillna(c2).astype(object)
+    ph_e, ph_t, ph_x = parse_phones(_col(df, "phone"), region)
+    mo_e, mo_t, mo_x = parse_phones(_col(df, "mobile"), region)
+    ph_e, ph_t, mo_e, mo_t = (np.array(a, dtype=object) for a in (ph_e, ph_t, mo_e, mo_t))
+    ph_x, mo_x = np.array(ph_x, dtype=object), np.array(mo_x, dtype=object)
+    parsed = {"phone": ph_e.copy(), "mobile": mo_e.copy()}
+    # a second number in one cell goes to the other column when that one is empty
+    fill_m = (ph_x != None) & (mo_e == None)  # noqa: E711
+    if fill_m.any():
+        for i in np.flatnonzero(fill_m):
+            mo_e[i] = ph_x[i]
+            mo_t[i] = parse_phone_full(mo_e[i], "FR")[1]
+    fill_p = (mo_x != None) & (ph_e == None)  # noqa: E711
+    if fill_p.any():
+        for i in np.flatnonzero(fill_p):
+            ph_e[i] = mo_x[i]
+            ph_t[i] = parse_phone_full(ph_e[i], "FR")[1]
+    out["phone"] = _obj(ph_e, idx)
+    out["phone_type"] = _obj(ph_t, idx)
+    out["mobile"] = _obj(mo_e, idx)
+    out["mobile_type"] = _obj(mo_t, idx)
+    for col in ("phone", "mobile"):
+        raw = _col(df, col)
+        has_raw = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+        bad = has_raw & (parsed[col] == None)  # noqa: E711
+        if bad.any():
+            msgs = _obj(map_unique(raw[bad], phone_problem), idx[bad])
+            msg = _obj([None] * n, idx)
+            msg[bad] = "Téléphone invalide " + _q(raw[bad]) + " : " + msgs
+            iss.add(bad, col, "invalid_phone", msg, raw)
+
+    # e-mails
+    em_raw = _col(df, "email")
+    em = np.array(parse_emails(em_raw), dtype=object)
+    has_em_raw = em_raw.notna().to_numpy() & (em_raw.astype(str).str.strip() != "").to_numpy()
+    out["email"] = _obj(em, idx)
+    valid_em = em != None  # noqa: E711
+    domains = out["email"].str.rpartition("@")[2]
+    dom_sugg = _obj(map_unique(domains.where(valid_em), lambda d: suggest_domain(d) if d else None),
+                    idx)
+    em_sugg = _obj([None] * n, idx)
+    typo = dom_sugg.notna().to_numpy()
+    if typo.any():
+        em_sugg[typo] = out["email"][typo].str.rpartition("@")[0] + "@" + dom_sugg[typo]
+    bad_syntax = has_em_raw & ~valid_em
+    if bad_syntax.any():
+        em_sugg[bad_syntax] = [repair_email(str(v)) for v in em_raw[bad_syntax]]
+    out["email_suggestion"] = em_sugg
+    if typo.any():
+        iss.add(typo, "email", "invalid_email",
+                "E-mail invalide " + _q(em_raw.fillna("")) + " : domaine mal orthographié, "
+                "corriger en " + _q(em_sugg.fillna("")), em_raw, em_sugg)
+    if bad_syntax.any():
+        reasons = _obj([None] * n, idx)
+        reasons[bad_syntax] = [email_problem(v) for v in em_raw[bad_syntax]]
+        fix = pd.Series(", corriger l'adresse", index=idx, dtype=object)
+        has_fix = em_sugg.notna().to_numpy() & bad_syntax
+        fix[has_fix] = ", corriger en " + _q(em_sugg[has_fix])
+        iss.add(bad_syntax, "email", "invalid_email",
+                "E-mail invalide " + _q(em_raw.fillna("")) + " : " + reasons.fillna("") + fix,
+                em_raw, em_sugg)
+
+    # consent
+    out["optin_email"] = np.array(map_unique(_col(df, "optin_email"), parse_consent), dtype=bool)
+    out["optin_phone"] = np.array(map_unique(_col(df, "optin_phone"), parse_consent), dtype=bool)
+
+    # npai
+    cen = df["centre"].astype(str)
+    lid = df["local_id"].astype(str)
+    if ctx.npai:
+        npai_idx = pd.MultiIndex.from_tuples(list(ctx.npai))
+        npai = pd.MultiIndex.from_arrays([cen, lid]).isin(npai_idx)
+    else:
+        npai = np.zeros(n, dtype=bool)
+    out["npai"] = npai
+
+    # RNVP
+    a1, a2, a3 = _col(df, "address1"), _col(df, "address2"), _col(df, "address3")
+    lines = {k: np.full(n, None, dtype=object) for k in range(1, 7)}
+    a_lists = [a1.tolist(), a2.tolist(), a3.tolist()]
+    if a2.isna().all() and a3.isna().all():
+        conv = map_unique(a1, lambda v: _rnvp_line_kind(str(v)) if v is not None else (None, 0))
+        for i, (line, kind) in enumerate(conv):
+            if line:
+                lines[kind if kind else 4][i] = line
+    else:
+        for i, trio in enumerate(zip(*a_lists, strict=True)):
+            for k, line in rnvp_address(list(trio)).items():
+                lines[k][i] = line
+    person = [_person_line(c, f, ln) for c, f, ln in zip(
+        out["civility"].tolist(), out["first_name"].tolist(), out["last_name"].tolist(),
+        strict=True)]
+    orgline = map_unique(out["organisation"], lambda v: rnvp_text(v) if v else None)
+    for i in range(n):
+        if orgline[i]:
+            lines[1][i] = orgline[i]
+            if person[i] and lines[2][i] is None:
+                lines[2][i] = person[i]
+        else:
+            lines[1][i] = person[i]
+    city_line = [_city_line(p, c) for p, c in zip(out["postcode"].tolist(), out["city"].tolist(),
+                                                   strict=True)]
+    lines[6][:] = city_line
+    for k in range(1, 7):
+        out[f"rnvp{k}"] = _obj(lines[k], idx)
+
+    has_street = (lines[4] != None) | (lines[5] != None)  # noqa: E711
+    has_pc = out["postcode"].notna().to_numpy()
+    has_city = out["city"].notna().to_numpy()
+    has_any_addr = (a1.notna() | a2.notna() | a3.notna()).to_numpy() | pc_raw.notna().to_numpy() \
+        | city_raw.notna().to_numpy()
+    foreign = ~c2.isin(["FR"]).to_numpy() & ctry.notna().to_numpy()
+    complete = (lines[1] != None) & has_street & (has_pc | foreign) & has_city  # noqa: E711
+    out["mailable"] = complete & ~npai
+    iss.add(has_any_addr & ~has_street, "address1", "incomplete_address",
+            "Adresse incomplète : numéro et voie manquants, compléter l'adresse")
+    pc_missing = has_any_addr & pc_raw.isna().to_numpy() & ~foreign
+    iss.add(pc_missing, "postcode", "incomplete_address",
+            "Adresse incomplète : code postal manquant, le compléter")
+    if has_any_addr.any():
+        pcs = out["postcode"]
+        ref_city = pcs.map(
+            load_communes().drop_duplicates("postcode", keep=False).set_index("postcode")["city"])
+        no_city = has_any_addr & ~has_city
+        msg = pd.Series("Adresse incomplète : ville manquante, la compléter", index=idx,
+                        dtype=object)
+        with_ref = no_city & ref_city.notna().to_numpy()
+        msg[with_ref] = "Adresse incomplète : ville manquante, compléter avec " + _q(
+            ref_city[with_ref])
+        iss.add(no_city, "city", "incomplete_address", msg, None, ref_city)
+    iss.add(npai, "address1", "npai",
+            "Courrier revenu NPAI (n'habite pas à l'adresse indiquée) : mettre à jour l'adresse "
+            "postale ou la supprimer", a1)
+
+    # e-mail channel
+    typo_or_none = typo | ~valid_em
+    out["emailable"] = valid_em & ~typo_or_none & out["optin_email"].to_numpy()
+    iss.add(valid_em & ~typo & ~out["optin_email"].to_numpy(), "optin_email", "no_email_consent",
+            "Pas de consentement e-mail (valeur " + _q(_col(df, "optin_email").fillna("vide"))
+            + ") : ne pas envoyer d'e-mail commercial, recueillir l'accord du contact",
+            _col(df, "optin_email"))
+
+    # phone channel
+    last_stay = _keyed_lookup(ctx.last_stay, cen, lid)
+    has_ph = ph_e != None  # noqa: E711
+    has_mo = mo_e != None  # noqa: E711
+    bloctel_regime = ctx.reference_date <= BLOCTEL_END
+    if bloctel_regime:
+        bl = ctx.bloctel
+        ph_bl = np.array([e in bl for e in ph_e], dtype=bool) & has_ph & b2c
+        mo_bl = np.array([e in bl for e in mo_e], dtype=bool) & has_mo & b2c
+        out["bloctel"] = ph_bl | mo_bl
+        ok_numbers = (has_ph & ~ph_bl) | (has_mo & ~mo_bl)
+        phoneable = ok_numbers
+        for col, m in (("phone", ph_bl), ("mobile", mo_bl)):
+            iss.add(m, col, "bloctel",
+                    "Numéro " + out[col].fillna("") + " inscrit sur Bloctel : ne pas démarcher "
+                    "ce particulier par téléphone (sauf client avec contrat en cours)", out[col])
+    else:
+        out["bloctel"] = np.zeros(n, dtype=bool)
+        upcoming = (last_stay > ref).to_numpy()
+        allowed = ~b2c | out["optin_phone"].to_numpy() | upcoming
+        phoneable = (has_ph | has_mo) & allowed
+        iss.add((has_ph | has_mo) & ~allowed, "optin_phone", "no_phone_consent",
+                "Pas de consentement préalable au démarchage téléphonique (obligatoire pour les "
+                "particuliers depuis le 11 août 2026) : recueillir l'accord du contact et le "
+                "noter dans optin_phone", _col(df, "optin_phone"))
+    out["phoneable"] = phoneable
+
+    # retention
+    created = pd.to_datetime(_col(df, "created_at"), errors="coerce")
+    updated = pd.to_datetime(_col(df, "updated_at"), errors="coerce")
+    last_contact = _keyed_lookup(ctx.last_contact, cen, lid)
+    prospect_base = pd.concat([created, updated, last_contact], axis=1).max(axis=1)
+    is_client = last_stay.notna().to_numpy()
+    base = pd.Series(np.where(is_client, last_stay, prospect_base), index=idx).astype(
+        "datetime64[ns]")
+    cutoff = ref - pd.DateOffset(years=RETENTION_YEARS)
+    expired = (base < cutoff).to_numpy()
+    out["retention_expired"] = expired
+    if expired.any():
+        who = pd.Series(np.where(is_client, "client, dernier séjour le ",
+                                 "prospect, dernier contact le "), index=idx)
+        iss.add(expired, "created_at", "retention_expired",
+                "Durée de conservation dépassée (" + who + _fmt_date(base)
+                + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche",
+                _fmt_date(base))
+
+    # no channel
+    none = ~(out["mailable"].to_numpy() | out["emailable"].to_numpy()
+             | out["phoneable"].to_numpy())
+    iss.add(none, "", "no_channel",
+            "Aucun canal utilisable : compléter l'adresse postale, l'e-mail (avec consentement) "
+            "ou le téléphone")
+
+    for c in ("optin_email", "optin_phone", "npai", "bloctel", "retention_expired", "mailable",
+              "emailable", "phoneable"):
+        out[c] = out[c].astype(bool)
+    return out, iss.frame()
