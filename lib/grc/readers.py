@@ -205,12 +205,14 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return s.where(s.map(lambda v: v not in ("", None)), None)
 
 
-def _parse_dates(s: pd.Series, fmt: str | None) -> pd.Series:
+def _parse_dates(s: pd.Series, fmt: str | None, excel: bool = False) -> pd.Series:
     if fmt:
         out = pd.to_datetime(s, format=fmt, errors="coerce")
-        # Excel cells may come back as ISO timestamps whatever the local format
-        iso = pd.to_datetime(s.where(out.isna()), format="ISO8601", errors="coerce")
-        return out.fillna(iso)
+        if excel:
+            # real Excel date cells come back as ISO timestamps whatever the display format
+            iso = pd.to_datetime(s.where(out.isna()), format="ISO8601", errors="coerce")
+            out = out.fillna(iso)
+        return out
     return pd.to_datetime(s, dayfirst=True, errors="coerce")
 
 
@@ -276,7 +278,7 @@ def map_frame(centre: Centre, kind: str, raw: pd.DataFrame, year: int,
         if f not in local_of:
             out[f] = pd.NaT
             continue
-        parsed = _parse_dates(out[f], fmt)
+        parsed = _parse_dates(out[f], fmt, excel=str(spec.get("file", "")).lower().endswith((".xlsx", ".xlsm")))
         bad = out[f].notna() & parsed.isna()
         if bad.sum() and bad.sum() > DATE_FORMAT_FAILURE * max(out[f].notna().sum(), 1):
             ex = out.loc[bad, f].iloc[0]
