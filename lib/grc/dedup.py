@@ -63,15 +63,24 @@ def _log(progress: bool, msg: str) -> None:
         print(f"[dedup] {msg}", file=sys.stderr, flush=True)
 
 
+def _map_unique(s: pd.Series, func) -> pd.Series:
+    """Apply ``func`` once per distinct non-null value."""
+    uniq = pd.unique(s.dropna())
+    return s.map(dict(zip(uniq, map(func, uniq)))).astype(object)
+
+
+def _strip(v: object) -> object:
+    if isinstance(v, str):
+        return v.strip() or None
+    return None if pd.isna(v) else str(v)
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """Column as object series with None for missing/empty (absent column -> all None)."""
+    """Column as stripped strings with None for missing/empty (absent column -> all None)."""
     if name not in df.columns:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
-    s = df[name].astype(object)
-    s = s.where(s.notna(), None)
-    if s.map(type).eq(str).any():
-        s = s.map(lambda v: v.strip() or None if isinstance(v, str) else v)
-    return s
+    s = _map_unique(df[name], _strip)
+    return s.where(s.notna(), None)
 
 
 # ----------------------------------------------------------------------------- keys
@@ -89,7 +98,7 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["local_id"] = _col(r, "local_id").astype(str)
     for key, src in (("fk", "first_name"), ("lk", "last_name"), ("ok", "organisation")):
         given = _col(r, {"fk": "first_key", "lk": "last_key", "ok": "org_key"}[key])
-        fallback = _col(r, src).map(make_key)
+        fallback = _map_unique(_col(r, src), make_key)
         k[key] = given.where(given.notna(), fallback)
     fk, lk = k["fk"].fillna(""), k["lk"].fillna("")
     both = np.where(fk.to_numpy() <= lk.to_numpy(), fk + " " + lk, lk + " " + fk)
@@ -99,10 +108,10 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["pc"] = _col(r, "postcode")
     dept = _col(r, "department")
     k["dept"] = dept.where(dept.notna(), k["pc"].str[:2])
-    k["city"] = _col(r, "city").map(make_key)
+    k["city"] = _map_unique(_col(r, "city"), make_key)
     addr = _col(r, "rnvp4")
     addr = addr.where(addr.notna(), _col(r, "address1"))
-    k["addr"] = addr.map(make_key)
+    k["addr"] = _map_unique(addr, make_key)
     k["email"] = _col(r, "email").str.lower()
     k["phone"] = _col(r, "phone")
     k["mobile"] = _col(r, "mobile")
@@ -139,15 +148,11 @@ def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
     frame = pd.DataFrame(index=k.index)
     indexer = recordlinkage.Index()
     for i, cols in enumerate(_PASSES):
-        names = []
-        for c in cols:
-            frame[f"p{i}_{c}"] = k[c]
-            names.append(f"p{i}_{c}")
         # composite key capped on its block size
-        comp = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]]
-        comp = comp.where(frame[names].notna().all(axis=1), None)
-        frame[f"b{i}"] = _cap(comp, max_block)
-        frame = frame.drop(columns=names)
+        comp = k[cols[0]]
+        for c in cols[1:]:
+            comp = comp.str.cat(k[c], sep="|")
+        frame[f"b{i}"] = _cap(comp.where(k[list(cols)].notna().all(axis=1), None), max_block)
         indexer.block(f"b{i}")
     if sn_window and sn_window > 1:
         frame["sn"] = k["sn_key"]
@@ -380,17 +385,44 @@ def _random_pairs(k: pd.DataFrame, n: int, link_only: bool, seed: int) -> pd.Mul
     return pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)])
 
 
+# u priors (random pairs of different people), blended with the observed random pairs
+U_PRIORS: dict[str, list[float]] = {
+    "last": [0.975, 0.02, 0.003, 0.002],
+    "first": [0.955, 0.005, 0.02, 0.02],
+    "org": [0.97, 0.02, 0.01],
+    "place": [0.98, 0.015, 0.003, 0.002],
+    "addr": [0.97, 0.029, 0.001],
+    "email": [0.999, 0.0009, 0.0001],
+    "phone": [0.999, 0.0009, 0.0001],
+}
+U_PRIOR_WEIGHT = 1000.0
+
+
 def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bool,
          n_random: int, em_iterations: int, seed: int) -> FSModel:
     """u from random pairs, m from priors (optional EM), prior from the candidates."""
-    rnd = _random_pairs(k, n_random, link_only, seed)
+    n = len(k)
+    if link_only:
+        counts = k["centre"].value_counts().to_numpy(float)
+        total = (counts.sum() ** 2 - (counts ** 2).sum()) / 2
+    else:
+        total = n * (n - 1) / 2
+    if total <= n_random:  # small data: every pair
+        a, b = np.triu_indices(n, 1)
+        if link_only:
+            centre = k["centre"].to_numpy()
+            a, b = a[centre[a] != centre[b]], b[centre[a] != centre[b]]
+        rnd = pd.MultiIndex.from_arrays([a, b])
+    else:
+        rnd = _random_pairs(k, n_random, link_only, seed)
     rlv = _levels(_compare(k, rnd))
     u, m = {}, {}
     for name, prior_m in M_PRIORS.items():
         g = rlv[name].to_numpy()
         g = g[g >= 0]
         counts = np.bincount(g, minlength=len(prior_m)).astype(float)
-        u[name] = (counts + 0.5) / (counts.sum() + 0.5 * len(prior_m))
+        u0 = np.asarray(U_PRIORS[name])
+        u[name] = (counts + U_PRIOR_WEIGHT * u0) / (counts.sum() + U_PRIOR_WEIGHT)
         m[name] = np.asarray(prior_m, dtype=float)
     tf = {}
     for name, col in (("first", "fk"), ("last", "lk")):
@@ -411,12 +443,6 @@ def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bo
                 num = np.bincount(g[ok], weights=post[ok], minlength=len(model.m[name]))
                 model.m[name] = np.clip((num + 1.0) / (post[ok].sum() + len(num)), 1e-4, None)
             w = model.weights(lv, comp)
-    n = len(k)
-    if link_only:
-        counts = k["centre"].value_counts().to_numpy(float)
-        total = (counts.sum() ** 2 - (counts ** 2).sum()) / 2
-    else:
-        total = n * (n - 1) / 2
     expected = lam * len(lv)
     model.prior = float(np.clip(expected / max(total, 1.0), 1e-12, 0.5))
     return model
@@ -523,8 +549,8 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
                 g.add_edge(u, v, **data)
     info["edges_cut"] = len(removed)
     if removed:
-        rem = {(min(x, y), max(x, y)) for x, y in removed}
-        keep = np.array([(int(x), int(y)) not in rem for x, y in zip(a, b)], dtype=bool)
+        rem = np.array([min(x, y) * n + max(x, y) for x, y in removed], dtype=np.int64)
+        keep = ~np.isin(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b), rem)
         labels = _components(n, a[keep], b[keep])
     return labels, info
 
