@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import sys
 import unicodedata
 import zipfile
@@ -208,7 +209,10 @@ def _fixed_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 3, 31, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-03-31T09:00:00Z", data)
+            dst.writestr(fixed, data)
     return buf.getvalue()
 
 
