@@ -243,32 +243,36 @@ def parse_phone_full(raw: Any, region: str = "FR") -> tuple[str | None, str | No
 
 
 def _prefix_width_ok(pattern: str, max_prefix: int) -> bool:
-    """True if every alternative of ``pattern`` is ``<fixed-width prefix>\\d{n}`` with a prefix
-    no longer than ``max_prefix``: the verdict then depends on the first digits only."""
+    """True if whether a digit string matches ``pattern`` depends only on its first
+    ``max_prefix`` digits (every constraint of every alternative lies there, the rest is
+    free ``\\d``): then the verdict for a 5-digit prefix holds for all its numbers."""
     import re._constants as c  # noqa: PLC0415
     import re._parser as sp  # noqa: PLC0415
 
+    free = [(c.IN, [(c.CATEGORY, c.CATEGORY_DIGIT)])]
+
+    def det(seq: list, offset: int) -> bool:
+        for k, (op, av) in enumerate(seq):
+            rest = seq[k + 1:]
+            if op is c.SUBPATTERN:
+                return det(list(av[-1]) + rest, offset)
+            if op is c.BRANCH:
+                return all(det(list(alt) + rest, offset) for alt in av[1])
+            if [(op, av)] == free:
+                offset += 1
+                continue
+            if op is c.MAX_REPEAT and list(av[2]) == free and av[0] == av[1]:
+                offset += av[0]
+                continue
+            lo, hi = sp.SubPattern(state, [(op, av)]).getwidth()
+            if lo != hi or offset + hi > max_prefix:
+                return False
+            offset += hi
+        return True
+
     parsed = sp.parse(pattern)
-    items = list(parsed)
-    if len(items) == 1 and items[0][0] is c.BRANCH:
-        branches = items[0][1][1]
-    else:
-        branches = [parsed]
-    for br in branches:
-        seq = list(br)
-        if not seq:
-            return False
-        op, av = seq[-1]
-        if op is not c.MAX_REPEAT or av[0] != av[1]:
-            return False
-        inner = list(av[2])
-        if inner != [(c.IN, [(c.CATEGORY, c.CATEGORY_DIGIT)])]:
-            return False
-        prefix = sp.SubPattern(parsed.state, seq[:-1])
-        lo, hi = prefix.getwidth()
-        if hi > max_prefix:
-            return False
-    return True
+    state = parsed.state
+    return det(list(parsed), 0)
 
 
 @lru_cache(maxsize=1)
@@ -418,7 +422,7 @@ def validate_email_full(raw: Any) -> tuple[str | None, str | None]:
 
 @lru_cache(maxsize=100_000)
 def _domain_valid(domain: str) -> bool:
-    return validate_email_full("a@" + domain)[0] is not None
+    return validate_email_full("a@" + domain)[0] == "a@" + domain
 
 
 def email_fast(raw: str) -> str | None | bool:
@@ -501,6 +505,7 @@ def normalise_city(v: Any) -> str | None:
     if s is None:
         return None
     s = re.sub(r"[^A-Z0-9]+", " ", unidecode(s).upper()).strip()
+    s = re.sub(r"\bSTE\b", "SAINTE", re.sub(r"\bST\b", "SAINT", s))
     return s or None
 
 
@@ -690,25 +695,22 @@ def _city_line(pc: str | None, city: str | None) -> str | None:
 # side files
 
 
-def _phone_for_list(v: str) -> str | None:
-    e, _, _ = parse_phone_full(v, "FR")
-    if e is None:
-        r = phone_fast(v) if _fr_fast_path_ok() else None
-        e = r[0] if r else None
-    return e
+def load_bloctel_lines(lines: Iterable[str]) -> set[str]:
+    """Bloctel numbers from text lines (any common French writing) -> set of E.164."""
+    out: set[str] = set()
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or not re.search(r"\d", line):
+            continue
+        e, _, extra = parse_phone_full(line, "FR")
+        out.update(x for x in (e, extra) if x)
+    return out
 
 
 def load_bloctel(path: str | Path) -> set[str]:
     """Bloctel list: one number a line in any common French writing -> set of E.164."""
-    out: set[str] = set()
     with open(path, encoding="utf-8-sig") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line or line.startswith("#") or not re.search(r"\d", line):
-                continue
-            e, _, extra = parse_phone_full(line, "FR")
-            out.update(x for x in (e, extra) if x)
-    return out
+        return load_bloctel_lines(fh)
 
 
 def load_npai(path: str | Path) -> set[tuple[str, str]]:
@@ -825,7 +827,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
     keys = pd.MultiIndex.from_arrays([pc_raw.astype(object), city_raw.astype(object),
                                       ctry.astype(object)])
-    codes, uniq = pd.factorize(keys)
+    codes, uniq = pd.factorize(keys) if n else (np.zeros(0, dtype=np.intp), [])
     verdicts = [check_postcode(a, b, c) for a, b, c in uniq]
     pick = np.array(verdicts + [PostcodeVerdict(None, None, None)], dtype=object)[codes]
     out["postcode"] = _obj((v.postcode for v in pick), idx)
@@ -881,13 +883,13 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     has_em_raw = em_raw.notna().to_numpy() & (em_raw.astype(str).str.strip() != "").to_numpy()
     out["email"] = _obj(em, idx)
     valid_em = em != None  # noqa: E711
-    domains = out["email"].str.rpartition("@")[2]
-    dom_sugg = _obj(map_unique(domains.where(valid_em), lambda d: suggest_domain(d) if d else None),
-                    idx)
+    domains = pd.Series([e.rpartition("@")[2] if e else None for e in em], dtype=object)
+    dom_sugg = _obj(map_unique(domains, lambda d: suggest_domain(d) if d else None), idx)
     em_sugg = _obj([None] * n, idx)
     typo = dom_sugg.notna().to_numpy()
     if typo.any():
-        em_sugg[typo] = out["email"][typo].str.rpartition("@")[0] + "@" + dom_sugg[typo]
+        em_sugg[typo] = [e.rpartition("@")[0] + "@" + d for e, d in zip(em[typo], dom_sugg[typo],
+                                                                           strict=True)]
     bad_syntax = has_em_raw & ~valid_em
     if bad_syntax.any():
         em_sugg[bad_syntax] = [repair_email(str(v)) for v in em_raw[bad_syntax]]
@@ -913,7 +915,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     # npai
     cen = df["centre"].astype(str)
     lid = df["local_id"].astype(str)
-    if ctx.npai:
+    if ctx.npai and n:
         npai_idx = pd.MultiIndex.from_tuples(list(ctx.npai))
         npai = pd.MultiIndex.from_arrays([cen, lid]).isin(npai_idx)
     else:
