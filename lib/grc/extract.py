@@ -225,14 +225,33 @@ def _isin_norm(s: pd.Series, values: list) -> pd.Series:
     return s.map(lambda x: x is not None and not pd.isna(x) and _norm(x) in wanted)
 
 
-def _valid_phone(number: Any) -> phonenumbers.PhoneNumber | None:
-    if number is None or pd.isna(number) or not str(number).strip():
+_FR_E164 = re.compile(r"^\+33[1-9]\d{8}$")
+
+
+def phone_formats(number: Any) -> tuple[str, str] | None:
+    """(E.164, national writing) of a valid number, else None.
+
+    A French number already in E.164 (as qualification writes it after checking it with
+    phonenumbers) is taken as is; any other writing is parsed and checked with phonenumbers.
+    """
+    if number is None or (not isinstance(number, str) and pd.isna(number)):
         return None
+    txt = str(number).strip()
+    if not txt:
+        return None
+    if _FR_E164.match(txt):
+        d = "0" + txt[3:]
+        return txt, " ".join(d[i:i + 2] for i in range(0, 10, 2))
     try:
-        p = phonenumbers.parse(str(number), "FR")
+        p = phonenumbers.parse(txt, "FR")
     except phonenumbers.NumberParseException:
         return None
-    return p if phonenumbers.is_valid_number(p) else None
+    if not phonenumbers.is_valid_number(p):
+        return None
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if p.country_code == 33
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return (phonenumbers.format_number(p, phonenumbers.PhoneNumberFormat.E164),
+            phonenumbers.format_number(p, fmt))
 
 
 def _to_date(d: dt.date | pd.Timestamp | str) -> dt.date:
@@ -322,7 +341,7 @@ def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.Da
         numbers = []
         for ph, mob in zip(base.get("phone", pd.Series(None, index=idx)),
                            base.get("mobile", pd.Series(None, index=idx)), strict=True):
-            numbers.append(_valid_phone(ph) or _valid_phone(mob))
+            numbers.append(phone_formats(ph) or phone_formats(mob))
         num = pd.Series(numbers, index=idx, dtype=object)
         fail("no_phone", num.isna())
         private = ~base["kind"].eq("B2B")  # B2C or unknown: treated as a private person
@@ -333,11 +352,8 @@ def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.Da
             fail("bloctel", private & _bool(base.get("bloctel"), idx) & ~exempt)
         else:
             fail("no_phone_consent", private & ~_bool(base.get("optin_phone"), idx) & ~exempt)
-        base["phone_e164"] = [None if p is None else phonenumbers.format_number(
-            p, phonenumbers.PhoneNumberFormat.E164) for p in num]
-        base["phone_national"] = [None if p is None else phonenumbers.format_number(
-            p, phonenumbers.PhoneNumberFormat.NATIONAL if p.country_code == 33
-            else phonenumbers.PhoneNumberFormat.INTERNATIONAL) for p in num]
+        base["phone_e164"] = [None if p is None else p[0] for p in numbers]
+        base["phone_national"] = [None if p is None else p[1] for p in numbers]
 
     counts = reason.value_counts()
     excluded = pd.DataFrame({"reason": [k for k in REASONS if k in counts.index]})

@@ -426,7 +426,8 @@ def describe_profile(row: Mapping[str, float]) -> str:
         stay = "séjours courts" if n <= 2.5 else ("séjours de 3 à 6 nuits" if n <= 6 else "séjours longs")
     w = row.get("weekend_share")
     if w is not None and not pd.isna(w):
-        when = "en semaine" if w < WEEKEND_LOW else ("le week-end" if w > WEEKEND_HIGH else "semaine et week-end")
+        when = ("en semaine" if w < WEEKEND_LOW
+                else ("le week-end" if w > WEEKEND_HIGH else "à cheval sur le week-end"))
         stay = f"{stay} {when}".strip()
     if stay:
         parts.append(stay)
@@ -448,28 +449,39 @@ def describe_profile(row: Mapping[str, float]) -> str:
     return text[0].upper() + text[1:]
 
 
-def _fit(method: str, x: np.ndarray, k: int, seed: int) -> np.ndarray:
+def _fit(method: str, x: np.ndarray, k: int, seed: int):
+    """A fitted KMeans or GaussianMixture (both expose ``predict``)."""
     if method == "gmm":
         from sklearn.mixture import GaussianMixture
 
-        return GaussianMixture(n_components=k, n_init=3, random_state=seed).fit(x).predict(x)
+        return GaussianMixture(n_components=k, n_init=3, random_state=seed).fit(x)
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
 
 
 def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2, 9),
                        seeds: Sequence[int] = (0, 1, 2, 3, 4), method: str = "kmeans",
                        columns: Sequence[str] | None = None, max_fit: int = 20000,
-                       sample_size: int = 5000) -> ClusterResult:
+                       sample_size: int = 5000, threads: int | None = 1) -> ClusterResult:
     """Cluster contacts on scaled behavioural features; k chosen by silhouette.
 
     ``features``: indexed by contact_id (or with a ``contact_id`` column), numeric columns
     (``BEHAVIOUR_FEATURES`` by default, those present). Rows with a missing feature (e.g.
-    prospects) get no cluster. Choice of k is made on a seeded sample of at most ``max_fit``
-    rows; silhouettes on a seeded sample of ``sample_size`` rows. Stability: adjusted Rand
-    index between the partitions of every pair of ``seeds`` at the chosen k.
+    prospects) get no cluster. Models are fitted on a seeded sample of at most ``max_fit``
+    rows (every row is then assigned with ``predict``); silhouettes on a seeded sample of
+    ``sample_size`` rows. Stability: adjusted Rand index between the partitions of every
+    pair of ``seeds`` at the chosen k (on the fitted rows). ``threads`` caps the BLAS/OpenMP
+    threads (1 by default: reproducible and fast on a shared machine; None: no cap).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return _clusters(features, k_range, seeds, method, columns, max_fit, sample_size)
+
+
+def _clusters(features: pd.DataFrame, k_range: Iterable[int], seeds: Sequence[int], method: str,
+              columns: Sequence[str] | None, max_fit: int, sample_size: int) -> ClusterResult:
     from sklearn.metrics import adjusted_rand_score, silhouette_score
     from sklearn.preprocessing import StandardScaler
 
@@ -491,7 +503,7 @@ def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2,
     xf = x[fit_idx]
     sil: dict[int, float] = {}
     for k in ks:
-        lab = _fit(method, xf, k, seeds[0])
+        lab = _fit(method, xf, k, seeds[0]).predict(xf)
         if len(set(lab)) < 2:
             continue
         sil[k] = float(silhouette_score(xf, lab, sample_size=min(sample_size, len(xf)),
@@ -500,13 +512,14 @@ def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2,
         return ClusterResult(labels, None, method, {}, None, None, empty, caveat_text(None, None, n), cols)
     k = max(sil, key=lambda kk: (round(sil[kk], 6), -kk))
 
-    runs = [_fit(method, x, k, s) for s in seeds]
+    models = [_fit(method, xf, k, s) for s in seeds]
+    runs = [m.predict(xf) for m in models]
     aris = [adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]
     ari_mean = float(np.mean(aris)) if aris else None
     ari_min = float(np.min(aris)) if aris else None
 
     # relabel by decreasing size (ties: smaller mean of first feature) -> 1..k, deterministic
-    raw = pd.Series(runs[0], index=data.index)
+    raw = pd.Series(models[0].predict(x), index=data.index)
     sizes = raw.value_counts()
     order = sorted(sizes.index, key=lambda c: (-sizes[c], data.loc[raw == c, cols[0]].mean()))
     mapping = {c: i + 1 for i, c in enumerate(order)}
