@@ -193,7 +193,8 @@ def _parse_one(chunk: str, region: str) -> tuple[str, str] | None:
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(p):
-        if region == "FR" and p.country_code == 33 and not chunk.lstrip().startswith(("+", "00")):
+        if region == "FR" and p.country_code == 33 and not chunk.lstrip().startswith(("+", "00")) \
+                and str(p.national_number)[:2] in ("26", "59", "63", "69", "70"):
             # an overseas number written nationally (0262..., 0692...) by a metropolitan centre
             for reg in _OVERSEAS_TRY:
                 try:
@@ -291,15 +292,43 @@ def _fr_fast_path_ok() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _fr_type_patterns() -> tuple:
+    """FR metadata as compiled regexes, in phonenumbers' own order of type tests."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+
+    def rx(d: Any) -> re.Pattern | None:
+        if d is None or not d.national_number_pattern:
+            return None
+        return re.compile(d.national_number_pattern)
+
+    special = [rx(getattr(meta, k)) for k in ("premium_rate", "toll_free", "shared_cost", "voip",
+                                                "personal_number", "pager", "uan", "voicemail")]
+    return rx(meta.general_desc), [p for p in special if p], rx(meta.fixed_line), rx(meta.mobile)
+
+
 _fr_prefix_cache: dict[str, str | None] = {}
 
 
 def _fr_prefix_type(prefix: str) -> str | None:
-    """Type of every French NSN starting with ``prefix`` (5 digits), None when invalid."""
+    """Type of every French NSN starting with ``prefix`` (5 digits), None when invalid.
+
+    Mirrors ``phonenumbers.number_type`` (same tests, same order) on a representative
+    number; ``_prefix_width_ok`` proves the 5 first digits decide."""
     r = _fr_prefix_cache.get(prefix, 0)
     if r == 0:
-        p = phonenumbers.PhoneNumber(country_code=33, national_number=int(prefix + "0000"))
-        r = _phone_type(p) if phonenumbers.is_valid_number(p) else None
+        nsn = prefix + "0000"
+        general, special, fixed, mobile = _fr_type_patterns()
+        if not general.fullmatch(nsn):
+            r = None
+        elif any(p.fullmatch(nsn) for p in special):
+            r = "other"
+        elif fixed is not None and fixed.fullmatch(nsn):
+            r = "other" if mobile is not None and mobile.fullmatch(nsn) else "fixed"
+        elif mobile is not None and mobile.fullmatch(nsn):
+            r = "mobile"
+        else:
+            r = None
         _fr_prefix_cache[prefix] = r
     return r  # type: ignore[return-value]
 
@@ -672,6 +701,7 @@ def rnvp_address(lines: list[Any]) -> dict[int, str]:
     return placed
 
 
+@lru_cache(maxsize=100_000)
 def _person_line(civ: str | None, first: str | None, last: str | None) -> str | None:
     parts = [p for p in (civ, first, last) if p]
     if not last:
