@@ -290,3 +290,11 @@ def test_centre_locations_from_postcodes():
     loc = sg.centre_locations_from_postcodes({"LAT": "86390", "XXX": None}, COMMUNES)
     assert loc["centre"].tolist() == ["LAT"]
     assert loc.loc[0, "lat"] == pytest.approx(46.42)
+
+
+def test_compute_segments(segmentation):
+    table, clusters = sg.compute_segments(_contacts(), _stays(), segmentation, REF, LOCS,
+                                          communes=COMMUNES, k_range=range(2, 3))
+    assert list(table.columns) == sg.SEGMENTS_COLUMNS and len(table) == 5
+    assert clusters.k == 2
+    assert table["cluster"].notna().sum() == 3   # C1, C4, C5 have past stays

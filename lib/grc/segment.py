@@ -462,7 +462,7 @@ def _fit(method: str, x: np.ndarray, k: int, seed: int):
 
 def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2, 9),
                        seeds: Sequence[int] = (0, 1, 2, 3, 4), method: str = "kmeans",
-                       columns: Sequence[str] | None = None, max_fit: int = 20000,
+                       columns: Sequence[str] | None = None, max_fit: int = 10000,
                        sample_size: int = 5000, threads: int | None = 1) -> ClusterResult:
     """Cluster contacts on scaled behavioural features; k chosen by silhouette.
 
@@ -551,6 +551,19 @@ def segment_table(criteria: pd.DataFrame, clusters: ClusterResult | None = None)
         out["cluster"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
         out["cluster_label"] = None
     return out[[c for c in SEGMENTS_COLUMNS if c in out.columns]]
+
+
+def compute_segments(contacts: pd.DataFrame, stays: pd.DataFrame,
+                     segmentation: Mapping[str, Mapping[str, str]],
+                     reference_date: dt.date | pd.Timestamp,
+                     centre_locations: pd.DataFrame | Mapping | None = None,
+                     communes: pd.DataFrame | None = None,
+                     **cluster_args) -> tuple[pd.DataFrame, ClusterResult]:
+    """Criteria + behaviour clusters → (``segments.csv`` frame, cluster result)."""
+    criteria = derive_criteria(contacts, stays, segmentation, reference_date, centre_locations,
+                               communes)
+    clusters = behaviour_clusters(criteria.set_index("contact_id"), **cluster_args)
+    return segment_table(criteria, clusters), clusters
 
 
 def _scope_ids(membership: pd.DataFrame, centre: str | None) -> pd.Index | None:
