@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import time
 import traceback
@@ -232,7 +233,9 @@ def describe_failure(nb, exc: BaseException) -> str:
     """French error text: the failing cell's position and source excerpt, then the exception."""
     cell_index, source, ename, evalue = None, None, None, None
     if nb is not None:
-        for i, cell in enumerate(nb.cells):
+        # number cells as in the source notebook (without papermill's injected cell)
+        cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        for i, cell in enumerate(cells):
             for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
                 if out.get("output_type") == "error":
                     cell_index, source = i, cell.source
@@ -376,7 +379,11 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from nbclient.util import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+        # IPC sockets in a private folder: no TCP port, no clash between worker processes
+        self._sockets = tempfile.mkdtemp(prefix="grc-kernel-")
+        self.km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(self._sockets, "k")
+        )
         run_sync(self.km.start_kernel)(cwd=self.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self._run_code(_WARMUP_CODE.replace("{preload!r}", repr(list(self.preload))))
         self._run_code(f"__import__('sys').modules['_grc_warm'].reset({self.cwd!r})")
@@ -392,6 +399,7 @@ class WarmKernel:
         except Exception:
             pass
         self.km = None
+        shutil.rmtree(getattr(self, "_sockets", ""), ignore_errors=True)
 
     def restart(self) -> None:
         self.shutdown()

@@ -1,0 +1,229 @@
+"""The reports' home page: the network at a glance and a sortable table of centres.
+
+Self-contained HTML (inline CSS and a few lines of inline JavaScript, no external resource),
+aggregates only: the centres frame must not carry personal columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from grc.runner import TEMPLATES_DIR, atomic_write_text
+
+NETWORK_KEY = "NETWORK"
+
+KPI_LABELS = {
+    "centres": "Centres",
+    "records": "Fiches reçues",
+    "contacts": "Contacts réseau",
+    "qualified": "Contacts qualifiés",
+    "qualified_share": "Part qualifiée",
+    "duplicates": "Doublons fusionnés",
+    "duplicate_share": "Part de doublons",
+    "stays": "Séjours",
+    "revenue": "Chiffre d'affaires (€)",
+    "retention": "Fidélisation (rétention)",
+    "repeat_share": "Clients revenus",
+    "multi_centre_share": "Clients multi-centres",
+    "multi_centre": "Clients multi-centres",
+}
+COLUMN_LABELS = {
+    "code": "Code",
+    "centre": "Centre",
+    "name": "Centre",
+    "region": "Région",
+    "records": "Fiches",
+    "contacts": "Contacts",
+    "qualified": "Qualifiés",
+    "qualified_share": "Part qualifiée",
+    "duplicates": "Doublons",
+    "issues": "Anomalies",
+    "stays": "Séjours",
+    "retention": "Rétention",
+    "status": "Statut",
+    "message": "Message",
+    "last_run": "Dernière exécution",
+}
+STATUS_LABELS = {
+    "ok": ("OK", "ok"),
+    "skipped": ("Inchangé", "ok"),
+    "warning": ("Avertissement", "warn"),
+    "warn": ("Avertissement", "warn"),
+    "failed": ("Échec", "failed"),
+    "error": ("Erreur", "failed"),
+    "missing": ("Absent", "warn"),
+}
+SCALAR_SKIP = {"name", "year", "reference_date", "segment_mix", "rfm_categories", "title"}
+PERSONAL_COLUMNS = {
+    "email", "e_mail", "mail", "phone", "telephone", "mobile", "first_name", "last_name",
+    "full_name", "firstname", "lastname", "prenom", "nom", "address", "address1", "street",
+}
+
+
+def is_share_key(key: str) -> bool:
+    """Keys holding a ratio in [0, 1] shown as a percentage."""
+    key = key.lower()
+    return key.endswith(("_share", "_rate", "_ratio")) or key in {"retention", "share", "rate"}
+
+
+def fr_number(value: Any, decimals: int | None = None) -> str:
+    """French number format: thousands separated by a space, decimal comma ("12 345", "3,5")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and decimals is None):
+        return f"{int(value):,}".replace(",", " ")
+    if decimals is None:
+        decimals = 1
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def fr_percent(value: Any, decimals: int = 1) -> str:
+    """A ratio as a French percentage: 0.875 → "87,5 %" (values above 1 are taken as percents)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    pct = float(value) * 100 if abs(float(value)) <= 1 else float(value)
+    return f"{fr_number(pct, decimals)} %"
+
+
+def fr_date(value: Any) -> str:
+    """A date as dd/mm/yyyy (ISO strings accepted)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _format(key: str, value: Any) -> str:
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, dt.date | pd.Timestamp):
+        return fr_date(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and is_share_key(key):
+        return fr_percent(value)
+    if isinstance(value, int | float):
+        return fr_number(value)
+    return str(value)
+
+
+def _label(key: str, labels: dict[str, str]) -> str:
+    return labels.get(key, key.replace("_", " ").capitalize())
+
+
+def _bars(title: str, counts: dict[str, Any]) -> dict[str, Any]:
+    items = [(str(k), float(v)) for k, v in counts.items() if v is not None]
+    total = sum(v for _, v in items) or 1.0
+    top = max((v for _, v in items), default=1.0) or 1.0
+    items.sort(key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "title": title,
+        "bars": [
+            {
+                "label": label,
+                "width": f"{100 * v / top:.1f}",
+                "count": fr_number(int(v) if float(v).is_integer() else v),
+                "share": fr_percent(v / total),
+            }
+            for label, v in items
+        ],
+    }
+
+
+def _status_html(value: Any) -> Markup:
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    label, kind = STATUS_LABELS.get(text.lower(), (text, "other"))
+    return Markup('<span class="status status-{}">{}</span>').format(kind, label)
+
+
+def write_index(
+    path: Path,
+    network: dict,
+    centres: pd.DataFrame,
+    pages: dict[str, list[tuple[str, str]]],
+) -> Path:
+    """Write the reports' ``index.html`` and return its path.
+
+    ``network``: aggregate figures (name, year, reference_date, contacts, qualified_share, …,
+    segment_mix and rfm_categories as label → count); keys ending in ``_share``/``_rate`` and
+    ``retention`` are ratios in [0, 1]. ``centres``: one row per centre, its columns shown as
+    given (``code`` links the row to ``pages[code]``). ``pages``: label and relative href of each
+    page, per centre code and under ``"NETWORK"`` for the network pages.
+    """
+    path = Path(path)
+    personal = [c for c in centres.columns if str(c).lower() in PERSONAL_COLUMNS]
+    if personal:
+        raise ValueError(f"Colonnes personnelles interdites dans l'index : {personal}")
+
+    name = network.get("name") or "Réseau"
+    title = f"{name} : rapports"
+    sub = []
+    if network.get("year") is not None:
+        sub.append(f"Année {network['year']}")
+    if network.get("reference_date") is not None:
+        sub.append(f"date de référence {fr_date(network['reference_date'])}")
+    sub.append(f"généré le {dt.date.today().strftime('%d/%m/%Y')}")
+
+    kpis = [
+        (_label(k, KPI_LABELS), _format(k, v))
+        for k, v in network.items()
+        if k not in SCALAR_SKIP and not isinstance(v, dict | list | tuple) and v is not None
+    ]
+    charts = []
+    if isinstance(network.get("segment_mix"), dict) and network["segment_mix"]:
+        charts.append(_bars("Répartition par segment", network["segment_mix"]))
+    if isinstance(network.get("rfm_categories"), dict) and network["rfm_categories"]:
+        charts.append(_bars("Catégories RFM", network["rfm_categories"]))
+
+    code_col = "code" if "code" in centres.columns else (centres.columns[0] if len(centres.columns) else None)
+    columns = []
+    for col in centres.columns:
+        numeric = pd.api.types.is_numeric_dtype(centres[col]) and not pd.api.types.is_bool_dtype(centres[col])
+        columns.append({"name": col, "label": _label(str(col), COLUMN_LABELS), "type": "num" if numeric else "text"})
+    rows = []
+    for rec in centres.to_dict("records"):
+        cells = []
+        for col in columns:
+            value = rec[col["name"]]
+            if hasattr(value, "item") and not isinstance(value, str):
+                value = value.item()
+            missing = value is None or (isinstance(value, float) and math.isnan(value))
+            if col["name"] == "status":
+                html = _status_html(value)
+            else:
+                html = escape("" if missing else _format(str(col["name"]), value))
+            sort = "" if missing else (repr(float(value)) if col["type"] == "num" else str(value))
+            cells.append({"html": html, "sort": sort, "num": col["type"] == "num"})
+        code = str(rec[code_col]) if code_col is not None else ""
+        rows.append({"cells": cells, "pages": pages.get(code, [])})
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        keep_trailing_newline=True,
+    )
+    html = env.get_template("index.html.j2").render(
+        title=title,
+        subtitle=" · ".join(sub),
+        kpis=kpis,
+        charts=charts,
+        network_pages=pages.get(NETWORK_KEY, []),
+        columns=columns,
+        rows=rows,
+        footer="Agrégats uniquement : aucun nom, e-mail ni téléphone de client. "
+        "Page autonome, consultable hors ligne.",
+    )
+    atomic_write_text(path, html)
+    return path
