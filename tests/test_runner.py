@@ -10,11 +10,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from grc import runner
 from grc.index_page import fr_number, fr_percent, write_index
 from grc.runner import NotebookJob, run_notebooks
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 PARAMS_SOURCE = 'config = "params/network.yaml"\ncentre = "NETWORK"'
 HEADER = {
