@@ -64,7 +64,7 @@ def transaction(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str, where: str = "",
@@ -121,6 +121,28 @@ def replace_slice(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
         con.unregister("_frame")
 
 
+def replace_centres(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, year: int,
+                    centres: list[str]) -> None:
+    """Replace the ``year`` slice of several centres at once (one delete, one insert)."""
+    if not centres:
+        return
+    if not has_table(con, name):
+        if len(frame):
+            _create(con, name, frame)
+        return
+    con.register("_centres", pd.DataFrame({"centre": centres}))
+    con.execute(f'DELETE FROM "{name}" t USING _centres c WHERE t.year = ? AND t.centre = c.centre', [year])
+    con.unregister("_centres")
+    if len(frame):
+        _append(con, name, frame)
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", _prepare(frame))
+    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
+    con.unregister("_frame")
+
+
 def append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """Append rows to a log table (created on first use)."""
     if frame.empty and has_table(con, name):
@@ -162,5 +184,5 @@ def last_year(con: duckdb.DuckDBPyConnection) -> int | None:
     """The latest export year integrated successfully, or None for an empty base."""
     if not has_table(con, "runs"):
         return None
-    row = con.execute("SELECT max(year) FROM runs WHERE status IN ('ok', 'partiel')").fetchone()
+    row = con.execute("SELECT max(year) FROM runs WHERE status IN ('ok', 'partiel')").fetchall()[0]
     return int(row[0]) if row and row[0] is not None else None

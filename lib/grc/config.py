@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(Exception):
@@ -36,7 +37,7 @@ def read_yaml(path: Path) -> Any:
     """Read a YAML file with a French message on failure."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
         raise ConfigError(f"Fichier introuvable : {path}") from exc
     except yaml.YAMLError as exc:
@@ -66,7 +67,25 @@ class Centre:
 
 
 def load_centre(path: Path) -> Centre:
-    """Load and check one correspondence table."""
+    """Load and check one correspondence table (cached while the file is unchanged)."""
+    path = Path(path)
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _CENTRE_CACHE:
+        return _CENTRE_CACHE[key]
+    centre = _load_centre(path)
+    if key is not None:
+        _CENTRE_CACHE[key] = centre
+    return centre
+
+
+_CENTRE_CACHE: dict[tuple, Centre] = {}
+
+
+def _load_centre(path: Path) -> Centre:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path} : table de correspondance vide ou mal formée.")

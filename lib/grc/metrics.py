@@ -25,6 +25,17 @@ INDEX_COLUMNS = {
 }
 
 
+_PER_CACHE: dict[int, pd.Series] = {}
+
+
+def _centres_per_contact(links: pd.DataFrame) -> pd.Series:
+    key = id(links)
+    if key not in _PER_CACHE:
+        _PER_CACHE.clear()
+        _PER_CACHE[key] = links[["contact_id", "centre"]].drop_duplicates().groupby("contact_id").size()
+    return _PER_CACHE[key]
+
+
 def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
                    all_links: pd.DataFrame, year: int) -> dict[str, float]:
@@ -44,7 +55,7 @@ def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.
     m["records_with_issue"] = exp_issues[["centre", "local_id"]].drop_duplicates().shape[0]
     m["duplicates"] = int(n - m["contacts"]) if n else 0
     if len(all_links) and len(ids):
-        per = all_links[["contact_id", "centre"]].drop_duplicates().groupby("contact_id").size()
+        per = _centres_per_contact(all_links)
         m["shared_contacts"] = int((per.reindex(ids.unique()) > 1).sum())
     else:
         m["shared_contacts"] = 0
@@ -78,12 +89,20 @@ def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Dat
                     year: int) -> pd.DataFrame:
     """Figures of every centre and of ``NETWORK`` as ``centre, year, metric, value`` rows."""
     rows = []
-    for code in sorted(qualified["centre"].unique()):
-        m = _scope_metrics(code, qualified[qualified["centre"] == code], issues[issues["centre"] == code],
-                           links[links["centre"] == code], stays[stays["centre"] == code], scores,
-                           segments, links, year)
+
+    def split(frame: pd.DataFrame, col: str = "centre") -> dict[str, pd.DataFrame]:
+        return {k: g for k, g in frame.groupby(col, sort=False)} if len(frame) else {}
+
+    by_q, by_i, by_l, by_s = split(qualified), split(issues), split(links), split(stays)
+    by_sc = split(scores, "scope")
+    seg_codes = segments[["contact_id", "segment"]] if len(segments) else segments
+    for code in sorted(by_q):
+        m = _scope_metrics(code, by_q[code], by_i.get(code, issues.iloc[:0]),
+                           by_l.get(code, links.iloc[:0]), by_s.get(code, stays.iloc[:0]),
+                           by_sc.get(code, scores.iloc[:0]), seg_codes, links, year)
         rows += [{"centre": code, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
-    m = _scope_metrics(NETWORK, qualified, issues, links, stays, scores, segments, links, year)
+    m = _scope_metrics(NETWORK, qualified, issues, links, stays, by_sc.get(NETWORK, scores.iloc[:0]),
+                       seg_codes, links, year)
     # network duplicates: records of the year minus distinct network contacts
     rows += [{"centre": NETWORK, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
     return pd.DataFrame(rows)
@@ -102,15 +121,17 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
             net.update(name.encode())
             net.update(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy().tobytes())
     out[NETWORK] = net.hexdigest()[:16]
-    for code in centres:
-        h = hashlib.sha256(f"{extra}|{code}".encode())
-        for name in sorted(frames):
-            f = frames[name]
-            col = "centre" if "centre" in f.columns else ("scope" if "scope" in f.columns else None)
-            if col is None or not len(f):
-                continue
-            part = f[f[col] == code]
-            h.update(name.encode())
-            h.update(pd.util.hash_pandas_object(part.astype(str), index=False).to_numpy().tobytes())
+    hashers = {code: hashlib.sha256(f"{extra}|{code}".encode()) for code in centres}
+    for name in sorted(frames):
+        f = frames[name]
+        col = "centre" if "centre" in f.columns else ("scope" if "scope" in f.columns else None)
+        if col is None or not len(f):
+            continue
+        rowh = pd.Series(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy(), index=f.index)
+        for code, idx in f.groupby(col, sort=False).groups.items():
+            if code in hashers:
+                hashers[code].update(name.encode())
+                hashers[code].update(rowh.loc[idx].to_numpy().tobytes())
+    for code, h in hashers.items():
         out[code] = h.hexdigest()[:16]
     return out

@@ -66,6 +66,10 @@ def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: R
     """Read each centre's export and store it as received (one broken centre stops nobody)."""
     from tqdm.auto import tqdm
 
+    acc: dict[str, list[pd.DataFrame]] = {t: [] for t in
+                                          ("raw_contacts", "raw_stays", "files", "records", "stays",
+                                           "export_problems")}
+    done: list[str] = []
     for code in tqdm(codes, desc="Lecture des exports", unit="centre", disable=not progress):
         try:
             centre = cfg.centre(code)
@@ -76,30 +80,31 @@ def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: R
         except Exception as exc:  # noqa: BLE001 - any config problem fails that centre only
             result.status[code] = {"status": "échec", "message": f"centre {code} : {exc}"}
             continue
-        keys = {"centre": code, "year": cfg.year}
+        done.append(code)
         files = pd.DataFrame(ex.files)
         sha = {r["kind"]: r["sha256"] for r in ex.files}
-        db.replace_slice(con, "raw_contacts",
-                         db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"]), keys)
+        acc["raw_contacts"].append(db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"]))
         if len(ex.raw_stays):
-            db.replace_slice(con, "raw_stays",
-                             db.raw_as_json(ex.raw_stays, code, cfg.year, run_id, sha.get("stays", "")), keys)
+            acc["raw_stays"].append(db.raw_as_json(ex.raw_stays, code, cfg.year, run_id, sha.get("stays", "")))
         files.insert(0, "year", cfg.year)
         files.insert(0, "centre", code)
         files.insert(0, "run_id", run_id)
-        db.replace_slice(con, "files", files, keys)
-        db.replace_slice(con, "records", ex.contacts, keys)
-        db.replace_slice(con, "stays", ex.stays, keys)
-        probs = pd.DataFrame([{"centre": p.centre, "year": cfg.year, "local_id": p.local_id,
-                               "field": p.field or p.column, "code": p.code, "message": str(p.message),
-                               "row": p.row, "severity": p.severity} for p in ex.problems],
-                             columns=["centre", "year", "local_id", "field", "code", "message", "row",
-                                      "severity"])
-        db.replace_slice(con, "export_problems", probs, keys)
+        acc["files"].append(files)
+        acc["records"].append(ex.contacts)
+        acc["stays"].append(ex.stays)
+        acc["export_problems"].append(pd.DataFrame(
+            [{"centre": p.centre, "year": cfg.year, "local_id": p.local_id,
+              "field": p.field or p.column, "code": p.code, "message": str(p.message),
+              "row": p.row, "severity": p.severity} for p in ex.problems],
+            columns=["centre", "year", "local_id", "field", "code", "message", "row", "severity"]))
         warn = len(ex.problems)
         result.status[code] = {"status": "ok",
                                "message": f"{len(ex.contacts)} contacts, {len(ex.stays)} séjours"
                                + (f", {warn} avertissements" if warn else "")}
+    for table, frames in acc.items():
+        frames = [f for f in frames if len(f)]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        db.replace_centres(con, table, frame, cfg.year, done)
 
 
 def current_records(con, year: int) -> pd.DataFrame:

@@ -179,6 +179,8 @@ _FAST_PHONE = re.compile(r"(?:0|\+33|0033|\+33\(0\))?([1-9]\d{8})")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s/\s?|/\s|\s(?:ou|et|or|-)\s)\s*", re.IGNORECASE)
 _PHONE_EXT = re.compile(r"\s*(?:poste|p\.|ext\.?|x)\s*\d{1,5}\s*$", re.IGNORECASE)
 _OVERSEAS_TRY = ["RE", "YT", "GP", "MQ", "GF"]
+_OVERSEAS_REGIONS = frozenset(OVERSEAS_REGION_CODE.values())
+_FAST_REGIONS = frozenset({"FR"}) | _OVERSEAS_REGIONS
 _FR_PREFIX_LEN = 5
 
 
@@ -204,6 +206,9 @@ def _parse_one(chunk: str, region: str) -> tuple[str, str] | None:
                 if phonenumbers.is_valid_number(q):
                     return phonenumbers.format_number(q, phonenumbers.PhoneNumberFormat.E164), \
                         _phone_type(q)
+        if region in _OVERSEAS_REGIONS and not chunk.lstrip().startswith(("+", "00")):
+            # overseas departments share the French numbering plan: 06... is metropolitan
+            return _parse_one(chunk, "FR")
         return None
     return phonenumbers.format_number(p, phonenumbers.PhoneNumberFormat.E164), _phone_type(p)
 
@@ -360,7 +365,7 @@ def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, lis
             continue
         if not isinstance(v, str):
             v = str(v)
-        if fast and reg == "FR":
+        if fast and reg in _FAST_REGIONS:
             r = phone_fast(v)
             if r is not None:
                 e164[i], types[i] = r
@@ -771,10 +776,6 @@ def _keyed_lookup(series: pd.Series | None, centre: pd.Series, local_id: pd.Seri
     return pd.Series(vals, index=centre.index).astype("datetime64[ns]")
 
 
-def _fmt_date(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime("%d/%m/%Y").fillna("?")
-
-
 class _Issues:
     def __init__(self, df: pd.DataFrame):
         self.df = df
@@ -1059,10 +1060,11 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     if expired.any():
         who = pd.Series(np.where(is_client, "client, dernier séjour le ",
                                  "prospect, dernier contact le "), index=idx)
+        when = _obj([None] * n, idx)
+        when[expired] = map_unique(base[expired], lambda t: t.strftime("%d/%m/%Y") if t is not None else "?")
         iss.add(expired, "created_at", "retention_expired",
-                "Durée de conservation dépassée (" + who + _fmt_date(base)
-                + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche",
-                _fmt_date(base))
+                "Durée de conservation dépassée (" + who + when
+                + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche", when)
 
     # no channel
     none = ~(out["mailable"].to_numpy() | out["emailable"].to_numpy()

@@ -200,9 +200,9 @@ def read_raw(centre: Centre, kind: str, base_dir: Path) -> tuple[pd.DataFrame, P
 
 
 def _clean_text(s: pd.Series) -> pd.Series:
-    s = s.astype(object).where(s.notna(), None)
-    s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return s.where(s.map(lambda v: v not in ("", None)), None)
+    t = s.astype("string").str.strip()
+    t = t.mask(t == "")
+    return t.astype(object).where(t.notna(), None)
 
 
 def _parse_dates(s: pd.Series, fmt: str | None, excel: bool = False) -> pd.Series:
