@@ -146,6 +146,10 @@ def test_phone_fast_path_equals_full_parser():
         assert (a, b, c) == Q.parse_phone_full(raw, "FR"), raw
         fast_hits += Q.phone_fast(raw) is not None
     assert fast_hits > 1000  # the fast path is actually used
+    for reg in ("RE", "GP", "YT"):  # overseas rows (full path): a metropolitan 06 stays valid
+        e, t, x = Q.parse_phones(s[:300], pd.Series([reg] * 300, dtype=object))
+        for raw, a, b, c in zip(sample[:300], e, t, x, strict=True):
+            assert (a, b, c) == Q.parse_phone_full(raw, reg), (raw, reg)
 
 
 def _email_sample() -> list[str]:
@@ -378,3 +382,10 @@ def test_return_file_only_that_centre(tmp_path):
     assert wb["À corriger"]["A1"].font.bold and wb["À corriger"].freeze_panes == "A2"
     text = " ".join(str(c) for ws in wb for row in ws.values for c in row)
     assert "b@gmial.com" not in text
+
+
+def test_overseas_address_with_metropolitan_mobile():
+    q, iss = run({"phone": "06 12 34 56 78", "postcode": "97400", "city": "Saint-Denis"},
+                 {"phone": "0269 61 23 45", "postcode": "97600", "city": "Mamoudzou"})
+    assert q["phone"].tolist() == ["+33612345678", "+262269612345"]
+    assert "invalid_phone" not in set(iss.code)

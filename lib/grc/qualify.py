@@ -180,7 +180,8 @@ _PHONE_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s/\s?|/\s|\s(?:ou|et|or|-)\s)\s*", re
 _PHONE_EXT = re.compile(r"\s*(?:poste|p\.|ext\.?|x)\s*\d{1,5}\s*$", re.IGNORECASE)
 _OVERSEAS_TRY = ["RE", "YT", "GP", "MQ", "GF"]
 _OVERSEAS_REGIONS = frozenset(OVERSEAS_REGION_CODE.values())
-_FAST_REGIONS = frozenset({"FR"}) | _OVERSEAS_REGIONS
+# FR only: overseas ranges overlap French ones (0800, 0269...), their rows take the full path
+_FAST_REGIONS = frozenset({"FR"})
 _FR_PREFIX_LEN = 5
 
 
