@@ -395,7 +395,7 @@ class WarmKernel:
         from nbclient.util import run_sync
 
         try:
-            run_sync(self.km.shutdown_kernel)(now=True)
+            run_sync(self.km.shutdown_kernel)(now=False)
         except Exception:
             pass
         self.km = None
@@ -490,6 +490,13 @@ def execute_warm(notebook: Path, params: dict):
     return _worker_kernel().execute(nb, notebook.parent)
 
 
+def _is_cell_error(exc: BaseException) -> bool:
+    """An ordinary exception raised by a cell: the kernel is idle and can be reset and reused."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    return isinstance(exc, CellExecutionError) and not isinstance(exc, CellTimeoutError | DeadKernelError)
+
+
 def run_one(job: NotebookJob, with_code: bool, kernel: str = "warm") -> tuple[str, str | None, float]:
     """Execute one job and write its HTML page (worker side). Returns (status, error, seconds)."""
     start = time.perf_counter()
@@ -502,11 +509,9 @@ def run_one(job: NotebookJob, with_code: bool, kernel: str = "warm") -> tuple[st
             nb = _parameterize(notebook, job.params)
             _worker_kernel().execute(nb, notebook.parent)
     except Exception as exc:  # one failing notebook must not stop the others
-        if kernel != "fresh" and "kernel" in _WORKER:
-            try:  # never reuse a kernel in an unknown state
-                _WORKER["kernel"].restart()
-            except Exception:
-                _WORKER["kernel"].shutdown()
+        if kernel != "fresh" and "kernel" in _WORKER and not _is_cell_error(exc):
+            # dead kernel, timeout, …: never reuse a kernel in an unknown state
+            _WORKER["kernel"].shutdown()  # restarted when the next notebook comes
         return "failed", describe_failure(nb, exc), time.perf_counter() - start
     try:
         html = render_html(normalize_outputs(nb), job, with_code)
