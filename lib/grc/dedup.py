@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import recordlinkage
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from recordlinkage.base import BaseCompareFeature
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -252,6 +252,15 @@ class ExactEqual(BaseCompareFeature):
         return np.where(miss, np.nan, (a == b).astype(float))
 
 
+class EditDistance(BaseCompareFeature):
+    """Optimal string alignment distance (a typo or a transposition counts 1)."""
+
+    name = "osa"
+
+    def _compute_vectorized(self, s1, s2):
+        return _batch_similarity(s1, s2, OSA.distance)
+
+
 class PhoneFeature(BaseCompareFeature):
     """Phone/mobile in E.164: 2 a number shared, 1 one digit apart, 0 different, NaN missing."""
 
@@ -286,7 +295,7 @@ def _compare(k: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
     cmp.add(ExactEqual("dept", "dept", label="dept_eq"))
     cmp.add(JaroWinklerBatch("city", "city", label="city_sim"))
     cmp.add(ExactEqual("email", "email", label="email_eq"))
-    cmp.add(JaroWinklerBatch("email", "email", label="email_sim"))
+    cmp.add(EditDistance("email", "email", label="email_dist"))
     cmp.add(PhoneFeature(label="phone_lvl"))
     out = cmp.compute(pairs, k)
     return out.reset_index(drop=True)
@@ -296,7 +305,7 @@ def _compare(k: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
 # m priors per comparison level (level index = position); -1 means "missing", weight 0.
 M_PRIORS: dict[str, list[float]] = {
     "last": [0.02, 0.04, 0.09, 0.85],
-    "first": [0.03, 0.05, 0.07, 0.85],
+    "first": [0.02, 0.05, 0.03, 0.05, 0.85],
     "org": [0.05, 0.10, 0.85],
     "place": [0.04, 0.04, 0.12, 0.80],
     "addr": [0.10, 0.15, 0.75],
@@ -316,7 +325,7 @@ def _levels(c: pd.DataFrame) -> pd.DataFrame:
 
     last = lvl(c["last_sim"].to_numpy(float), [0.80, 0.92, 1.0])
     fs = c["first_sim"].to_numpy(float)
-    first = lvl(fs, [2.0, 0.92, 1.0])  # level 1 is "initial", set below
+    first = lvl(fs, [2.0, 0.80, 0.92, 1.0])  # level 1 is "initial", set below
     first[(first == 0) & c["initial"].to_numpy(bool)] = 1
     pc = c["pc_eq"].to_numpy(float)
     dept = c["dept_eq"].to_numpy(float)
@@ -328,8 +337,9 @@ def _levels(c: pd.DataFrame) -> pd.DataFrame:
     place[(pc == 1) | ((city >= 0.97) & (dept == 1))] = 2
     place[(pc == 1) & (city >= 0.9)] = 3
     place[(pc == 1) & np.isnan(city)] = 3
-    email = lvl(c["email_sim"].to_numpy(float), [0.94, 2.0])
-    email[c["email_eq"].to_numpy(float) == 1] = 2
+    dist = c["email_dist"].to_numpy(float)
+    email = np.where(np.isnan(dist), -1, np.where(dist == 0, 2, np.where(dist <= 1, 1, 0)))
+    email = email.astype(np.int8)
     return pd.DataFrame({
         "last": last, "first": first,
         "org": lvl(c["org_sim"].to_numpy(float), [0.85, 0.95]),
@@ -388,7 +398,7 @@ def _random_pairs(k: pd.DataFrame, n: int, link_only: bool, seed: int) -> pd.Mul
 # u priors (random pairs of different people), blended with the observed random pairs
 U_PRIORS: dict[str, list[float]] = {
     "last": [0.975, 0.02, 0.003, 0.002],
-    "first": [0.955, 0.005, 0.02, 0.02],
+    "first": [0.94, 0.005, 0.03, 0.005, 0.02],
     "org": [0.97, 0.02, 0.01],
     "place": [0.98, 0.015, 0.003, 0.002],
     "addr": [0.97, 0.029, 0.001],
@@ -416,14 +426,23 @@ def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bo
     else:
         rnd = _random_pairs(k, n_random, link_only, seed)
     rlv = _levels(_compare(k, rnd))
-    u, m = {}, {}
+    u, m, counts = {}, {}, {}
     for name, prior_m in M_PRIORS.items():
         g = rlv[name].to_numpy()
         g = g[g >= 0]
-        counts = np.bincount(g, minlength=len(prior_m)).astype(float)
-        u0 = np.asarray(U_PRIORS[name])
-        u[name] = (counts + U_PRIOR_WEIGHT * u0) / (counts.sum() + U_PRIOR_WEIGHT)
+        counts[name] = np.bincount(g, minlength=len(prior_m)).astype(float)
         m[name] = np.asarray(prior_m, dtype=float)
+
+    def u_from(counts_: dict[str, np.ndarray], prior: float) -> dict[str, np.ndarray]:
+        out = {}
+        for name, c in counts_.items():
+            # the random pairs hold about prior * N true matches: take them out
+            c = np.clip(c - prior * c.sum() * m[name], 0, None)
+            u0 = np.asarray(U_PRIORS[name])
+            out[name] = (c + U_PRIOR_WEIGHT * u0) / (c.sum() + U_PRIOR_WEIGHT)
+        return out
+
+    u = u_from(counts, 0.0)
     tf = {}
     for name, col in (("first", "fk"), ("last", "lk")):
         freq = k[col].value_counts(normalize=True)
@@ -445,6 +464,7 @@ def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bo
             w = model.weights(lv, comp)
     expected = lam * len(lv)
     model.prior = float(np.clip(expected / max(total, 1.0), 1e-12, 0.5))
+    model.u = u_from(counts, model.prior)
     return model
 
 
