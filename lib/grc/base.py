@@ -81,6 +81,9 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
         if out[c].dtype == object:
             # mixed python objects (dates, lists) are stored as text
             sample = out[c].dropna()
+            if not len(sample):
+                out[c] = out[c].astype("string")  # all missing: store as text, not NULL type
+                continue
             if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
                 out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
                                     else (v if isinstance(v, str) else str(v)))
