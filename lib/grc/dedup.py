@@ -105,6 +105,9 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["name_key"] = pd.Series(both, index=k.index).str.strip().replace("", None)
     k["ini"] = k["fk"].str[:1]
     k["phon"] = _phonetic(k["lk"])
+    fph, lph = _phonetic(k["fk"]).fillna(""), k["phon"].fillna("")
+    pair = np.where(fph.to_numpy() <= lph.to_numpy(), fph + " " + lph, lph + " " + fph)
+    k["phon_pair"] = pd.Series(pair, index=k.index).str.strip().replace("", None)
     k["pc"] = _col(r, "postcode")
     dept = _col(r, "department")
     k["dept"] = dept.where(dept.notna(), k["pc"].str[:2])
@@ -112,6 +115,7 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     addr = _col(r, "rnvp4")
     addr = addr.where(addr.notna(), _col(r, "address1"))
     k["addr"] = _map_unique(addr, make_key)
+    k["addr_num"] = k["addr"].str.extract(r"^(\d+)", expand=False).astype(object)
     k["email"] = _col(r, "email").str.lower()
     k["phone"] = _col(r, "phone")
     k["mobile"] = _col(r, "mobile")
@@ -139,6 +143,11 @@ _PASSES: list[tuple[str, ...]] = [
     ("ok", "pc"),
     ("ok", "city"),
     ("addr", "pc"),
+    ("name_key", "city"),
+    ("addr", "city"),
+    ("addr_num", "pc"),
+    ("phon_pair", "pc"),
+    ("phon", "city"),
 ]
 
 
