@@ -1,0 +1,750 @@
+"""Computations behind the data-quality workbooks (01 qualification, 02 deduplication).
+
+Every function returns a tidy frame of aggregates (counts, rates) or masked examples, ready
+for :func:`grc.charts.table`, or draws one plot. Nothing here writes to the base; the
+notebooks only call these functions and show the results.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grc.schema import ISSUE_CODES, NETWORK
+
+# --------------------------------------------------------------------------- labels
+
+# field -> (French label, raw column(s), normalised column, issue codes that make it invalid)
+QUALITY_FIELDS: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {
+    "name": ("Nom ou organisation", ("last_name_raw", "organisation_raw"), "", ("missing_name",)),
+    "civility": ("Civilité", ("civility_raw",), "civility", ()),
+    "address1": ("Adresse", ("address1",), "address1", ("incomplete_address", "npai")),
+    "postcode": ("Code postal", ("postcode_raw",), "postcode", ("invalid_postcode",)),
+    "city": ("Ville", ("city_raw",), "city", ()),
+    "email": ("E-mail", ("email_raw",), "email", ("invalid_email",)),
+    "phone": ("Téléphone fixe", ("phone_raw",), "phone", ("invalid_phone",)),
+    "mobile": ("Mobile", ("mobile_raw",), "mobile", ("invalid_phone",)),
+    "segment": ("Segment", ("segment_local",), "segment", ("unknown_code",)),
+}
+
+CHANNELS = {"mailable": "Courrier", "emailable": "E-mail", "phoneable": "Téléphone"}
+
+FIELD_LABELS = {
+    "civility": "Civilité", "first_name": "Prénom", "last_name": "Nom", "organisation": "Organisation",
+    "position": "Fonction", "address1": "Adresse (ligne 1)", "address2": "Adresse (ligne 2)",
+    "address3": "Adresse (ligne 3)", "postcode": "Code postal", "city": "Ville", "country": "Pays",
+    "phone": "Téléphone fixe", "mobile": "Mobile", "email": "E-mail", "segment": "Segment",
+    "optin_email": "Consentement e-mail", "optin_phone": "Consentement téléphone",
+    "contact_id": "Contact réseau",
+}
+
+EVENTS = {
+    "nouveau": "Nouvelles fiches",
+    "modification": "Fiches modifiées",
+    "plus_exporte": "Fiches plus exportées",
+    "reexporte": "Fiches de retour dans l'export",
+    "fusion": "Fiches rattachées à un autre contact",
+}
+
+DECISIONS = {"match": "Même client (fusionné)", "review": "À vérifier", "non-match": "Clients distincts"}
+DECISION_COLORS = {"match": "#2a9d8f", "review": "#e9c46a", "non-match": "#bfc5cc"}
+
+TREND_METRICS = {
+    "records": ("Fiches exportées", "num"),
+    "contacts": ("Contacts réseau", "num"),
+    "qualified_share": ("Fiches joignables (au moins un canal)", "pct"),
+    "mailable_rate": ("Joignables par courrier", "pct"),
+    "emailable_rate": ("Joignables par e-mail", "pct"),
+    "phoneable_rate": ("Joignables par téléphone", "pct"),
+    "issue_share": ("Fiches avec au moins un problème", "pct"),
+    "duplicates": ("Doublons", "num"),
+}
+
+# codes a centre can fix in its own software (retention is a deletion, consent a question)
+FIXABLE = ("missing_name", "incomplete_address", "invalid_postcode", "invalid_email",
+           "invalid_phone", "npai", "unknown_code", "duplicate_local_id", "no_channel")
+
+
+def issue_label(code: str) -> str:
+    """French label of an issue code (the code itself if unknown)."""
+    return ISSUE_CODES.get(code, code)
+
+
+def _filled(s: pd.Series) -> pd.Series:
+    """True where a value is present (not null, not blank)."""
+    return s.notna() & (s.astype(str).str.strip() != "")
+
+
+def exported(records: pd.DataFrame) -> pd.DataFrame:
+    """The records exported in the run year (all of them if there is no ``exported`` column)."""
+    if "exported" not in records or records.empty:
+        return records
+    return records[records["exported"].astype(bool)]
+
+
+def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
+                 field: str | None = None) -> pd.Series:
+    """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
+    if not codes or issues.empty:
+        return pd.Series(False, index=records.index)
+    sel = issues[issues["code"].isin(codes)]
+    if field is not None and field not in ("name", "address1"):
+        sel = sel[sel["field"] == field]
+    keys = set(zip(sel["centre"], sel["local_id"], strict=False))
+    return pd.Series([k in keys for k in zip(records["centre"], records["local_id"], strict=False)],
+                     index=records.index, dtype=bool)
+
+
+# --------------------------------------------------------------------------- 01 qualification
+
+def field_quality(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Per field: share of records where it is filled in, and where it is valid.
+
+    Columns ``champ``, ``renseigné``, ``valide`` (both over all records) and
+    ``valide_si_renseigné`` (valid among filled-in values); empty frame if no records.
+    """
+    cols = ["champ", "renseigné", "valide", "valide_si_renseigné"]
+    if records.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for f, (label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
+        present = [c for c in raw_cols if c in records]
+        if not present:
+            continue
+        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
+        if norm and norm in records:
+            valid = filled & _filled(records[norm]).to_numpy()
+        else:
+            valid = filled.copy()
+        valid &= ~_issue_flags(records, issues, codes, f).to_numpy()
+        n_f = int(filled.sum())
+        rows.append({"champ": label, "renseigné": filled.mean(), "valide": valid.mean(),
+                     "valide_si_renseigné": (valid.sum() / n_f) if n_f else np.nan})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Centres × fields: share of valid values (for the network heatmap)."""
+    if records.empty:
+        return pd.DataFrame()
+    out = {}
+    for code, g in records.groupby("centre", sort=True):
+        fq = field_quality(g, issues[issues["centre"] == code] if len(issues) else issues)
+        out[code] = fq.set_index("champ")["valide"]
+    mat = pd.DataFrame(out).T
+    mat.index.name = "centre"
+    return mat
+
+
+def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
+    """Heatmap of field quality: fields × {renseigné, valide}, or centres × fields."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if network:
+        data = frame
+        h = max(3.5, 0.22 * len(data) + 1.5)
+        xlabel, ylabel = "", "Centre"
+    else:
+        data = frame.set_index("champ")[["renseigné", "valide"]]
+        h = max(3.0, 0.45 * len(data) + 1.0)
+        xlabel, ylabel = "", ""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9 if network else 6, h))
+    annot = data.map(lambda v: "" if pd.isna(v) else f"{100 * v:.0f}")
+    sns.heatmap(data.astype(float), vmin=0, vmax=1, cmap="RdYlGn", annot=annot, fmt="",
+                annot_kws={"size": 7 if network else 10}, cbar_kws={"label": "part des fiches"},
+                linewidths=0.5, ax=ax)
+    cbar = ax.collections[0].colorbar
+    cbar.set_ticks([0, 0.25, 0.5, 0.75, 1])
+    cbar.set_ticklabels(["0 %", "25 %", "50 %", "75 %", "100 %"])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=30 if network else 0)
+    return ax
+
+
+def channel_rates(records: pd.DataFrame) -> pd.DataFrame:
+    """Usable-channel rates: ``canal``, ``fiches``, ``part`` (plus "au moins un" and "aucun")."""
+    cols = ["canal", "fiches", "part"]
+    if records.empty:
+        return pd.DataFrame(columns=cols)
+    n = len(records)
+    flags = {lab: records[c].astype(bool) for c, lab in CHANNELS.items() if c in records}
+    rows = [{"canal": lab, "fiches": int(s.sum()), "part": s.mean()} for lab, s in flags.items()]
+    any_ = np.logical_or.reduce([s.to_numpy() for s in flags.values()])
+    rows.append({"canal": "Au moins un canal", "fiches": int(any_.sum()), "part": any_.sum() / n})
+    rows.append({"canal": "Aucun canal", "fiches": int((~any_).sum()), "part": (~any_).sum() / n})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def channel_comparison(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Channel rates of the scope beside the network's (from the ``metrics`` table)."""
+    cols = ["canal", "centre", "réseau", "écart"]
+    names = {f"{c}_rate": lab for c, lab in CHANNELS.items()}
+    names["qualified_share"] = "Au moins un canal"
+    if metrics.empty:
+        return pd.DataFrame(columns=cols)
+    m = metrics[(metrics["year"] == year) & metrics["metric"].isin(list(names))]
+    piv = m.pivot_table(index="metric", columns="centre", values="value", aggfunc="first")
+    if centre not in piv or NETWORK not in piv:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({"canal": [names[k] for k in names if k in piv.index],
+                        "centre": [piv.at[k, centre] for k in names if k in piv.index],
+                        "réseau": [piv.at[k, NETWORK] for k in names if k in piv.index]})
+    out["écart"] = out["centre"] - out["réseau"]
+    return out[cols]
+
+
+def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, ax=None):
+    """Horizontal bars of channel rates, with the network value as a marker when given."""
+    import matplotlib.pyplot as plt
+
+    from grc.charts import fr_axis, fr_pct
+
+    data = rates[rates["canal"] != "Aucun canal"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.55 * len(data) + 1.2))
+    y = np.arange(len(data))
+    ax.barh(y, data["part"], color="#457b9d", label="Périmètre")
+    for yi, v in zip(y, data["part"], strict=False):
+        ax.text(min(v, 1) + 0.01, yi, fr_pct(v, 0), va="center", fontsize=9)
+    if comparison is not None and len(comparison):
+        net = comparison.set_index("canal")["réseau"].reindex(data["canal"])
+        ax.scatter(net.to_numpy(), y, marker="|", s=400, color="#e63946", zorder=3,
+                   label="Moyenne du réseau")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_yticks(y, data["canal"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    fr_axis(ax, "x", pct=True)
+    ax.set_xlabel("part des fiches exportées")
+    return ax
+
+
+def top_issues(records: pd.DataFrame, issues: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """Most frequent issues on the exported records: ``code``, ``problème``, ``fiches``, ``part``."""
+    cols = ["code", "problème", "fiches", "part"]
+    if records.empty or issues.empty:
+        return pd.DataFrame(columns=cols)
+    iss = issues.merge(records[["centre", "local_id"]].drop_duplicates(), on=["centre", "local_id"])
+    cnt = iss.drop_duplicates(["centre", "local_id", "code"]).groupby("code").size()
+    cnt = cnt.sort_values(ascending=False, kind="stable").head(n)
+    out = pd.DataFrame({"code": cnt.index, "problème": [issue_label(c) for c in cnt.index],
+                        "fiches": cnt.to_numpy().astype(int), "part": cnt.to_numpy() / len(records)})
+    return out[cols]
+
+
+def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """Share of records per issue code: the centre beside the network (aggregates only).
+
+    ``network_issue_rates`` has ``centre, code, records, share`` per centre; the network
+    share is pooled over every centre's exported records.
+    """
+    cols = ["problème", "centre", "réseau", "écart"]
+    nir = network_issue_rates
+    if nir.empty:
+        return pd.DataFrame(columns=cols)
+    n_per = (nir["records"] / nir["share"]).groupby(nir["centre"]).first()
+    total = n_per.sum()
+    net = nir.groupby("code")["records"].sum() / total
+    own = nir[nir["centre"] == centre].set_index("code")["share"]
+    codes = net.index.union(own.index)
+    out = pd.DataFrame({"code": codes, "centre": own.reindex(codes).fillna(0.0).to_numpy(),
+                        "réseau": net.reindex(codes).fillna(0.0).to_numpy()})
+    out["écart"] = out["centre"] - out["réseau"]
+    out["problème"] = out["code"].map(issue_label)
+    return out.sort_values("centre", ascending=False, kind="stable")[cols].reset_index(drop=True)
+
+
+def plot_issue_comparison(comp: pd.DataFrame, ax=None):
+    """Grouped horizontal bars: issue shares of the centre and of the network."""
+    import matplotlib.pyplot as plt
+
+    from grc.charts import fr_axis
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.5 * len(comp) + 1.2))
+    y = np.arange(len(comp))
+    ax.barh(y - 0.2, comp["centre"], height=0.4, color="#457b9d", label="Centre")
+    ax.barh(y + 0.2, comp["réseau"], height=0.4, color="#bfc5cc", label="Réseau")
+    ax.set_yticks(y, comp["problème"])
+    ax.invert_yaxis()
+    fr_axis(ax, "x", pct=True)
+    ax.set_xlabel("part des fiches exportées")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def _metric_table(metrics: pd.DataFrame, centre: str, year: int) -> pd.Series:
+    m = metrics[(metrics["centre"] == centre) & (metrics["year"] == year)]
+    s = m.set_index("metric")["value"]
+    if "records_with_issue" in s and s.get("records"):
+        s.loc["issue_share"] = s["records_with_issue"] / s["records"]
+    return s
+
+
+def trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Key figures of ``year - 1`` and ``year``: ``indicateur``, ``n_1``, ``n``, ``évolution``, ``format``.
+
+    ``évolution`` is the difference (in points for rates); rows missing in both years dropped.
+    """
+    cols = ["indicateur", "n_1", "n", "évolution", "format"]
+    if metrics.empty:
+        return pd.DataFrame(columns=cols)
+    cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
+    rows = []
+    for k, (label, kind) in TREND_METRICS.items():
+        a, b = prev.get(k, np.nan), cur.get(k, np.nan)
+        if pd.isna(a) and pd.isna(b):
+            continue
+        rows.append({"indicateur": label, "n_1": a, "n": b, "évolution": b - a, "format": kind})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
+    """The trend table as French text (numbers, percentages, points)."""
+    from grc.charts import fr_num
+
+    def val(v, kind):
+        if pd.isna(v):
+            return "–"
+        return fr_num(100 * v, 1) + "\u00a0%" if kind == "pct" else fr_num(v)
+
+    def delta(v, kind):
+        if pd.isna(v):
+            return "–"
+        sign = "+" if v > 0 else ""
+        return sign + (fr_num(100 * v, 1) + "\u00a0pt" if kind == "pct" else fr_num(v))
+
+    return pd.DataFrame({
+        "Indicateur": tr["indicateur"],
+        "Année N-1": [val(v, k) for v, k in zip(tr["n_1"], tr["format"], strict=False)],
+        "Année N": [val(v, k) for v, k in zip(tr["n"], tr["format"], strict=False)],
+        "Évolution": [delta(v, k) for v, k in zip(tr["évolution"], tr["format"], strict=False)],
+    })
+
+
+def issue_trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Records with each issue code in ``year - 1`` and ``year`` (counts and shares)."""
+    cols = ["problème", "fiches_n_1", "part_n_1", "fiches_n", "part_n"]
+    if metrics.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
+    codes = sorted({k[6:] for k in list(cur.index) + list(prev.index) if k.startswith("issue:")})
+    for c in codes:
+        a, b = prev.get(f"issue:{c}", 0.0 if len(prev) else np.nan), cur.get(f"issue:{c}", 0.0)
+        na, nb = prev.get("records", np.nan), cur.get("records", np.nan)
+        rows.append({"problème": issue_label(c), "fiches_n_1": a, "part_n_1": a / na if na else np.nan,
+                     "fiches_n": b, "part_n": b / nb if nb else np.nan})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("fiches_n", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- what changed
+
+def changes_summary(history: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Records per history event of ``year``: ``évènement``, ``fiches``."""
+    cols = ["évènement", "fiches"]
+    h = history[history["year"] == year] if len(history) else history
+    rows = []
+    for ev, label in EVENTS.items():
+        sel = h[h["event"] == ev] if len(h) else h
+        n = sel[["centre", "local_id"]].drop_duplicates().shape[0] if len(sel) else 0
+        rows.append({"évènement": label, "fiches": n})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def field_changes(history: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Modified fields in ``year``: ``champ``, ``modifications``, ``complétés`` (empty before),
+    ``effacés`` (empty now)."""
+    cols = ["champ", "modifications", "complétés", "effacés"]
+    if history.empty:
+        return pd.DataFrame(columns=cols)
+    h = history[(history["year"] == year) & (history["event"] == "modification")]
+    if h.empty:
+        return pd.DataFrame(columns=cols)
+    was = _filled(h["old_value"])
+    now = _filled(h["new_value"])
+    g = pd.DataFrame({"field": h["field"], "n": 1, "filled": (~was & now).astype(int),
+                      "emptied": (was & ~now).astype(int)}).groupby("field").sum()
+    g = g.sort_values("n", ascending=False, kind="stable")
+    return pd.DataFrame({"champ": [FIELD_LABELS.get(f, f) for f in g.index],
+                         "modifications": g["n"].to_numpy(), "complétés": g["filled"].to_numpy(),
+                         "effacés": g["emptied"].to_numpy()}, columns=cols)
+
+
+def previous_issues(cfg, centre: str, year: int | None = None) -> pd.DataFrame:
+    """Issues of the previous year's return file, recomputed from the base (read-only).
+
+    Last year's records of the scope are qualified again with that year's context (reference
+    date of its run, NPAI returns of that year, Bloctel list, stays known then), which is what
+    the return file sent to the centre listed. Empty frame if there is no previous year.
+    """
+    from grc import base as db
+    from grc import qualify
+    from grc.config import load_segmentation
+    from grc.pipeline import all_stays, current_records
+
+    year = (year or cfg.year) - 1
+    cols = ["centre", "local_id", "field", "code"]
+    con = db.connect(cfg.db_path, read_only=True)
+    try:
+        runs = db.read_table(con, "runs", "WHERE year = ? ORDER BY started_at", [year])
+        if runs.empty:
+            return pd.DataFrame(columns=cols)
+        recs = current_records(con, year)
+        stays = all_stays(con, year)
+    finally:
+        con.close()
+    if centre != NETWORK:
+        recs = recs[recs["centre"] == centre]
+        stays = stays[stays["centre"] == centre]
+    recs = recs[recs["exported"]] if len(recs) else recs
+    if recs.empty:
+        return pd.DataFrame(columns=cols)
+    ref = pd.Timestamp(str(runs["reference_date"].iloc[-1])).date() if "reference_date" in runs \
+        else cfg.with_year(year).reference_date
+    ks = stays.rename(columns={"contact_local_id": "local_id"})
+    last_stay = ks[ks["arrival"] <= pd.Timestamp(ref)].groupby(["centre", "local_id"])["arrival"].max()
+    npai = set()
+    if cfg.npai_file is not None:
+        p = Path(str(cfg.npai_file).replace("{year}", str(year)))
+        npai = qualify.load_npai(p) if p.exists() else set()
+    bloctel = qualify.load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and Path(cfg.bloctel_file).exists() \
+        else set()
+    ctx = qualify.QualifyContext(reference_date=ref, segmentation=load_segmentation(cfg.segmentation),
+                                 bloctel=bloctel, npai=npai, last_stay=last_stay)
+    _, iss = qualify.qualify(recs.reset_index(drop=True), ctx)
+    return iss[cols].drop_duplicates().reset_index(drop=True)
+
+
+def return_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame,
+                    qualified: pd.DataFrame) -> pd.DataFrame:
+    """What became of last year's problems: per issue code, records ``corrigées``,
+    ``toujours_à_corriger`` and ``plus_exportées`` (the record left the export).
+
+    Only codes a centre can fix (:data:`FIXABLE`) are followed.
+    """
+    cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées", "taux_correction"]
+    if prev_issues.empty:
+        return pd.DataFrame(columns=cols)
+    prev = prev_issues[prev_issues["code"].isin(FIXABLE)][["centre", "local_id", "code"]].drop_duplicates()
+    if prev.empty:
+        return pd.DataFrame(columns=cols)
+    exp = exported(qualified)
+    still_here = set(zip(exp["centre"], exp["local_id"], strict=False))
+    now = set(zip(issues["centre"], issues["local_id"], issues["code"], strict=False)) if len(issues) else set()
+    keys = list(zip(prev["centre"], prev["local_id"], strict=False))
+    here = np.array([k in still_here for k in keys], dtype=bool)
+    again = np.array([(c, lid, code) in now for (c, lid), code in zip(keys, prev["code"], strict=False)],
+                     dtype=bool)
+    status = np.where(~here, "plus_exportées", np.where(again, "toujours_à_corriger", "corrigées"))
+    t = pd.crosstab(prev["code"].to_numpy(), status)
+    for c in ("corrigées", "toujours_à_corriger", "plus_exportées"):
+        if c not in t:
+            t[c] = 0
+    t["signalées_n_1"] = t[["corrigées", "toujours_à_corriger", "plus_exportées"]].sum(axis=1)
+    t = t.sort_values("signalées_n_1", ascending=False, kind="stable")
+    kept = t["corrigées"] + t["toujours_à_corriger"]
+    t["taux_correction"] = np.where(kept > 0, t["corrigées"] / kept.where(kept > 0, 1), np.nan)
+    t.insert(0, "problème", [issue_label(c) for c in t.index])
+    return t.reset_index(drop=True)[cols].astype({c: int for c in cols[1:5]})
+
+
+def return_file(cfg, centre: str) -> dict[str, Any]:
+    """Where the return file(s) of the scope are: ``path``, ``exists``, ``files`` (network: count)."""
+    folder = Path(cfg.processed_dir) / "retours"
+    if centre == NETWORK:
+        files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+        return {"path": folder, "exists": bool(files), "files": len(files)}
+    p = folder / f"{centre}.xlsx"
+    return {"path": p, "exists": p.exists(), "files": int(p.exists())}
+
+
+# --------------------------------------------------------------------------- 02 deduplication
+
+def duplicates_summary(links: pd.DataFrame, all_links: pd.DataFrame | None = None,
+                       centre: str = NETWORK) -> pd.DataFrame:
+    """Duplicates of the exported records: ``indicateur``, ``valeur``.
+
+    ``links`` are the scope's record links (``centre, local_id, contact_id, exported``);
+    ``all_links`` (network only, used for counts) tells which contacts other centres share.
+    """
+    cols = ["indicateur", "valeur"]
+    lk = exported(links)
+    if lk.empty:
+        return pd.DataFrame(columns=cols)
+    n = len(lk)
+    per_centre = lk.groupby("centre")["contact_id"].nunique()
+    inside = int(n - per_centre.sum())
+    contacts = lk["contact_id"].nunique()
+    rows = [("Fiches exportées", n), ("Contacts distincts", contacts),
+            ("Doublons à l'intérieur des centres", inside)]
+    if centre == NETWORK:
+        rows.append(("Doublons entre centres", int(per_centre.sum() - contacts)))
+        multi = lk.groupby("contact_id")["centre"].nunique()
+        rows.append(("Clients présents dans plusieurs centres", int((multi > 1).sum())))
+    elif all_links is not None and len(all_links):
+        al = exported(all_links)
+        others = set(al.loc[al["centre"] != centre, "contact_id"])
+        rows.append(("Clients aussi présents dans un autre centre",
+                     int(lk["contact_id"].drop_duplicates().isin(others).sum())))
+    out = pd.DataFrame(rows, columns=cols)
+    out["valeur"] = out["valeur"].astype(int)
+    return out
+
+
+def duplicates_per_centre(links: pd.DataFrame) -> pd.DataFrame:
+    """Per centre: ``centre``, ``fiches``, ``contacts``, ``doublons``, ``taux_doublons``, ``partagés``."""
+    cols = ["centre", "fiches", "contacts", "doublons", "taux_doublons", "partagés"]
+    lk = exported(links)
+    if lk.empty:
+        return pd.DataFrame(columns=cols)
+    multi = lk.groupby("contact_id")["centre"].nunique()
+    shared = set(multi.index[multi > 1])
+    g = lk.groupby("centre").agg(fiches=("local_id", "size"), contacts=("contact_id", "nunique"))
+    g["doublons"] = g["fiches"] - g["contacts"]
+    g["taux_doublons"] = g["doublons"] / g["fiches"]
+    g["partagés"] = lk.drop_duplicates(["centre", "contact_id"]).assign(
+        s=lambda d: d["contact_id"].isin(shared)).groupby("centre")["s"].sum().astype(int)
+    return g.reset_index()[cols].sort_values("doublons", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def pair_decisions(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Candidate pairs per decision: ``décision``, ``paires``, ``part``, ``score_médian``."""
+    cols = ["décision", "paires", "part", "score_médian"]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    g = pairs.groupby("decision")["score"].agg(["size", "median"]).reindex(list(DECISIONS)).dropna(how="all")
+    return pd.DataFrame({"décision": [DECISIONS[d] for d in g.index], "paires": g["size"].astype(int).to_numpy(),
+                         "part": (g["size"] / g["size"].sum()).to_numpy(),
+                         "score_médian": g["median"].to_numpy()}, columns=cols)
+
+
+def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
+    """Stacked histogram of pair scores (log2-odds of a match) coloured by decision."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    sc = pairs["score"].astype(float)
+    ok = sc.notna()
+    edges = np.histogram_bin_edges(sc[ok], bins=bins) if ok.any() else np.linspace(-1, 1, bins + 1)
+    data, labels, colors = [], [], []
+    for d, lab in DECISIONS.items():
+        v = sc[ok & (pairs["decision"] == d)]
+        if len(v):
+            data.append(v.to_numpy())
+            labels.append(f"{lab}")
+            colors.append(DECISION_COLORS[d])
+    if data:
+        ax.hist(data, bins=edges, stacked=True, label=labels, color=colors)
+        ax.legend(fontsize=8)
+    ax.set_xlabel("score de la paire (log2 de la cote « même client »)")
+    ax.set_ylabel("paires candidates")
+    return ax
+
+
+def _read_table(cfg, name: str) -> pd.DataFrame:
+    from grc import base as db
+
+    con = db.connect(cfg.db_path, read_only=True)
+    try:
+        return db.read_table(con, name)
+    finally:
+        con.close()
+
+
+def _mask_postcode(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or not str(v).strip():
+        return ""
+    s = str(v).strip()
+    return s[:2] + "•" * max(0, len(s) - 2)
+
+
+REVIEW_FIELDS = [("civility", "Civilité", "plain"), ("first_name", "Prénom", "mask"),
+                 ("last_name", "Nom", "mask"), ("organisation", "Organisation", "mask"),
+                 ("address1", "Adresse", "mask"), ("postcode", "Code postal", "postcode"),
+                 ("city", "Ville", "plain"), ("email", "E-mail", "mask"),
+                 ("phone", "Téléphone", "mask"), ("mobile", "Mobile", "mask")]
+
+SIMILARITIES = {"first_sim": "prénom", "last_sim": "nom", "org_sim": "organisation",
+                "addr_sim": "adresse", "pc_eq": "code postal", "city_sim": "ville",
+                "email_eq": "e-mail", "phone_lvl": "téléphone"}
+
+
+def review_pairs(review: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """Pairs of the review band inside the scope (for a centre: both records its own)."""
+    if review.empty:
+        return review
+    if centre == NETWORK:
+        return review
+    return review[(review["centre_a"] == centre) & (review["centre_b"] == centre)]
+
+
+def masked_examples(review: pd.DataFrame, n: int = 3) -> list[pd.DataFrame]:
+    """Up to ``n`` review pairs side by side, personal values masked (``champ``, ``fiche A``,
+    ``fiche B``, ``identique``), then the comparison values of the pair."""
+    from grc.workbook import mask
+
+    out = []
+    rv = review.sort_values("score", ascending=False, kind="stable").head(n)
+    for _, r in rv.iterrows():
+        rows = [("Centre", r["centre_a"], r["centre_b"], r["centre_a"] == r["centre_b"])]
+        for f, label, how in REVIEW_FIELDS:
+            a, b = r.get(f"{f}_a"), r.get(f"{f}_b")
+            if not (_filled(pd.Series([a, b]))).any():
+                continue
+            same = (str(a).strip().lower() == str(b).strip().lower()) if _filled(pd.Series([a, b])).all() else None
+            fn = {"mask": mask, "postcode": _mask_postcode, "plain": lambda v: "" if v is None or (
+                isinstance(v, float) and pd.isna(v)) else str(v)}[how]
+            rows.append((label, fn(a), fn(b), same))
+        frame = pd.DataFrame(rows, columns=["champ", "fiche A", "fiche B", "identique"])
+        frame["identique"] = frame["identique"].map({True: "oui", False: "non"}).fillna("–")
+        sims = {lab: r.get(k) for k, lab in SIMILARITIES.items() if k in r and pd.notna(r.get(k))}
+        frame.attrs["score"] = float(r["score"]) if pd.notna(r["score"]) else np.nan
+        frame.attrs["similarities"] = sims
+        out.append(frame)
+    return out
+
+
+def shared_clients(centre_pairs: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """For a centre: partner centres and the number of clients shared with each (counts only)."""
+    cols = ["centre", "clients_partagés"]
+    cp = centre_pairs
+    if cp.empty:
+        return pd.DataFrame(columns=cols)
+    a = cp[cp["centre_a"] == centre][["centre_b", "contacts"]].rename(columns={"centre_b": "centre"})
+    b = cp[cp["centre_b"] == centre][["centre_a", "contacts"]].rename(columns={"centre_a": "centre"})
+    out = pd.concat([a, b], ignore_index=True).rename(columns={"contacts": "clients_partagés"})
+    out["clients_partagés"] = out["clients_partagés"].astype(int)
+    return out.sort_values(["clients_partagés", "centre"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)[cols]
+
+
+def shared_matrix(centre_pairs: pd.DataFrame, centres: list[str] | None = None) -> pd.DataFrame:
+    """Symmetric centres × centres matrix of shared clients (zero diagonal)."""
+    cp = centre_pairs
+    names = sorted(set(cp["centre_a"]) | set(cp["centre_b"]) | set(centres or []))
+    mat = pd.DataFrame(0, index=names, columns=names, dtype=int)
+    for a, b, n in cp[["centre_a", "centre_b", "contacts"]].itertuples(index=False):
+        mat.at[a, b] += int(n)
+        mat.at[b, a] += int(n)
+    return mat
+
+
+def plot_shared_heatmap(mat: pd.DataFrame, ax=None):
+    """Heatmap of clients shared between centres."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        side = max(4.0, 0.2 * len(mat) + 2)
+        _, ax = plt.subplots(figsize=(side + 1.5, side))
+    small = len(mat) <= 15
+    sns.heatmap(mat, cmap="Blues", mask=mat == 0, annot=small, fmt="d", square=True,
+                linewidths=0.3, linecolor="#eeeeee", cbar_kws={"label": "clients partagés"}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(labelsize=7 if not small else 9)
+    return ax
+
+
+def plot_shared_bars(shared: pd.DataFrame, ax=None, top: int = 15):
+    """Bars of the clients a centre shares with each partner centre."""
+    import matplotlib.pyplot as plt
+
+    data = shared.head(top)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.35 * len(data) + 1.2))
+    ax.barh(data["centre"], data["clients_partagés"], color="#457b9d")
+    ax.invert_yaxis()
+    ax.set_xlabel("clients partagés")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return ax
+
+
+def dedup_stats(cfg, year: int | None = None) -> dict[str, Any]:
+    """Statistics of the last deduplication run of ``year`` (table ``runs``, column ``dedup_stats``)."""
+    runs = _read_table(cfg, "runs")
+    if runs.empty or "dedup_stats" not in runs:
+        return {}
+    year = year or cfg.year
+    r = runs[runs["year"] == year]
+    if r.empty:
+        return {}
+    raw = r.sort_values("started_at")["dedup_stats"].iloc[-1]
+    try:
+        return json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+
+
+def dedup_stats_table(stats: dict[str, Any]) -> pd.DataFrame:
+    """The run statistics as ``indicateur``, ``valeur`` (French text)."""
+    from grc.charts import fr_num, fr_pct
+
+    if not stats:
+        return pd.DataFrame(columns=["indicateur", "valeur"])
+    n = stats.get("records")
+    rows = []
+    labels = [("records", "Fiches comparées (réseau)", "num"),
+              ("candidate_pairs", "Paires candidates (après indexation)", "num"),
+              ("all_pairs", "Paires possibles sans indexation", "num"),
+              ("reduction_ratio", "Taux de réduction", "pct4"),
+              ("pairs_per_record", "Paires candidates par fiche", "dec"),
+              ("linked_pairs", "Paires liées", "num"),
+              ("review_pairs", "Paires à vérifier", "num"),
+              ("contacts", "Contacts réseau", "num"),
+              ("duplicates", "Doublons fusionnés", "num"),
+              ("pair_completeness", "Complétude des paires", "pct")]
+    if n:
+        stats = dict(stats)
+        stats["all_pairs"] = n * (n - 1) / 2
+        if stats.get("candidate_pairs") is not None:
+            stats["pairs_per_record"] = stats["candidate_pairs"] / n
+    for k, lab, kind in labels:
+        v = stats.get(k)
+        if v is None:
+            continue
+        txt = {"num": lambda x: fr_num(x), "pct": lambda x: fr_pct(x, 1), "pct4": lambda x: fr_pct(x, 3),
+               "dec": lambda x: fr_num(x, 2)}[kind](v)
+        rows.append({"indicateur": lab, "valeur": txt})
+    t = stats.get("timings", {}).get("total") if isinstance(stats.get("timings"), dict) else None
+    if t is not None:
+        rows.append({"indicateur": "Durée du dédoublonnage", "valeur": f"{fr_num(t, 1)}\u00a0s"})
+    return pd.DataFrame(rows, columns=["indicateur", "valeur"])
+
+
+def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per centre (network page): records, channel rates, share of records with a problem and
+    its change since last year, worst first (aggregates from ``metrics``)."""
+    cols = ["centre", "fiches", "courrier", "e_mail", "téléphone", "avec_problème", "évolution_problème"]
+    if metrics.empty:
+        return pd.DataFrame(columns=cols)
+    m = metrics[metrics["centre"] != NETWORK]
+
+    def piv(y: int) -> pd.DataFrame:
+        p = m[m["year"] == y].pivot_table(index="centre", columns="metric", values="value", aggfunc="first")
+        if p.empty:
+            return p
+        p["issue_share"] = p.get("records_with_issue", np.nan) / p["records"].where(p["records"] > 0)
+        return p
+
+    cur, prev = piv(year), piv(year - 1)
+    if cur.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({
+        "centre": cur.index, "fiches": cur["records"].fillna(0).astype(int).to_numpy(),
+        "courrier": cur.get("mailable_rate"), "e_mail": cur.get("emailable_rate"),
+        "téléphone": cur.get("phoneable_rate"), "avec_problème": cur["issue_share"],
+    }).reset_index(drop=True)
+    before = prev["issue_share"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
+    out["évolution_problème"] = out["avec_problème"].to_numpy() - before
+    return out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)[cols]
