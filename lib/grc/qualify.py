@@ -514,9 +514,9 @@ _EMAIL_REASONS = [
     ("before the @-sign", "caractère interdit avant l'arobase"),
     ("must have an @-sign", "il manque l'arobase « @ »"),
     ("after the @-sign contains invalid characters: '@'", "arobase « @ » en double"),
+    ("hyphen", "tiret mal placé dans le domaine"),
     ("period", "point mal placé (début, fin ou double point)"),
     ("after the @-sign", "domaine incorrect après l'arobase"),
-    ("hyphen", "tiret mal placé dans le domaine"),
     ("too long", "adresse trop longue"),
 ]
 
@@ -1078,3 +1078,139 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
               "emailable", "phoneable"):
         out[c] = out[c].astype(bool)
     return out, iss.frame()
+
+
+# ------------------------------------------------------------------------------------------
+# evaluation against the demo network's truth files (``grc.demo``)
+
+# planted defect code -> issue code expected on that record
+TRUTH_EXPECTED = {
+    "invalid_email": "invalid_email", "email_typo": "invalid_email",
+    "invalid_phone": "invalid_phone", "invalid_postcode": "invalid_postcode",
+    "incomplete_address": "incomplete_address", "missing_name": "missing_name",
+    "unknown_code": "unknown_code", "duplicate_local_id": "duplicate_local_id", "npai": "npai",
+}
+# consequences of consent, law and age, never planted: left out of false-flag counts
+NOT_PLANTED_CODES = frozenset({"no_email_consent", "bloctel", "no_phone_consent", "no_channel",
+                               "retention_expired"})
+_NOMINAL_PHONE_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT")
+
+
+def read_and_qualify(cfg: Any, year: int | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read every centre's export of ``year`` and qualify it as the pipeline does.
+
+    Returns (contacts, qualified, issues); issues hold the readers' row problems
+    (unknown_code, duplicate_local_id...) and qualification's, in ISSUE_FRAME_COLUMNS.
+    Last stays come from this year's exports only (the pipeline uses every integrated year).
+    """
+    from grc.config import load_segmentation  # noqa: PLC0415
+    from grc.readers import read_centre  # noqa: PLC0415
+
+    year = int(year or cfg.year)
+    frames, stays, reader_issues = [], [], []
+    for code in cfg.centre_codes():
+        ex = read_centre(cfg.centre(code), cfg.export_dir(code, year), year)
+        frames.append(ex.contacts)
+        stays.append(ex.stays)
+        reader_issues.append(ex.issues())
+    contacts = pd.concat(frames, ignore_index=True)
+    st = pd.concat(stays, ignore_index=True)
+    ref = dt.date(year, 12, 31) if year != cfg.year else cfg.reference_date
+    st = st[st["arrival"] <= pd.Timestamp(ref)].rename(columns={"contact_local_id": "local_id"})
+    last_stay = st.groupby(["centre", "local_id"])["arrival"].max()
+    npai_path = Path(str(cfg.npai_file).replace("{year}", str(year))) if cfg.npai_file else None
+    ctx = QualifyContext(
+        reference_date=ref, segmentation=load_segmentation(cfg.segmentation),
+        bloctel=load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and cfg.bloctel_file.exists()
+        else set(),
+        npai=load_npai(npai_path) if npai_path and npai_path.exists() else set(),
+        last_stay=last_stay)
+    qualified, issues = qualify(contacts, ctx)
+    rd = pd.concat(reader_issues, ignore_index=True)
+    rd = rd.assign(value=None, suggestion=None)[ISSUE_FRAME_COLUMNS]
+    return contacts, qualified, pd.concat([rd, issues], ignore_index=True)
+
+
+def _nominal_phone_valid(national: str) -> bool:
+    for reg in _NOMINAL_PHONE_REGIONS:
+        try:
+            p = phonenumbers.parse(national, reg)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(p):
+            return True
+    return False
+
+
+def unplanned_defects(contacts: pd.DataFrame, truth_dir: str | Path, year: int) -> pd.DataFrame:
+    """Records whose *nominal* value (the client's own, before any planted defect) is invalid.
+
+    The demo generator draws some phone numbers outside the allocated ranges (07 0x-07 2x,
+    0639/0694... overseas blocks) and cuts some organisation domains on a hyphen
+    ("harmonie-municipale-.fr"): real defects the truth file does not list. Columns
+    centre, local_id, code (invalid_phone / invalid_email), field, value.
+    """
+    truth_dir = Path(truth_dir)
+    ents = pd.read_csv(truth_dir / "entities.csv", dtype=str, keep_default_na=False)
+    recs = pd.read_csv(truth_dir / "records.csv", dtype=str)
+    recs = recs[recs["year"] == str(year)].drop_duplicates(["centre", "local_id"])
+    m = recs.merge(ents, on="entity_id", how="left").merge(
+        contacts[["centre", "local_id", "phone", "mobile", "email"]].drop_duplicates(
+            ["centre", "local_id"]), on=["centre", "local_id"], how="inner",
+        suffixes=("_nominal", ""))
+    rows = []
+    for fld, code, ok in (("phone", "invalid_phone", _nominal_phone_valid),
+                          ("mobile", "invalid_phone", _nominal_phone_valid),
+                          ("email", "invalid_email",
+                           lambda v: validate_email_full(v)[0] is not None)):
+        nominal = m[fld + "_nominal"]
+        present = (nominal != "") & m[fld].notna()
+        verdict = pd.Series(map_unique(nominal[present], ok), index=nominal[present].index)
+        bad = verdict[~verdict.astype(bool)].index
+        for i in bad:
+            rows.append({"centre": m.at[i, "centre"], "local_id": m.at[i, "local_id"],
+                         "code": code, "field": fld, "value": m.at[i, fld]})
+    return pd.DataFrame(rows, columns=["centre", "local_id", "code", "field", "value"])
+
+
+def truth_scores(contacts: pd.DataFrame, issues: pd.DataFrame, truth_dir: str | Path,
+                 year: int) -> pd.DataFrame:
+    """Recall and false flags per planted defect code, against ``truth/defects.csv``.
+
+    recall: planted defects whose record carries the expected issue code (email_typo: an
+    invalid_email with a suggestion). false flags: share of records with no planted defect
+    of the code's family (nor an unplanned one, see :func:`unplanned_defects`) that get the
+    code anyway. ``false_flags_raw`` counts against the truth file alone.
+    """
+    truth_dir = Path(truth_dir)
+    truth = pd.read_csv(truth_dir / "defects.csv", dtype=str)
+    truth = truth[truth["year"] == str(year)]
+    keys = pd.MultiIndex.from_frame(contacts[["centre", "local_id"]].astype(str)).unique()
+    unplanned = unplanned_defects(contacts, truth_dir, year)
+
+    def keyset(df: pd.DataFrame) -> set[tuple[str, str]]:
+        return set(zip(df["centre"].astype(str), df["local_id"].astype(str), strict=True))
+
+    rows = []
+    for planted, code in TRUTH_EXPECTED.items():
+        flagged = issues[issues["code"] == code]
+        if planted == "email_typo":
+            flagged = flagged[flagged["suggestion"].notna()]
+        found_keys = keyset(flagged)
+        p = keyset(truth[truth["code"] == planted])
+        family = keyset(truth[truth["code"].map(TRUTH_EXPECTED) == code])
+        extra = keyset(unplanned[unplanned["code"] == code]) - family
+        all_flags = keyset(issues[issues["code"] == code])
+        clean = len(keys) - len(family | extra)
+        false_raw = len(all_flags - family)
+        false = len(all_flags - family - extra)
+        rows.append({
+            "planted": planted, "issue_code": code, "n_planted": len(p),
+            "found": len(p & found_keys), "recall": len(p & found_keys) / len(p) if p else 1.0,
+            "clean_records": clean, "false_flags": false,
+            "false_flag_rate": false / clean if clean else 0.0,
+            "unplanned": len(extra), "unplanned_found": len(extra & all_flags),
+            "false_flags_raw": false_raw,
+        })
+    return pd.DataFrame(rows)
