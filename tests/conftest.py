@@ -26,3 +26,30 @@ def demo_copy(demo_dir, tmp_path) -> Path:
     dst = tmp_path / "demo"
     shutil.copytree(demo_dir, dst)
     return dst
+
+
+def integrate(cfg_path: Path, years=(2022, 2023, 2024, 2025)) -> None:
+    """Integrate the given years one at a time (pipeline only, no reports)."""
+    from grc.config import load_config
+    from grc.pipeline import run_pipeline
+
+    cfg = load_config(cfg_path)
+    for y in years:
+        run_pipeline(cfg.with_year(y), progress=False)
+
+
+@pytest.fixture(scope="session")
+def integrated_dir(demo_dir, tmp_path_factory) -> Path:
+    """The small demo network with 2022–2025 integrated one year at a time (read-only)."""
+    dst = tmp_path_factory.mktemp("integrated") / "demo"
+    shutil.copytree(demo_dir, dst)
+    integrate(dst / "network.yaml")
+    return dst
+
+
+@pytest.fixture()
+def integrated_copy(integrated_dir, tmp_path) -> Path:
+    """A private, modifiable copy of the integrated network."""
+    dst = tmp_path / "integrated"
+    shutil.copytree(integrated_dir, dst)
+    return dst

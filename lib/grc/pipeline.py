@@ -82,6 +82,8 @@ def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: R
             continue
         done.append(code)
         files = pd.DataFrame(ex.files)
+        files["file"] = [Path(f).relative_to(cfg.raw_dir).as_posix() if Path(f).is_relative_to(cfg.raw_dir)
+                         else Path(f).name for f in files["file"]]
         sha = {r["kind"]: r["sha256"] for r in ex.files}
         acc["raw_contacts"].append(db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"]))
         if len(ex.raw_stays):
@@ -252,6 +254,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             npai=_npai(cfg), last_stay=last_stay,
         )
         qualified, issues = qualify.qualify(recs, ctx)
+        # reader problems tied to a record (unknown code, local id exported twice, bad date…)
+        probs = db.read_table(con, "export_problems", "WHERE local_id IS NOT NULL AND year <= ?", [cfg.year])
+        if len(probs):
+            probs = probs.merge(qualified[["centre", "local_id", "year"]], on=["centre", "local_id", "year"])
+            probs = probs.assign(value=None, suggestion=None)[[c for c in issues.columns if c in probs.columns]]
+            issues = pd.concat([issues, probs], ignore_index=True)
         result.timings["qualification"] = time.perf_counter() - t
 
         # --- deduplication -----------------------------------------------------------------

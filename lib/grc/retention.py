@@ -1,0 +1,121 @@
+"""Retention (CNIL délibération 2021-131): who is past the three-year limit, and the purge.
+
+A prospect is kept three years from its collection or its last contact with the network, a
+client three years after the end of the relationship (its last stay). ``grc purge --before
+DATE`` anonymises, in the network base, every network contact whose retention limit falls
+before DATE; ``--dry-run`` says what would go (counts per centre, no personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from grc import base as db
+from grc.config import NetworkConfig
+
+RETENTION_YEARS = 3
+PERSONAL = ["civility", "first_name", "last_name", "position", "address1", "address2", "address3",
+            "phone", "mobile", "email", "civility_raw", "first_name_raw", "last_name_raw",
+            "phone_raw", "mobile_raw", "email_raw", "email_suggestion", "first_key", "last_key",
+            "rnvp1", "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6", "address1_raw", "postcode_raw",
+            "city_raw"]
+
+
+def retention_limits(qualified: pd.DataFrame, stays: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Per network contact: last activity (stay, creation or update) and retention limit."""
+    q = qualified.merge(links[["centre", "local_id", "contact_id"]], on=["centre", "local_id"])
+    act = pd.concat([pd.to_datetime(q["created_at"], errors="coerce"),
+                     pd.to_datetime(q["updated_at"], errors="coerce")], axis=1).max(axis=1)
+    last = pd.DataFrame({"contact_id": q["contact_id"], "last": act}).groupby("contact_id")["last"].max()
+    if len(stays):
+        ls = stays.assign(arrival=pd.to_datetime(stays["arrival"])).groupby("contact_id")["arrival"].max()
+        last = pd.concat([last, ls], axis=1).max(axis=1)
+        client = last.index.isin(ls.index)
+    else:
+        client = [False] * len(last)
+    out = pd.DataFrame({"contact_id": last.index, "last_activity": last.to_numpy(), "client": client})
+    out["limit"] = out["last_activity"] + pd.DateOffset(years=RETENTION_YEARS)
+    return out
+
+
+@dataclass
+class PurgeResult:
+    before: dt.date
+    dry_run: bool
+    contacts: int = 0
+    records: int = 0
+    per_centre: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        verb = "seraient anonymisés" if self.dry_run else "ont été anonymisés"
+        lines = [f"Durée de conservation dépassée avant le {self.before:%d/%m/%Y} : {self.contacts} "
+                 f"contacts réseau ({self.records} fiches sources) {verb}."]
+        for c, n in sorted(self.per_centre.items()):
+            lines.append(f"  - {c} : {n} fiches")
+        if self.dry_run:
+            lines.append("Simulation (--dry-run) : rien n'a été modifié.")
+        return "\n".join(lines)
+
+
+def purge(cfg: NetworkConfig, before: str | dt.date, dry_run: bool = False) -> PurgeResult:
+    """Anonymise the contacts whose retention limit is before ``before``."""
+    before_d = before if isinstance(before, dt.date) else dt.date.fromisoformat(str(before))
+    res = PurgeResult(before_d, dry_run)
+    if not cfg.db_path.exists():
+        raise db.BaseError(f"Base réseau absente : {cfg.db_path}. Lancez d'abord « grc run ».")
+    ctx = db.connect(cfg.db_path, read_only=True) if dry_run else None
+    if dry_run:
+        try:
+            _purge(ctx, res, dry_run=True)
+        finally:
+            ctx.close()
+        return res
+    with db.transaction(cfg.db_path) as con:
+        _purge(con, res, dry_run=False)
+    return res
+
+
+def _purge(con, res: PurgeResult, dry_run: bool) -> None:
+    q = db.read_table(con, "qualified")
+    links = db.read_table(con, "record_links")
+    stays = db.read_table(con, "stays_linked")
+    if q.empty:
+        return
+    lim = retention_limits(q, stays, links)
+    gone = lim.loc[lim["limit"] < pd.Timestamp(res.before), "contact_id"]
+    keys = links[links["contact_id"].isin(gone)][["centre", "local_id"]]
+    res.contacts, res.records = int(gone.nunique()), len(keys)
+    res.per_centre = {str(k): int(v) for k, v in keys.groupby("centre").size().items()}
+    if dry_run or keys.empty:
+        return
+    con.register("_keys", keys)
+    con.register("_ids", pd.DataFrame({"contact_id": gone.unique()}))
+    for table in ("records", "qualified"):
+        cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+        sets = ", ".join(f'"{c}" = NULL' for c in PERSONAL if c in cols)
+        if "organisation" in cols:
+            pass  # organisations (schools, clubs) are not personal data; kept for statistics
+        con.execute(f'UPDATE "{table}" t SET {sets} FROM _keys k WHERE t.centre = k.centre '
+                    'AND t.local_id = k.local_id')
+    con.execute('UPDATE raw_contacts w SET data = \'{"anonymise": true}\' FROM (SELECT r.centre, r.year, r.row '
+                'FROM records r JOIN _keys k ON r.centre = k.centre AND r.local_id = k.local_id) x '
+                'WHERE w.centre = x.centre AND w.year = x.year AND w.row = x.row')
+    cols = [r[0] for r in con.execute('DESCRIBE contacts').fetchall()]
+    sets = ", ".join(f'"{c}" = NULL' for c in PERSONAL if c in cols)
+    con.execute(f'UPDATE contacts t SET {sets} FROM _ids i WHERE t.contact_id = i.contact_id')
+    if db.has_table(con, "history"):
+        con.execute("UPDATE history h SET old_value = NULL, new_value = NULL FROM _keys k "
+                    "WHERE h.centre = k.centre AND h.local_id = k.local_id AND h.event = 'modification'")
+    for table in ("dedup_pairs", "dedup_review"):
+        if db.has_table(con, table):
+            for s in ("a", "b"):
+                con.execute(f'DELETE FROM "{table}" t USING _keys k WHERE t.centre_{s} = k.centre '
+                            f'AND t.local_id_{s} = k.local_id')
+    con.unregister("_keys")
+    con.unregister("_ids")
+    db.append(con, "purges", pd.DataFrame([{
+        "date": dt.date.today().isoformat(), "before": res.before.isoformat(),
+        "contacts": res.contacts, "records": res.records}]))
