@@ -1,0 +1,910 @@
+"""Tidy frames and plots for the marketing workbooks (03 segmentation, 04 RFM and loyalty).
+
+The notebooks only read the base (``grc.workbook``) and call these functions: every frame
+returned here holds aggregates (counts, shares, amounts) and never a name, e-mail or phone.
+Every function accepts empty frames (a centre with very few clients) and returns an empty
+frame with the documented columns; the notebooks then print a French sentence instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grc import loyalty, rfm, segment
+from grc.charts import fr_axis, fr_num, fr_pct
+from grc.schema import NETWORK
+
+MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+             "nov.", "déc."]
+UNIT_FR = {
+    "months": "mois depuis la dernière arrivée",
+    "per_year": "séjours par an",
+    "per_month": "séjours par mois",
+    "total": "total sur la fenêtre",
+    "average": "montant moyen d'un séjour (€)",
+    "last": "montant du dernier séjour (€)",
+}
+CRITERION_FR = {"recency": "Récence", "frequency": "Fréquence", "monetary": "Montant"}
+#: Derived criteria shown in the segmentation workbook, with their French title and order.
+DERIVED = {
+    "lifecycle": ("Cycle de vie", segment.LIFECYCLES),
+    "distance_band": ("Distance au centre", segment.DISTANCE_BANDS),
+    "size_band": ("Taille de l'organisation (INSEE)", segment.SIZE_BANDS),
+    "group_band": ("Taille moyenne des groupes", segment.GROUP_BANDS),
+    "day_band": ("Jours de séjour", segment.DAY_BANDS),
+    "main_season": ("Saison principale", segment.SEASONS),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _has(frame: pd.DataFrame | None, *cols: str) -> bool:
+    return frame is not None and len(frame) > 0 and all(c in frame.columns for c in cols)
+
+
+def _past(stays: pd.DataFrame, reference_date: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Stays that arrived up to the reference date (booked stays to come are left out)."""
+    if not _has(stays, "arrival", "contact_id"):
+        return pd.DataFrame(columns=["contact_id", "centre", "arrival", "nights", "persons",
+                                     "amount", "product"])
+    s = stays.copy()
+    s["arrival"] = pd.to_datetime(s["arrival"])
+    return s[s["arrival"].le(pd.Timestamp(reference_date)) & s["contact_id"].notna()]
+
+
+def note(text: str):
+    """A French sentence rendered as Markdown in the notebook."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def scope_label(centre: str) -> str:
+    """``"Réseau"`` or ``"Centre <CODE>"`` (legend labels)."""
+    return "Réseau" if centre == NETWORK else f"Centre {centre}"
+
+
+def _empty_ax(ax, text: str = "Pas de données"):
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax
+
+
+def _new_ax(figsize: tuple[float, float] | None = None):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# 03 Segmentation: segment mix, trends, products, geography, seasonality, criteria, clusters
+# --------------------------------------------------------------------------------------------
+
+
+def segment_labels(segmentation: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """``segment, segment_label, family, kind`` in the order of the segmentation file."""
+    rows = [{"segment": code, "segment_label": v.get("label", code), "family": v.get("family"),
+             "kind": v.get("kind")} for code, v in segmentation.items()]
+    return pd.DataFrame(rows, columns=["segment", "segment_label", "family", "kind"])
+
+
+def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
+                           segmentation: Mapping[str, Mapping[str, str]],
+                           centre: str) -> pd.DataFrame:
+    """Share of contacts per common segment: the scope and (for a centre) the network.
+
+    Tidy: ``scope, segment, segment_label, family, contacts, share``; every segment of the
+    segmentation appears (0 when absent), plus ``(non renseigné)`` when some contact has none.
+    """
+    cols = ["scope", "segment", "segment_label", "family", "contacts", "share"]
+    labels = segment_labels(segmentation)
+    parts = []
+    sources = [(scope_label(centre), segments)]
+    if centre != NETWORK:
+        sources.append(("Réseau", None))
+    for name, frame in sources:
+        if frame is None:
+            if not _has(network_mix, "segment", "contacts"):
+                continue
+            counts = network_mix.set_index(network_mix["segment"].fillna("(non renseigné)"))["contacts"]
+        else:
+            if not _has(frame, "segment"):
+                continue
+            counts = frame["segment"].fillna("(non renseigné)").value_counts()
+        counts = counts.groupby(level=0).sum()
+        lab = labels.copy()
+        extra = [s for s in counts.index if s not in set(lab["segment"])]
+        if extra:
+            lab = pd.concat([lab, pd.DataFrame({"segment": extra, "segment_label": extra,
+                                                "family": "(autre)", "kind": None})],
+                            ignore_index=True)
+        lab["contacts"] = lab["segment"].map(counts).fillna(0).astype("int64")
+        total = lab["contacts"].sum()
+        lab["share"] = lab["contacts"] / total if total else 0.0
+        lab.insert(0, "scope", name)
+        parts.append(lab[cols])
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)
+
+
+def plot_segment_mix(mix: pd.DataFrame, title: str = "Répartition des contacts par segment"):
+    """Horizontal bars: share of contacts per segment, one colour per scope."""
+    import seaborn as sns
+
+    ax = _new_ax((9, 6))
+    if mix.empty or mix["contacts"].sum() == 0:
+        return _empty_ax(ax)
+    keep = mix.groupby("segment_label")["contacts"].transform("sum") > 0
+    data = mix[keep]
+    order = (data[data["scope"] == data["scope"].iloc[0]].sort_values("share", ascending=False)
+             ["segment_label"].tolist())
+    sns.barplot(data=data, y="segment_label", x="share", hue="scope", order=order, ax=ax,
+                orient="h")
+    fr_axis(ax, "x", pct=True)
+    ax.set(title=title, xlabel="Part des contacts", ylabel="")
+    ax.legend(title="")
+    return ax
+
+
+def family_mix_by_year(stays: pd.DataFrame, segments: pd.DataFrame,
+                       reference_date: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Clients (distinct contacts with a stay) per arrival year and segment family.
+
+    Tidy: ``year, family, clients, stays, amount, share`` (share of the year's clients).
+    """
+    cols = ["year", "family", "clients", "stays", "amount", "share"]
+    s = _past(stays, reference_date)
+    if s.empty or not _has(segments, "contact_id", "family"):
+        return pd.DataFrame(columns=cols)
+    s = s.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
+    s["family"] = s["family"].fillna("(non renseigné)")
+    s["year"] = s["arrival"].dt.year
+    s["amount"] = pd.to_numeric(s.get("amount"), errors="coerce")
+    out = s.groupby(["year", "family"]).agg(clients=("contact_id", "nunique"),
+                                            stays=("contact_id", "size"),
+                                            amount=("amount", "sum")).reset_index()
+    out["share"] = out["clients"] / out.groupby("year")["clients"].transform("sum")
+    return out[cols]
+
+
+def trend_table(by_year: pd.DataFrame, key: str = "family") -> pd.DataFrame:
+    """Last year against the year before, per ``key``: clients, shares and variation.
+
+    Columns: ``<key>, clients_prev, clients_last, variation`` (relative change, NaN when the
+    previous year had no client), ``share_prev, share_last``; sorted by last-year clients.
+    """
+    cols = [key, "clients_prev", "clients_last", "variation", "share_prev", "share_last"]
+    if by_year.empty or by_year["year"].nunique() < 2:
+        return pd.DataFrame(columns=cols)
+    years = sorted(by_year["year"].unique())
+    last, prev = years[-1], years[-2]
+    piv = by_year.pivot_table(index=key, columns="year", values="clients", aggfunc="sum",
+                              fill_value=0)
+    shr = by_year.pivot_table(index=key, columns="year", values="share", aggfunc="sum",
+                              fill_value=0.0)
+    out = pd.DataFrame({
+        "clients_prev": piv[prev].astype("int64"),
+        "clients_last": piv[last].astype("int64"),
+        "share_prev": shr[prev],
+        "share_last": shr[last],
+    })
+    out["variation"] = (out["clients_last"] - out["clients_prev"]) / out["clients_prev"].where(
+        out["clients_prev"] > 0)
+    out = out.reset_index().sort_values(["clients_last", key], ascending=[False, True])
+    return out[cols].reset_index(drop=True)
+
+
+def plot_family_trend(by_year: pd.DataFrame, title: str = "Clients par famille de segments"):
+    """Stacked bars of clients per year, one colour per family."""
+    ax = _new_ax((9, 4.5))
+    if by_year.empty:
+        return _empty_ax(ax)
+    piv = by_year.pivot_table(index="year", columns="family", values="clients", aggfunc="sum",
+                              fill_value=0)
+    piv = piv[piv.sum().sort_values(ascending=False).index]
+    piv.plot(kind="bar", stacked=True, ax=ax, colormap="tab20", width=0.7)
+    ax.set(title=title, xlabel="Année d'arrivée", ylabel="Clients")
+    ax.tick_params(axis="x", rotation=0)
+    fr_axis(ax)
+    ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    return ax
+
+
+def flagship_table(stays: pd.DataFrame, segments: pd.DataFrame,
+                   reference_date: dt.date | pd.Timestamp, top: int = 3) -> pd.DataFrame:
+    """Top products per segment (past stays): ``segment_label, rank, product, stays, share, amount``."""
+    cols = ["segment_label", "rank", "product", "stays", "share", "amount"]
+    s = _past(stays, reference_date)
+    if s.empty or not _has(segments, "contact_id", "segment_label"):
+        return pd.DataFrame(columns=cols)
+    if "product" not in s:
+        s["product"] = None
+    crit = segments[["contact_id", "segment_label"]].copy()
+    crit["segment_label"] = crit["segment_label"].fillna("(non renseigné)")
+    out = segment.flagship_products(s, crit, top=top)
+    return out[cols]
+
+
+def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Clients (contacts with a stay) per department, with the department's centroid.
+
+    Columns: ``department, region, clients, share, lat, lon`` (centroid = mean of the
+    reference communes of the department; NaN for an unknown department).
+    """
+    cols = ["department", "region", "clients", "share", "lat", "lon"]
+    if not _has(segments, "contact_id", "department"):
+        return pd.DataFrame(columns=cols)
+    c = segments
+    if "n_stays" in c:
+        c = c[pd.to_numeric(c["n_stays"], errors="coerce").fillna(0) > 0]
+    if c.empty:
+        return pd.DataFrame(columns=cols)
+    dep = c["department"].astype("string").fillna(segment.UNKNOWN)
+    counts = dep.value_counts().rename("clients").rename_axis("department").reset_index()
+    counts["department"] = counts["department"].astype(object)
+    com = communes.assign(department=communes["department"].astype(str))
+    cent = com.groupby("department").agg(lat=("lat", "mean"), lon=("lon", "mean"),
+                                         region=("region", "first"))
+    out = counts.merge(cent, left_on="department", right_index=True, how="left")
+    if "region" in c:
+        reg = c.dropna(subset=["department"]).groupby("department")["region"].first()
+        out["region"] = out["region"].fillna(out["department"].map(reg))
+    out["region"] = out["region"].fillna(segment.UNKNOWN)
+    out["share"] = out["clients"] / out["clients"].sum()
+    return out.sort_values(["clients", "department"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def clients_by_region(by_department: pd.DataFrame) -> pd.DataFrame:
+    """``region, clients, share`` summed from :func:`clients_by_department`."""
+    if by_department.empty:
+        return pd.DataFrame(columns=["region", "clients", "share"])
+    out = by_department.groupby("region", as_index=False)["clients"].sum()
+    out["share"] = out["clients"] / out["clients"].sum()
+    return out.sort_values(["clients", "region"], ascending=[False, True]).reset_index(drop=True)
+
+
+def centre_point(postcode: str | None, communes: pd.DataFrame) -> tuple[float, float] | None:
+    """(lat, lon) of a centre from its postcode, or None."""
+    if not postcode:
+        return None
+    hit = communes[communes["postcode"].astype(str) == str(postcode).zfill(5)]
+    if hit.empty:
+        return None
+    return float(hit["lat"].mean()), float(hit["lon"].mean())
+
+
+def plot_department_map(by_department: pd.DataFrame, centre_at: tuple[float, float] | None = None,
+                        title: str = "Origine géographique des clients"):
+    """Map-like scatter: one bubble per department centroid, area proportional to clients."""
+    ax = _new_ax((7, 7))
+    d = by_department.dropna(subset=["lat", "lon"]) if len(by_department) else by_department
+    if d.empty:
+        return _empty_ax(ax, "Aucun client localisé")
+    metro = d[(d["lat"] > 41) & (d["lat"] < 52) & (d["lon"] > -5.5) & (d["lon"] < 10)]
+    size = 1500 * metro["clients"] / max(metro["clients"].max(), 1)
+    ax.scatter(metro["lon"], metro["lat"], s=size + 10, alpha=0.55, color="tab:blue",
+               edgecolor="white", label="Clients (taille ∝ nombre)")
+    for r in metro.nlargest(8, "clients").itertuples():
+        ax.annotate(r.department, (r.lon, r.lat), ha="center", va="center", fontsize=8)
+    if centre_at is not None:
+        ax.scatter([centre_at[1]], [centre_at[0]], marker="*", s=300, color="tab:red",
+                   label="Centre", zorder=3)
+    ax.set(title=title, xlim=(-5.5, 10), ylim=(41, 51.5), xlabel="Longitude", ylabel="Latitude")
+    ax.set_aspect(1 / np.cos(np.radians(46.5)))
+    ax.legend(loc="lower left", fontsize="small")
+    outside = int(d["clients"].sum() - metro["clients"].sum())
+    if outside:
+        ax.text(0.99, 0.01, f"Hors métropole : {fr_num(outside)} clients", ha="right",
+                transform=ax.transAxes, fontsize=8)
+    return ax
+
+
+def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):
+    """Horizontal bars of clients per region."""
+    import seaborn as sns
+
+    ax = _new_ax((8, 5))
+    if by_region.empty:
+        return _empty_ax(ax)
+    sns.barplot(data=by_region, y="region", x="clients", ax=ax, color="tab:blue", orient="h")
+    fr_axis(ax, "x")
+    ax.set(title=title, xlabel="Clients", ylabel="")
+    return ax
+
+
+def seasonality_matrix(stays: pd.DataFrame, segments: pd.DataFrame,
+                       reference_date: dt.date | pd.Timestamp, by: str = "family",
+                       value: str = "stays") -> pd.DataFrame:
+    """Month × segment (or family) matrix of stays (or nuitées), 12 month columns (1..12)."""
+    s = _past(stays, reference_date)
+    if s.empty or not _has(segments, "contact_id", by):
+        return pd.DataFrame(columns=list(range(1, 13)))
+    for c in ("nights", "persons"):
+        if c not in s:
+            s[c] = 0
+    crit = segments[["contact_id", by]].copy()
+    crit[by] = crit[by].fillna("(non renseigné)")
+    tidy = segment.seasonality(s, crit, by=by)
+    piv = tidy.pivot_table(index=by, columns="month", values=value, aggfunc="sum", fill_value=0)
+    piv = piv.reindex(columns=range(1, 13), fill_value=0)
+    return piv.loc[piv.sum(axis=1).sort_values(ascending=False).index]
+
+
+def plot_seasonality(matrix: pd.DataFrame, title: str = "Saisonnalité des séjours par famille"):
+    """Heatmap month × segment: share of each row's stays in each month."""
+    import seaborn as sns
+
+    ax = _new_ax((10, 0.45 * max(len(matrix), 4) + 1.5))
+    if matrix.empty or matrix.to_numpy().sum() == 0:
+        return _empty_ax(ax)
+    share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
+    sns.heatmap(share, cmap="YlOrRd", ax=ax, cbar_kws={"label": "Part des séjours du segment"},
+                annot=matrix.to_numpy(), fmt="d", annot_kws={"fontsize": 7},
+                xticklabels=MONTHS_FR)
+    ax.set(title=title, xlabel="Mois d'arrivée", ylabel="")
+    return ax
+
+
+def criteria_counts(segments: pd.DataFrame, criteria: Sequence[str] | None = None) -> pd.DataFrame:
+    """Contacts per value of each derived criterion, in the documented order.
+
+    Tidy: ``criterion, title, value, contacts, share`` (unknown values last).
+    """
+    cols = ["criterion", "title", "value", "contacts", "share"]
+    rows = []
+    for crit in criteria or DERIVED:
+        if not _has(segments, crit):
+            continue
+        title, order = DERIVED.get(crit, (crit, []))
+        counts = segments[crit].fillna(segment.UNKNOWN).astype(str).value_counts()
+        values = [v for v in order if v in counts.index] + sorted(
+            v for v in counts.index if v not in order)
+        total = counts.sum()
+        for v in values:
+            rows.append({"criterion": crit, "title": title, "value": v,
+                         "contacts": int(counts[v]), "share": counts[v] / total})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def plot_criteria(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", "distance_band",
+                                                                   "size_band")):
+    """One bar panel per derived criterion (share of contacts)."""
+    import matplotlib.pyplot as plt
+
+    crits = [c for c in criteria if c in set(counts["criterion"])] if len(counts) else []
+    fig, axes = plt.subplots(1, max(len(crits), 1), figsize=(4.2 * max(len(crits), 1), 4),
+                             squeeze=False)
+    if not crits:
+        return _empty_ax(axes[0][0])
+    for ax, crit in zip(axes[0], crits, strict=True):
+        sub = counts[counts["criterion"] == crit]
+        ax.barh(sub["value"], sub["share"], color="tab:blue")
+        ax.invert_yaxis()
+        ax.set_title(sub["title"].iloc[0], fontsize=11)
+        fr_axis(ax, "x", pct=True)
+        ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return axes[0]
+
+
+def read_network_table(cfg, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A whole base table (network-wide), optionally only some columns.
+
+    Used only to compute network aggregates (cluster quality, centres per client); the
+    notebooks never display its rows.
+    """
+    from grc import base as db
+
+    con = db.connect(cfg.db_path, read_only=True)
+    try:
+        if not db.has_table(con, table):
+            return pd.DataFrame(columns=list(columns or []))
+        sel = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        return con.execute(f'SELECT {sel} FROM "{table}"').df()
+    finally:
+        con.close()
+
+
+def cluster_quality(network_stays: pd.DataFrame, network_segments: pd.DataFrame,
+                    reference_date: dt.date | pd.Timestamp) -> segment.ClusterResult | None:
+    """Silhouette and stability (ARI across seeds) of the stored network typology.
+
+    The pipeline chose k by silhouette over 2–8; refitting at that k with the same seeds and
+    features reproduces its partition, so the honest figures are recomputed at a small cost.
+    None when the base holds no typology.
+    """
+    if not _has(network_segments, "cluster") or network_segments["cluster"].dropna().empty:
+        return None
+    k = int(pd.Series(network_segments["cluster"]).dropna().nunique())
+    if k < 2 or network_stays.empty:
+        return None
+    feats = segment.behaviour_features(network_stays, reference_date)
+    return segment.behaviour_clusters(feats, k_range=[k])
+
+
+def cluster_table(segments: pd.DataFrame, network_segments: pd.DataFrame,
+                  centre: str) -> pd.DataFrame:
+    """Behavioural groups: ``cluster, description, contacts, share`` (scope) and ``share_network``."""
+    cols = ["cluster", "description", "contacts", "share", "share_network"]
+    if not _has(network_segments, "cluster") or network_segments["cluster"].dropna().empty:
+        return pd.DataFrame(columns=cols)
+    net = network_segments.dropna(subset=["cluster"])
+    desc = net.groupby("cluster")["cluster_label"].first() if "cluster_label" in net else None
+    net_share = net["cluster"].value_counts(normalize=True)
+    sc = segments.dropna(subset=["cluster"]) if _has(segments, "cluster") else net.iloc[:0]
+    counts = sc["cluster"].value_counts()
+    out = pd.DataFrame({"cluster": sorted(net_share.index)})
+    out["description"] = out["cluster"].map(desc) if desc is not None else ""
+    out["contacts"] = out["cluster"].map(counts).fillna(0).astype("int64")
+    out["share"] = out["contacts"] / out["contacts"].sum() if out["contacts"].sum() else 0.0
+    out["share_network"] = out["cluster"].map(net_share)
+    out["cluster"] = out["cluster"].astype(int)
+    if centre == NETWORK:
+        out = out.drop(columns="share_network")
+    return out
+
+
+def network_cluster_quality(cfg, reference_date: dt.date | pd.Timestamp) -> dict | None:
+    """Quality figures of the network typology, computed once per pipeline run.
+
+    ``{"k", "silhouette", "ari_mean", "ari_min", "clients", "caveat"}`` (aggregates only) or
+    None when the base holds no typology. Refitting takes seconds, so the result is cached in
+    ``<processed_dir>/cache/`` under the last run's id and reused by every page of that run.
+    """
+    import json
+    import os
+
+    runs = read_network_table(cfg, "runs", ["run_id"])
+    run_id = str(runs["run_id"].iloc[-1]) if len(runs) else "none"
+    cache = Path(cfg.processed_dir) / "cache" / f"cluster_quality_{run_id}_{reference_date}.json"
+    if cache.exists():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    seg = read_network_table(cfg, "segments", ["contact_id", "cluster"])
+    st = read_network_table(cfg, "stays_linked", ["contact_id", "centre", "arrival", "nights",
+                                                 "persons", "amount", "product"])
+    res = cluster_quality(st, seg, reference_date)
+    out = None
+    if res is not None and res.k:
+        out = {"k": int(res.k), "silhouette": float(res.silhouette[res.k]),
+               "ari_mean": res.ari_mean, "ari_min": res.ari_min,
+               "clients": int(res.labels.notna().sum()), "caveat": res.caveat}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(out), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only base: recompute next time
+    return out
+
+
+def quality_table(quality: dict | None) -> pd.DataFrame:
+    """``Indicateur, Valeur, Lecture`` of :func:`network_cluster_quality` (French)."""
+    if not quality:
+        return pd.DataFrame(columns=["Indicateur", "Valeur", "Lecture"])
+    sil, ari = quality["silhouette"], quality.get("ari_mean")
+    rows = [
+        ("Nombre de groupes retenu (k)", fr_num(quality["k"]),
+         "k de 2 à 8 qui maximise la silhouette"),
+        ("Silhouette moyenne", fr_num(sil, 2),
+         "> 0,50 groupes nets ; 0,25 à 0,50 structure faible ; < 0,25 pas de structure nette"),
+        ("Stabilité (ARI moyen entre 5 tirages)", fr_num(ari, 2) if ari is not None else "–",
+         "1 = même partition à chaque tirage ; < 0,75 frontières fragiles"),
+        ("Clients classés (réseau)", fr_num(quality["clients"]), "clients avec au moins un séjour"),
+    ]
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur", "Lecture"])
+
+
+def best_records(qualified: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """One record per network contact of the scope, the most usable one, for extractions.
+
+    Among a contact's current qualified records, prefer one not retention-expired, then one
+    e-mail-able with consent, then mailable, then the latest year. The frame keeps the
+    channel flags ``extract`` needs (``optin_email``, ``emailable``, ``npai``…).
+    """
+    if not _has(qualified, "centre", "local_id") or not _has(links, "contact_id"):
+        return pd.DataFrame(columns=["contact_id"])
+    q = qualified.merge(links[["centre", "local_id", "contact_id"]].drop_duplicates(
+        ["centre", "local_id"]), on=["centre", "local_id"], how="inner")
+    if q.empty:
+        return pd.DataFrame(columns=["contact_id"])
+
+    def flag(col: str, default: bool) -> pd.Series:
+        if col not in q:
+            return pd.Series(default, index=q.index)
+        return q[col].astype("boolean").fillna(default).astype(bool)
+
+    q["_ok"] = ~flag("retention_expired", False)
+    q["_mail"] = flag("emailable", True) & flag("optin_email", False)
+    q["_post"] = flag("mailable", False) & ~flag("npai", False)
+    q["_year"] = pd.to_numeric(q.get("year"), errors="coerce").fillna(0)
+    q = q.sort_values(["contact_id", "_ok", "_mail", "_post", "_year", "centre", "local_id"],
+                      ascending=[True, False, False, False, False, True, True])
+    out = q.drop_duplicates("contact_id")
+    return out.drop(columns=["_ok", "_mail", "_post", "_year"]).reset_index(drop=True)
+
+
+def extraction_example(qualified: pd.DataFrame, links: pd.DataFrame, segments: pd.DataFrame,
+                       scores: pd.DataFrame, reference_date: dt.date, centre: str,
+                       channel: str = "email", families: Sequence[str] = ("Scolaires",)):
+    """An extraction (``grc.extract``) of the scope's contacts; None when nothing to select.
+
+    Returns the :class:`grc.extract.ExtractResult`; the notebook shows only its counts.
+    """
+    from grc.extract import Selection, extract
+
+    base = best_records(qualified, links)
+    if base.empty:
+        return None
+    sel = Selection(channel=channel, families=list(families),
+                    rfm_scope=centre, name="exemple")
+    crit = segments if _has(segments, "contact_id") else None
+    sc = scores if _has(scores, "scope", "contact_id", "category") else None
+    return extract(base, crit, sc, sel, reference_date)
+
+
+def extraction_counts(result) -> pd.DataFrame:
+    """``Étape, Contacts`` of an extraction: selected, each exclusion reason, kept."""
+    if result is None:
+        return pd.DataFrame(columns=["Étape", "Contacts"])
+    rows = [("Contacts de la sélection", result.selected)]
+    rows += [(f"Écartés : {m}", int(n)) for m, n in zip(result.excluded["motif"],
+                                                        result.excluded["contacts"], strict=True)]
+    rows.append(("Contacts retenus dans le fichier", result.kept))
+    return pd.DataFrame(rows, columns=["Étape", "Contacts"])
+
+
+# --------------------------------------------------------------------------------------------
+# 04 RFM scoring and loyalty
+# --------------------------------------------------------------------------------------------
+
+
+def grid_table(grid: rfm.Grid) -> pd.DataFrame:
+    """The bins of a grid: ``Critère, Mesure, Tranche, Points`` (best points first)."""
+    rows = []
+    for name, crit in grid.criteria.items():
+        for b in sorted(crit.bins, key=lambda b: -b.points):
+            rows.append({"Critère": CRITERION_FR[name],
+                         "Mesure": crit.label or UNIT_FR.get(crit.unit, crit.unit),
+                         "Tranche": b.describe(), "Points": b.points})
+        if crit.missing_points:
+            rows.append({"Critère": CRITERION_FR[name], "Mesure": "valeur absente",
+                         "Tranche": "–", "Points": crit.missing_points})
+    out = pd.DataFrame(rows, columns=["Critère", "Mesure", "Tranche", "Points"])
+    if len(out) and (out["Points"] == out["Points"].round()).all():
+        out["Points"] = out["Points"].astype("int64")
+    return out
+
+
+def categories_table(grid: rfm.Grid) -> pd.DataFrame:
+    """``Catégorie, Score total`` from best to worst."""
+    by_label = {c.label: c for c in grid.categories}
+    return pd.DataFrame([{"Catégorie": lab, "Score total": by_label[lab].describe()}
+                         for lab in grid.category_order()], columns=["Catégorie", "Score total"])
+
+
+def rf_matrix(scores: pd.DataFrame, grid: rfm.Grid | None = None) -> pd.DataFrame:
+    """Clients per recency points (rows, best on top) × frequency points (columns)."""
+    if not _has(scores, "r_score", "f_score"):
+        return pd.DataFrame()
+    piv = pd.crosstab(scores["r_score"], scores["f_score"])
+    if grid is not None:
+        r = sorted({b.points for b in grid.criteria["recency"].bins}
+                   | {grid.criteria["recency"].missing_points})
+        f = sorted({b.points for b in grid.criteria["frequency"].bins}
+                   | {grid.criteria["frequency"].missing_points})
+        piv = piv.reindex(index=r, columns=f, fill_value=0)
+    piv = piv.sort_index(ascending=False)
+    piv.index.name, piv.columns.name = "Points récence", "Points fréquence"
+    return piv
+
+
+def plot_rf_heatmap(matrix: pd.DataFrame, title: str = "Clients par note de récence et de fréquence"):
+    """Heatmap of :func:`rf_matrix` with the counts written in each cell."""
+    import seaborn as sns
+
+    ax = _new_ax((7, 4.5))
+    if matrix.empty or matrix.to_numpy().sum() == 0:
+        return _empty_ax(ax)
+    m = matrix.copy()
+    m.index = [fr_num(v, 0 if float(v).is_integer() else 1) for v in m.index]
+    m.columns = [fr_num(v, 0 if float(v).is_integer() else 1) for v in m.columns]
+    sns.heatmap(m, annot=True, fmt="d", cmap="Blues", ax=ax, cbar=False)
+    ax.set(title=title, ylabel=matrix.index.name, xlabel=matrix.columns.name)
+    return ax
+
+
+def rfm_amounts(stays: pd.DataFrame, reference_date: dt.date | pd.Timestamp,
+                grid: rfm.Grid) -> pd.DataFrame:
+    """Per client of the scope: ``contact_id, n_stays, total_amount`` over the grid's window."""
+    s = _past(stays, reference_date)
+    if s.empty:
+        return pd.DataFrame(columns=["contact_id", "n_stays", "total_amount"])
+    r = rfm.compute_rfm(s, reference_date, grid)
+    return r[["contact_id", "n_stays", "total_amount"]].reset_index(drop=True)
+
+
+def category_summary(scores: pd.DataFrame, amounts: pd.DataFrame, grid: rfm.Grid) -> pd.DataFrame:
+    """Per RFM category (best first): ``category, clients, share, stays, amount, amount_share,
+    amount_per_client`` (stays and amounts over the grid's observation window)."""
+    cols = ["category", "clients", "share", "stays", "amount", "amount_share", "amount_per_client"]
+    if not _has(scores, "contact_id", "category"):
+        return pd.DataFrame(columns=cols)
+    s = scores[["contact_id", "category"]].merge(amounts, on="contact_id", how="left")
+    g = s.groupby("category").agg(clients=("contact_id", "size"), stays=("n_stays", "sum"),
+                                  amount=("total_amount", "sum"))
+    order = grid.category_order()
+    g = g.reindex(order + [c for c in g.index if c not in order], fill_value=0)
+    g["clients"] = g["clients"].astype("int64")
+    g["stays"] = g["stays"].fillna(0).astype("int64")
+    g["share"] = g["clients"] / max(g["clients"].sum(), 1)
+    g["amount_share"] = g["amount"] / g["amount"].sum() if g["amount"].sum() else 0.0
+    g["amount_per_client"] = g["amount"] / g["clients"].where(g["clients"] > 0)
+    return g.rename_axis("category").reset_index()[cols]
+
+
+def plot_categories(summary: pd.DataFrame, title: str = "Catégories RFM : clients et chiffre d'affaires"):
+    """Two bar panels: share of clients and share of the amount per category."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    if summary.empty or summary["clients"].sum() == 0:
+        return _empty_ax(axes[0])
+    y = summary["category"]
+    axes[0].barh(y, summary["share"], color="tab:blue")
+    axes[0].set_title("Part des clients", fontsize=11)
+    axes[1].barh(y, summary["amount_share"], color="tab:green")
+    axes[1].set_title("Part du chiffre d'affaires (fenêtre)", fontsize=11)
+    axes[0].invert_yaxis()
+    for ax in axes:
+        fr_axis(ax, "x", pct=True)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return axes
+
+
+def evaluation_dates(stays: pd.DataFrame, reference_date: dt.date) -> list[dt.date]:
+    """31 December of each year with stays before the reference date, then the reference date."""
+    s = _past(stays, reference_date)
+    if s.empty:
+        return []
+    ref = pd.Timestamp(reference_date).date()
+    years = sorted(s["arrival"].dt.year.unique())
+    dates = [dt.date(int(y), 12, 31) for y in years if dt.date(int(y), 12, 31) < ref]
+    return [*dates, ref]
+
+
+def category_evolution(stays: pd.DataFrame, grid: rfm.Grid,
+                       reference_date: dt.date) -> pd.DataFrame:
+    """RFM categories recomputed at each past 31 December (stays known up to that date).
+
+    Tidy: ``date, year, category, clients, share`` (every category of the grid at every date).
+    """
+    cols = ["date", "year", "category", "clients", "share"]
+    dates = evaluation_dates(stays, reference_date)
+    if not dates:
+        return pd.DataFrame(columns=cols)
+    s = _past(stays, reference_date)
+    order = grid.category_order()
+    parts = []
+    for d in dates:
+        sub = s[s["arrival"] <= pd.Timestamp(d)]
+        if sub.empty:
+            counts = pd.Series(0, index=order)
+        else:
+            sc = rfm.score(rfm.compute_rfm(sub, d, grid), grid)
+            counts = sc["category"].value_counts().reindex(order, fill_value=0)
+        part = pd.DataFrame({"category": order, "clients": counts.to_numpy().astype("int64")})
+        part.insert(0, "year", d.year)
+        part.insert(0, "date", pd.Timestamp(d))
+        total = part["clients"].sum()
+        part["share"] = part["clients"] / total if total else 0.0
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
+                            title: str = "Évolution des catégories RFM (au 31 décembre)"):
+    """Stacked bars: clients per category at each evaluation date."""
+    ax = _new_ax((9, 4.5))
+    if evo.empty or evo["clients"].sum() == 0:
+        return _empty_ax(ax)
+    piv = evo.pivot_table(index="date", columns="category", values="clients", aggfunc="sum",
+                          fill_value=0)
+    piv = piv[[c for c in order if c in piv.columns]]
+    piv.index = [pd.Timestamp(d).strftime("%d/%m/%Y") for d in piv.index]
+    piv.plot(kind="bar", stacked=True, ax=ax, colormap="RdYlGn_r", width=0.7)
+    ax.set(title=title, xlabel="Date d'évaluation", ylabel="Clients")
+    ax.tick_params(axis="x", rotation=0)
+    fr_axis(ax)
+    ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    return ax
+
+
+def quantile_segments(scores: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """Named segments of the quantile variant (``grc.rfm.quantile_score``), aggregated.
+
+    Columns: ``segment_label, clients, share, recency_months, frequency, monetary`` (medians).
+    """
+    cols = ["segment_label", "clients", "share", "recency_months", "frequency", "monetary"]
+    if not _has(scores, "recency_months", "frequency", "monetary"):
+        return pd.DataFrame(columns=cols)
+    q = rfm.quantile_score(scores[["recency_months", "frequency", "monetary"]], n)
+    q["segment_label"] = q["segment_label"].fillna("(hors carte)")
+    out = q.groupby("segment_label").agg(
+        clients=("r_q", "size"), recency_months=("recency_months", "median"),
+        frequency=("frequency", "median"), monetary=("monetary", "median")).reset_index()
+    order = [lab for _, lab in rfm.SEGMENT_MAP]
+    out["_o"] = out["segment_label"].map({lab: i for i, lab in enumerate(order)}).fillna(len(order))
+    out["share"] = out["clients"] / out["clients"].sum()
+    out = out.sort_values(["_o", "segment_label"]).reset_index(drop=True)
+    return out[cols]
+
+
+def retention_table(stays: pd.DataFrame, reference_date: dt.date, centre: str) -> pd.DataFrame:
+    """Year-on-year retention of the scope: ``year, clients_prev, retained, retention``.
+
+    For a centre: clients of the centre in N-1 who came back to that centre in N; for the
+    network: clients who came back to any centre.
+    """
+    cols = ["year", "clients_prev", "retained", "retention"]
+    s = _past(stays, reference_date)
+    if s.empty or s["arrival"].dt.year.nunique() < 2:
+        return pd.DataFrame(columns=cols)
+    out = loyalty.retention(s, by=(), same_scope=centre != NETWORK)
+    return out[cols]
+
+
+def retention_by_family(stays: pd.DataFrame, segments: pd.DataFrame, reference_date: dt.date,
+                        centre: str, year: int | None = None) -> pd.DataFrame:
+    """Retention into ``year`` (default: the reference year) per segment family.
+
+    Columns: ``family, clients_prev, retained, retention`` sorted by clients of N-1.
+    """
+    cols = ["family", "clients_prev", "retained", "retention"]
+    s = _past(stays, reference_date)
+    if s.empty or not _has(segments, "contact_id", "family"):
+        return pd.DataFrame(columns=cols)
+    year = year or pd.Timestamp(reference_date).year
+    s = s.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
+    s["family"] = s["family"].fillna("(non renseigné)")
+    if not (s["arrival"].dt.year == year - 1).any():
+        return pd.DataFrame(columns=cols)
+    if centre == NETWORK:
+        out = loyalty.retention(s, years=[year], by=["family"], same_scope=False)
+    else:
+        # the family is a property of the client: same-centre return within each family
+        out = loyalty.retention(s, years=[year], by=["family"], same_scope=True)
+    out = out[out["clients_prev"] > 0]
+    return out.sort_values(["clients_prev", "family"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def centres_per_client(network_stays: pd.DataFrame, reference_date: dt.date) -> pd.Series:
+    """Number of distinct centres where each network contact stayed (up to the reference date)."""
+    s = _past(network_stays, reference_date)
+    if s.empty or "centre" not in s:
+        return pd.Series(dtype="int64")
+    return s.groupby("contact_id")["centre"].nunique()
+
+
+def loyalty_figures(stays: pd.DataFrame, reference_date: dt.date,
+                    n_centres: pd.Series) -> dict[str, float]:
+    """Repeat-stay rate and multi-centre share of the scope's clients.
+
+    ``stays``: the scope's stays; ``n_centres``: :func:`centres_per_client` over the network
+    (so a centre learns how many of its clients also stayed elsewhere, counts only).
+    Keys: ``clients``, ``repeaters``, ``repeat_rate``, ``multi_centre``, ``multi_share``.
+    """
+    s = _past(stays, reference_date)
+    if s.empty:
+        return {"clients": 0, "repeaters": 0, "repeat_rate": float("nan"), "multi_centre": 0,
+                "multi_share": float("nan")}
+    rr = loyalty.repeat_rate(s, by=())
+    ids = pd.Index(s["contact_id"].unique())
+    multi = int((n_centres.reindex(ids).fillna(1) >= 2).sum())
+    n = int(rr["clients"].iloc[0])
+    return {"clients": n, "repeaters": int(rr["repeaters"].iloc[0]),
+            "repeat_rate": float(rr["repeat_rate"].iloc[0]), "multi_centre": multi,
+            "multi_share": multi / n if n else float("nan")}
+
+
+def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
+                     grid: rfm.Grid) -> pd.DataFrame:
+    """High-value clients who lapsed (``grc.loyalty.lapsed_high_value``): win-back targets.
+
+    Returns ``contact_id`` and figures only (no identity); write it with
+    :func:`write_targets`, show only its length in the notebook.
+    """
+    cols = ["contact_id", "category", "rfm_score", "last_stay", "months_since_last",
+            "lifetime_stays", "lifetime_amount", "lifetime_average"]
+    s = _past(stays, reference_date)
+    if s.empty or not _has(scores, "contact_id"):
+        return pd.DataFrame(columns=cols)
+    sc = scores.drop_duplicates("contact_id")
+    return loyalty.lapsed_high_value(sc, s, reference_date, grid=grid)
+
+
+def write_targets(targets: pd.DataFrame, folder: Path, centre: str, name: str = "reconquete") -> Path:
+    """Write a target list (``contact_id`` and figures) to ``<folder>/<name>_<centre>.csv``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}_{centre}.csv"
+    targets.to_csv(path, index=False, sep=";", encoding="utf-8-sig", decimal=",")
+    return path
+
+
+def lehu_actions(fig: Mapping[str, object]) -> pd.DataFrame:
+    """One concrete action per step of the Lehu loop, derived from the scope's figures.
+
+    ``fig`` keys (missing ones are tolerated): ``clients``, ``best_label``, ``best_clients``,
+    ``best_amount_share``, ``weak_family``, ``weak_retention``, ``repeat_rate``,
+    ``retention_last``, ``retention_prev``, ``multi_share``, ``win_back``, ``trend_label``,
+    ``trend_change`` (change of the best category's clients over the last year).
+    Columns: ``Étape, Constat, Action``.
+    """
+    def g(k, default=None):
+        v = fig.get(k, default)
+        return default if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    rows = []
+    n, best, best_n = g("clients", 0), g("best_label", "meilleure catégorie"), g("best_clients", 0)
+    if n:
+        constat = (f"{fr_num(n)} clients scorés ; {fr_num(best_n)} en « {best} »"
+                   + (f", qui pèsent {fr_pct(g('best_amount_share'), 0)} du chiffre d'affaires"
+                      if g("best_amount_share") is not None else "") + ".")
+        action = (f"Vérifier et compléter les fiches des {fr_num(best_n)} clients « {best} » "
+                  "(contact décideur, e-mail avec consentement) avant toute campagne.")
+    else:
+        constat, action = "Aucun client scoré sur ce périmètre.", "Faire remonter les séjours du centre."
+    rows.append(("Identifier", constat, action))
+    wf = g("weak_family")
+    if wf:
+        constat = (f"La famille « {wf} » revient le moins d'une année sur l'autre "
+                   f"(rétention {fr_pct(g('weak_retention'), 0)}).")
+        action = (f"Adapter l'offre à « {wf} » : produit et période de séjour alignés sur ses "
+                  "mois d'arrivée habituels, relance au moment où se décide le séjour suivant.")
+    else:
+        constat = "Pas assez d'historique pour comparer la rétention des familles de segments."
+        action = "Adapter les offres par segment à partir des produits phares et de la saisonnalité."
+    rows.append(("Adapter", constat, action))
+    rows.append(("Privilégier",
+                 f"{fr_num(best_n)} clients « {best} » et un taux de retour (au moins 2 séjours) "
+                 f"de {fr_pct(g('repeat_rate'), 0)}.",
+                 f"Réserver aux {fr_num(best_n)} clients « {best} » une priorité de réservation "
+                 "sur les dates de l'an prochain, avant l'ouverture générale."))
+    rl, rp = g("retention_last"), g("retention_prev")
+    if rl is not None:
+        comp = (f" contre {fr_pct(rp, 0)} l'année précédente" if rp is not None else "")
+        constat = f"Rétention de l'année : {fr_pct(rl, 0)}{comp}."
+        target = min(1.0, round(rl + 0.05, 2))
+        action = (f"Suivre la rétention chaque année avec cet indicateur ; objectif "
+                  f"{fr_pct(target, 0)} l'an prochain, questionnaire de satisfaction après séjour.")
+    else:
+        constat = "Rétention non mesurable (une seule année de séjours)."
+        action = "Mesurer la rétention dès la prochaine intégration annuelle."
+    rows.append(("Contrôler", constat, action))
+    wb_n = int(g("win_back", 0))
+    tl, tc = g("trend_label"), g("trend_change")
+    trend = (f" ; « {tl} » : {'+' if tc >= 0 else ''}{fr_num(tc)} clients sur un an"
+             if tl is not None and tc is not None else "")
+    rows.append(("Faire évoluer",
+                 f"{fr_num(wb_n)} clients à forte valeur sans séjour depuis plus d'un an{trend}"
+                 f" ; {fr_pct(g('multi_share'), 0)} des clients ont séjourné dans plusieurs centres.",
+                 (f"Lancer une campagne de reconquête vers les {fr_num(wb_n)} clients de la liste "
+                  "(fichier de cibles), puis revoir la grille et les actions l'an prochain."
+                  if wb_n else "Pas de reconquête à mener : revoir la grille RFM l'an prochain.")))
+    return pd.DataFrame(rows, columns=["Étape", "Constat", "Action"])
+
