@@ -164,7 +164,8 @@ def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
     cbar.set_ticklabels(["0 %", "25 %", "50 %", "75 %", "100 %"])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", rotation=30 if network else 0)
+    if network:
+        ax.set_xticks(ax.get_xticks(), ax.get_xticklabels(), rotation=30, ha="right")
     return ax
 
 
@@ -217,7 +218,7 @@ def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, a
         net = comparison.set_index("canal")["réseau"].reindex(data["canal"])
         ax.scatter(net.to_numpy(), y, marker="|", s=400, color="#e63946", zorder=3,
                    label="Moyenne du réseau")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=8, frameon=False)
     ax.set_yticks(y, data["canal"])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12)
@@ -458,23 +459,29 @@ def return_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame,
 
 
 def return_file(cfg, centre: str) -> dict[str, Any]:
-    """Where the return file(s) of the scope are: ``path``, ``exists``, ``files`` (network: count)."""
+    """Where the return file(s) of the scope are: ``path``, ``display`` (relative to the project
+    when inside it), ``exists``, ``files`` (network: how many)."""
     folder = Path(cfg.processed_dir) / "retours"
+    try:
+        shown = folder.resolve().relative_to(Path(cfg.root).resolve())
+    except ValueError:
+        shown = folder
     if centre == NETWORK:
         files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
-        return {"path": folder, "exists": bool(files), "files": len(files)}
+        return {"path": folder, "display": str(shown), "exists": bool(files), "files": len(files)}
     p = folder / f"{centre}.xlsx"
-    return {"path": p, "exists": p.exists(), "files": int(p.exists())}
+    return {"path": p, "display": str(shown / p.name), "exists": p.exists(), "files": int(p.exists())}
 
 
 # --------------------------------------------------------------------------- 02 deduplication
 
-def duplicates_summary(links: pd.DataFrame, all_links: pd.DataFrame | None = None,
-                       centre: str = NETWORK) -> pd.DataFrame:
+def duplicates_summary(links: pd.DataFrame, centre: str = NETWORK,
+                       shared: float | None = None) -> pd.DataFrame:
     """Duplicates of the exported records: ``indicateur``, ``valeur``.
 
     ``links`` are the scope's record links (``centre, local_id, contact_id, exported``);
-    ``all_links`` (network only, used for counts) tells which contacts other centres share.
+    ``shared`` (a centre's page) is the number of its clients also exported by another centre
+    (metric ``shared_contacts``).
     """
     cols = ["indicateur", "valeur"]
     lk = exported(links)
@@ -485,16 +492,13 @@ def duplicates_summary(links: pd.DataFrame, all_links: pd.DataFrame | None = Non
     inside = int(n - per_centre.sum())
     contacts = lk["contact_id"].nunique()
     rows = [("Fiches exportées", n), ("Contacts distincts", contacts),
-            ("Doublons à l'intérieur des centres", inside)]
+            ("Doublons à l'intérieur des centres" if centre == NETWORK else "Doublons dans le centre", inside)]
     if centre == NETWORK:
         rows.append(("Doublons entre centres", int(per_centre.sum() - contacts)))
         multi = lk.groupby("contact_id")["centre"].nunique()
         rows.append(("Clients présents dans plusieurs centres", int((multi > 1).sum())))
-    elif all_links is not None and len(all_links):
-        al = exported(all_links)
-        others = set(al.loc[al["centre"] != centre, "contact_id"])
-        rows.append(("Clients aussi présents dans un autre centre",
-                     int(lk["contact_id"].drop_duplicates().isin(others).sum())))
+    elif shared is not None and not pd.isna(shared):
+        rows.append(("Clients aussi présents dans un autre centre", int(shared)))
     out = pd.DataFrame(rows, columns=cols)
     out["valeur"] = out["valeur"].astype(int)
     return out
@@ -579,6 +583,11 @@ SIMILARITIES = {"first_sim": "prénom", "last_sim": "nom", "org_sim": "organisat
                 "email_eq": "e-mail", "phone_lvl": "téléphone"}
 
 
+def review_table(cfg) -> pd.DataFrame:
+    """The pairs of the review band of the last run (table ``dedup_review``, side by side)."""
+    return _read_table(cfg, "dedup_review")
+
+
 def review_pairs(review: pd.DataFrame, centre: str) -> pd.DataFrame:
     """Pairs of the review band inside the scope (for a centre: both records its own)."""
     if review.empty:
@@ -650,6 +659,7 @@ def plot_shared_heatmap(mat: pd.DataFrame, ax=None):
     small = len(mat) <= 15
     sns.heatmap(mat, cmap="Blues", mask=mat == 0, annot=small, fmt="d", square=True,
                 linewidths=0.3, linecolor="#eeeeee", cbar_kws={"label": "clients partagés"}, ax=ax)
+    ax.grid(False)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(labelsize=7 if not small else 9)
