@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from grc.cli import main
 from grc.config import load_config
 from grc.readers import ExportError, read_centre

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -788,6 +789,8 @@ def normalise_zip(path: Path) -> None:
 
     with zipfile.ZipFile(path) as zin:
         items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    items = [(n, re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2020-01-01T00:00:00Z<", d))
+             if n == "docProps/core.xml" else (n, d) for n, d in items]
     tmp = path.with_suffix(path.suffix + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in items:
