@@ -69,18 +69,13 @@ def _map_unique(s: pd.Series, func) -> pd.Series:
     return s.map(dict(zip(uniq, map(func, uniq), strict=True))).astype(object)
 
 
-def _strip(v: object) -> object:
-    if isinstance(v, str):
-        return v.strip() or None
-    return None if pd.isna(v) else str(v)
-
-
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as stripped strings with None for missing/empty (absent column -> all None)."""
     if name not in df.columns:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
-    s = _map_unique(df[name], _strip)
-    return s.where(s.notna(), None)
+    s = df[name].astype("string").str.strip()
+    s = s.where(s.str.len() > 0)
+    return s.astype(object).where(s.notna(), None)
 
 
 # ----------------------------------------------------------------------------- keys
@@ -601,7 +596,10 @@ def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
     """Stable contact ids: majority previous id (ties: smallest), else a hash of the cluster."""
     rk = (k["centre"] + ":" + k["local_id"]).to_numpy(object)
     df = pd.DataFrame({"label": labels, "rk": rk})
-    min_key = df.groupby("label")["rk"].min()
+    rank, uniq_rk = pd.factorize(df["rk"], sort=True)
+    min_key = pd.Series(np.asarray(uniq_rk, dtype=object)[
+        pd.Series(rank).groupby(labels).min().to_numpy()],
+        index=np.unique(labels))
     size = df.groupby("label").size()
     ids: dict[int, str] = {}
     used: set[str] = set()
