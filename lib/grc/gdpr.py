@@ -136,3 +136,69 @@ def apply_erasures(con, erasures: pd.DataFrame, run_id: str) -> set[tuple[str, s
         db.append(con, "erasure_returns", pd.DataFrame(
             [{"run_id": run_id, "centre": c, "key_hash": key_hash(c, i)} for c, i in returned]))
     return keys
+
+
+# --- processing register ("registre des traitements", RGPD art. 30) ---------------------------
+def register_entries(cfg) -> list[dict[str, str]]:
+    """The processing activities of the network base, described from the config."""
+    centres = cfg.centre_codes()
+    return [
+        {
+            "Traitement": "Base clients et prospects du réseau (gestion de la relation client)",
+            "Responsable": f"Tête de réseau « {cfg.network} », responsable conjoint avec chaque centre "
+                           f"adhérent pour ses propres clients ({len(centres)} centres)",
+            "Finalités": "Gestion des séjours et de la relation client ; qualification et "
+                         "dédoublonnage des fichiers ; segmentation et statistiques ; prospection "
+                         "(courrier, e-mail, téléphone) dans le respect des consentements et oppositions",
+            "Base légale": "Exécution du contrat (séjours) ; intérêt légitime (prospection B2B, "
+                           "statistiques) ; consentement (e-mail aux particuliers, démarchage "
+                           "téléphonique des particuliers depuis le 11/08/2026)",
+            "Personnes concernées": "Clients et prospects : établissements scolaires, associations, "
+                                    "clubs, entreprises, collectivités (contacts professionnels) et "
+                                    "particuliers (familles, individuels)",
+            "Données": "Identité (civilité, nom, prénom), fonction, organisme, coordonnées postales, "
+                       "téléphone, e-mail, segment, consentements, séjours (dates, nuitées, "
+                       "effectifs, montants, prestations) ; aucune donnée sensible",
+            "Destinataires": "Siège du réseau (service CRM) ; chaque centre pour ses seuls clients "
+                             "(fichiers de retour, rapports) ; aucun transfert hors UE",
+            "Durée de conservation": "Prospect : 3 ans après la collecte ou le dernier contact ; "
+                                     "client : 3 ans après la fin de la relation (dernier séjour) "
+                                     "(CNIL, délibération 2021-131) ; signalement puis "
+                                     "anonymisation (« grc purge »)",
+            "Droits": "Accès, rectification, effacement (fichier des demandes, appliqué à tout le "
+                      "réseau et journalisé sans donnée personnelle), opposition (Bloctel jusqu'au "
+                      "10/08/2026, consentement préalable ensuite), limitation, portabilité",
+            "Sécurité": "Base unique au siège, écritures atomiques, rapports HTML sans donnée "
+                        "personnelle brute (agrégats, exemples masqués), cloisonnement par centre, "
+                        "historique des modifications et des exécutions",
+        },
+    ]
+
+
+def write_register(cfg, path=None):
+    """Write ``reports/registre_traitements.html`` (no personal data)."""
+    import html
+
+    from grc.runner import atomic_write_text
+
+    path = Path(path or cfg.reports_dir / "registre_traitements.html")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for entry in register_entries(cfg):
+        rows.append("<table>" + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in entry.items())
+            + "</table>")
+    doc = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Registre des traitements — {html.escape(cfg.network)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}}
+table{{border-collapse:collapse;width:100%;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.5rem;
+text-align:left;vertical-align:top}}th{{background:#f3f5f8;width:14rem}}</style></head>
+<body><p><a href="index.html">← Retour à l'index</a></p>
+<h1>Registre des activités de traitement</h1>
+<p>{html.escape(cfg.network)} — généré à partir de la configuration ({html.escape(cfg.path.name)}),
+année {cfg.year}, date de référence {cfg.reference_date:%d/%m/%Y}.</p>
+{''.join(rows)}
+</body></html>
+"""
+    atomic_write_text(path, doc)
+    return path

@@ -174,6 +174,9 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
         done = sum(r.status == "ok" for r in results)
         skipped = sum(r.status == "skipped" for r in results)
         print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec.")
+    from grc.gdpr import write_register
+
+    write_register(cfg)
     write_index(cfg, results)
     return failed
 
