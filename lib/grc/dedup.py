@@ -58,6 +58,24 @@ def make_key(value: object) -> str | None:
     return " ".join(kept or words) or None
 
 
+_PARTICLE_RE = r"\b(?:" + "|".join(sorted(_PARTICLES)) + r")\b"
+
+
+def vector_key(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`make_key` (unidecode only on values that are not ascii)."""
+    s = values.astype("string")
+    nonascii = s.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(bool)
+    if nonascii.any():
+        s[nonascii] = _map_unique(s[nonascii].astype(object), unidecode)
+    s = s.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
+    s = s.str.replace(r"\s+", " ", regex=True).str.strip()
+    kept = s.str.replace(_PARTICLE_RE, " ", regex=True)
+    kept = kept.str.replace(r"\s+", " ", regex=True).str.strip()
+    s = kept.where(kept.str.len() > 0, s)
+    s = s.where(s.str.len() > 0)
+    return s.astype(object).where(s.notna(), None)
+
+
 def _log(progress: bool, msg: str) -> None:
     if progress:
         print(f"[dedup] {msg}", file=sys.stderr, flush=True)
@@ -93,7 +111,7 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["local_id"] = _col(r, "local_id").astype(str)
     for key, src in (("fk", "first_name"), ("lk", "last_name"), ("ok", "organisation")):
         given = _col(r, {"fk": "first_key", "lk": "last_key", "ok": "org_key"}[key])
-        fallback = _map_unique(_col(r, src), make_key)
+        fallback = vector_key(_col(r, src)) if given.isna().any() else given
         k[key] = given.where(given.notna(), fallback)
     fk, lk = k["fk"].fillna(""), k["lk"].fillna("")
     both = np.where(fk.to_numpy() <= lk.to_numpy(), fk + " " + lk, lk + " " + fk)
@@ -106,10 +124,10 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["pc"] = _col(r, "postcode")
     dept = _col(r, "department")
     k["dept"] = dept.where(dept.notna(), k["pc"].str[:2])
-    k["city"] = _map_unique(_col(r, "city"), make_key)
+    k["city"] = vector_key(_col(r, "city"))
     addr = _col(r, "rnvp4")
     addr = addr.where(addr.notna(), _col(r, "address1"))
-    k["addr"] = _map_unique(addr, make_key)
+    k["addr"] = vector_key(addr)
     k["addr_num"] = k["addr"].str.extract(r"^(\d+)", expand=False).astype(object)
     k["email"] = _col(r, "email").str.lower()
     k["phone"] = _col(r, "phone")
@@ -120,10 +138,20 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     return k
 
 
-def _cap(s: pd.Series, max_block: int) -> pd.Series:
-    """Null out key values held by more than ``max_block`` records."""
-    sizes = s.map(s.value_counts())
-    return s.where(sizes <= max_block, None)
+def _block_codes(k: pd.DataFrame, cols: tuple[str, ...], max_block: int) -> np.ndarray:
+    """Integer code of a composite key (NaN when a part is missing or the block too big)."""
+    codes = np.zeros(len(k), dtype=np.int64)
+    missing = np.zeros(len(k), dtype=bool)
+    for c in cols:
+        code, uniq = pd.factorize(k[c])
+        missing |= code < 0
+        codes = codes * (len(uniq) + 1) + code
+        codes = pd.factorize(codes)[0].astype(np.int64)  # keep codes small
+    codes = np.where(missing, -1, codes)
+    ok = codes >= 0
+    sizes = np.bincount(codes[ok], minlength=1)
+    ok[ok] = sizes[codes[ok]] <= max_block
+    return np.where(ok, codes, np.nan)
 
 
 _PASSES: list[tuple[str, ...]] = [
@@ -149,22 +177,24 @@ _PASSES: list[tuple[str, ...]] = [
 def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
                          max_block: int = MAX_BLOCK, sn_window: int = 3) -> pd.MultiIndex:
     """Candidate pairs as positions (a < b) from the unioned blocking passes."""
-    frame = pd.DataFrame(index=k.index)
-    indexer = recordlinkage.Index()
+    frame = pd.DataFrame(index=pd.RangeIndex(len(k)))
+    algos = []
     for i, cols in enumerate(_PASSES):
-        # composite key capped on its block size
-        comp = k[cols[0]]
-        for c in cols[1:]:
-            comp = comp.str.cat(k[c], sep="|")
-        frame[f"b{i}"] = _cap(comp.where(k[list(cols)].notna().all(axis=1), None), max_block)
-        indexer.block(f"b{i}")
+        frame[f"b{i}"] = _block_codes(k, cols, max_block)
+        algos.append(recordlinkage.index.Block(f"b{i}"))
     if sn_window and sn_window > 1:
-        frame["sn"] = k["sn_key"]
+        frame["sn"] = k["sn_key"].fillna("")
+        frame.loc[k["sn_key"].isna(), "sn"] = None
         frame["sn_block"] = k["dept"].fillna("?")
-        indexer.sortedneighbourhood("sn", window=sn_window, block_on="sn_block")
-    pairs = indexer.index(frame)
-    a = pairs.get_level_values(0).to_numpy()
-    b = pairs.get_level_values(1).to_numpy()
+        algos.append(recordlinkage.index.SortedNeighbourhood(
+            "sn", window=sn_window, block_on="sn_block"))
+    # each pass separately, unioned on integer codes (faster than MultiIndex.union)
+    found = []
+    for algo in algos:
+        p = algo.index(frame)
+        found.append(np.stack([p.codes[0], p.codes[1]]).astype(np.int64))
+    ab = np.concatenate(found, axis=1) if found else np.zeros((2, 0), dtype=np.int64)
+    a, b = ab[0], ab[1]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     if link_only:
