@@ -348,7 +348,7 @@ def plot_seasonality(matrix: pd.DataFrame, title: str = "Saisonnalité des séjo
     if matrix.empty or matrix.to_numpy().sum() == 0:
         return _empty_ax(ax)
     share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-    sns.heatmap(share, cmap="YlOrRd", ax=ax, cbar_kws={"label": "Part des séjours du segment"},
+    sns.heatmap(share, cmap="YlOrRd", ax=ax, robust=True, cbar_kws={"label": "Part des séjours du segment"},
                 annot=matrix.to_numpy(), fmt="d", annot_kws={"fontsize": 7},
                 xticklabels=MONTHS_FR)
     ax.set(title=title, xlabel="Mois d'arrivée", ylabel="")
@@ -908,3 +908,94 @@ def lehu_actions(fig: Mapping[str, object]) -> pd.DataFrame:
                   if wb_n else "Pas de reconquête à mener : revoir la grille RFM l'an prochain.")))
     return pd.DataFrame(rows, columns=["Étape", "Constat", "Action"])
 
+
+
+# --------------------------------------------------------------------------------------------
+# Tables and sentences for the narrative
+# --------------------------------------------------------------------------------------------
+
+
+def mix_wide(mix: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment: contacts and share of the scope, network share and gap (points).
+
+    Columns: ``Segment, Famille, Contacts, Part`` and, when the network is in ``mix``,
+    ``Part réseau, Écart (points)``; segments with no contact anywhere are left out.
+    """
+    if mix.empty:
+        return pd.DataFrame(columns=["Segment", "Famille", "Contacts", "Part"])
+    scopes = list(dict.fromkeys(mix["scope"]))
+    own = mix[mix["scope"] == scopes[0]].set_index("segment")
+    out = pd.DataFrame({"Segment": own["segment_label"], "Famille": own["family"],
+                        "Contacts": own["contacts"].astype("int64"), "Part": own["share"]})
+    keep = out["Contacts"] > 0
+    if len(scopes) > 1:
+        net = mix[mix["scope"] == scopes[1]].set_index("segment")
+        out["Part réseau"] = net["share"].reindex(out.index).fillna(0.0)
+        out["Écart (points)"] = 100 * (out["Part"] - out["Part réseau"])
+        keep |= out["Part réseau"] > 0
+    return out[keep].sort_values(["Contacts", "Segment"], ascending=[False, True]).reset_index(drop=True)
+
+
+def trend_sentence(trend: pd.DataFrame, key: str = "family", min_clients: int = 5) -> str:
+    """French sentence naming the strongest rise and fall between the last two years."""
+    t = trend[trend["clients_prev"] >= min_clients].dropna(subset=["variation"]) if len(trend) else trend
+    if t.empty:
+        return "Pas assez de clients sur deux années consécutives pour dégager une tendance."
+    up = t.sort_values(["variation", key], ascending=[False, True]).iloc[0]
+    down = t.sort_values(["variation", key], ascending=[True, True]).iloc[0]
+    tot_prev, tot_last = int(trend["clients_prev"].sum()), int(trend["clients_last"].sum())
+    parts = [f"Clients de l'année : {fr_num(tot_last)} contre {fr_num(tot_prev)} l'année précédente."]
+    if up["variation"] > 0:
+        parts.append(f"Plus forte hausse : « {up[key]} » ({'+'}{fr_pct(up['variation'], 0)}, "
+                     f"{fr_num(up['clients_prev'])} → {fr_num(up['clients_last'])} clients).")
+    if down["variation"] < 0:
+        parts.append(f"Plus forte baisse : « {down[key]} » ({fr_pct(down['variation'], 0)}, "
+                     f"{fr_num(down['clients_prev'])} → {fr_num(down['clients_last'])} clients).")
+    if len(parts) == 1:
+        parts.append("Aucune famille n'est en baisse.")
+    return " ".join(parts)
+
+
+def plot_retention(ret: pd.DataFrame, title: str = "Rétention d'une année sur l'autre"):
+    """Line of the year-on-year retention rate, with N-1 clients as labels."""
+    ax = _new_ax((8, 3.8))
+    if ret.empty:
+        return _empty_ax(ax, "Une seule année de séjours")
+    ax.plot(ret["year"].astype(str), ret["retention"], marker="o", color="tab:blue")
+    for x, y, n in zip(ret["year"].astype(str), ret["retention"], ret["clients_prev"], strict=True):
+        ax.annotate(f"{fr_pct(y, 0)}\n({fr_num(n)} clients N-1)", (x, y), textcoords="offset points",
+                    xytext=(0, 8), ha="center", fontsize=8)
+    ax.set(ylim=(0, 1.05), title=title, xlabel="Année N", ylabel="Clients N-1 revenus en N")
+    fr_axis(ax, pct=True)
+    return ax
+
+
+def lehu_figures(summary: pd.DataFrame, family_retention: pd.DataFrame, retention_years: pd.DataFrame,
+                 figures: Mapping[str, float], win_back: int, evolution: pd.DataFrame,
+                 min_clients: int = 5) -> dict[str, object]:
+    """The figures :func:`lehu_actions` needs, from the workbook's frames."""
+    out: dict[str, object] = {"clients": int(summary["clients"].sum()) if len(summary) else 0,
+                              "repeat_rate": figures.get("repeat_rate"),
+                              "multi_share": figures.get("multi_share"), "win_back": int(win_back)}
+    # "best clients": the two best categories of the grid (summary is ordered best first)
+    best = summary.head(2)
+    best = best[best["clients"] > 0] if len(best) else best
+    if len(best):
+        out.update(best_label=" » et « ".join(best["category"]),
+                   best_clients=int(best["clients"].sum()),
+                   best_amount_share=float(best["amount_share"].sum()),
+                   best_categories=list(best["category"]))
+    fr = family_retention[family_retention["clients_prev"] >= min_clients] if len(family_retention) else family_retention
+    if len(fr):
+        w = fr.sort_values(["retention", "family"]).iloc[0]
+        out.update(weak_family=w["family"], weak_retention=float(w["retention"]))
+    if len(retention_years):
+        r = retention_years.sort_values("year")
+        out["retention_last"] = float(r["retention"].iloc[-1])
+        if len(r) > 1:
+            out["retention_prev"] = float(r["retention"].iloc[-2])
+    if len(evolution) and evolution["date"].nunique() > 1 and "best_label" in out:
+        e = (evolution[evolution["category"].isin(out["best_categories"])]
+             .groupby("date")["clients"].sum().sort_index())
+        out.update(trend_label=out["best_label"], trend_change=int(e.iloc[-1] - e.iloc[-2]))
+    return out
