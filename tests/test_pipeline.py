@@ -211,3 +211,17 @@ def test_history_command(integrated_dir, capsys):
     out = capsys.readouterr().out
     assert cid in out and "modification" in out and "Fiches sources" in out
     assert main(["history", "CINCONNU", "--config", str(integrated_dir / "network.yaml")]) == 1
+
+
+def test_last_year_issues_followed_up(integrated_dir):
+    """Issues sent back in year N are checked in N+1: fixed, still wrong, or dropped."""
+    con = _con(integrated_dir)
+    fu = con.execute("SELECT * FROM issue_followup WHERE year = 2025").df()
+    prev = con.execute("SELECT DISTINCT centre, local_id, code FROM quality_issues WHERE year = 2024").df()
+    m = con.execute("SELECT * FROM metrics WHERE year = 2025 AND metric LIKE 'followup:%'").df()
+    con.close()
+    assert set(fu["status"]) <= {"corrigé", "toujours", "retiré"}
+    assert {"corrigé", "toujours"} <= set(fu["status"])  # the demo fixes about half of its defects
+    keys = set(zip(fu["centre"], fu["local_id"], fu["code"], strict=True))
+    assert keys <= set(zip(prev["centre"], prev["local_id"], prev["code"], strict=True))
+    assert m[m["centre"] == "NETWORK"]["value"].sum() == len(fu)

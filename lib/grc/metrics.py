@@ -84,11 +84,45 @@ def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.
     return m
 
 
+# issue codes a centre is asked to fix (consent and opposition are not defects to fix)
+FIXABLE = {"missing_name", "incomplete_address", "invalid_postcode", "invalid_email", "invalid_phone",
+           "npai", "unknown_code", "duplicate_local_id", "no_channel", "invalid_date"}
+FOLLOWUP_LABELS = {"corrigé": "corrigé", "toujours": "toujours en anomalie",
+                   "retiré": "retiré de l'export"}
+
+
+def issue_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame, qualified: pd.DataFrame,
+                   year: int) -> pd.DataFrame:
+    """What became of last year's issues sent back to the centres: fixed, still wrong, dropped."""
+    cols = ["centre", "local_id", "code", "year", "status"]
+    if prev_issues is None or prev_issues.empty:
+        return pd.DataFrame(columns=cols)
+    prev = prev_issues[prev_issues["code"].isin(FIXABLE)][["centre", "local_id", "code"]].drop_duplicates()
+    exported = qualified.loc[qualified["exported"].astype(bool) & (qualified["year"] == year),
+                             ["centre", "local_id"]]
+    centres_now = set(qualified.loc[qualified["year"] == year, "centre"])
+    prev = prev[prev["centre"].isin(centres_now)]  # a centre without a new export: nothing to say
+    cur = issues[["centre", "local_id", "code"]].drop_duplicates().assign(_still=True)
+    out = prev.merge(cur, on=["centre", "local_id", "code"], how="left")
+    out = out.merge(exported.assign(_exp=True), on=["centre", "local_id"], how="left")
+    out["status"] = "corrigé"
+    out.loc[out["_still"].eq(True), "status"] = "toujours"
+    out.loc[out["_exp"].ne(True), "status"] = "retiré"
+    out["year"] = year
+    return out[cols].sort_values(cols[:3]).reset_index(drop=True)
+
+
 def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                     stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
-                    year: int) -> pd.DataFrame:
+                    year: int, followup: pd.DataFrame | None = None) -> pd.DataFrame:
     """Figures of every centre and of ``NETWORK`` as ``centre, year, metric, value`` rows."""
     rows = []
+    if followup is not None and len(followup):
+        fu = followup.groupby(["centre", "status"]).size()
+        for (c, st), n in fu.items():
+            rows.append({"centre": c, "year": year, "metric": f"followup:{st}", "value": float(n)})
+        for st, n in followup.groupby("status").size().items():
+            rows.append({"centre": NETWORK, "year": year, "metric": f"followup:{st}", "value": float(n)})
 
     def split(frame: pd.DataFrame, col: str = "centre") -> dict[str, pd.DataFrame]:
         return {k: g for k, g in frame.groupby(col, sort=False)} if len(frame) else {}

@@ -293,7 +293,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         hist = _history(prev_qualified, qualified, prev_links, dd.links, cfg.year, run_id)
         db.append(con, "history", hist)
         db.replace_table(con, "qualified", qualified)
-        db.replace_table(con, "quality_issues", issues.assign(year=cfg.year))
+        from grc.metrics import issue_followup
+
+        prev_issues = db.read_table(con, "quality_issues", "WHERE year = ?", [cfg.year - 1])
+        followup = issue_followup(prev_issues, issues, qualified, cfg.year)
+        db.replace_slice(con, "issue_followup", followup, {"year": cfg.year})
+        db.replace_slice(con, "quality_issues", issues.assign(year=cfg.year), {"year": cfg.year})
         db.replace_table(con, "record_links", links)
         db.replace_table(con, "contacts", contacts)
         db.replace_table(con, "dedup_pairs", dd.pairs)
@@ -305,7 +310,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             db.replace_table(con, "clusters", clusters.profiles.reset_index())
         from grc.metrics import compute_metrics, scope_hashes
 
-        metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year)
+        metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year,
+                                  followup=followup)
         db.replace_slice(con, "metrics", metrics, {"year": cfg.year})
         hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
                                "stays": stays, "scores": scores}, all_codes,

@@ -109,6 +109,10 @@ def _purge(con, res: PurgeResult, dry_run: bool) -> None:
     if db.has_table(con, "history"):
         con.execute("UPDATE history h SET old_value = NULL, new_value = NULL FROM _keys k "
                     "WHERE h.centre = k.centre AND h.local_id = k.local_id AND h.event = 'modification'")
+    for table in ("quality_issues",):
+        if db.has_table(con, table):
+            con.execute(f'DELETE FROM "{table}" t USING _keys k WHERE t.centre = k.centre '
+                        'AND t.local_id = k.local_id')
     for table in ("dedup_pairs", "dedup_review"):
         if db.has_table(con, table):
             for s in ("a", "b"):

@@ -77,7 +77,19 @@ class Workbook:
 
     @cached_property
     def issues(self) -> pd.DataFrame:
+        """Quality issues of the run year."""
+        iss = self._scoped("quality_issues")
+        return iss[iss["year"] == self.year] if len(iss) else iss
+
+    @cached_property
+    def issues_all_years(self) -> pd.DataFrame:
         return self._scoped("quality_issues")
+
+    @cached_property
+    def followup(self) -> pd.DataFrame:
+        """Last year's issues and what became of them (corrigé / toujours / retiré)."""
+        fu = self._scoped("issue_followup")
+        return fu[fu["year"] == self.year] if len(fu) else fu
 
     @cached_property
     def links(self) -> pd.DataFrame:
@@ -138,7 +150,7 @@ class Workbook:
     @cached_property
     def network_issue_rates(self) -> pd.DataFrame:
         """Share of exported records with each issue code, per centre (aggregates only)."""
-        iss = self._q("quality_issues")
+        iss = self._q("quality_issues", "WHERE year = ?", [self.year])
         q = self._q("qualified", "WHERE exported")
         if iss.empty or q.empty:
             return pd.DataFrame(columns=["centre", "code", "records", "share"])
