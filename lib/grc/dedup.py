@@ -62,7 +62,14 @@ _PARTICLE_RE = r"\b(?:" + "|".join(sorted(_PARTICLES)) + r")\b"
 
 
 def vector_key(values: pd.Series) -> pd.Series:
-    """Vectorised :func:`make_key` (unidecode only on values that are not ascii)."""
+    """Vectorised :func:`make_key` (on distinct values; unidecode only where not ascii)."""
+    codes, uniq = pd.factorize(values)
+    keyed = _vector_key(pd.Series(np.asarray(uniq, dtype=object))).to_numpy(object)
+    out = np.where(codes >= 0, keyed[np.clip(codes, 0, None)] if len(keyed) else None, None)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _vector_key(values: pd.Series) -> pd.Series:
     s = values.astype("string")
     nonascii = s.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(bool)
     if nonascii.any():
@@ -91,9 +98,13 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as stripped strings with None for missing/empty (absent column -> all None)."""
     if name not in df.columns:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
-    s = df[name].astype("string").str.strip()
-    s = s.where(s.str.len() > 0)
-    return s.astype(object).where(s.notna(), None)
+    s = df[name]
+    codes, uniq = pd.factorize(s)
+    u = pd.Series(np.asarray(uniq, dtype=object)).astype("string").str.strip()
+    u = u.where(u.str.len() > 0).astype(object)
+    u = u.where(u.notna(), None).to_numpy(object)
+    out = np.where(codes >= 0, u[np.clip(codes, 0, None)] if len(u) else None, None)
+    return pd.Series(out, index=df.index, dtype=object)
 
 
 # ----------------------------------------------------------------------------- keys
@@ -752,7 +763,7 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
                 decisions: pd.DataFrame | None = None, *, threshold: float = DEFAULT_THRESHOLD,
                 review_band: tuple[float, float] = DEFAULT_REVIEW_BAND, progress: bool = False,
                 link_only: bool = False, truth: pd.Series | np.ndarray | None = None,
-                em_iterations: int = 0, n_random: int = 300_000, seed: int = SEED,
+                em_iterations: int = 0, n_random: int = 200_000, seed: int = SEED,
                 sn_window: int = 3) -> DedupResult:
     """Deduplicate qualified records; ``link_only`` keeps only pairs across centres.
 
