@@ -105,3 +105,26 @@ def test_quality_notebooks_run_without_personal_data(small_base, tmp_path):
                              if hit else "")
         found = [p.pattern for p in phones if p.search(text)]
         assert not found, (key, found[:3])
+
+
+def test_previous_issues_rebuild_last_years_return_file(small_base):
+    """Last year's issues, recomputed read-only, match the counts stored by last year's run."""
+    from grc import views_quality as vq
+    from grc.config import load_config
+    from grc.workbook import open_workbook
+
+    cfg = load_config(small_base / "network.yaml")
+    wb = open_workbook(cfg.path, "NETWORK")
+    prev = vq.previous_issues(cfg, "NETWORK")
+    assert len(prev)
+    got = prev.drop_duplicates(["centre", "local_id", "code"]).groupby(["centre", "code"]).size()
+    m = wb.metrics
+    m = m[(m["year"] == cfg.year - 1) & m["metric"].str.startswith("issue:") & (m["centre"] != "NETWORK")]
+    want = m.set_index(["centre", m["metric"].str[6:].rename("code")])["value"].astype(int)
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
+    code = cfg.centre_codes()[0]
+    one = vq.previous_issues(cfg, code)
+    assert set(one["centre"]) == {code}
+    fu = vq.return_followup(one, wb.issues[wb.issues["centre"] == code], wb.qualified[wb.qualified["centre"] == code])
+    assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
+    assert vq.previous_issues(cfg.with_year(cfg.year - 1), "NETWORK").empty  # no year before the first

@@ -381,32 +381,42 @@ def field_changes(history: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def previous_issues(cfg, centre: str, year: int | None = None) -> pd.DataFrame:
-    """Issues of the previous year's return file, recomputed from the base (read-only).
+    """Issues of the previous year's return file (``centre, local_id, field, code``).
 
-    Last year's records of the scope are qualified again with that year's context (reference
-    date of its run, NPAI returns of that year, Bloctel list, stays known then), which is what
-    the return file sent to the centre listed. Empty frame if there is no previous year.
+    Taken from the base when it keeps the issues of every year (``quality_issues.year``);
+    otherwise recomputed read-only: last year's records of the scope qualified again with that
+    year's context (reference date of its run, NPAI returns of that year, Bloctel list, stays
+    known then) plus the readers' problems of the records, which is what the return file sent
+    to the centre listed. Empty frame if there is no previous year.
     """
     from grc import base as db
-    from grc import qualify
-    from grc.config import load_segmentation
-    from grc.pipeline import all_stays, current_records
 
     year = (year or cfg.year) - 1
     cols = ["centre", "local_id", "field", "code"]
+    where, params = ("", []) if centre == NETWORK else ("AND centre = ?", [centre])
     con = db.connect(cfg.db_path, read_only=True)
     try:
         runs = db.read_table(con, "runs", "WHERE year = ? ORDER BY started_at", [year])
         if runs.empty:
             return pd.DataFrame(columns=cols)
+        stored = db.read_table(con, "quality_issues", f"WHERE year = ? {where}", [year, *params])
+        if len(stored):
+            return stored[cols].drop_duplicates().reset_index(drop=True)
+        from grc.pipeline import all_stays, current_records
+
         recs = current_records(con, year)
         stays = all_stays(con, year)
+        probs = db.read_table(con, "export_problems", f"WHERE local_id IS NOT NULL AND year <= ? {where}",
+                              [year, *params])
     finally:
         con.close()
+    from grc import qualify
+    from grc.config import load_segmentation
+
     if centre != NETWORK:
         recs = recs[recs["centre"] == centre]
         stays = stays[stays["centre"] == centre]
-    recs = recs[recs["exported"]] if len(recs) else recs
+    recs = recs[recs["exported"].astype(bool)] if len(recs) else recs
     if recs.empty:
         return pd.DataFrame(columns=cols)
     ref = pd.Timestamp(str(runs["reference_date"].iloc[-1])).date() if "reference_date" in runs \
@@ -422,7 +432,10 @@ def previous_issues(cfg, centre: str, year: int | None = None) -> pd.DataFrame:
     ctx = qualify.QualifyContext(reference_date=ref, segmentation=load_segmentation(cfg.segmentation),
                                  bloctel=bloctel, npai=npai, last_stay=last_stay)
     _, iss = qualify.qualify(recs.reset_index(drop=True), ctx)
-    return iss[cols].drop_duplicates().reset_index(drop=True)
+    frames = [iss[cols]]
+    if len(probs):
+        frames.append(probs.merge(recs[["centre", "local_id", "year"]], on=["centre", "local_id", "year"])[cols])
+    return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def return_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame,

@@ -1,0 +1,386 @@
+"""Unit tests of the data-quality views on tiny hand-made frames."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from grc import views_quality as vq  # noqa: E402
+
+
+def _records() -> pd.DataFrame:
+    """Four exported records of centre A and one no longer exported."""
+    return pd.DataFrame({
+        "centre": ["A"] * 5,
+        "local_id": ["1", "2", "3", "4", "5"],
+        "exported": [True, True, True, True, False],
+        "last_name_raw": ["Durand", None, "Martin", " ", "X"],
+        "organisation_raw": [None, "Club", None, None, None],
+        "civility_raw": ["Mme", None, "M.", "M", None],
+        "civility": ["MME", None, "M", "M", None],
+        "address1": ["1 rue A", "2 rue B", None, "4 rue D", None],
+        "postcode_raw": ["75001", "7500", "69001", None, None],
+        "postcode": ["75001", None, "69001", None, None],
+        "city_raw": ["PARIS", "PARIS", "LYON", None, None],
+        "city": ["PARIS", "PARIS", "LYON", None, None],
+        "email_raw": ["a@b.fr", "bad", None, "c@gmial.com", None],
+        "email": ["a@b.fr", None, None, "c@gmial.com", None],
+        "phone_raw": ["0102030405", None, None, None, None],
+        "phone": ["+33102030405", None, None, None, None],
+        "mobile_raw": [None, "06", None, None, None],
+        "mobile": [None, None, None, None, None],
+        "segment_local": ["ECOLE", "FOOT", "??", None, None],
+        "segment": ["SCO-PRIM", "SPO-CLUB", None, None, None],
+        "mailable": [True, False, False, True, False],
+        "emailable": [True, False, False, False, False],
+        "phoneable": [True, False, False, False, False],
+    })
+
+
+def _issues() -> pd.DataFrame:
+    return pd.DataFrame({
+        "centre": ["A", "A", "A", "A", "A", "A", "A"],
+        "local_id": ["2", "2", "2", "3", "4", "4", "5"],
+        "field": ["postcode", "email", "mobile", "segment", "email", "last_name", "email"],
+        "code": ["invalid_postcode", "invalid_email", "invalid_phone", "unknown_code",
+                 "invalid_email", "missing_name", "invalid_email"],
+        "message": ["m"] * 7,
+    })
+
+
+def test_exported_keeps_only_this_years_records():
+    assert list(vq.exported(_records())["local_id"]) == ["1", "2", "3", "4"]
+    empty = pd.DataFrame(columns=["centre", "local_id"])
+    assert vq.exported(empty).empty
+
+
+def test_field_quality_filled_and_valid():
+    rec = vq.exported(_records())
+    fq = vq.field_quality(rec, _issues()).set_index("champ")
+    # name: blank "  " is not filled; record 4 is flagged missing_name
+    assert fq.at["Nom ou organisation", "renseigné"] == pytest.approx(3 / 4)
+    assert fq.at["Nom ou organisation", "valide"] == pytest.approx(3 / 4)
+    # postcode: 3 filled, "7500" invalid
+    assert fq.at["Code postal", "renseigné"] == pytest.approx(3 / 4)
+    assert fq.at["Code postal", "valide"] == pytest.approx(2 / 4)
+    assert fq.at["Code postal", "valide_si_renseigné"] == pytest.approx(2 / 3)
+    # e-mail: record 4 kept as a value but flagged invalid (typo) -> not valid
+    assert fq.at["E-mail", "renseigné"] == pytest.approx(3 / 4)
+    assert fq.at["E-mail", "valide"] == pytest.approx(1 / 4)
+    # mobile "06" filled, invalid; the invalid_phone issue is on mobile, not on phone
+    assert fq.at["Mobile", "valide"] == 0
+    assert fq.at["Téléphone fixe", "valide"] == pytest.approx(1 / 4)
+    # segment: unknown local code "??" filled but not valid
+    assert fq.at["Segment", "renseigné"] == pytest.approx(3 / 4)
+    assert fq.at["Segment", "valide"] == pytest.approx(2 / 4)
+    assert (fq["valide"] <= fq["renseigné"]).all()
+
+
+def test_field_quality_empty():
+    assert vq.field_quality(_records().iloc[:0], _issues()).empty
+    assert vq.centre_field_matrix(_records().iloc[:0], _issues()).empty
+
+
+def test_centre_field_matrix_one_row_per_centre():
+    rec = vq.exported(_records())
+    other = rec.assign(centre="B", local_id=lambda d: "b" + d["local_id"])
+    mat = vq.centre_field_matrix(pd.concat([rec, other], ignore_index=True), _issues())
+    assert list(mat.index) == ["A", "B"]
+    # B has no issues: its e-mail validity counts both well-formed values
+    assert mat.at["B", "E-mail"] == pytest.approx(2 / 4)
+    assert mat.at["A", "E-mail"] == pytest.approx(1 / 4)
+
+
+def test_channel_rates():
+    ch = vq.channel_rates(vq.exported(_records())).set_index("canal")
+    assert ch.at["Courrier", "fiches"] == 2 and ch.at["Courrier", "part"] == pytest.approx(0.5)
+    assert ch.at["E-mail", "fiches"] == 1
+    assert ch.at["Au moins un canal", "fiches"] == 2
+    assert ch.at["Aucun canal", "fiches"] == 2
+    assert vq.channel_rates(_records().iloc[:0]).empty
+
+
+def _metrics() -> pd.DataFrame:
+    rows = []
+    for year, centre, recs, mail, with_issue, dup, npai in [
+        (2024, "A", 10, 0.5, 4, 1, 2), (2025, "A", 12, 0.75, 3, 2, 1),
+        (2025, "NETWORK", 40, 0.6, 10, 5, 2), (2024, "NETWORK", 30, 0.5, 9, 3, 4),
+        (2025, "B", 28, 0.55, 14, 3, 1),
+    ]:
+        rows += [{"centre": centre, "year": year, "metric": m, "value": float(v)} for m, v in [
+            ("records", recs), ("mailable_rate", mail), ("emailable_rate", 0.4), ("phoneable_rate", 0.3),
+            ("qualified_share", 0.9), ("records_with_issue", with_issue), ("duplicates", dup),
+            ("issue:npai", npai)]]
+    return pd.DataFrame(rows)
+
+
+def test_channel_comparison_against_network():
+    comp = vq.channel_comparison(_metrics(), "A", 2025).set_index("canal")
+    assert comp.at["Courrier", "centre"] == 0.75
+    assert comp.at["Courrier", "réseau"] == 0.6
+    assert comp.at["Courrier", "écart"] == pytest.approx(0.15)
+    assert vq.channel_comparison(_metrics(), "Z", 2025).empty
+    assert vq.channel_comparison(pd.DataFrame(), "A", 2025).empty
+
+
+def test_top_issues_counts_exported_records_once_per_code():
+    rec = vq.exported(_records())
+    iss = pd.concat([_issues(), _issues().iloc[[1]]], ignore_index=True)  # a repeated issue row
+    top = vq.top_issues(rec, iss).set_index("code")
+    assert top.at["invalid_email", "fiches"] == 2  # record 5 (not exported) is left out
+    assert top.at["invalid_email", "part"] == pytest.approx(0.5)
+    assert top.at["invalid_email", "problème"] == "E-mail invalide"
+    assert list(top.index)[0] == "invalid_email"
+    assert vq.top_issues(rec, _issues().iloc[:0]).empty
+
+
+def test_issue_comparison_pools_network():
+    nir = pd.DataFrame({"centre": ["A", "A", "B"], "code": ["npai", "invalid_email", "npai"],
+                        "records": [2, 1, 6], "share": [0.2, 0.1, 0.2]})
+    comp = vq.issue_comparison(nir, "A").set_index("problème")
+    npai = vq.issue_label("npai")
+    assert comp.at[npai, "centre"] == pytest.approx(0.2)
+    assert comp.at[npai, "réseau"] == pytest.approx(8 / 40)  # 10 + 30 records
+    assert comp.at["E-mail invalide", "réseau"] == pytest.approx(1 / 40)
+    # a code the centre does not have shows 0 for it
+    comp_b = vq.issue_comparison(nir, "B").set_index("problème")
+    assert comp_b.at["E-mail invalide", "centre"] == 0
+
+
+def test_trend_and_french_format():
+    tr = vq.trend(_metrics(), "A", 2025).set_index("indicateur")
+    assert tr.at["Fiches exportées", "n_1"] == 10 and tr.at["Fiches exportées", "n"] == 12
+    assert tr.at["Joignables par courrier", "évolution"] == pytest.approx(0.25)
+    assert tr.at["Fiches avec au moins un problème", "n"] == pytest.approx(3 / 12)
+    ft = vq.format_trend(tr.reset_index()).set_index("Indicateur")
+    assert ft.at["Joignables par courrier", "Évolution"] == "+25,0\u00a0pt"
+    assert ft.at["Fiches exportées", "Évolution"] == "+2"
+    # no previous year: n_1 missing, shown as a dash
+    tb = vq.trend(_metrics(), "B", 2025)
+    assert tb["n_1"].isna().all()
+    assert (vq.format_trend(tb)["Année N-1"] == "–").all()
+
+
+def test_issue_trend():
+    it = vq.issue_trend(_metrics(), "A", 2025).set_index("problème")
+    npai = vq.issue_label("npai")
+    assert it.at[npai, "fiches_n_1"] == 2 and it.at[npai, "fiches_n"] == 1
+    assert it.at[npai, "part_n"] == pytest.approx(1 / 12)
+
+
+def test_centre_ranking_worst_first():
+    rk = vq.centre_ranking(_metrics(), 2025)
+    assert list(rk["centre"]) == ["B", "A"]
+    rk = rk.set_index("centre")
+    assert rk.at["A", "avec_problème"] == pytest.approx(3 / 12)
+    assert rk.at["A", "évolution_problème"] == pytest.approx(3 / 12 - 4 / 10)
+    assert np.isnan(rk.at["B", "évolution_problème"])
+    assert "NETWORK" not in rk.index
+
+
+def _history() -> pd.DataFrame:
+    return pd.DataFrame({
+        "centre": ["A"] * 7, "local_id": ["1", "2", "2", "3", "4", "5", "6"],
+        "year": [2025, 2025, 2025, 2025, 2025, 2024, 2025],
+        "event": ["nouveau", "modification", "modification", "modification", "plus_exporte",
+                  "nouveau", "reexporte"],
+        "field": [None, "email", "postcode", "email", None, None, None],
+        "old_value": [None, None, "75001", "x@y.fr", None, None, None],
+        "new_value": [None, "a@b.fr", "75002", None, None, None, None],
+    })
+
+
+def test_changes_summary_counts_records_per_event():
+    ch = vq.changes_summary(_history(), 2025).set_index("évènement")["fiches"]
+    assert ch["Nouvelles fiches"] == 1
+    assert ch["Fiches modifiées"] == 2  # record 2 counted once for two fields
+    assert ch["Fiches plus exportées"] == 1
+    assert ch["Fiches de retour dans l'export"] == 1
+    assert ch["Fiches rattachées à un autre contact"] == 0
+    empty = vq.changes_summary(_history().iloc[:0], 2025)
+    assert (empty["fiches"] == 0).all() and len(empty) == len(vq.EVENTS)
+
+
+def test_field_changes_completed_and_emptied():
+    fc = vq.field_changes(_history(), 2025).set_index("champ")
+    assert fc.at["E-mail", "modifications"] == 2
+    assert fc.at["E-mail", "complétés"] == 1 and fc.at["E-mail", "effacés"] == 1
+    assert fc.at["Code postal", "complétés"] == 0
+    assert vq.field_changes(_history(), 2023).empty
+    assert vq.field_changes(pd.DataFrame(), 2025).empty
+
+
+def test_return_followup_statuses():
+    prev = pd.DataFrame({"centre": ["A"] * 5, "local_id": ["2", "2", "4", "5", "1"],
+                         "field": ["postcode", "email", "email", "email", "optin_email"],
+                         "code": ["invalid_postcode", "invalid_email", "invalid_email", "invalid_email",
+                                  "no_email_consent"]})
+    now = _issues()
+    now = now[~((now["local_id"] == "2") & (now["code"] == "invalid_postcode"))]  # fixed
+    fu = vq.return_followup(prev, now, _records()).set_index("problème")
+    email = fu.loc["E-mail invalide"]
+    assert email["signalées_n_1"] == 3
+    assert email["toujours_à_corriger"] == 2  # records 2 and 4
+    assert email["plus_exportées"] == 1  # record 5 left the export
+    assert email["taux_correction"] == 0
+    pc = fu.loc["Code postal invalide"]
+    assert pc["corrigées"] == 1 and pc["taux_correction"] == 1
+    assert "Pas de consentement e-mail" not in fu.index  # not a fix for the centre
+    assert vq.return_followup(prev.iloc[:0], now, _records()).empty
+
+
+def _links() -> pd.DataFrame:
+    return pd.DataFrame({
+        "centre": ["A", "A", "A", "B", "B", "C"],
+        "local_id": ["1", "2", "3", "1", "2", "1"],
+        "contact_id": ["c1", "c1", "c2", "c2", "c3", "c2"],
+        "exported": [True, True, True, True, True, True],
+    })
+
+
+def test_duplicates_summary_network_and_centre():
+    s = vq.duplicates_summary(_links()).set_index("indicateur")["valeur"]
+    assert s["Fiches exportées"] == 6 and s["Contacts distincts"] == 3
+    assert s["Doublons à l'intérieur des centres"] == 1
+    assert s["Doublons entre centres"] == 2
+    assert s["Clients présents dans plusieurs centres"] == 1
+    a = vq.duplicates_summary(_links()[lambda d: d["centre"] == "A"], "A", shared=1).set_index("indicateur")
+    assert a.at["Doublons dans le centre", "valeur"] == 1
+    assert a.at["Clients aussi présents dans un autre centre", "valeur"] == 1
+    assert vq.duplicates_summary(_links().iloc[:0]).empty
+
+
+def test_duplicates_per_centre():
+    per = vq.duplicates_per_centre(_links()).set_index("centre")
+    assert per.at["A", "doublons"] == 1 and per.at["A", "taux_doublons"] == pytest.approx(1 / 3)
+    assert per.at["A", "partagés"] == 1 and per.at["B", "partagés"] == 1 and per.at["C", "partagés"] == 1
+    assert per.index[0] == "A"
+
+
+def _pairs() -> pd.DataFrame:
+    return pd.DataFrame({"score": [50.0, 40.0, -2.0, -20.0, -18.0, np.nan],
+                         "decision": ["match", "match", "review", "non-match", "non-match", "match"]})
+
+
+def test_pair_decisions():
+    d = vq.pair_decisions(_pairs()).set_index("décision")
+    assert d.at["Même client (fusionné)", "paires"] == 3
+    assert d.at["À vérifier", "part"] == pytest.approx(1 / 6)
+    assert d.at["Clients distincts", "score_médian"] == pytest.approx(-19)
+    assert vq.pair_decisions(_pairs().iloc[:0]).empty
+
+
+def test_plots_draw_without_error():
+    import matplotlib.pyplot as plt
+
+    ax = vq.plot_score_distribution(_pairs())
+    assert len(ax.patches) > 0
+    rec = vq.exported(_records())
+    vq.plot_field_heatmap(vq.field_quality(rec, _issues()))
+    vq.plot_field_heatmap(vq.centre_field_matrix(rec, _issues()), network=True)
+    vq.plot_channels(vq.channel_rates(rec), vq.channel_comparison(_metrics(), "A", 2025))
+    cp = pd.DataFrame({"centre_a": ["A", "A"], "centre_b": ["B", "C"], "contacts": [3, 1]})
+    vq.plot_shared_heatmap(vq.shared_matrix(cp))
+    vq.plot_shared_bars(vq.shared_clients(cp, "A"))
+    plt.close("all")
+
+
+def _review() -> pd.DataFrame:
+    return pd.DataFrame({
+        "centre_a": ["A", "A"], "local_id_a": ["1", "2"], "centre_b": ["A", "B"], "local_id_b": ["3", "9"],
+        "score": [-1.0, 3.0], "civility_a": ["MME", "M"], "civility_b": ["MME", None],
+        "first_name_a": ["Élise", "Jean"], "first_name_b": ["E.", "Jean"],
+        "last_name_a": ["Durand", "Petit"], "last_name_b": ["Durand", "Petit"],
+        "organisation_a": [None, None], "organisation_b": [None, None],
+        "address1_a": ["12 rue des Lilas", None], "address1_b": ["12 rue des Lilas", None],
+        "postcode_a": ["75011", "69001"], "postcode_b": ["75011", "69002"],
+        "city_a": ["PARIS", "LYON"], "city_b": ["PARIS", "LYON"],
+        "email_a": ["elise.durand@gmail.com", None], "email_b": [None, None],
+        "phone_a": ["+33612345678", None], "phone_b": ["+33612345678", None],
+        "mobile_a": [None, None], "mobile_b": [None, None],
+        "first_sim": [0.6, 1.0], "last_sim": [1.0, 1.0], "email_eq": [np.nan, np.nan],
+    })
+
+
+def test_review_pairs_scope():
+    assert len(vq.review_pairs(_review(), "NETWORK")) == 2
+    assert list(vq.review_pairs(_review(), "A")["local_id_b"]) == ["3"]  # both sides in A
+    assert vq.review_pairs(_review(), "B").empty
+
+
+def test_masked_examples_hide_personal_values():
+    ex = vq.masked_examples(_review(), n=5)
+    assert len(ex) == 2
+    assert ex[0].attrs["score"] == 3.0  # highest score first
+    text = " ".join(" ".join(map(str, f.to_numpy().ravel())) for f in ex)
+    for secret in ("Durand", "Élise", "elise.durand", "612345678", "Lilas", "75011", "Petit"):
+        assert secret not in text
+    first = ex[1].set_index("champ")
+    assert first.at["Nom", "identique"] == "oui"
+    assert first.at["Prénom", "identique"] == "non"
+    assert first.at["E-mail", "identique"] == "–"
+    assert first.at["Code postal", "fiche A"] == "75•••"
+    assert first.at["Ville", "fiche A"] == "PARIS"
+    assert "Organisation" not in first.index  # empty on both sides
+    assert ex[1].attrs["similarities"] == {"prénom": 0.6, "nom": 1.0}
+    assert vq.masked_examples(_review().iloc[:0]) == []
+
+
+def test_shared_clients_and_matrix():
+    cp = pd.DataFrame({"centre_a": ["A", "A", "B"], "centre_b": ["B", "C", "C"], "contacts": [3, 1, 2]})
+    s = vq.shared_clients(cp, "C")
+    assert list(s["centre"]) == ["B", "A"] and list(s["clients_partagés"]) == [2, 1]
+    assert vq.shared_clients(cp, "Z").empty
+    m = vq.shared_matrix(cp, ["A", "B", "C", "D"])
+    assert m.at["A", "B"] == 3 and m.at["B", "A"] == 3 and m.at["D", "A"] == 0
+    assert (np.diag(m.to_numpy()) == 0).all()
+
+
+def test_dedup_stats_table():
+    stats = {"records": 100, "candidate_pairs": 50, "reduction_ratio": 0.99, "linked_pairs": 20,
+             "review_pairs": 2, "timings": {"total": 1.25}}
+    t = vq.dedup_stats_table(stats).set_index("indicateur")["valeur"]
+    assert t["Paires candidates (après indexation)"] == "50"
+    assert t["Paires possibles sans indexation"] == "4\u202f950"
+    assert t["Paires candidates par fiche"] == "0,50"
+    assert t["Taux de réduction"] == "99,000\u00a0%"
+    assert t["Durée du dédoublonnage"] == "1,2\u00a0s" or t["Durée du dédoublonnage"] == "1,3\u00a0s"
+    assert vq.dedup_stats_table({}).empty
+
+
+def test_dedup_stats_reads_last_run(tmp_path):
+    from types import SimpleNamespace
+
+    from grc import base as db
+
+    path = tmp_path / "b.duckdb"
+    con = db.connect(path)
+    runs = pd.DataFrame({"run_id": ["r1", "r2", "r3"], "year": [2025, 2025, 2024],
+                         "started_at": ["2025-01-01T10:00:00", "2025-01-02T10:00:00", "2024-01-01T10:00:00"],
+                         "dedup_stats": [json.dumps({"records": 1}), json.dumps({"records": 2}), None]})
+    con.register("runs_df", runs)
+    con.execute("CREATE TABLE runs AS SELECT * FROM runs_df")
+    con.close()
+    cfg = SimpleNamespace(db_path=path, year=2025)
+    assert vq.dedup_stats(cfg) == {"records": 2}
+    assert vq.dedup_stats(cfg, 2024) == {}
+    assert vq.dedup_stats(cfg, 2023) == {}
+
+
+def test_return_file_pointer(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "processed" / "retours").mkdir(parents=True)
+    (tmp_path / "processed" / "retours" / "A.xlsx").write_bytes(b"x")
+    cfg = SimpleNamespace(processed_dir=tmp_path / "processed", root=tmp_path)
+    a = vq.return_file(cfg, "A")
+    assert a["exists"] and a["display"] == "processed/retours/A.xlsx"
+    assert not vq.return_file(cfg, "B")["exists"]
+    net = vq.return_file(cfg, "NETWORK")
+    assert net["files"] == 1 and net["display"] == "processed/retours"
