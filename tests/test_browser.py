@@ -64,7 +64,8 @@ def test_reports_render_in_chromium(tmp_path):
         ]
     ]
     results = run_notebooks(jobs, n_jobs=2, force=False, with_code=False,
-                            manifest_path=reports / ".manifest.json", progress=False)
+                            manifest_path=reports / ".manifest.json", progress=False,
+                            preload=("pandas", "matplotlib.pyplot"))
     assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
 
     centres = pd.DataFrame({"code": ["C01"], "name": ["Le Chalet"], "contacts": [1540],

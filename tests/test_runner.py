@@ -15,6 +15,7 @@ from grc.index_page import fr_number, fr_percent, write_index
 from grc.runner import NotebookJob, run_notebooks
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+LIGHT = ("pandas", "matplotlib.pyplot")  # modules preloaded in the tests' warm kernels
 PARAMS_SOURCE = 'config = "params/network.yaml"\ncentre = "NETWORK"'
 HEADER = {
     "network": "Réseau Démo",
@@ -99,7 +100,7 @@ EXTERNAL = re.compile(
 def test_run_incremental_failures_and_html(project):
     manifest = project / "reports" / ".manifest.json"
     jobs = _jobs(project, ["01_plot.ipynb", "02_fail.ipynb", "03_plain.ipynb"])
-    results = run_notebooks(jobs, n_jobs=2, force=False, with_code=False, manifest_path=manifest, progress=False)
+    results = run_notebooks(jobs, n_jobs=2, force=False, with_code=False, manifest_path=manifest, progress=False, preload=LIGHT)
     assert [r.status for r in results] == ["ok", "failed", "ok"]
     assert [r.job for r in results] == jobs
 
@@ -127,7 +128,7 @@ def test_run_incremental_failures_and_html(project):
     # unchanged re-run: skipped without any kernel
     ok_jobs = [jobs[0], jobs[2]]
     t0 = time.perf_counter()
-    again = run_notebooks(ok_jobs, n_jobs=2, force=False, with_code=False, manifest_path=manifest, progress=False)
+    again = run_notebooks(ok_jobs, n_jobs=2, force=False, with_code=False, manifest_path=manifest, progress=False, preload=LIGHT)
     assert [r.status for r in again] == ["skipped", "skipped"]
     assert time.perf_counter() - t0 < 2
 
@@ -135,7 +136,7 @@ def test_run_incremental_failures_and_html(project):
     changed = [jobs[0], NotebookJob(**{**jobs[2].__dict__, "inputs_hash": "new"})]
     assert runner.job_hash(changed[1], False) != runner.job_hash(jobs[2], False)
     before = jobs[0].html_out.stat().st_mtime_ns
-    res = run_notebooks(changed, n_jobs=1, force=False, with_code=False, manifest_path=manifest, progress=False)
+    res = run_notebooks(changed, n_jobs=1, force=False, with_code=False, manifest_path=manifest, progress=False, preload=LIGHT)
     assert [r.status for r in res] == ["skipped", "ok"]
     assert jobs[0].html_out.stat().st_mtime_ns == before
 
@@ -143,7 +144,7 @@ def test_run_incremental_failures_and_html(project):
 def test_with_code_force_and_fresh_kernel_identical(project):
     manifest = project / "reports" / ".manifest_code.json"
     jobs = _jobs(project, ["01_plot.ipynb", "03_plain.ipynb"], centre="C02")
-    warm = run_notebooks(jobs, n_jobs=1, force=False, with_code=True, manifest_path=manifest, progress=False)
+    warm = run_notebooks(jobs, n_jobs=1, force=False, with_code=True, manifest_path=manifest, progress=False, preload=LIGHT)
     assert [r.status for r in warm] == ["ok", "ok"]
     warm_html = [j.html_out.read_text(encoding="utf-8") for j in jobs]
     assert "marker_code_token" in warm_html[0]  # code visible in this edition
@@ -151,7 +152,7 @@ def test_with_code_force_and_fresh_kernel_identical(project):
     assert not EXTERNAL.search(warm_html[0])
 
     fresh = run_notebooks(
-        jobs, n_jobs=1, force=True, with_code=True, manifest_path=manifest, progress=False, kernel="fresh"
+        jobs, n_jobs=1, force=True, with_code=True, manifest_path=manifest, progress=False, kernel="fresh", preload=LIGHT
     )
     assert [r.status for r in fresh] == ["ok", "ok"]  # force recomputes unchanged pages
     assert [j.html_out.read_text(encoding="utf-8") for j in jobs] == warm_html
