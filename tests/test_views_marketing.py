@@ -1,0 +1,313 @@
+"""Views of the marketing workbooks on tiny hand-made frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from grc import rfm  # noqa: E402
+from grc import views_marketing as vm  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = dt.date(2025, 12, 31)
+SEGMENTATION = {
+    "SCO-PRIM": {"family": "Scolaires", "label": "École élémentaire", "kind": "B2B"},
+    "SPO-CLUB": {"family": "Sport", "label": "Club sportif", "kind": "B2B"},
+    "IND-FAM": {"family": "Individuels", "label": "Famille", "kind": "B2C"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def omnicom() -> rfm.Grid:
+    return rfm.load_grid(ROOT / "params" / "rfm" / "omnicom.yaml")
+
+
+def stays_frame(rows: list[tuple]) -> pd.DataFrame:
+    """(contact_id, centre, arrival, amount[, product]) -> a stays frame."""
+    out = pd.DataFrame([r + (None,) * (5 - len(r)) for r in rows],
+                       columns=["contact_id", "centre", "arrival", "amount", "product"])
+    out["arrival"] = pd.to_datetime(out["arrival"])
+    out["nights"] = 2
+    out["persons"] = 10
+    return out
+
+
+SEGMENTS = pd.DataFrame({
+    "contact_id": ["a", "b", "c", "d"],
+    "segment": ["SCO-PRIM", "SCO-PRIM", "SPO-CLUB", None],
+    "segment_label": ["École élémentaire", "École élémentaire", "Club sportif", None],
+    "family": ["Scolaires", "Scolaires", "Sport", None],
+    "department": ["86", "86", "75", None],
+    "region": ["Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "Île-de-France", None],
+    "n_stays": [2, 1, 1, 0],
+    "lifecycle": ["actif", "nouveau", "perdu", "prospect"],
+    "distance_band": ["< 50 km", "< 50 km", "> 600 km", None],
+    "cluster": pd.array([1, 2, 1, pd.NA], dtype="Int64"),
+    "cluster_label": ["Groupes", "Familles", "Groupes", None],
+})
+
+
+# --- 03 segmentation ------------------------------------------------------------------------
+
+
+def test_segment_mix_centre_against_network():
+    net = pd.DataFrame({"segment": ["SCO-PRIM", "SPO-CLUB", "IND-FAM"], "contacts": [10, 30, 60]})
+    mix = vm.segment_mix_vs_network(SEGMENTS, net, SEGMENTATION, "C1")
+    assert set(mix["scope"]) == {"Centre C1", "Réseau"}
+    own = mix[mix["scope"] == "Centre C1"].set_index("segment")
+    assert own.loc["SCO-PRIM", "contacts"] == 2 and own.loc["IND-FAM", "contacts"] == 0
+    assert own.loc["(non renseigné)", "contacts"] == 1
+    assert own["share"].sum() == pytest.approx(1.0)
+    assert mix[mix["scope"] == "Réseau"].set_index("segment").loc["IND-FAM", "share"] == pytest.approx(0.6)
+    wide = vm.mix_wide(mix).set_index("Segment")
+    assert wide.loc["École élémentaire", "Écart (points)"] == pytest.approx(50 - 10)
+    assert "Famille" in wide.index  # absent from the centre but present in the network
+    only = vm.segment_mix_vs_network(SEGMENTS, net, SEGMENTATION, "NETWORK")
+    assert set(only["scope"]) == {"Réseau"} and only["contacts"].sum() == 4
+    assert vm.segment_mix_vs_network(SEGMENTS.iloc[:0], pd.DataFrame(), SEGMENTATION, "C1").empty
+
+
+def test_family_trend_and_sentence():
+    st = stays_frame([("a", "C1", "2024-05-01", 100), ("b", "C1", "2024-06-01", 100),
+                      ("a", "C1", "2025-05-01", 100), ("c", "C1", "2025-03-01", 50),
+                      ("c", "C1", "2026-03-01", 50)])  # booked stay to come: ignored
+    by = vm.family_mix_by_year(st, SEGMENTS, REF)
+    got = by.set_index(["year", "family"])["clients"].to_dict()
+    assert got == {(2024, "Scolaires"): 2, (2025, "Scolaires"): 1, (2025, "Sport"): 1}
+    trend = vm.trend_table(by).set_index("family")
+    assert trend.loc["Scolaires", "variation"] == pytest.approx(-0.5)
+    assert np.isnan(trend.loc["Sport", "variation"])
+    text = vm.trend_sentence(trend.reset_index(), min_clients=1)
+    assert "Scolaires" in text and "baisse" in text and "2 l'année précédente" in text
+    assert vm.trend_table(by[by["year"] == 2025]).empty
+    assert "Pas assez" in vm.trend_sentence(vm.trend_table(by[by["year"] == 2025]))
+
+
+def test_flagship_and_seasonality():
+    st = stays_frame([("a", "C1", "2025-05-01", 100, "Classe nature"),
+                      ("b", "C1", "2025-05-20", 300, "Classe nature"),
+                      ("a", "C1", "2025-06-01", 100, "Classe mer"),
+                      ("c", "C1", "2025-01-10", 50, None)])
+    flag = vm.flagship_table(st, SEGMENTS, REF, top=1)
+    top = flag.set_index("segment_label")
+    assert top.loc["École élémentaire", "product"] == "Classe nature"
+    assert top.loc["École élémentaire", "stays"] == 2 and top.loc["École élémentaire", "amount"] == 400
+    assert top.loc["Club sportif", "product"] == "(non renseigné)"
+    m = vm.seasonality_matrix(st, SEGMENTS, REF)
+    assert list(m.columns) == list(range(1, 13))
+    assert m.loc["Scolaires", 5] == 2 and m.loc["Sport", 1] == 1 and m.to_numpy().sum() == 4
+    assert vm.flagship_table(st.iloc[:0], SEGMENTS, REF).empty
+    assert vm.seasonality_matrix(st.iloc[:0], SEGMENTS, REF).empty
+
+
+def test_geography_by_department_and_region():
+    communes = pd.DataFrame({"postcode": ["86000", "86100", "75001"],
+                             "department": ["86", "86", "75"],
+                             "region": ["Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "Île-de-France"],
+                             "lat": [46.0, 47.0, 48.8], "lon": [0.0, 1.0, 2.3]})
+    dep = vm.clients_by_department(SEGMENTS, communes).set_index("department")
+    assert dep["clients"].to_dict() == {"86": 2, "75": 1}  # the prospect (no stay) is left out
+    assert dep.loc["86", "lat"] == pytest.approx(46.5)
+    reg = vm.clients_by_region(dep.reset_index())
+    assert reg.iloc[0]["region"] == "Nouvelle-Aquitaine" and reg["share"].sum() == pytest.approx(1)
+    assert vm.centre_point("86100", communes) == (47.0, 1.0)
+    assert vm.centre_point(None, communes) is None
+    vm.plot_department_map(dep.reset_index(), (46.5, 0.5))
+    vm.plot_department_map(vm.clients_by_department(SEGMENTS.iloc[:0], communes))
+
+
+def test_criteria_counts_in_documented_order():
+    cc = vm.criteria_counts(SEGMENTS)
+    life = cc[cc["criterion"] == "lifecycle"]
+    assert life["value"].tolist() == ["nouveau", "actif", "perdu", "prospect"]
+    dist = cc[cc["criterion"] == "distance_band"].set_index("value")
+    assert dist.loc["inconnue", "contacts"] == 1 and dist["share"].sum() == pytest.approx(1)
+    assert "size_band" not in set(cc["criterion"])  # absent column: skipped
+    vm.plot_criteria(cc)
+    vm.plot_criteria(vm.criteria_counts(pd.DataFrame()))
+
+
+def test_cluster_table_scope_against_network():
+    net = pd.concat([SEGMENTS, SEGMENTS.assign(contact_id=["e", "f", "g", "h"], cluster=pd.array(
+        [2, 2, 2, pd.NA], dtype="Int64"))], ignore_index=True)
+    t = vm.cluster_table(SEGMENTS.iloc[:2], net, "C1").set_index("cluster")
+    assert t["contacts"].to_dict() == {1: 1, 2: 1}
+    assert t.loc[2, "share_network"] == pytest.approx(4 / 6)
+    assert t.loc[1, "description"] == "Groupes"
+    assert "share_network" not in vm.cluster_table(net, net, "NETWORK").columns
+    assert vm.cluster_table(SEGMENTS, SEGMENTS.assign(cluster=pd.NA), "C1").empty
+    assert vm.quality_table(None).empty
+    q = vm.quality_table({"k": 3, "silhouette": 0.21, "ari_mean": 0.8, "ari_min": 0.7, "clients": 40,
+                          "caveat": "x"})
+    assert q.iloc[1]["Valeur"] == "0,21"
+
+
+def test_best_records_and_extraction_counts_only_opted_in():
+    q = pd.DataFrame({
+        "centre": ["C1", "C2", "C1", "C1", "C1"], "local_id": ["1", "9", "2", "3", "4"],
+        "year": [2025, 2024, 2025, 2025, 2025],
+        "email": ["a@x.fr", "a2@x.fr", "b@x.fr", None, "d@x.fr"],
+        "optin_email": [False, True, False, True, True],
+        "emailable": [True, True, True, False, True],
+        "retention_expired": [False, False, False, False, True],
+        "mailable": [True] * 5, "npai": [False] * 5,
+    })
+    links = pd.DataFrame({"centre": ["C1", "C2", "C1", "C1", "C1"],
+                          "local_id": ["1", "9", "2", "3", "4"],
+                          "contact_id": ["a", "a", "b", "c", "d"]})
+    best = vm.best_records(q, links).set_index("contact_id")
+    assert best.loc["a", "email"] == "a2@x.fr"  # the record with consent wins
+    segs = pd.DataFrame({"contact_id": list("abcd"), "segment": ["SCO-PRIM"] * 4,
+                         "family": ["Scolaires"] * 3 + ["Sport"], "kind": ["B2B"] * 4})
+    res = vm.extraction_example(q, links, segs, None, REF, "NETWORK")
+    assert res.selected == 3 and res.kept == 1 and res.frame["contact_id"].tolist() == ["a"]
+    counts = vm.extraction_counts(res).set_index("Étape")["Contacts"]
+    assert counts.iloc[0] == 3 and counts.iloc[-1] == 1 and counts.iloc[1:-1].sum() == 2
+    assert vm.extraction_example(q.iloc[:0], links, segs, None, REF, "C1") is None
+    assert vm.extraction_counts(None).empty
+
+
+# --- 04 RFM and loyalty ---------------------------------------------------------------------
+
+
+def test_grid_and_category_tables(omnicom):
+    g = vm.grid_table(omnicom)
+    rec = g[g["Critère"] == "Récence"]
+    assert rec["Points"].tolist() == [10, 5, 0] and rec["Tranche"].tolist()[1] == "[3 ; 12]"
+    assert vm.categories_table(omnicom)["Catégorie"].tolist() == [
+        "Très bons clients", "Bons clients", "Clients tièdes", "Clients inactifs"]
+
+
+def test_rf_matrix_covers_every_point_level(omnicom):
+    scores = pd.DataFrame({"r_score": [10, 10, 0], "f_score": [20, 10, 0]})
+    m = vm.rf_matrix(scores, omnicom)
+    assert list(m.index) == [10, 5, 0] and list(m.columns) == [0, 10, 20]
+    assert m.loc[10, 20] == 1 and m.loc[5].sum() == 0 and m.to_numpy().sum() == 3
+    assert vm.rf_matrix(pd.DataFrame()).empty
+    vm.plot_rf_heatmap(m)
+    vm.plot_rf_heatmap(vm.rf_matrix(pd.DataFrame()))
+
+
+def test_category_summary_and_evolution(omnicom):
+    st = stays_frame([("a", "C1", "2025-11-01", 150), ("a", "C1", "2025-06-01", 150),
+                      ("a", "C1", "2025-03-01", 150), ("a", "C1", "2025-02-01", 150),
+                      ("a", "C1", "2025-01-15", 150),   # 5 stays in 12 months at 150 €: 50 points
+                      ("b", "C1", "2024-03-01", 10)])   # lapsed, small basket
+    scores = rfm.score(rfm.compute_rfm(st, REF, omnicom), omnicom)
+    amounts = vm.rfm_amounts(st, REF, omnicom)
+    summ = vm.category_summary(scores, amounts, omnicom).set_index("category")
+    assert summ.index.tolist()[0] == "Très bons clients"
+    assert summ.loc["Très bons clients", "clients"] == 1
+    assert summ.loc["Très bons clients", "amount"] == pytest.approx(750)
+    assert summ.loc["Très bons clients", "amount_share"] == pytest.approx(1.0)
+    assert summ.loc["Bons clients", "clients"] == 0
+    assert summ["clients"].sum() == 2
+    evo = vm.category_evolution(st, omnicom, REF)
+    assert sorted(evo["year"].unique()) == [2024, 2025]
+    e24 = evo[evo["year"] == 2024].set_index("category")["clients"]
+    # at 31/12/2024 only b is known: 10 months ago (5), 1 stay a year (10), 10 € (0) -> tiède
+    assert e24["Clients tièdes"] == 1 and e24.sum() == 1
+    e25 = evo[evo["year"] == 2025].set_index("category")["clients"]
+    assert e25["Très bons clients"] == 1 and e25.sum() == 2
+    assert vm.evaluation_dates(st, dt.date(2025, 6, 30)) == [dt.date(2024, 12, 31), dt.date(2025, 6, 30)]
+    assert vm.category_evolution(st.iloc[:0], omnicom, REF).empty
+    vm.plot_categories(summ.reset_index())
+    vm.plot_category_evolution(evo, omnicom.category_order())
+
+
+def test_quantile_segments_identical_clients_same_segment():
+    scores = pd.DataFrame({"recency_months": [1.0, 1.0, 30.0, 30.0, 5.0, 12.0],
+                           "frequency": [3.0, 3.0, 1.0, 1.0, 2.0, 1.0],
+                           "monetary": [500.0, 500.0, 50.0, 50.0, 200.0, np.nan]})
+    q = vm.quantile_segments(scores)
+    assert q["clients"].sum() == 6 and q["share"].sum() == pytest.approx(1)
+    rev = vm.quantile_segments(scores.iloc[::-1])
+    pd.testing.assert_frame_equal(q, rev)
+    assert vm.quantile_segments(pd.DataFrame()).empty
+
+
+def test_retention_centre_and_network():
+    st = stays_frame([("a", "C1", "2024-05-01", 1), ("b", "C1", "2024-05-01", 1),
+                      ("a", "C1", "2025-05-01", 1), ("b", "C2", "2025-05-01", 1),
+                      ("c", "C1", "2026-02-01", 1)])
+    centre = vm.retention_table(st[st["centre"] == "C1"], REF, "C1")
+    assert centre[["year", "clients_prev", "retained"]].values.tolist() == [[2025, 2, 1]]
+    net = vm.retention_table(st, REF, "NETWORK")
+    assert net["retention"].tolist() == [1.0]  # b came back, elsewhere in the network
+    fam = vm.retention_by_family(st[st["centre"] == "C1"], SEGMENTS, REF, "C1").set_index("family")
+    assert fam.loc["Scolaires", "retention"] == pytest.approx(0.5)
+    assert vm.retention_table(st[st["arrival"].dt.year == 2025], REF, "C1").empty
+    vm.plot_retention(net)
+    vm.plot_retention(vm.retention_table(st.iloc[:0], REF, "C1"))
+
+
+def test_loyalty_figures_multi_centre_from_network_counts():
+    st = stays_frame([("a", "C1", "2024-05-01", 1), ("a", "C1", "2025-05-01", 1),
+                      ("b", "C1", "2025-05-01", 1), ("b", "C2", "2025-06-01", 1),
+                      ("c", "C2", "2025-05-01", 1)])
+    n_centres = vm.centres_per_client(st, REF)
+    f = vm.loyalty_figures(st[st["centre"] == "C1"], REF, n_centres)
+    assert f["clients"] == 2 and f["repeaters"] == 1 and f["repeat_rate"] == pytest.approx(0.5)
+    assert f["multi_centre"] == 1 and f["multi_share"] == pytest.approx(0.5)
+    empty = vm.loyalty_figures(st.iloc[:0], REF, n_centres)
+    assert empty["clients"] == 0 and np.isnan(empty["repeat_rate"])
+
+
+def test_win_back_targets_and_file(omnicom, tmp_path):
+    st = stays_frame([("a", "C1", "2024-01-10", 900), ("a", "C1", "2023-05-01", 900),
+                      ("b", "C1", "2025-11-01", 20), ("c", "C1", "2023-01-01", 10)])
+    scores = rfm.score(rfm.compute_rfm(st, REF, omnicom), omnicom)
+    t = vm.win_back_targets(scores, st, REF, omnicom)
+    assert t["contact_id"].tolist() == ["a"]  # high basket, gone for 23 months
+    path = vm.write_targets(t, tmp_path / "cibles", "C1")
+    assert path.name == "reconquete_C1.csv"
+    assert path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("contact_id;")
+    assert vm.win_back_targets(scores.iloc[:0], st, REF, omnicom).empty
+
+
+def test_lehu_actions_derived_from_figures():
+    summary = pd.DataFrame({"category": ["Très bons", "Bons", "Tièdes"], "clients": [3, 7, 10],
+                            "amount_share": [0.5, 0.3, 0.2]})
+    fam = pd.DataFrame({"family": ["Sport", "Scolaires", "Jeunesse"], "clients_prev": [10, 20, 2],
+                        "retained": [2, 10, 0], "retention": [0.2, 0.5, 0.0]})
+    ret = pd.DataFrame({"year": [2024, 2025], "clients_prev": [10, 12], "retained": [5, 4],
+                        "retention": [0.5, 1 / 3]})
+    evo = pd.DataFrame({"date": pd.to_datetime(["2024-12-31"] * 2 + ["2025-12-31"] * 2),
+                        "category": ["Très bons", "Bons"] * 2, "clients": [2, 5, 3, 7]})
+    fig = vm.lehu_figures(summary, fam, ret, {"repeat_rate": 0.4, "multi_share": 0.1}, 6, evo)
+    assert fig["best_clients"] == 10 and fig["best_amount_share"] == pytest.approx(0.8)
+    assert fig["weak_family"] == "Sport"  # Jeunesse has too few clients to judge
+    assert fig["trend_change"] == 3 and fig["retention_prev"] == 0.5
+    acts = vm.lehu_actions(fig)
+    assert acts["Étape"].tolist() == ["Identifier", "Adapter", "Privilégier", "Contrôler",
+                                      "Faire évoluer"]
+    text = " ".join(acts["Constat"] + " " + acts["Action"])
+    assert "20 clients scorés" in text and "« Sport »" in text and "33" in text
+    assert "6 clients" in text and "+3 clients" in text
+    bare = vm.lehu_actions(vm.lehu_figures(summary.iloc[:0], fam.iloc[:0], ret.iloc[:0], {}, 0,
+                                           evo.iloc[:0]))
+    assert len(bare) == 5 and bare["Action"].str.len().min() > 10
+
+
+def test_plots_accept_empty_frames():
+    vm.plot_segment_mix(pd.DataFrame(columns=["scope", "segment_label", "contacts", "share"]))
+    vm.plot_family_trend(vm.family_mix_by_year(pd.DataFrame(), SEGMENTS, REF))
+    vm.plot_seasonality(pd.DataFrame())
+    vm.plot_regions(vm.clients_by_region(pd.DataFrame()))
+    vm.plot_categories(pd.DataFrame(columns=["category", "clients", "share", "amount_share"]))
+    vm.plot_category_evolution(pd.DataFrame(columns=["date", "category", "clients"]), [])
