@@ -384,3 +384,9 @@ def test_return_file_pointer(tmp_path):
     assert not vq.return_file(cfg, "B")["exists"]
     net = vq.return_file(cfg, "NETWORK")
     assert net["files"] == 1 and net["display"] == "processed/retours"
+
+
+def test_current_issues_keeps_run_year():
+    iss = _issues().assign(year=[2024, 2025, 2025, 2025, 2025, 2025, 2024])
+    assert len(vq.current_issues(iss, 2025)) == 5
+    assert len(vq.current_issues(_issues(), 2025)) == len(_issues())

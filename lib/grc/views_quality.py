@@ -86,6 +86,13 @@ def exported(records: pd.DataFrame) -> pd.DataFrame:
     return records[records["exported"].astype(bool)]
 
 
+def current_issues(issues: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The issues of the run year (the base may keep every year's issues)."""
+    if issues.empty or "year" not in issues:
+        return issues
+    return issues[issues["year"] == year]
+
+
 def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
                  field: str | None = None) -> pd.Series:
     """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
