@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=Path("bench/out/run"))
     args = ap.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
 
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)

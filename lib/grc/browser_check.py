@@ -176,3 +176,20 @@ def check_reports_in_browser(reports_dir: Path, max_pages: int | None = None) ->
     return check_pages_in_browser(
         pages, screenshot_dir=reports_dir / "screenshots", screenshot_pages=shots, root=reports_dir
     )
+
+
+def find_in_reports(reports_dir: Path, needles: list[str]) -> list[tuple[str, str]]:
+    """(page, needle) for every needle (e-mail, phone, …) found in any HTML page, case-insensitive.
+
+    Text is compared after HTML-unescaping, so ``&#64;`` or ``&amp;`` do not hide a match.
+    """
+    import html
+
+    reports_dir = Path(reports_dir)
+    wanted = sorted({n.strip().lower() for n in needles if n and n.strip()})
+    hits: list[tuple[str, str]] = []
+    for page in sorted(reports_dir.rglob("*.html")):
+        text = html.unescape(page.read_text(encoding="utf-8", errors="replace")).lower()
+        rel = page.relative_to(reports_dir).as_posix()
+        hits += [(rel, n) for n in wanted if n in text]
+    return hits

@@ -28,8 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-TEMPLATE_VERSION = "grc-report-1"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _template_version() -> str:
+    """Digest of the report template's files: editing the template invalidates every page."""
+    digest = hashlib.sha256()
+    for path in sorted((TEMPLATES_DIR / "grc_report").rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode() + path.read_bytes())
+    return "grc-report-" + digest.hexdigest()[:12]
+
+
+TEMPLATE_VERSION = _template_version()
 KERNEL_NAME = "python3"
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "sklearn")
