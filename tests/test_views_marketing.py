@@ -79,7 +79,7 @@ def test_segment_mix_centre_against_network():
     assert "Famille" in wide.index  # absent from the centre but present in the network
     only = vm.segment_mix_vs_network(SEGMENTS, net, SEGMENTATION, "NETWORK")
     assert set(only["scope"]) == {"Réseau"} and only["contacts"].sum() == 4
-    assert vm.segment_mix_vs_network(SEGMENTS.iloc[:0], pd.DataFrame(), SEGMENTATION, "C1").empty
+    assert vm.segment_mix_vs_network(SEGMENTS.iloc[:0], net, SEGMENTATION, "C1").empty
 
 
 def test_family_trend_and_sentence():

@@ -106,6 +106,8 @@ def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
     segmentation appears (0 when absent), plus ``(non renseigné)`` when some contact has none.
     """
     cols = ["scope", "segment", "segment_label", "family", "contacts", "share"]
+    if not _has(segments, "segment"):
+        return pd.DataFrame(columns=cols)  # no contact in the scope: nothing to compare
     labels = segment_labels(segmentation)
     parts = []
     sources = [(scope_label(centre), segments)]
@@ -117,8 +119,6 @@ def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
                 continue
             counts = network_mix.set_index(network_mix["segment"].fillna("(non renseigné)"))["contacts"]
         else:
-            if not _has(frame, "segment"):
-                continue
             counts = frame["segment"].fillna("(non renseigné)").value_counts()
         counts = counts.groupby(level=0).sum()
         lab = labels.copy()
