@@ -59,8 +59,17 @@ STATUS_LABELS = {
     "failed": ("Échec", "failed"),
     "error": ("Erreur", "failed"),
     "missing": ("Absent", "warn"),
+    "absent": ("absent", "warn"),
+    "à jour": ("à jour", "ok"),
+    "inchangé": ("inchangé", "ok"),
+    "échec": ("échec", "failed"),
 }
-SCALAR_SKIP = {"name", "year", "reference_date", "segment_mix", "rfm_categories", "title"}
+STATUS_COLUMNS = {"status", "statut"}
+SECTION_TITLES = {"cours": "Cours : exercice guidé", "documents": "Documents", "course": "Cours"}
+SCALAR_SKIP = {
+    "name", "year", "reference_date", "segment_mix", "rfm_categories", "title", "last_run",
+    "data_version",
+}
 PERSONAL_COLUMNS = {
     "email", "e_mail", "mail", "phone", "telephone", "mobile", "first_name", "last_name",
     "full_name", "firstname", "lastname", "prenom", "nom", "address", "address1", "street",
@@ -120,7 +129,22 @@ def _format(key: str, value: Any) -> str:
 
 
 def _label(key: str, labels: dict[str, str]) -> str:
-    return labels.get(key, key.replace("_", " ").capitalize())
+    if key in labels:
+        return labels[key]
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _fr_datetime(value: Any) -> str:
+    try:
+        parsed = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return str(value)
+    if parsed is pd.NaT:
+        return ""
+    if parsed.hour or parsed.minute:
+        return parsed.strftime("%d/%m/%Y à %H:%M")
+    return parsed.strftime("%d/%m/%Y")
 
 
 def _bars(title: str, counts: dict[str, Any]) -> dict[str, Any]:
@@ -142,9 +166,29 @@ def _bars(title: str, counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _looks_like_fractions(series: pd.Series) -> bool:
+    """Non-integer values, all within [0, 1]: a share, not a count."""
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    if values.empty:
+        return False
+    return bool(values.between(0, 1).all() and (values != values.round()).any())
+
+
 def _status_html(value: Any) -> Markup:
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    label, kind = STATUS_LABELS.get(text.lower(), (text, "other"))
+    low = text.strip().lower()
+    if low in STATUS_LABELS:
+        label, kind = STATUS_LABELS[low]
+    else:
+        label = text
+        if any(w in low for w in ("échec", "erreur", "failed", "error")):
+            kind = "failed"
+        elif any(w in low for w in ("absent", "avertissement", "warning", "à corriger")):
+            kind = "warn"
+        elif any(w in low for w in ("à jour", "inchangé", "ok")):
+            kind = "ok"
+        else:
+            kind = "other"
     return Markup('<span class="status status-{}">{}</span>').format(kind, label)
 
 
@@ -153,13 +197,16 @@ def write_index(
     network: dict,
     centres: pd.DataFrame,
     pages: dict[str, list[tuple[str, str]]],
+    percent_columns: set[str] | None = None,
 ) -> Path:
     """Write the reports' ``index.html`` and return its path.
 
     ``network``: aggregate figures (name, year, reference_date, contacts, qualified_share, …,
     segment_mix and rfm_categories as label → count); keys ending in ``_share``/``_rate`` and
     ``retention`` are ratios in [0, 1]. ``centres``: one row per centre, its columns shown as
-    given (``code`` links the row to ``pages[code]``). ``pages``: label and relative href of each
+    given (``code`` links the row to ``pages[code]``); a column is shown as a percentage when
+    listed in ``percent_columns``, named like a share (``*_share``, ``*_rate``, ``retention``) or
+    when its values are fractions within [0, 1]. ``pages``: label and relative href of each
     page, per centre code and under ``"NETWORK"`` for the network pages.
     """
     path = Path(path)
@@ -174,7 +221,11 @@ def write_index(
         sub.append(f"Année {network['year']}")
     if network.get("reference_date") is not None:
         sub.append(f"date de référence {fr_date(network['reference_date'])}")
-    sub.append(f"généré le {dt.date.today().strftime('%d/%m/%Y')}")
+    if network.get("data_version"):
+        sub.append(f"version des données {network['data_version']}")
+    if network.get("last_run"):
+        sub.append(f"dernière exécution le {_fr_datetime(network['last_run'])}")
+    sub.append(f"page générée le {dt.date.today().strftime('%d/%m/%Y')}")
 
     kpis = [
         (_label(k, KPI_LABELS), _format(k, v))
@@ -190,8 +241,20 @@ def write_index(
     code_col = "code" if "code" in centres.columns else (centres.columns[0] if len(centres.columns) else None)
     columns = []
     for col in centres.columns:
-        numeric = pd.api.types.is_numeric_dtype(centres[col]) and not pd.api.types.is_bool_dtype(centres[col])
-        columns.append({"name": col, "label": _label(str(col), COLUMN_LABELS), "type": "num" if numeric else "text"})
+        series = centres[col]
+        if series.dtype == object:  # e.g. a pivot with None for missing centres
+            converted = pd.to_numeric(series, errors="coerce")
+            if converted.notna().sum() == series.notna().sum() and series.notna().any():
+                series = converted
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        percent = numeric and (
+            str(col) in (percent_columns or set())
+            or is_share_key(str(col))
+            or _looks_like_fractions(series)
+        )
+        columns.append({"name": col, "label": _label(str(col), COLUMN_LABELS),
+                        "type": "num" if numeric else "text", "percent": percent})
+    centre_codes = set(centres[code_col].astype(str)) if code_col is not None else set()
     rows = []
     for rec in centres.to_dict("records"):
         cells = []
@@ -200,11 +263,19 @@ def write_index(
             if hasattr(value, "item") and not isinstance(value, str):
                 value = value.item()
             missing = value is None or (isinstance(value, float) and math.isnan(value))
-            if col["name"] == "status":
+            if str(col["name"]).lower() in STATUS_COLUMNS:
                 html = _status_html(value)
+            elif col["percent"] and not missing:
+                html = escape(fr_percent(float(value)))
             else:
-                html = escape("" if missing else _format(str(col["name"]), value))
-            sort = "" if missing else (repr(float(value)) if col["type"] == "num" else str(value))
+                html = escape("–" if missing else _format(str(col["name"]), value))
+            if not missing and col["type"] == "num":
+                try:
+                    sort = repr(float(value))
+                except (TypeError, ValueError):
+                    sort = ""
+            else:
+                sort = "" if missing else str(value)
             cells.append({"html": html, "sort": sort, "num": col["type"] == "num"})
         code = str(rec[code_col]) if code_col is not None else ""
         rows.append({"cells": cells, "pages": pages.get(code, [])})
@@ -220,6 +291,11 @@ def write_index(
         kpis=kpis,
         charts=charts,
         network_pages=pages.get(NETWORK_KEY, []),
+        sections=[
+            (SECTION_TITLES.get(key, _label(key, {})), links)
+            for key, links in pages.items()
+            if key != NETWORK_KEY and key not in centre_codes and links
+        ],
         columns=columns,
         rows=rows,
         footer="Agrégats uniquement : aucun nom, e-mail ni téléphone de client. "
