@@ -187,8 +187,11 @@ def _fmt_status(status: str) -> str:
 
 def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     """``reports/index.html``: the network at a glance and a table of centres."""
-    from grc.index_page import write_index as render_index
+    from grc import index_page
     from grc.metrics import INDEX_COLUMNS
+
+    index_page.COLUMN_LABELS.update(INDEX_COLUMNS)
+    render_index = index_page.write_index
 
     con = db.connect(cfg.db_path, read_only=True)
     try:
@@ -225,14 +228,14 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     for code in cfg.centre_codes():
         centre = cfg.centre(code)
         row = {"code": code, "name": centre.name}
-        for m, label in INDEX_COLUMNS.items():
-            row[label] = wide.at[code, m] if code in wide.index and m in wide.columns else None
+        for m in INDEX_COLUMNS:
+            row[m] = wide.at[code, m] if code in wide.index and m in wide.columns else None
         s = st.loc[code] if code in st.index else None
         stat = _fmt_status(str(s["status"])) if s is not None else "absent"
         if failed_pages.get(code):
             stat += f" ; {failed_pages[code]} page(s) en échec"
-        row["Statut"] = stat
-        row["Message"] = str(s["message"]).splitlines()[0] if s is not None else ""
+        row["status"] = stat
+        row["message"] = str(s["message"]).splitlines()[0] if s is not None else ""
         rows.append(row)
         pages[code] = [(label, f"centres/{code}/{page}.html") for _, label, page in SCOPE_NOTEBOOKS
                        if (cfg.reports_dir / "centres" / code / f"{page}.html").exists()]
