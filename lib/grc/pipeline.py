@@ -280,7 +280,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         stays["contact_id"] = pd.MultiIndex.from_frame(
             stays[["centre", "contact_local_id"]]).map(link_map)
         stays = stays[stays["contact_id"].notna()].copy()
-        contacts = dd.contacts.copy()
+        contacts = golden_flags(dd.contacts, qualified, dd.links)
         locs = _centre_locations(cfg, all_codes)
         criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs)
         feats = segment.behaviour_features(stays, cfg.reference_date)
@@ -361,6 +361,41 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                      "history": len(hist)}
     result.timings["total"] = time.perf_counter() - t0
     return result
+
+
+def golden_flags(contacts: pd.DataFrame, qualified: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Consent, opposition and channel flags of each golden record, from its source records.
+
+    Consents follow the most recently updated record (the latest known choice); an opposition
+    (Bloctel, NPAI on the golden address) on any record counts; the retention limit is passed
+    only when every source record has passed it.
+    """
+    q = qualified.merge(links[["centre", "local_id", "contact_id"]], on=["centre", "local_id"])
+    q = q.sort_values(["contact_id", "updated_at", "created_at", "year"], na_position="first")
+    last = q.groupby("contact_id").tail(1).set_index("contact_id")
+    out = contacts.copy()
+    cid = out["contact_id"]
+    for c in ("optin_email", "optin_phone"):
+        out[c] = cid.map(last[c]).fillna(False).astype(bool)
+    g = q.groupby("contact_id")
+    out["bloctel"] = cid.map(g["bloctel"].any()).fillna(False).astype(bool)
+    out["phoneable"] = cid.map(g["phoneable"].any()).fillna(False).astype(bool)
+    out["retention_expired"] = cid.map(g["retention_expired"].all()).fillna(False).astype(bool)
+    if "employees" in q:
+        emp = pd.to_numeric(q["employees"], errors="coerce").groupby(q["contact_id"]).max()
+        out["employees"] = cid.map(emp)
+    # postal flags on the golden address
+    gold = out.set_index("contact_id")["address1"] if "address1" in out else None
+    if gold is not None:
+        same = q["address1"].fillna("") == q["contact_id"].map(gold).fillna("")
+        qa = q[same]
+        out["npai"] = cid.map(qa.groupby("contact_id")["npai"].any()).fillna(False).astype(bool)
+        out["mailable"] = cid.map(qa.groupby("contact_id")["mailable"].any()).fillna(False).astype(bool)
+    else:
+        out["npai"] = cid.map(g["npai"].any()).fillna(False).astype(bool)
+        out["mailable"] = cid.map(g["mailable"].any()).fillna(False).astype(bool)
+    out["emailable"] = out["email"].notna() & out["optin_email"] if "email" in out else False
+    return out
 
 
 def _jsonable(obj):
