@@ -1,0 +1,112 @@
+"""Benchmark of the whole demo network: raw exports to every HTML page.
+
+Measures, in one run:
+- the naive floor: one papermill run of an empty notebook with a fresh kernel, times the number
+  of page runs, divided by the jobs;
+- ``grc run --force`` on a freshly generated demo network (default size), wall time and peak
+  memory (this process and its children);
+- an unchanged re-run (everything skipped).
+
+    .venv/bin/python bench/bench_network.py [--jobs 2] [--centres 50] [--contacts 6000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PeakRSS(threading.Thread):
+    """Samples the RSS of a process tree until stopped."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                p = psutil.Process(self.pid)
+                rss = p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+
+def timed(cmd: list[str]) -> tuple[float, int, int]:
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    mon = PeakRSS(proc.pid)
+    mon.start()
+    _, err = proc.communicate()
+    mon.stop.set()
+    if proc.returncode:
+        sys.stderr.write(err.decode(errors="replace")[-3000:])
+    return time.perf_counter() - t, mon.peak, proc.returncode
+
+
+def empty_run_seconds(tmp: Path, repeats: int = 3) -> float:
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp / "empty.ipynb"
+    nbformat.write(nb, src)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "papermill", str(src), str(tmp / "out.ipynb"),
+                        "-k", "python3", "--no-progress-bar"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--centres", type=int, default=50)
+    ap.add_argument("--contacts", type=int, default=6000)
+    ap.add_argument("--keep", action="store_true", help="garder le dossier de travail")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="grc-bench-"))
+    grc = [sys.executable, "-m", "grc"]
+    try:
+        demo = tmp / "demo"
+        t_gen, _, rc = timed([*grc, "generate", "--out", str(demo), "--centres", str(args.centres),
+                              "--contacts", str(args.contacts)])
+        assert rc == 0
+        cfg = demo / "network.yaml"
+        wall, peak, rc = timed([*grc, "run", "--config", str(cfg), "--jobs", str(args.jobs), "--force"])
+        pages = len(list((demo / "reports").rglob("*.html"))) - 2  # index and register
+        t_empty = empty_run_seconds(tmp)
+        floor = t_empty * pages / args.jobs
+        rerun, _, rc2 = timed([*grc, "run", "--config", str(cfg), "--jobs", str(args.jobs)])
+        print(f"Réseau : {args.centres} centres, {args.contacts} clients ; génération {t_gen:.1f} s")
+        print(f"grc run --force (exports bruts → toutes les pages) : {wall:.1f} s, "
+              f"mémoire max {peak / 2**20:.0f} Mo, {pages} pages, code de sortie {rc}")
+        print(f"Plancher naïf : {t_empty:.2f} s × {pages} pages / {args.jobs} jobs = {floor:.1f} s")
+        print(f"Rapport au plancher naïf : {wall / floor:.2f} (objectif ≤ 0,5)")
+        print(f"Relance sans changement : {rerun:.2f} s (code {rc2})")
+        return 0 if rc == 0 and rc2 == 0 else 1
+    finally:
+        if args.keep:
+            print(f"Dossier gardé : {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
