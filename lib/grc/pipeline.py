@@ -307,7 +307,14 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_table(con, "scores", scores)
         db.replace_table(con, "stays_linked", stays)
         if clusters is not None:
-            db.replace_table(con, "clusters", clusters.profiles.reset_index())
+            db.replace_table(con, "clusters", clusters.profiles.reset_index(drop=True))
+            db.replace_table(con, "cluster_quality", pd.DataFrame([{
+                "k": clusters.k, "method": clusters.method, "ari_mean": clusters.ari_mean,
+                "ari_min": clusters.ari_min, "caveat": clusters.caveat,
+                "features": ";".join(clusters.features),
+                "silhouette": json.dumps({str(k): float(v) for k, v in clusters.silhouette.items()}),
+                "silhouette_chosen": float(clusters.silhouette.get(clusters.k, float("nan")))
+                if clusters.k else None}]))
         from grc.metrics import compute_metrics, scope_hashes
 
         metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year,
