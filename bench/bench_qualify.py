@@ -32,13 +32,48 @@ CONSENT = ["1", "0", "oui", "non", "O", "N", "x", "", "true"]
 SEGS = ["IND-FAM", "IND-ADU", "SCO-PRIM", "SPO-CLUB", None]
 
 
+# well-formed numbers: allocated metropolitan ranges (ARCEP), and per overseas department
+# a fixed and a mobile block of its own numbering (0262 / 0692 for La Réunion...)
+MOBILE_PREFIXES = ["060", "061", "062", "064", "065", "066", "067", "068", "0695", "073", "074",
+                   "075", "076", "077", "078", "079"]
+OVERSEAS_BLOCKS = {"971": ("059099", "069012"), "972": ("059670", "069620"),
+                   "973": ("059430", "069420"), "974": ("026221", "069212"),
+                   "976": ("026961", "063901")}
+OVERSEAS_SHARE = 0.015  # about France's: 2.2 M of 68 M people live overseas
+
+
+def _digits(rng: np.random.Generator, prefixes: np.ndarray) -> np.ndarray:
+    """Complete each prefix to 10 digits at random."""
+    tails = rng.integers(0, 10, (len(prefixes), 10)).astype(str)
+    out = np.empty(len(prefixes), dtype=object)
+    for i, (p, t) in enumerate(zip(prefixes, tails, strict=True)):
+        out[i] = p + "".join(t[: 10 - len(p)])
+    return out
+
+
+def _write(rng: np.random.Generator, nat: np.ndarray) -> np.ndarray:
+    """Common French writings of national numbers (overseas: national writings only)."""
+    style = rng.choice(6, len(nat), p=[.45, .15, .15, .1, .1, .05])
+    out = np.empty(len(nat), dtype=object)
+    for i, (n, st) in enumerate(zip(nat, style, strict=True)):
+        pairs = " ".join(n[k:k + 2] for k in range(0, 10, 2))
+        if n[:3] in ("059", "026", "063") or n[:4] in ("0690", "0692", "0696", "0694"):
+            st = st % 3
+        out[i] = (pairs, n, pairs.replace(" ", "."), "+33 " + pairs[1:], "0033" + n[1:],
+                  n[1:])[st]
+    return out
+
+
 def generate(n: int, seed: int = 42) -> pd.DataFrame:
-    """French-like contacts with ~5 % defects of each kind."""
+    """French-like contacts, ~1.5 % overseas, with a few per cent of defects of each kind."""
     rng = np.random.default_rng(seed)
     com = load_communes()
-    ci = rng.integers(0, len(com), n)
+    overseas = com["department"].astype(str).str.startswith("97").to_numpy()
+    w = np.where(overseas, OVERSEAS_SHARE / overseas.sum(), (1 - OVERSEAS_SHARE) / (~overseas).sum())
+    ci = rng.choice(len(com), n, p=w)
     pcs = com["postcode"].to_numpy()[ci].astype(object)
     cities = com["city"].to_numpy()[ci].astype(object)
+    deps = com["department"].astype(str).to_numpy()[ci]
     drop0 = (rng.random(n) < 0.03) & np.array([p.startswith("0") for p in pcs])
     pcs[drop0] = [p[1:] for p in pcs[drop0]]
     first = rng.choice(FIRST, n)
@@ -48,20 +83,20 @@ def generate(n: int, seed: int = 42) -> pd.DataFrame:
     street = rng.choice(STREETS, n)
     addr = np.char.add(np.char.add(nums.astype(str), " "), street).astype(object)
     addr[rng.random(n) < 0.02] = None
-    digits = rng.integers(0, 100, (n, 4))
-    digits[:, 0] = rng.integers(10, 26, n)  # valid ranges for every prefix below
-    pre = rng.choice(["01", "02", "03", "04", "05", "06", "09"], n)
-    base = [f"{p} {a:02d} {b:02d} {c:02d} {d:02d}" for p, (a, b, c, d) in zip(pre, digits,
-                                                                              strict=True)]
-    style = rng.integers(0, 6, n)
-    phones = np.empty(n, dtype=object)
-    for i, (b, s) in enumerate(zip(base, style, strict=True)):
-        phones[i] = (b, b.replace(" ", "."), "+33 " + b[1:], b.replace(" ", ""),
-                     "0033" + b[1:].replace(" ", ""), b[1:].replace(" ", ""))[s]
+    fixed_pre = np.char.add(rng.choice(["01", "02", "03", "04", "05", "09"], n),
+                            rng.integers(1, 10, n).astype(str)).astype(object)
+    mob_pre = rng.choice(MOBILE_PREFIXES, n).astype(object)
+    local = np.flatnonzero(np.isin(deps, list(OVERSEAS_BLOCKS)) & (rng.random(n) < 0.9))
+    for i in local:  # most overseas clients have local numbers, some a metropolitan mobile
+        fixed_pre[i], mob = OVERSEAS_BLOCKS[deps[i]]
+        if rng.random() < 0.8:
+            mob_pre[i] = mob
+    phones = _write(rng, _digits(rng, fixed_pre))
     phones[rng.random(n) < 0.01] = "voir secrétariat"
+    phones[rng.random(n) < 0.01] = "01 23 45"
     phones[rng.random(n) < 0.3] = None
-    mob = [f"06 {a:02d} {b:02d} {c:02d} {d:02d}" for a, b, c, d in rng.integers(0, 100, (n, 4))]
-    mobiles = np.array(mob, dtype=object)
+    mobiles = _write(rng, _digits(rng, mob_pre))
+    mobiles[rng.random(n) < 0.01] = "06 12 34 56 78 9"
     mobiles[rng.random(n) < 0.5] = None
     dom = rng.choice(DOMAINS, n, p=[.25, .2, .15, .1, .1, .08, .05, .05, .01, .01])
     emails = np.array([f"{unidecode(f).lower()}.{ln}{k}@{d}" for f, ln, k, d in zip(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +52,7 @@ class QualifyContext:
     npai: set[tuple[str, str]] = field(default_factory=set)
     last_stay: pd.Series | None = None
     last_contact: pd.Series | None = None
+    timings: dict[str, float] | None = None  # filled with CPU seconds per stage when given
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,13 +177,14 @@ _PHONE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
 }
 _PHONE_SEP = str.maketrans("", "", " \u00a0.-")
-_FAST_PHONE = re.compile(r"(?:0|\+33|0033|\+33\(0\))?([1-9]\d{8})")
+# a well-formed writing once separators are gone; it must start with a digit or "+" (the full
+# parser looks at the first character: "+" and "00" mean an international writing)
+_FAST_PHONE = re.compile(r"(0|\+33|0033|\+33\(0\))?([1-9][0-9]{4})([0-9]{4})")
+_PHONE_START = frozenset("0123456789+")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s/\s?|/\s|\s(?:ou|et|or|-)\s)\s*", re.IGNORECASE)
 _PHONE_EXT = re.compile(r"\s*(?:poste|p\.|ext\.?|x)\s*\d{1,5}\s*$", re.IGNORECASE)
 _OVERSEAS_TRY = ["RE", "YT", "GP", "MQ", "GF"]
 _OVERSEAS_REGIONS = frozenset(OVERSEAS_REGION_CODE.values())
-# FR only: overseas ranges overlap French ones (0800, 0269...), their rows take the full path
-_FAST_REGIONS = frozenset({"FR"})
 _FR_PREFIX_LEN = 5
 
 
@@ -282,95 +285,126 @@ def _prefix_width_ok(pattern: str, max_prefix: int) -> bool:
     return det(list(parsed), 0)
 
 
+# every numbering plan the full parser may consult for a French-looking number: the regions
+# of a row, the overseas regions tried for a metropolitan row, and the regions sharing their
+# country codes (phonenumbers picks among them by pattern)
+_PLAN_REGIONS = ("FR", "RE", "YT", "GP", "BL", "MF", "MQ", "GF")
+_FAST_ROW_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF")
+_SLOW = object()  # cache marker: this writing and prefix go through the full parser
+
+
 @lru_cache(maxsize=1)
+def _fast_path_regions() -> frozenset[str]:
+    """Row regions whose phone verdicts a 5-digit prefix decides; empty when not proven.
+
+    For every plan in ``_PLAN_REGIONS``: national prefix "0" stripped as such, no
+    leading-digit rules, every number pattern decided by its first five digits
+    (:func:`_prefix_width_ok`), nine-digit numbers only. Then parsing, validity, type and
+    region choice of a nine-digit national number, written in one given way, are the same
+    for all numbers sharing its first five digits: the full parser's verdict on one
+    representative number holds for them all."""
+    for reg in _PLAN_REGIONS:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(reg)
+        if meta is None or meta.national_prefix_for_parsing not in (None, "0") \
+                or meta.national_prefix_transform_rule or meta.leading_digits:
+            return frozenset()
+        descs = [meta.general_desc, meta.fixed_line, meta.mobile, meta.toll_free,
+                 meta.premium_rate, meta.shared_cost, meta.personal_number, meta.voip,
+                 meta.pager, meta.uan, meta.voicemail]
+        for d in descs:
+            if d is None or not d.national_number_pattern:
+                continue
+            if tuple(d.possible_length or (9,)) != (9,):
+                return frozenset()
+            if not _prefix_width_ok(d.national_number_pattern, _FR_PREFIX_LEN):
+                return frozenset()
+    return frozenset(_FAST_ROW_REGIONS)
+
+
 def _fr_fast_path_ok() -> bool:
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
-    descs = [meta.general_desc, meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate,
-             meta.shared_cost, meta.personal_number, meta.voip, meta.pager, meta.uan,
-             meta.voicemail]
-    for d in descs:
-        if d is None or not d.national_number_pattern:
-            continue
-        if tuple(d.possible_length or (9,)) != (9,):
-            return False
-        if not _prefix_width_ok(d.national_number_pattern, _FR_PREFIX_LEN):
-            return False
-    return True
+    """True when the prefix fast path is proven for French numbers."""
+    return "FR" in _fast_path_regions()
 
 
-@lru_cache(maxsize=1)
-def _fr_type_patterns() -> tuple:
-    """FR metadata as compiled regexes, in phonenumbers' own order of type tests."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
-
-    def rx(d: Any) -> re.Pattern | None:
-        if d is None or not d.national_number_pattern:
-            return None
-        return re.compile(d.national_number_pattern)
-
-    special = [rx(getattr(meta, k)) for k in ("premium_rate", "toll_free", "shared_cost", "voip",
-                                                "personal_number", "pager", "uan", "voicemail")]
-    return rx(meta.general_desc), [p for p in special if p], rx(meta.fixed_line), rx(meta.mobile)
+_prefix_cache: dict[str, dict[tuple[str, str], Any]] = {}
 
 
-_fr_prefix_cache: dict[str, str | None] = {}
-
-
-def _fr_prefix_type(prefix: str) -> str | None:
-    """Type of every French NSN starting with ``prefix`` (5 digits), None when invalid.
-
-    Mirrors ``phonenumbers.number_type`` (same tests, same order) on a representative
-    number; ``_prefix_width_ok`` proves the 5 first digits decide."""
-    r = _fr_prefix_cache.get(prefix, 0)
-    if r == 0:
+def _prefix_verdict(region: str, form: str, prefix: str) -> Any:
+    """(country prefix "+33", type) or None (invalid) for every number written
+    ``form + prefix + 4 digits`` in a ``region`` row, from the full parser on
+    ``form + prefix + "0000"``; ``_SLOW`` when the result is not of that shape."""
+    cache = _prefix_cache.setdefault(region, {})
+    key = (form, prefix)
+    r = cache.get(key, cache)
+    if r is cache:
         nsn = prefix + "0000"
-        general, special, fixed, mobile = _fr_type_patterns()
-        if not general.fullmatch(nsn):
+        e, t, x = parse_phone_full(form + nsn, region)
+        if e is None:
             r = None
-        elif any(p.fullmatch(nsn) for p in special):
-            r = "other"
-        elif fixed is not None and fixed.fullmatch(nsn):
-            r = "other" if mobile is not None and mobile.fullmatch(nsn) else "fixed"
-        elif mobile is not None and mobile.fullmatch(nsn):
-            r = "mobile"
+        elif x is None and e.endswith(nsn) and e[:-9].startswith("+") and e[1:-9].isdigit():
+            r = (e[:-9], t)
         else:
-            r = None
-        _fr_prefix_cache[prefix] = r
-    return r  # type: ignore[return-value]
+            r = _SLOW
+        cache[key] = r
+    return r
 
 
-def phone_fast(raw: str) -> tuple[str, str] | None:
-    """Fast path for well-formed French writings; None when the full parser must decide."""
+def phone_fast(raw: str, region: str = "FR") -> tuple[str, str] | None | bool:
+    """Fast path for well-formed French writings: (E.164, type), None when invalid, or
+    False when the full parser must decide."""
+    if region not in _fast_path_regions():
+        return False
     m = _FAST_PHONE.fullmatch(raw.translate(_PHONE_SEP))
-    if m is None:
-        return None
-    nsn = m.group(1)
-    t = _fr_prefix_type(nsn[:_FR_PREFIX_LEN])
-    if t is None:
-        return None
-    return "+33" + nsn, t
+    if m is None or raw[0] not in _PHONE_START or ("-" in raw and _PHONE_SPLIT.search(raw)):
+        return False
+    form, pre, tail = m.groups()
+    r = _prefix_verdict(region, form or "", pre)
+    if r is _SLOW:
+        return False
+    return None if r is None else (r[0] + pre + tail, r[1])
 
 
 def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, list]:
-    """Vectorised phone parsing: lists of E.164, type, extra number (same order as input)."""
+    """Vectorised phone parsing: lists of E.164, type, extra number (same order as input).
+
+    Well-formed writings take a prefix-cached verdict (see :func:`_fast_path_regions`), the
+    others the full parser once per distinct (value, region)."""
     n = len(values)
     vals = values.tolist()
     regs = regions.tolist()
     e164: list = [None] * n
     types: list = [None] * n
     extra: list = [None] * n
-    fast = _fr_fast_path_ok()
+    fast_regions = _fast_path_regions()
+    caches = {r: _prefix_cache.setdefault(r, {}) for r in fast_regions}
     slow: dict[tuple[str, str], list[int]] = {}
-    for i, (v, reg) in enumerate(zip(vals, regs, strict=True)):
-        if v is None or (isinstance(v, float) and v != v):
+    fm = _FAST_PHONE.fullmatch
+    tr = _PHONE_SEP
+    split = _PHONE_SPLIT.search
+    start = _PHONE_START
+    for i in range(n):
+        v = vals[i]
+        if v is None:
             continue
-        if not isinstance(v, str):
-            v = str(v)
-        if fast and reg in _FAST_REGIONS:
-            r = phone_fast(v)
-            if r is not None:
-                e164[i], types[i] = r
+        if type(v) is not str:
+            if isinstance(v, float) and v != v:
                 continue
+            v = str(v)
+        reg = regs[i]
+        cache = caches.get(reg)
+        if cache is not None:
+            m = fm(v.translate(tr))
+            if m is not None and v[0] in start and ("-" not in v or split(v) is None):
+                form, pre, tail = m.groups()
+                r = cache.get((form or "", pre), cache)
+                if r is cache:
+                    r = _prefix_verdict(reg, form or "", pre)
+                if r is None:
+                    continue
+                if r is not _SLOW:
+                    e164[i] = r[0] + pre + tail
+                    types[i] = r[1]
+                    continue
         slow.setdefault((v, reg), []).append(i)
     for (v, reg), idx in slow.items():
         a, b, c = parse_phone_full(v, reg)
@@ -777,6 +811,26 @@ def _keyed_lookup(series: pd.Series | None, centre: pd.Series, local_id: pd.Seri
     return pd.Series(vals, index=centre.index).astype("datetime64[ns]")
 
 
+class _Clock:
+    """CPU seconds per stage into ``sink`` (a dict), when one is given."""
+
+    def __init__(self, sink: dict[str, float] | None):
+        self.sink = sink
+        self.name: str | None = None
+        self.t = 0.0
+
+    def start(self, name: str) -> None:
+        if self.sink is None:
+            return
+        self.stop()
+        self.name, self.t = name, time.process_time()
+
+    def stop(self) -> None:
+        if self.sink is not None and self.name is not None:
+            self.sink[self.name] = self.sink.get(self.name, 0.0) + time.process_time() - self.t
+            self.name = None
+
+
 class _Issues:
     def __init__(self, df: pd.DataFrame):
         self.df = df
@@ -828,11 +882,13 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     n = len(df)
     iss = _Issues(df)
     ref = pd.Timestamp(ctx.reference_date)
+    clock = _Clock(ctx.timings)
 
     for f in RAW_FIELDS:
         out[f + "_raw"] = _col(df, f).astype(object)
 
     # civility, names
+    clock.start("civility, names")
     out["civility"] = _obj(map_unique(_col(df, "civility"), normalise_civility), idx)
     first = _col(df, "first_name")
     last = _col(df, "last_name")
@@ -849,6 +905,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             "Nom et organisation absents : saisir le nom du contact ou de l'organisation")
 
     # kind
+    clock.start("kind")
     seg_kind = {k: str(v.get("kind", "")).upper() for k, v in ctx.segmentation.items()}
     kind = _col(df, "segment").map(seg_kind)
     kind = kind.where(kind.isin(["B2B", "B2C"]), np.where(has_org, "B2B", "B2C"))
@@ -856,6 +913,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     b2c = (out["kind"] == "B2C").to_numpy()
 
     # postcodes and towns
+    clock.start("postcodes and towns")
     pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
     keys = pd.MultiIndex.from_arrays([pc_raw.astype(object), city_raw.astype(object),
                                       ctry.astype(object)])
@@ -874,6 +932,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
 
     # phones
+    clock.start("phones")
     dep = out["department"]
     region = dep.map(OVERSEAS_REGION_CODE)
     c2 = ctry.fillna("FR").astype(str).str.upper().str.strip()
@@ -910,6 +969,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             iss.add(bad, col, "invalid_phone", msg, raw)
 
     # e-mails
+    clock.start("e-mails")
     em_raw = _col(df, "email")
     em = np.array(parse_emails(em_raw), dtype=object)
     has_em_raw = em_raw.notna().to_numpy() & (em_raw.astype(str).str.strip() != "").to_numpy()
@@ -941,10 +1001,12 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                 em_raw, em_sugg)
 
     # consent
+    clock.start("consent")
     out["optin_email"] = np.array(map_unique(_col(df, "optin_email"), parse_consent), dtype=bool)
     out["optin_phone"] = np.array(map_unique(_col(df, "optin_phone"), parse_consent), dtype=bool)
 
     # npai
+    clock.start("npai")
     cen = df["centre"].astype(str)
     lid = df["local_id"].astype(str)
     if ctx.npai and n:
@@ -955,6 +1017,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     out["npai"] = npai
 
     # RNVP
+    clock.start("RNVP")
     a1, a2, a3 = _col(df, "address1"), _col(df, "address2"), _col(df, "address3")
     lines = {k: np.full(n, None, dtype=object) for k in range(1, 7)}
     a_lists = [a1.tolist(), a2.tolist(), a3.tolist()]
@@ -1013,6 +1076,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             "postale ou la supprimer", a1)
 
     # e-mail channel
+    clock.start("e-mail channel")
     typo_or_none = typo | ~valid_em
     out["emailable"] = valid_em & ~typo_or_none & out["optin_email"].to_numpy()
     iss.add(valid_em & ~typo & ~out["optin_email"].to_numpy(), "optin_email", "no_email_consent",
@@ -1021,6 +1085,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             _col(df, "optin_email"))
 
     # phone channel
+    clock.start("phone channel")
     last_stay = _keyed_lookup(ctx.last_stay, cen, lid)
     has_ph = ph_e != None  # noqa: E711
     has_mo = mo_e != None  # noqa: E711
@@ -1048,6 +1113,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     out["phoneable"] = phoneable
 
     # retention
+    clock.start("retention")
     created = pd.to_datetime(_col(df, "created_at"), errors="coerce")
     updated = pd.to_datetime(_col(df, "updated_at"), errors="coerce")
     last_contact = _keyed_lookup(ctx.last_contact, cen, lid)
@@ -1068,6 +1134,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                 + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche", when)
 
     # no channel
+    clock.start("no channel")
     none = ~(out["mailable"].to_numpy() | out["emailable"].to_numpy()
              | out["phoneable"].to_numpy())
     iss.add(none, "", "no_channel",
@@ -1077,7 +1144,10 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     for c in ("optin_email", "optin_phone", "npai", "bloctel", "retention_expired", "mailable",
               "emailable", "phoneable"):
         out[c] = out[c].astype(bool)
-    return out, iss.frame()
+    clock.start("issues frame")
+    frame = iss.frame()
+    clock.stop()
+    return out, frame
 
 
 # ------------------------------------------------------------------------------------------
