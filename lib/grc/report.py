@@ -181,6 +181,13 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     return failed
 
 
+def _seg_label(cfg: NetworkConfig, code: str) -> str:
+    from grc.config import load_segmentation
+
+    seg = load_segmentation(cfg.segmentation)
+    return f"{seg[code]['label']} ({code})" if code in seg else "Non segmenté"
+
+
 def _fmt_status(status: str) -> str:
     return {"ok": "à jour", "échec": "échec", "inchangé": "inchangé"}.get(status, status)
 
@@ -215,7 +222,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
         "retention": net.get("retention"),
         "multi_centre_share": (net.get("shared_contacts") / net.get("contacts"))
         if net.get("contacts") else None,
-        "segment_mix": {k.split(":", 1)[1]: int(v) for k, v in net.items()
+        "segment_mix": {_seg_label(cfg, k.split(":", 1)[1]): int(v) for k, v in net.items()
                         if k.startswith("segment:") and pd.notna(v)},
         "rfm_categories": {k.split(":", 1)[1]: int(v) for k, v in net.items()
                            if k.startswith("rfm:") and pd.notna(v)},
