@@ -82,6 +82,21 @@ def map_unique(values: pd.Series | Iterable, func: Callable[[Any], Any]) -> list
     return list(arr[codes])  # code -1 picks func(None)
 
 
+def map_rows(func: Callable[..., Any], *cols: pd.Series) -> list:
+    """Apply ``func`` once per distinct row of ``cols`` (missing values as None), spread back."""
+    n = len(cols[0])
+    if n == 0:
+        return []
+    frame = pd.DataFrame({i: np.asarray(c, dtype=object) for i, c in enumerate(cols)})
+    codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    uniq = frame.iloc[first].astype(object)
+    uniq = uniq.where(uniq.notna(), None)
+    res = np.empty(len(first), dtype=object)
+    res[:] = [func(*row) for row in uniq.itertuples(index=False, name=None)]
+    return list(res[codes])
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     if name in df.columns:
         return df[name]
@@ -1020,30 +1035,18 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     clock.start("RNVP")
     a1, a2, a3 = _col(df, "address1"), _col(df, "address2"), _col(df, "address3")
     lines = {k: np.full(n, None, dtype=object) for k in range(1, 7)}
-    a_lists = [a1.tolist(), a2.tolist(), a3.tolist()]
-    if a2.isna().all() and a3.isna().all():
-        conv = map_unique(a1, lambda v: _rnvp_line_kind(str(v)) if v is not None else (None, 0))
-        for i, (line, kind) in enumerate(conv):
-            if line:
-                lines[kind if kind else 4][i] = line
-    else:
-        for i, trio in enumerate(zip(*a_lists, strict=True)):
-            for k, line in rnvp_address(list(trio)).items():
-                lines[k][i] = line
-    person = [_person_line(c, f, ln) for c, f, ln in zip(
-        out["civility"].tolist(), out["first_name"].tolist(), out["last_name"].tolist(),
-        strict=True)]
-    orgline = map_unique(out["organisation"], lambda v: rnvp_text(v) if v else None)
-    for i in range(n):
-        if orgline[i]:
-            lines[1][i] = orgline[i]
-            if person[i] and lines[2][i] is None:
-                lines[2][i] = person[i]
-        else:
-            lines[1][i] = person[i]
-    city_line = [_city_line(p, c) for p, c in zip(out["postcode"].tolist(), out["city"].tolist(),
-                                                   strict=True)]
-    lines[6][:] = city_line
+    placed = map_rows(lambda *trio: rnvp_address(list(trio)), a1, a2, a3)
+    for k in (2, 3, 4, 5):
+        lines[k][:] = [p.get(k) for p in placed]
+    person = np.array(map_rows(_person_line, out["civility"], out["first_name"],
+                               out["last_name"]), dtype=object)
+    orgline = np.array(map_unique(out["organisation"], lambda v: rnvp_text(v) if v else None),
+                       dtype=object)
+    has_orgline = orgline != None  # noqa: E711
+    lines[1][:] = np.where(has_orgline, orgline, person)
+    to2 = has_orgline & (person != None) & (lines[2] == None)  # noqa: E711
+    lines[2][to2] = person[to2]
+    lines[6][:] = map_rows(_city_line, out["postcode"], out["city"])
     for k in range(1, 7):
         out[f"rnvp{k}"] = _obj(lines[k], idx)
 
