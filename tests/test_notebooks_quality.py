@@ -107,24 +107,52 @@ def test_quality_notebooks_run_without_personal_data(small_base, tmp_path):
         assert not found, (key, found[:3])
 
 
-def test_previous_issues_rebuild_last_years_return_file(small_base):
-    """Last year's issues, recomputed read-only, match the counts stored by last year's run."""
+def test_quality_data_reads_match_the_workbook(small_base):
+    """The scoped, aggregated reads give the same figures as the workbook's full tables."""
     from grc import views_quality as vq
     from grc.config import load_config
     from grc.workbook import open_workbook
 
     cfg = load_config(small_base / "network.yaml")
-    wb = open_workbook(cfg.path, "NETWORK")
-    prev = vq.previous_issues(cfg, "NETWORK")
-    assert len(prev)
-    got = prev.drop_duplicates(["centre", "local_id", "code"]).groupby(["centre", "code"]).size()
-    m = wb.metrics
-    m = m[(m["year"] == cfg.year - 1) & m["metric"].str.startswith("issue:") & (m["centre"] != "NETWORK")]
-    want = m.set_index(["centre", m["metric"].str[6:].rename("code")])["value"].astype(int)
-    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
     code = cfg.centre_codes()[0]
-    one = vq.previous_issues(cfg, code)
-    assert set(one["centre"]) == {code}
-    fu = vq.return_followup(one, wb.issues[wb.issues["centre"] == code], wb.qualified[wb.qualified["centre"] == code])
-    assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
-    assert vq.previous_issues(cfg.with_year(cfg.year - 1), "NETWORK").empty  # no year before the first
+    net_wb = open_workbook(cfg.path, "NETWORK")
+    for scope in (code, "NETWORK"):
+        wb = open_workbook(cfg.path, scope)
+        q = vq.QualityData.of(wb)
+        rec = vq.exported(wb.qualified)
+        assert len(q.records) == len(rec) and set(q.records["centre"]) <= set(rec["centre"])
+        assert set(vq.RECORD_COLUMNS) <= set(q.records.columns)
+        iss = vq.current_issues(wb.issues, wb.year)
+        pd.testing.assert_frame_equal(vq.field_quality(q.records, q.issues), vq.field_quality(rec, iss))
+        pd.testing.assert_frame_equal(vq.top_issues(q.records, q.issues), vq.top_issues(rec, iss))
+        m = wb.metrics[wb.metrics["year"].isin([wb.year - 1, wb.year])]
+        pd.testing.assert_frame_equal(vq.trend(q.metrics, scope, wb.year), vq.trend(m, scope, wb.year))
+        pd.testing.assert_frame_equal(vq.changes_summary(q.history, wb.year), vq.changes_summary(wb.history, wb.year))
+        assert q.metric("shared_contacts") == wb.metric("shared_contacts")
+        pd.testing.assert_frame_equal(vq.duplicates_summary(q.links, scope), vq.duplicates_summary(wb.links, scope))
+        assert len(q.pairs) == len(wb.pairs)
+        assert q.dedup_stats() == vq.dedup_stats(cfg) and q.dedup_stats()
+        if scope != "NETWORK":
+            assert set(q.records["centre"]) == {code} and set(q.issues["centre"]) <= {code}
+            assert set(q.metrics["centre"]) <= {code, "NETWORK"}
+            pd.testing.assert_frame_equal(vq.issue_comparison(q.issue_rates, code),
+                                          vq.issue_comparison(wb.network_issue_rates, code))
+            pd.testing.assert_frame_equal(vq.shared_clients(q.centre_pairs, code),
+                                          vq.shared_clients(wb.centre_pairs, code))
+        else:
+            pd.testing.assert_frame_equal(q.centre_pairs, wb.centre_pairs.sort_values(["centre_a", "centre_b"])
+                                          .reset_index(drop=True), check_dtype=False)
+        # last year's return file: followed from the base (no recomputation), same totals as metrics
+        fu = vq.return_followup(q.followup)
+        assert len(fu)
+        assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
+        mm = net_wb.metrics
+        mm = mm[(mm["centre"] == scope) & (mm["year"] == wb.year) & mm["metric"].str.startswith("followup:")]
+        want = {"followup:corrigé": fu["corrigées"].sum(), "followup:toujours": fu["toujours_à_corriger"].sum(),
+                "followup:retiré": fu["plus_exportées"].sum()}
+        assert {k: v for k, v in want.items() if v} == {k: int(v) for k, v in zip(mm["metric"], mm["value"],
+                                                                                  strict=False)}
+        q.close()
+    first = vq.QualityData(cfg.with_year(cfg.year - 1), "NETWORK")
+    assert first.followup.empty  # no year before the first: nothing to follow
+    first.close()

@@ -217,22 +217,29 @@ def test_field_changes_completed_and_emptied():
 
 
 def test_return_followup_statuses():
-    prev = pd.DataFrame({"centre": ["A"] * 5, "local_id": ["2", "2", "4", "5", "1"],
-                         "field": ["postcode", "email", "email", "email", "optin_email"],
-                         "code": ["invalid_postcode", "invalid_email", "invalid_email", "invalid_email",
-                                  "no_email_consent"]})
-    now = _issues()
-    now = now[~((now["local_id"] == "2") & (now["code"] == "invalid_postcode"))]  # fixed
-    fu = vq.return_followup(prev, now, _records()).set_index("problème")
-    email = fu.loc["E-mail invalide"]
-    assert email["signalées_n_1"] == 3
-    assert email["toujours_à_corriger"] == 2  # records 2 and 4
-    assert email["plus_exportées"] == 1  # record 5 left the export
+    fu = pd.DataFrame({"centre": ["A"] * 6, "local_id": ["2", "2", "4", "5", "5", "6"],
+                       "code": ["invalid_postcode", "invalid_email", "invalid_email", "invalid_email",
+                                "invalid_email", "npai"],
+                       "status": ["corrigé", "toujours", "toujours", "retiré", "retiré", "corrigé"]})
+    t = vq.return_followup(fu).set_index("problème")
+    email = t.loc["E-mail invalide"]
+    assert email["signalées_n_1"] == 3  # record 5 counted once
+    assert email["toujours_à_corriger"] == 2 and email["plus_exportées"] == 1
     assert email["taux_correction"] == 0
-    pc = fu.loc["Code postal invalide"]
+    pc = t.loc["Code postal invalide"]
     assert pc["corrigées"] == 1 and pc["taux_correction"] == 1
-    assert "Pas de consentement e-mail" not in fu.index  # not a fix for the centre
-    assert vq.return_followup(prev.iloc[:0], now, _records()).empty
+    assert list(t.index)[0] == "E-mail invalide"  # most reported first
+    assert t[["signalées_n_1", "corrigées"]].dtypes.eq("int64").all()
+    assert vq.return_followup(fu.iloc[:0]).empty
+    assert vq.return_followup(pd.DataFrame()).empty
+
+
+def test_field_flags_are_per_record_and_field():
+    filled, valid = vq._field_flags(vq.exported(_records()), _issues())
+    assert filled.shape == valid.shape == (4, len(vq.QUALITY_FIELDS))
+    assert not (valid & ~filled).any().any()  # valid implies filled
+    assert list(valid["Mobile"]) == [False, False, False, False]  # "06" flagged invalid_phone
+    assert list(valid["Téléphone fixe"]) == [True, False, False, False]
 
 
 def _links() -> pd.DataFrame:

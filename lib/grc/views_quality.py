@@ -64,9 +64,8 @@ TREND_METRICS = {
     "duplicates": ("Doublons", "num"),
 }
 
-# codes a centre can fix in its own software (retention is a deletion, consent a question)
-FIXABLE = ("missing_name", "incomplete_address", "invalid_postcode", "invalid_email",
-           "invalid_phone", "npai", "unknown_code", "duplicate_local_id", "no_channel")
+# status of last year's issues (table ``issue_followup``) -> column of the follow-up table
+FOLLOWUP_STATUS = {"corrigé": "corrigées", "toujours": "toujours_à_corriger", "retiré": "plus_exportées"}
 
 
 def issue_label(code: str) -> str:
@@ -93,17 +92,36 @@ def current_issues(issues: pd.DataFrame, year: int) -> pd.DataFrame:
     return issues[issues["year"] == year]
 
 
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    """One text key per (centre, local_id), for fast membership tests."""
+    return frame["centre"].astype(str) + "\x1f" + frame["local_id"].astype(str)
+
+
 def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
-                 field: str | None = None) -> pd.Series:
+                 field: str | None = None, keys: pd.Series | None = None) -> pd.Series:
     """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
     if not codes or issues.empty:
         return pd.Series(False, index=records.index)
     sel = issues[issues["code"].isin(codes)]
     if field is not None and field not in ("name", "address1"):
         sel = sel[sel["field"] == field]
-    keys = set(zip(sel["centre"], sel["local_id"], strict=False))
-    return pd.Series([k in keys for k in zip(records["centre"], records["local_id"], strict=False)],
-                     index=records.index, dtype=bool)
+    keys = _keys(records) if keys is None else keys
+    return keys.isin(_keys(sel)) if len(sel) else pd.Series(False, index=records.index)
+
+
+def _field_flags(records: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per record (rows) and field label (columns): value filled in, value valid."""
+    filled_cols, valid_cols = {}, {}
+    keys = _keys(records) if len(issues) else None
+    for f, (label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
+        present = [c for c in raw_cols if c in records]
+        if not present:
+            continue
+        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
+        valid = filled & _filled(records[norm]).to_numpy() if norm and norm in records else filled.copy()
+        valid &= ~_issue_flags(records, issues, codes, f, keys).to_numpy()
+        filled_cols[label], valid_cols[label] = filled, valid
+    return (pd.DataFrame(filled_cols, index=records.index), pd.DataFrame(valid_cols, index=records.index))
 
 
 # --------------------------------------------------------------------------- 01 qualification
@@ -117,33 +135,21 @@ def field_quality(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     cols = ["champ", "renseigné", "valide", "valide_si_renseigné"]
     if records.empty:
         return pd.DataFrame(columns=cols)
-    rows = []
-    for f, (label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
-        present = [c for c in raw_cols if c in records]
-        if not present:
-            continue
-        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
-        if norm and norm in records:
-            valid = filled & _filled(records[norm]).to_numpy()
-        else:
-            valid = filled.copy()
-        valid &= ~_issue_flags(records, issues, codes, f).to_numpy()
-        n_f = int(filled.sum())
-        rows.append({"champ": label, "renseigné": filled.mean(), "valide": valid.mean(),
-                     "valide_si_renseigné": (valid.sum() / n_f) if n_f else np.nan})
-    return pd.DataFrame(rows, columns=cols)
+    filled, valid = _field_flags(records, issues)
+    n_f = filled.sum()
+    return pd.DataFrame({"champ": filled.columns, "renseigné": filled.mean().to_numpy(),
+                         "valide": valid.mean().to_numpy(),
+                         "valide_si_renseigné": (valid.sum() / n_f.where(n_f > 0)).to_numpy()}, columns=cols)
 
 
 def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Centres × fields: share of valid values (for the network heatmap)."""
     if records.empty:
         return pd.DataFrame()
-    out = {}
-    for code, g in records.groupby("centre", sort=True):
-        fq = field_quality(g, issues[issues["centre"] == code] if len(issues) else issues)
-        out[code] = fq.set_index("champ")["valide"]
-    mat = pd.DataFrame(out).T
+    _, valid = _field_flags(records, issues)
+    mat = valid.groupby(records["centre"].to_numpy(), sort=True).mean()
     mat.index.name = "centre"
+    mat.columns.name = None
     return mat
 
 
@@ -387,90 +393,23 @@ def field_changes(history: pd.DataFrame, year: int) -> pd.DataFrame:
                          "effacés": g["emptied"].to_numpy()}, columns=cols)
 
 
-def previous_issues(cfg, centre: str, year: int | None = None) -> pd.DataFrame:
-    """Issues of the previous year's return file (``centre, local_id, field, code``).
+def return_followup(followup: pd.DataFrame) -> pd.DataFrame:
+    """What became of last year's problems, from the base's ``issue_followup`` rows of the run
+    year (``centre, local_id, code, status`` with status corrigé / toujours / retiré): per issue
+    code, records ``corrigées``, ``toujours_à_corriger`` and ``plus_exportées``.
 
-    Taken from the base when it keeps the issues of every year (``quality_issues.year``);
-    otherwise recomputed read-only: last year's records of the scope qualified again with that
-    year's context (reference date of its run, NPAI returns of that year, Bloctel list, stays
-    known then) plus the readers' problems of the records, which is what the return file sent
-    to the centre listed. Empty frame if there is no previous year.
-    """
-    from grc import base as db
-
-    year = (year or cfg.year) - 1
-    cols = ["centre", "local_id", "field", "code"]
-    where, params = ("", []) if centre == NETWORK else ("AND centre = ?", [centre])
-    con = db.connect(cfg.db_path, read_only=True)
-    try:
-        runs = db.read_table(con, "runs", "WHERE year = ? ORDER BY started_at", [year])
-        if runs.empty:
-            return pd.DataFrame(columns=cols)
-        stored = db.read_table(con, "quality_issues", f"WHERE year = ? {where}", [year, *params])
-        if len(stored):
-            return stored[cols].drop_duplicates().reset_index(drop=True)
-        from grc.pipeline import all_stays, current_records
-
-        recs = current_records(con, year)
-        stays = all_stays(con, year)
-        probs = db.read_table(con, "export_problems", f"WHERE local_id IS NOT NULL AND year <= ? {where}",
-                              [year, *params])
-    finally:
-        con.close()
-    from grc import qualify
-    from grc.config import load_segmentation
-
-    if centre != NETWORK:
-        recs = recs[recs["centre"] == centre]
-        stays = stays[stays["centre"] == centre]
-    recs = recs[recs["exported"].astype(bool)] if len(recs) else recs
-    if recs.empty:
-        return pd.DataFrame(columns=cols)
-    ref = pd.Timestamp(str(runs["reference_date"].iloc[-1])).date() if "reference_date" in runs \
-        else cfg.with_year(year).reference_date
-    ks = stays.rename(columns={"contact_local_id": "local_id"})
-    last_stay = ks[ks["arrival"] <= pd.Timestamp(ref)].groupby(["centre", "local_id"])["arrival"].max()
-    npai = set()
-    if cfg.npai_file is not None:
-        p = Path(str(cfg.npai_file).replace("{year}", str(year)))
-        npai = qualify.load_npai(p) if p.exists() else set()
-    bloctel = qualify.load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and Path(cfg.bloctel_file).exists() \
-        else set()
-    ctx = qualify.QualifyContext(reference_date=ref, segmentation=load_segmentation(cfg.segmentation),
-                                 bloctel=bloctel, npai=npai, last_stay=last_stay)
-    _, iss = qualify.qualify(recs.reset_index(drop=True), ctx)
-    frames = [iss[cols]]
-    if len(probs):
-        frames.append(probs.merge(recs[["centre", "local_id", "year"]], on=["centre", "local_id", "year"])[cols])
-    return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
-
-
-def return_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame,
-                    qualified: pd.DataFrame) -> pd.DataFrame:
-    """What became of last year's problems: per issue code, records ``corrigées``,
-    ``toujours_à_corriger`` and ``plus_exportées`` (the record left the export).
-
-    Only codes a centre can fix (:data:`FIXABLE`) are followed.
+    Only codes a centre can fix are followed (the pipeline keeps only those).
     """
     cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées", "taux_correction"]
-    if prev_issues.empty:
+    if followup is None or followup.empty:
         return pd.DataFrame(columns=cols)
-    prev = prev_issues[prev_issues["code"].isin(FIXABLE)][["centre", "local_id", "code"]].drop_duplicates()
-    if prev.empty:
-        return pd.DataFrame(columns=cols)
-    exp = exported(qualified)
-    still_here = set(zip(exp["centre"], exp["local_id"], strict=False))
-    now = set(zip(issues["centre"], issues["local_id"], issues["code"], strict=False)) if len(issues) else set()
-    keys = list(zip(prev["centre"], prev["local_id"], strict=False))
-    here = np.array([k in still_here for k in keys], dtype=bool)
-    again = np.array([(c, lid, code) in now for (c, lid), code in zip(keys, prev["code"], strict=False)],
-                     dtype=bool)
-    status = np.where(~here, "plus_exportées", np.where(again, "toujours_à_corriger", "corrigées"))
-    t = pd.crosstab(prev["code"].to_numpy(), status)
-    for c in ("corrigées", "toujours_à_corriger", "plus_exportées"):
+    fu = followup.drop_duplicates(["centre", "local_id", "code"])
+    status = fu["status"].map(FOLLOWUP_STATUS)
+    t = pd.crosstab(fu["code"].to_numpy(), status.to_numpy())
+    for c in FOLLOWUP_STATUS.values():
         if c not in t:
             t[c] = 0
-    t["signalées_n_1"] = t[["corrigées", "toujours_à_corriger", "plus_exportées"]].sum(axis=1)
+    t["signalées_n_1"] = t[list(FOLLOWUP_STATUS.values())].sum(axis=1)
     t = t.sort_values("signalées_n_1", ascending=False, kind="stable")
     kept = t["corrigées"] + t["toujours_à_corriger"]
     t["taux_correction"] = np.where(kept > 0, t["corrigées"] / kept.where(kept > 0, 1), np.nan)
@@ -575,16 +514,6 @@ def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
     return ax
 
 
-def _read_table(cfg, name: str) -> pd.DataFrame:
-    from grc import base as db
-
-    con = db.connect(cfg.db_path, read_only=True)
-    try:
-        return db.read_table(con, name)
-    finally:
-        con.close()
-
-
 def _mask_postcode(v: Any) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or not str(v).strip():
         return ""
@@ -601,11 +530,6 @@ REVIEW_FIELDS = [("civility", "Civilité", "plain"), ("first_name", "Prénom", "
 SIMILARITIES = {"first_sim": "prénom", "last_sim": "nom", "org_sim": "organisation",
                 "addr_sim": "adresse", "pc_eq": "code postal", "city_sim": "ville",
                 "email_eq": "e-mail", "phone_lvl": "téléphone"}
-
-
-def review_table(cfg) -> pd.DataFrame:
-    """The pairs of the review band of the last run (table ``dedup_review``, side by side)."""
-    return _read_table(cfg, "dedup_review")
 
 
 def review_pairs(review: pd.DataFrame, centre: str) -> pd.DataFrame:
@@ -700,20 +624,23 @@ def plot_shared_bars(shared: pd.DataFrame, ax=None, top: int = 15):
     return ax
 
 
-def dedup_stats(cfg, year: int | None = None) -> dict[str, Any]:
-    """Statistics of the last deduplication run of ``year`` (table ``runs``, column ``dedup_stats``)."""
-    runs = _read_table(cfg, "runs")
+def _parse_stats(runs: pd.DataFrame) -> dict[str, Any]:
     if runs.empty or "dedup_stats" not in runs:
         return {}
-    year = year or cfg.year
-    r = runs[runs["year"] == year]
-    if r.empty:
-        return {}
-    raw = r.sort_values("started_at")["dedup_stats"].iloc[-1]
+    raw = runs.sort_values("started_at")["dedup_stats"].iloc[-1]
     try:
         return json.loads(raw) if raw else {}
     except (TypeError, ValueError):
         return {}
+
+
+def dedup_stats(cfg, year: int | None = None) -> dict[str, Any]:
+    """Statistics of the last deduplication run of ``year`` (table ``runs``, column ``dedup_stats``)."""
+    data = QualityData(cfg, NETWORK)
+    try:
+        return data.dedup_stats(year)
+    finally:
+        data.close()
 
 
 def dedup_stats_table(stats: dict[str, Any]) -> pd.DataFrame:
@@ -778,3 +705,224 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
     before = prev["issue_share"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
     out["évolution_problème"] = out["avec_problème"].to_numpy() - before
     return out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)[cols]
+
+
+# --------------------------------------------------------------------------- cheap reads
+
+# columns of ``qualified`` the qualification page needs
+RECORD_COLUMNS = ["centre", "local_id", "exported", *dict.fromkeys(
+    c for _, raw, norm, _ in QUALITY_FIELDS.values() for c in (*raw, norm) if c), *CHANNELS]
+
+
+class QualityData:
+    """What the quality pages read from the base, through one read-only connection.
+
+    Only the scope's rows and the needed columns are read; network comparisons are aggregated
+    by DuckDB (counts only). Each frame is read once, on first use; :meth:`close` ends the
+    connection (also closed when the object is collected).
+    """
+
+    def __init__(self, cfg, centre: str = NETWORK, year: int | None = None):
+        self.cfg, self.centre = cfg, centre
+        self.year = int(year or cfg.year)
+        self._con = None
+        self._columns: dict[str, list[str]] | None = None
+        self._cache: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, wb) -> QualityData:
+        """The reader of a workbook's scope (``wb = open_workbook(config, centre)``)."""
+        return cls(wb.cfg, wb.centre, wb.year)
+
+    @property
+    def is_network(self) -> bool:
+        return self.centre == NETWORK
+
+    # --- plumbing --------------------------------------------------------------------------
+    @property
+    def con(self):
+        if self._con is None:
+            from grc import base as db
+
+            self._con = db.connect(self.cfg.db_path, read_only=True)
+        return self._con
+
+    def close(self) -> None:
+        """Close the connection (the frames already read stay available)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def columns(self, table: str) -> list[str]:
+        """Columns of ``table`` in the base (empty list if the table does not exist)."""
+        if self._columns is None:
+            rows = self.con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                    "ORDER BY table_name, ordinal_position").fetchall()
+            self._columns = {}
+            for t, c in rows:
+                self._columns.setdefault(t, []).append(c)
+        return self._columns.get(table, [])
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def read(self, table: str, columns: list[str] | None = None, where: str = "",
+             params: list | None = None) -> pd.DataFrame:
+        """Rows of ``table`` (only ``columns`` that exist); empty frame if there is no table."""
+        have = self.columns(table)
+        if not have:
+            return pd.DataFrame(columns=columns or [])
+        cols = [c for c in (columns or have) if c in have]
+        sel = ", ".join(f'"{c}"' for c in cols)
+        return self.query(f'SELECT {sel} FROM "{table}" {where}', params)
+
+    def _scope(self, table: str, extra: str = "", params: list | None = None,
+               col: str = "centre") -> tuple[str, list]:
+        """A WHERE clause for the scope (and ``extra`` conditions on existing columns)."""
+        conds, args = ([extra], list(params or [])) if extra else ([], [])
+        if not self.is_network:
+            conds.append(f'"{col}" = ?')
+            args.append(self.centre)
+        return ("WHERE " + " AND ".join(conds)) if conds else "", args
+
+    def _cached(self, key: str, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _year_cond(self, table: str) -> tuple[str, list]:
+        return ("year = ?", [self.year]) if "year" in self.columns(table) else ("", [])
+
+    # --- 01 qualification --------------------------------------------------------------------
+    @property
+    def records(self) -> pd.DataFrame:
+        """Exported records of the scope (the columns the quality measures use)."""
+        def make():
+            cols = self.columns("qualified")
+            where, args = self._scope("qualified", "exported" if "exported" in cols else "")
+            return self.read("qualified", RECORD_COLUMNS, where, args)
+        return self._cached("records", make)
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        """Quality issues of the run year in the scope (``centre, local_id, field, code``)."""
+        def make():
+            where, args = self._scope("quality_issues", *self._year_cond("quality_issues"))
+            return self.read("quality_issues", ["centre", "local_id", "field", "code"], where, args)
+        return self._cached("issues", make)
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Key figures of the run year and the year before (the scope and the network, or every
+        centre on the network page)."""
+        def make():
+            if not self.columns("metrics"):
+                return pd.DataFrame(columns=["centre", "year", "metric", "value"])
+            if self.is_network:
+                return self.read("metrics", None, "WHERE year IN (?, ?)", [self.year - 1, self.year])
+            return self.read("metrics", None, "WHERE year IN (?, ?) AND centre IN (?, ?)",
+                             [self.year - 1, self.year, self.centre, NETWORK])
+        return self._cached("metrics", make)
+
+    def metric(self, name: str, centre: str | None = None) -> float | None:
+        """One key figure of the run year (the scope's unless ``centre`` is given)."""
+        m = self.metrics
+        sel = m[(m["centre"] == (centre or self.centre)) & (m["year"] == self.year) & (m["metric"] == name)]
+        return float(sel["value"].iloc[0]) if len(sel) else None
+
+    @property
+    def issue_rates(self) -> pd.DataFrame:
+        """Per centre and issue code: exported records with the issue and their share
+        (``centre, code, records, share``), aggregated in the base."""
+        def make():
+            cols = ["centre", "code", "records", "share"]
+            if not self.columns("quality_issues") or not self.columns("qualified"):
+                return pd.DataFrame(columns=cols)
+            ycond, args = self._year_cond("quality_issues")
+            out = self.query(f"""
+                WITH q AS (SELECT centre, local_id FROM qualified WHERE exported),
+                     n AS (SELECT centre, count(*) AS n FROM q GROUP BY centre),
+                     i AS (SELECT DISTINCT i.centre, i.local_id, i.code FROM quality_issues i
+                           JOIN q ON i.centre = q.centre AND i.local_id = q.local_id
+                           {"WHERE i." + ycond if ycond else ""})
+                SELECT i.centre, i.code, count(*) AS records, count(*) / any_value(n.n) AS share
+                FROM i JOIN n ON i.centre = n.centre GROUP BY i.centre, i.code ORDER BY 1, 2""", args)
+            out["records"] = out["records"].astype(int)
+            return out[cols]
+        return self._cached("issue_rates", make)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Record history of the run year in the scope."""
+        def make():
+            where, args = self._scope("history", "year = ?", [self.year])
+            return self.read("history", ["centre", "local_id", "year", "event", "field", "old_value",
+                                         "new_value"], where, args)
+        return self._cached("history", make)
+
+    @property
+    def followup(self) -> pd.DataFrame:
+        """Last year's issues and what became of them this year (table ``issue_followup``)."""
+        def make():
+            where, args = self._scope("issue_followup", *self._year_cond("issue_followup"))
+            return self.read("issue_followup", ["centre", "local_id", "code", "status"], where, args)
+        return self._cached("followup", make)
+
+    # --- 02 deduplication --------------------------------------------------------------------
+    @property
+    def links(self) -> pd.DataFrame:
+        """Record links of the scope (``centre, local_id, contact_id, exported``)."""
+        def make():
+            where, args = self._scope("record_links")
+            return self.read("record_links", ["centre", "local_id", "contact_id", "exported"], where, args)
+        return self._cached("links", make)
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Candidate pairs of the scope (both records in the centre), score and decision only."""
+        def make():
+            where, args = ("", []) if self.is_network else \
+                ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
+            return self.read("dedup_pairs", ["centre_a", "centre_b", "score", "decision"], where, args)
+        return self._cached("pairs", make)
+
+    @property
+    def review(self) -> pd.DataFrame:
+        """Pairs of the review band of the last run inside the scope (side by side)."""
+        def make():
+            where, args = ("", []) if self.is_network else \
+                ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
+            return self.read("dedup_review", None, where, args)
+        return self._cached("review", make)
+
+    @property
+    def centre_pairs(self) -> pd.DataFrame:
+        """Clients shared between centres: contacts per pair of centres (for a centre, the pairs
+        it belongs to), counted in the base."""
+        def make():
+            cols = ["centre_a", "centre_b", "contacts"]
+            if not self.columns("record_links"):
+                return pd.DataFrame(columns=cols)
+            only, args = ("", []) if self.is_network else ("AND (a.centre = ? OR b.centre = ?)",
+                                                           [self.centre, self.centre])
+            out = self.query(f"""
+                WITH cc AS (SELECT DISTINCT contact_id, centre FROM record_links)
+                SELECT a.centre AS centre_a, b.centre AS centre_b, count(*) AS contacts
+                FROM cc a JOIN cc b ON a.contact_id = b.contact_id
+                WHERE a.centre < b.centre {only} GROUP BY 1, 2 ORDER BY 1, 2""", args)
+            out["contacts"] = out["contacts"].astype(int)
+            return out[cols]
+        return self._cached("centre_pairs", make)
+
+    def dedup_stats(self, year: int | None = None) -> dict[str, Any]:
+        """Statistics of the last deduplication run of ``year`` (the run year by default)."""
+        if "dedup_stats" not in self.columns("runs"):
+            return {}
+        return _parse_stats(self.read("runs", ["started_at", "dedup_stats"], "WHERE year = ?",
+                                      [int(year or self.year)]))
