@@ -695,10 +695,11 @@ def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
         else pd.Series(pd.NaT, index=r.index)
     upd_rank = upd.to_numpy("datetime64[ns]").astype(np.int64)  # NaT is the smallest
     complete = r.notna().sum(axis=1).to_numpy()
-    contact, uniq = pd.factorize(r["contact_id"])
-    tie = pd.factorize(r["centre"] + ":" + r["local_id"], sort=True)[0]
+    contact, uniq = pd.factorize(r["contact_id"], sort=True)
+    tie = np.lexsort((r["local_id"].to_numpy(object).astype(str),
+                      r["centre"].to_numpy(object).astype(str))).argsort()
+    parts = [pd.DataFrame({"contact_id": np.asarray(uniq, dtype=object)})]
     starts = None
-    out = pd.DataFrame(index=pd.Index(uniq, name="contact_id"))
     for group, cols in _GOLDEN_GROUPS.items():
         cols = [c for c in cols if c in r.columns]
         if not cols:
@@ -716,29 +717,32 @@ def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
             if "npai" in r:
                 valid = valid + (~r["npai"].fillna(False).astype(bool)).to_numpy(float)
             valid = valid + r[cols].notna().sum(axis=1).to_numpy(float) / 100.0
+        # contact codes are sorted, so the first row of each contact comes in code order
         order = np.lexsort((tie, -complete, -upd_rank, -valid, contact))
         c_sorted = contact[order]
         first = order[np.r_[True, c_sorted[1:] != c_sorted[:-1]]]
         if starts is None:
             starts = first
-        best = r.iloc[first][cols]
-        best.index = pd.Index(uniq[contact[first]], name="contact_id")
-        out = out.join(best)
-    g = r.groupby("contact_id", sort=False)
+        parts.append(r.iloc[first][cols].reset_index(drop=True))
+    out = pd.concat(parts, axis=1)
+    g = pd.DataFrame({"c": contact})
     if "created_at" in r:
-        out["created_at"] = g["created_at"].min()
+        g["created_at"] = pd.to_datetime(r["created_at"], errors="coerce").to_numpy()
+        out["created_at"] = g.groupby("c")["created_at"].min().to_numpy()
     if "updated_at" in r:
-        out["updated_at"] = g["updated_at"].max()
+        g["updated_at"] = upd.to_numpy()
+        out["updated_at"] = g.groupby("c")["updated_at"].max().to_numpy()
     n_rec = np.bincount(contact, minlength=len(uniq))
-    centres = pd.Series(r["centre"].to_numpy()[starts], index=uniq[contact[starts]])
+    centres = r["centre"].to_numpy(object)[starts].copy()
     multi = n_rec[contact] > 1
     if multi.any():
-        sub = r.loc[multi, ["contact_id", "centre"]].drop_duplicates().sort_values(
-            ["contact_id", "centre"])
-        centres.update(sub.groupby("contact_id", sort=False)["centre"].agg(";".join))
+        sub = pd.DataFrame({"c": contact[multi], "centre": r["centre"].to_numpy(object)[multi]})
+        sub = sub.drop_duplicates().sort_values(["c", "centre"])
+        joined = sub.groupby("c", sort=True)["centre"].agg(";".join)
+        centres[joined.index.to_numpy()] = joined.to_numpy()
     out["centres"] = centres
-    out["n_records"] = pd.Series(n_rec, index=uniq)
-    return out.reset_index().sort_values("contact_id").reset_index(drop=True)
+    out["n_records"] = n_rec
+    return out
 
 
 # ----------------------------------------------------------------------------- main
