@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from grc.schema import NETWORK
@@ -153,7 +154,8 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
         f = frames[name]
         if len(f):
             net.update(name.encode())
-            net.update(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy().tobytes())
+            # order-independent: the same rows in another order give the same hash
+            net.update(np.sort(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy()).tobytes())
     out[NETWORK] = net.hexdigest()[:16]
     hashers = {code: hashlib.sha256(f"{extra}|{code}".encode()) for code in centres}
     for name in sorted(frames):
@@ -165,7 +167,7 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
         for code, idx in f.groupby(col, sort=False).groups.items():
             if code in hashers:
                 hashers[code].update(name.encode())
-                hashers[code].update(rowh.loc[idx].to_numpy().tobytes())
+                hashers[code].update(np.sort(rowh.loc[idx].to_numpy()).tobytes())
     for code, h in hashers.items():
         out[code] = h.hexdigest()[:16]
     return out

@@ -139,8 +139,9 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
             out = (cfg.reports_dir / "network" / f"{page}.html" if scope == NETWORK
                    else cfg.reports_dir / "centres" / scope / f"{page}.html")
             name = "Ensemble du réseau" if scope == NETWORK else f"{cfg.centre(scope).name} ({scope})"
+            # the version shown is that of the scope's own data: a page changes only with it
             header = {"network": cfg.network, "centre": name, "year": cfg.year, "title": label,
-                      "run_date": run_date, "data_version": hashes.get("_data_version", "")}
+                      "run_date": run_date, "data_version": hashes.get(scope, "")[:12]}
             jobs.append(NotebookJob(nbdir / nb, {"config": cfg_path, "centre": scope}, out, header,
                                     hashes.get(scope, "")))
     nb, label, page = COURSE_NOTEBOOK
