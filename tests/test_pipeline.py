@@ -225,3 +225,16 @@ def test_last_year_issues_followed_up(integrated_dir):
     keys = set(zip(fu["centre"], fu["local_id"], fu["code"], strict=True))
     assert keys <= set(zip(prev["centre"], prev["local_id"], prev["code"], strict=True))
     assert m[m["centre"] == "NETWORK"]["value"].sum() == len(fu)
+
+
+def test_lineage_tables_are_masked(integrated_dir):
+    from grc.history import lineage_tables
+
+    cfg = load_config(integrated_dir / "network.yaml")
+    cid, recs, ev = lineage_tables(cfg)
+    assert cid and len(recs) >= 1 and len(ev) >= 1
+    ent = pd.read_csv(integrated_dir / "truth" / "entities.csv", dtype=str)
+    text = ev.to_csv() + recs.to_csv()
+    for v in pd.concat([ent["email"], ent["last_name"]]).dropna():
+        if len(v) > 4:
+            assert v not in text

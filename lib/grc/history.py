@@ -92,3 +92,39 @@ def format_history(contact_id: str, frames: dict[str, pd.DataFrame]) -> str:
             short = ", ".join(f"{k}={v}" for k, v in list(data.items())[:6] if v)
             lines.append(f"  - {r.centre} {r.year} ligne {r.row} : {short} …")
     return "\n".join(lines)
+
+
+def lineage_tables(cfg: NetworkConfig, contact_id: str | None = None,
+                   centre: str | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Masked lineage of one contact for a report cell: (contact_id, records, events).
+
+    Without ``contact_id`` the example is the contact of the scope with the most events
+    (merges first). Values are masked (``grc.workbook.mask``): reports show no personal data.
+    With ``centre``, only that centre's records and events are shown.
+    """
+    from grc.workbook import mask
+
+    if contact_id is None:
+        con = db.connect(cfg.db_path, read_only=True)
+        try:
+            where = "WHERE centre = ?" if centre else ""
+            params = [centre] if centre else []
+            row = con.execute(
+                f"SELECT contact_id, sum(CASE WHEN event = 'fusion' THEN 10 ELSE 1 END) AS w "
+                f"FROM history {where} GROUP BY 1 ORDER BY w DESC, contact_id LIMIT 1", params).fetchall()
+        finally:
+            con.close()
+        if not row:
+            return "", pd.DataFrame(), pd.DataFrame()
+        contact_id = row[0][0]
+    frames = contact_history(cfg, contact_id)
+    recs, ev = frames["records"].copy(), frames["events"].copy()
+    if centre:
+        recs = recs[recs["centre"] == centre] if len(recs) else recs
+        ev = ev[ev["centre"] == centre] if len(ev) else ev
+    if len(ev):
+        ev["event"] = ev["event"].map(lambda e: EVENT_LABELS.get(e, e))
+        for c in ("old_value", "new_value"):
+            ev[c] = [v if f == "contact_id" else mask(v) for v, f in zip(ev[c], ev["field"], strict=True)]
+        ev = ev[["year", "centre", "local_id", "event", "field", "old_value", "new_value"]]
+    return contact_id, recs.reset_index(drop=True), ev.reset_index(drop=True)
