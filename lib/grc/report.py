@@ -76,6 +76,7 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
     """The whole ``grc run``; returns the exit status (0 only if everything succeeded)."""
     from grc.pipeline import run_pipeline
 
+    catch_up(cfg, progress)
     state_path = _state_path(cfg)
     fp = pipeline_fingerprint(cfg)
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
@@ -109,6 +110,36 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
             print(f"- {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def catch_up(cfg: NetworkConfig, progress: bool = True) -> list[int]:
+    """Integrate, in order, the years before ``cfg.year`` that the base lacks.
+
+    The config's ``first_year`` says where the network's history starts; a fresh base (a new
+    machine, ``make reports``) thus gets every yearly export before the year of the config.
+    """
+    from grc.pipeline import run_pipeline
+
+    first = cfg.data.get("first_year")
+    if not first:
+        return []
+    last = None
+    if cfg.db_path.exists():
+        con = db.connect(cfg.db_path, read_only=True)
+        try:
+            last = db.last_year(con)
+        finally:
+            con.close()
+    start = last + 1 if last is not None else int(first)
+    done = []
+    for y in range(start, cfg.year):
+        if not (cfg.raw_dir / str(y)).is_dir():
+            continue
+        if progress:
+            print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
+        run_pipeline(cfg.with_year(y), progress=progress)
+        done.append(y)
+    return done
 
 
 def _scope_hashes(cfg: NetworkConfig) -> dict[str, str]:
