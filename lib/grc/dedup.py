@@ -38,7 +38,8 @@ from unidecode import unidecode
 SEED = 20240917
 DEFAULT_THRESHOLD = 0.0  # posterior log2-odds of a match
 DEFAULT_REVIEW_BAND = (-6.0, 6.0)
-MAX_BLOCK = 60  # blocks larger than this are left out of a pass (e.g. shared switchboard)
+MAX_BLOCK = 60
+SN_MAX_RECORDS = 200_000  # blocks larger than this are left out of a pass (e.g. shared switchboard)
 DECISION_COLUMNS = ["centre_a", "local_id_a", "centre_b", "local_id_b", "decision"]
 LINK_COLUMNS = ["centre", "local_id", "contact_id"]
 
@@ -124,14 +125,10 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
         given = _col(r, {"fk": "first_key", "lk": "last_key", "ok": "org_key"}[key])
         fallback = vector_key(_col(r, src)) if given.isna().any() else given
         k[key] = given.where(given.notna(), fallback)
-    fk, lk = k["fk"].fillna(""), k["lk"].fillna("")
-    both = np.where(fk.to_numpy() <= lk.to_numpy(), fk + " " + lk, lk + " " + fk)
-    k["name_key"] = pd.Series(both, index=k.index).str.strip().replace("", None)
-    k["ini"] = k["fk"].str[:1]
+    k["name_key"] = _pair_code(k["fk"], k["lk"])  # order-free first/last name
+    k["ini"] = _map_unique(k["fk"], lambda v: v[:1])
     k["phon"] = _phonetic(k["lk"])
-    fph, lph = _phonetic(k["fk"]).fillna(""), k["phon"].fillna("")
-    pair = np.where(fph.to_numpy() <= lph.to_numpy(), fph + " " + lph, lph + " " + fph)
-    k["phon_pair"] = pd.Series(pair, index=k.index).str.strip().replace("", None)
+    k["phon_pair"] = _pair_code(_phonetic(k["fk"]), k["phon"])
     k["pc"] = _col(r, "postcode")
     dept = _col(r, "department")
     k["dept"] = dept.where(dept.notna(), k["pc"].str[:2])
@@ -139,14 +136,28 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     addr = _col(r, "rnvp4")
     addr = addr.where(addr.notna(), _col(r, "address1"))
     k["addr"] = vector_key(addr)
-    k["addr_num"] = k["addr"].str.extract(r"^(\d+)", expand=False).astype(object)
+    k["addr_num"] = _map_unique(k["addr"], lambda v: v.split(" ", 1)[0]
+                                if v[:1].isdigit() else None)
     k["email"] = _col(r, "email").str.lower()
     k["phone"] = _col(r, "phone")
     k["mobile"] = _col(r, "mobile")
     k["tel"] = k["mobile"].where(k["mobile"].notna(), k["phone"])
-    k["sn_key"] = (lk + " " + fk + " " + k["pc"].fillna("")).str.strip().replace("", None)
-    k.loc[k["lk"].isna(), "sn_key"] = None
     return k
+
+
+def _sn_key(k: pd.DataFrame) -> pd.Series:
+    key = k["lk"].fillna("") + " " + k["fk"].fillna("") + " " + k["pc"].fillna("")
+    return key.where(k["lk"].notna(), None)
+
+
+def _pair_code(x: pd.Series, y: pd.Series) -> np.ndarray:
+    """Order-free integer code of two values (NaN when both are missing)."""
+    codes, _ = pd.factorize(pd.concat([x, y], ignore_index=True))
+    cx, cy = codes[: len(x)].astype(np.int64) + 1, codes[len(x):].astype(np.int64) + 1
+    lo, hi = np.minimum(cx, cy), np.maximum(cx, cy)
+    out = (lo * (codes.max() + 2) + hi).astype(float)
+    out[hi == 0] = np.nan
+    return out
 
 
 def _block_codes(k: pd.DataFrame, cols: tuple[str, ...], max_block: int) -> np.ndarray:
@@ -186,16 +197,18 @@ _PASSES: list[tuple[str, ...]] = [
 
 
 def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
-                         max_block: int = MAX_BLOCK, sn_window: int = 3) -> pd.MultiIndex:
+                         max_block: int = MAX_BLOCK, sn_window: int | None = None
+                         ) -> pd.MultiIndex:
     """Candidate pairs as positions (a < b) from the unioned blocking passes."""
+    if sn_window is None:  # the sorted-neighbourhood pass sorts strings: small bases only
+        sn_window = 3 if len(k) <= SN_MAX_RECORDS else 0
     frame = pd.DataFrame(index=pd.RangeIndex(len(k)))
     algos = []
     for i, cols in enumerate(_PASSES):
         frame[f"b{i}"] = _block_codes(k, cols, max_block)
         algos.append(recordlinkage.index.Block(f"b{i}"))
     if sn_window and sn_window > 1:
-        frame["sn"] = k["sn_key"].fillna("")
-        frame.loc[k["sn_key"].isna(), "sn"] = None
+        frame["sn"] = _sn_key(k)
         frame["sn_block"] = k["dept"].fillna("?")
         algos.append(recordlinkage.index.SortedNeighbourhood(
             "sn", window=sn_window, block_on="sn_block"))
@@ -768,7 +781,7 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
                 review_band: tuple[float, float] = DEFAULT_REVIEW_BAND, progress: bool = False,
                 link_only: bool = False, truth: pd.Series | np.ndarray | None = None,
                 em_iterations: int = 0, n_random: int = 200_000, seed: int = SEED,
-                sn_window: int = 3) -> DedupResult:
+                sn_window: int | None = None) -> DedupResult:
     """Deduplicate qualified records; ``link_only`` keeps only pairs across centres.
 
     ``score`` is the posterior log2-odds of a match; pairs at or above ``threshold`` are
