@@ -341,6 +341,48 @@ def _fr_fast_path_ok() -> bool:
     return "FR" in _fast_path_regions()
 
 
+@lru_cache(maxsize=1)
+def _fr_type_patterns() -> tuple:
+    """FR metadata as compiled regexes, in phonenumbers' own order of type tests."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+
+    def rx(d: Any) -> re.Pattern | None:
+        if d is None or not d.national_number_pattern:
+            return None
+        return re.compile(d.national_number_pattern)
+
+    special = [rx(getattr(meta, k)) for k in ("premium_rate", "toll_free", "shared_cost", "voip",
+                                                "personal_number", "pager", "uan", "voicemail")]
+    return rx(meta.general_desc), [p for p in special if p], rx(meta.fixed_line), rx(meta.mobile)
+
+
+_fr_prefix_cache: dict[str, str | None] = {}
+
+
+def _fr_prefix_type(prefix: str) -> str | None:
+    """Type of every French NSN starting with ``prefix`` (5 digits), None when invalid.
+
+    Mirrors ``phonenumbers.number_type`` (same tests, same order) on a representative
+    number; the prefix proof says the 5 first digits decide. Valid French numbers are
+    returned as French whatever their writing, by the full parser too."""
+    r = _fr_prefix_cache.get(prefix, 0)
+    if r == 0:
+        nsn = prefix + "0000"
+        general, special, fixed, mobile = _fr_type_patterns()
+        if not general.fullmatch(nsn):
+            r = None
+        elif any(p.fullmatch(nsn) for p in special):
+            r = "other"
+        elif fixed is not None and fixed.fullmatch(nsn):
+            r = "other" if mobile is not None and mobile.fullmatch(nsn) else "fixed"
+        elif mobile is not None and mobile.fullmatch(nsn):
+            r = "mobile"
+        else:
+            r = None
+        _fr_prefix_cache[prefix] = r
+    return r  # type: ignore[return-value]
+
+
 _prefix_cache: dict[str, dict[tuple[str, str], Any]] = {}
 
 
@@ -351,6 +393,10 @@ def _prefix_verdict(region: str, form: str, prefix: str) -> Any:
     cache = _prefix_cache.setdefault(region, {})
     key = (form, prefix)
     r = cache.get(key, cache)
+    if r is cache and region == "FR":
+        t = _fr_prefix_type(prefix)  # valid French numbers: French in every writing
+        if t is not None:
+            return "+33", t
     if r is cache:
         nsn = prefix + "0000"
         e, t, x = parse_phone_full(form + nsn, region)
@@ -392,6 +438,7 @@ def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, lis
     extra: list = [None] * n
     fast_regions = _fast_path_regions()
     caches = {r: _prefix_cache.setdefault(r, {}) for r in fast_regions}
+    fr_cache = _fr_prefix_cache
     slow: dict[tuple[str, str], list[int]] = {}
     fm = _FAST_PHONE.fullmatch
     tr = _PHONE_SEP
@@ -411,6 +458,14 @@ def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, lis
             m = fm(v.translate(tr))
             if m is not None and v[0] in start and ("-" not in v or split(v) is None):
                 form, pre, tail = m.groups()
+                if reg == "FR":
+                    t = fr_cache.get(pre, 0)
+                    if t == 0:
+                        t = _fr_prefix_type(pre)
+                    if t is not None:
+                        e164[i] = "+33" + pre + tail
+                        types[i] = t
+                        continue
                 r = cache.get((form or "", pre), cache)
                 if r is cache:
                     r = _prefix_verdict(reg, form or "", pre)
