@@ -153,10 +153,46 @@ def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataF
     return mat
 
 
+def _heatmap(ax, data: pd.DataFrame, *, cmap: str, vmin: float | None = None, vmax: float | None = None,
+             annot: np.ndarray | None = None, annot_size: float = 10, mask: np.ndarray | None = None,
+             linewidths: float = 0.0, linecolor: str = "white", cbar_label: str = "",
+             square: bool = False, xrotation: float = 0):
+    """A seaborn-style annotated heatmap drawn with plain matplotlib (one mesh, one text per
+    annotated cell; no extra draw of the figure to place the tick labels)."""
+    import matplotlib.pyplot as plt
+    from seaborn.utils import relative_luminance
+
+    vals = np.ma.masked_invalid(data.to_numpy(dtype=float))
+    if mask is not None:
+        vals = np.ma.masked_where(np.asarray(mask, dtype=bool), vals)
+    nr, nc = vals.shape
+    mesh = ax.pcolormesh(vals, cmap=plt.get_cmap(cmap), vmin=vmin, vmax=vmax, edgecolors=linecolor,
+                         linewidth=linewidths)
+    ax.set(xlim=(0, nc), ylim=(0, nr))
+    ax.invert_yaxis()
+    ax.set_xticks(np.arange(nc) + 0.5, [str(c) for c in data.columns], rotation=xrotation)
+    ax.set_yticks(np.arange(nr) + 0.5, [str(i) for i in data.index], rotation=0, va="center")
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if square:
+        ax.set_aspect("equal")
+    cbar = ax.figure.colorbar(mesh, ax=ax)
+    cbar.set_label(cbar_label)
+    cbar.outline.set_linewidth(0)
+    if annot is not None:
+        rgba = mesh.cmap(mesh.norm(vals.filled(np.nan)))
+        for i, j in zip(*np.nonzero(~np.ma.getmaskarray(vals)), strict=False):
+            if annot[i, j]:
+                color = ".15" if relative_luminance(rgba[i, j]) > .408 else "w"
+                ax.text(j + 0.5, i + 0.5, annot[i, j], ha="center", va="center", color=color,
+                        fontsize=annot_size, in_layout=False)  # inside the axes: no layout pass
+    return mesh, cbar
+
+
 def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
     """Heatmap of field quality: fields × {renseigné, valide}, or centres × fields."""
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
     if network:
         data = frame
@@ -168,11 +204,10 @@ def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
         xlabel, ylabel = "", ""
     if ax is None:
         _, ax = plt.subplots(figsize=(9 if network else 6, h))
-    annot = data.map(lambda v: "" if pd.isna(v) else f"{100 * v:.0f}")
-    sns.heatmap(data.astype(float), vmin=0, vmax=1, cmap="RdYlGn", annot=annot, fmt="",
-                annot_kws={"size": 7 if network else 10}, cbar_kws={"label": "part des fiches"},
-                linewidths=0.5, ax=ax)
-    cbar = ax.collections[0].colorbar
+    v = data.to_numpy(dtype=float)
+    annot = np.where(np.isnan(v), "", np.char.mod("%.0f", np.nan_to_num(100 * v)))
+    _, cbar = _heatmap(ax, data, cmap="RdYlGn", vmin=0, vmax=1, annot=annot, annot_size=7 if network else 10,
+                       linewidths=0.5, cbar_label="part des fiches")
     cbar.set_ticks([0, 0.25, 0.5, 0.75, 1])
     cbar.set_ticklabels(["0 %", "25 %", "50 %", "75 %", "100 %"])
     ax.set_xlabel(xlabel)
@@ -595,15 +630,15 @@ def shared_matrix(centre_pairs: pd.DataFrame, centres: list[str] | None = None) 
 def plot_shared_heatmap(mat: pd.DataFrame, ax=None):
     """Heatmap of clients shared between centres."""
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
     if ax is None:
         side = max(4.0, 0.2 * len(mat) + 2)
         _, ax = plt.subplots(figsize=(side + 1.5, side))
     small = len(mat) <= 15
-    sns.heatmap(mat, cmap="Blues", mask=mat == 0, annot=small, fmt="d", square=True,
-                linewidths=0.3, linecolor="#eeeeee", cbar_kws={"label": "clients partagés"}, ax=ax)
-    ax.grid(False)
+    v = mat.to_numpy()
+    _heatmap(ax, mat, cmap="Blues", mask=v == 0, annot=np.char.mod("%d", v) if small else None,
+             annot_size=10, square=True, linewidths=0.3, linecolor="#eeeeee",
+             cbar_label="clients partagés", xrotation=0 if small else 90)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(labelsize=7 if not small else 9)
