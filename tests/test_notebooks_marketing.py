@@ -63,7 +63,13 @@ def test_notebook_sources_follow_the_rules():
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(params) == 1
-        assert params[0].source.strip() == 'config = "params/network.yaml"\ncentre = "NETWORK"'
+        expected = 'config = "params/network.yaml"\ncentre = "NETWORK"'
+        if name.startswith("04"):
+            expected += '\ngrid = ""'  # empty: the config's rfm_grid
+        assert params[0].source.strip() == expected
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        # pages read the stored typology and never whole network tables
+        assert "read_network_table" not in code and "network_cluster_quality" not in code
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert cell.get("outputs", []) == [] and cell.get("execution_count") is None, name
@@ -131,3 +137,71 @@ def test_marketing_notebooks_run_without_personal_data(small_base, executed, nam
 def wb_title_shown(text: str, scope: str) -> bool:
     """The first cell prints the scope title (network or the centre's code)."""
     return ("ensemble du réseau" in text) if scope == "NETWORK" else (f"({scope})" in text)
+
+
+def test_load_scope_reads_the_scope_and_aggregates_only(small_base):
+    from grc import views_marketing as vm
+    from grc.config import load_config
+    from grc.workbook import open_workbook
+
+    cfg = load_config(small_base / "network.yaml")
+    centre = _smallest_centre(small_base)
+    wb = open_workbook(small_base / "network.yaml", centre)
+    data = vm.load_scope(cfg, centre)
+    assert len(data.stays) and set(data.stays["centre"]) == {centre}
+    assert set(data.segments["contact_id"]) == set(wb.segments["contact_id"])
+    assert set(data.scores["scope"]) == {centre} and len(data.scores) == len(wb.scores)
+    assert data.network_mix["contacts"].sum() == len(open_workbook(small_base / "network.yaml").segments)
+    assert set(data.n_centres.index) <= set(data.stays["contact_id"])
+    assert data.n_centres.min() >= 1
+    assert data.cluster_quality is not None and data.cluster_quality["k"] >= 2
+    assert data.cluster_quality["clients"] == int(data.clusters["size"].sum())
+    assert data.contacts["centres"].str.split(";").map(lambda c: centre in c).all()
+    net = vm.load_scope(cfg, "NETWORK", ["stays", "n_centres"])
+    assert net.segments.empty and len(net.stays) > len(data.stays)
+    multi = net.n_centres[net.n_centres.index.isin(data.n_centres.index)]
+    assert multi.sort_index().equals(data.n_centres.sort_index())  # same counts, network-wide
+
+
+@pytest.mark.parametrize("scope", ["centre", "NETWORK"])
+def test_page_extraction_agrees_with_grc_extract(small_base, scope):
+    from grc import views_marketing as vm
+    from grc.config import load_config
+    from grc.extract import extract, load_frames
+
+    cfg = load_config(small_base / "network.yaml")
+    centre = _smallest_centre(small_base) if scope == "centre" else "NETWORK"
+    data = vm.load_scope(cfg, centre, ["extraction"])
+    page = vm.extraction_example(data.contacts, data.criteria, data.extract_scores,
+                                 cfg.reference_date, centre)
+    cli = extract(*load_frames(cfg), vm.example_selection(centre), cfg.reference_date)
+    assert page.selected == cli.selected and page.kept == cli.kept
+    assert page.frame["contact_id"].tolist() == cli.frame["contact_id"].tolist()
+    pd.testing.assert_frame_equal(page.excluded.reset_index(drop=True),
+                                  cli.excluded.reset_index(drop=True))
+
+
+def test_grid_parameter_resolution_and_rescoring(small_base):
+    from grc import rfm
+    from grc import views_marketing as vm
+    from grc.config import ConfigError, load_config, project_root
+
+    cfg = load_config(small_base / "network.yaml")
+    assert vm.grid_path(cfg, "") == cfg.rfm_grid and vm.grid_path(cfg, None) == cfg.rfm_grid
+    omni = vm.grid_path(cfg, "params/rfm/omnicom.yaml")  # not in the network folder: project's
+    assert omni == project_root() / "params" / "rfm" / "omnicom.yaml"
+    assert vm.grid_path(cfg, str(omni)) == omni
+    with pytest.raises(ConfigError, match="introuvable"):
+        vm.grid_path(cfg, "params/rfm/nope.yaml")
+    centre = _smallest_centre(small_base)
+    data = vm.load_scope(cfg, centre, ["stays", "scores"])
+    ref = cfg.reference_date
+    same = vm.scope_scores(data.scores, data.stays, ref, rfm.load_grid(cfg.rfm_grid),
+                           cfg.rfm_grid, cfg.rfm_grid, centre)
+    assert same is data.scores
+    grid = rfm.load_grid(omni)
+    got = vm.scope_scores(data.scores, data.stays, ref, grid, omni, cfg.rfm_grid, centre)
+    want = rfm.rfm_table(data.stays, ref, grid, [centre])
+    want = want[want["scope"] == centre].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+    assert set(got["category"].dropna()) <= set(grid.category_order())

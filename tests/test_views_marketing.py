@@ -143,42 +143,56 @@ def test_criteria_counts_in_documented_order():
 
 
 def test_cluster_table_scope_against_network():
-    net = pd.concat([SEGMENTS, SEGMENTS.assign(contact_id=["e", "f", "g", "h"], cluster=pd.array(
-        [2, 2, 2, pd.NA], dtype="Int64"))], ignore_index=True)
-    t = vm.cluster_table(SEGMENTS.iloc[:2], net, "C1").set_index("cluster")
+    profiles = pd.DataFrame({"cluster": [1, 2], "size": [2, 4], "share": [2 / 6, 4 / 6],
+                             "description": ["Groupes", "Familles"]})
+    t = vm.cluster_table(SEGMENTS.iloc[:2], profiles, "C1").set_index("cluster")
     assert t["contacts"].to_dict() == {1: 1, 2: 1}
     assert t.loc[2, "share_network"] == pytest.approx(4 / 6)
-    assert t.loc[1, "description"] == "Groupes"
-    assert "share_network" not in vm.cluster_table(net, net, "NETWORK").columns
-    assert vm.cluster_table(SEGMENTS, SEGMENTS.assign(cluster=pd.NA), "C1").empty
+    assert t.loc[1, "description"] == "Groupes" and t["share"].sum() == pytest.approx(1)
+    net = vm.cluster_table(SEGMENTS, profiles, "NETWORK")
+    assert "share_network" not in net.columns and net["contacts"].tolist() == [2, 1]
+    assert vm.cluster_table(SEGMENTS, profiles.iloc[:0], "C1").empty
+    none = vm.cluster_table(SEGMENTS.assign(cluster=pd.NA), profiles, "C1")
+    assert none["contacts"].sum() == 0 and (none["share"] == 0).all()
+
+
+def test_quality_from_the_stored_row():
     assert vm.quality_table(None).empty
-    q = vm.quality_table({"k": 3, "silhouette": 0.21, "ari_mean": 0.8, "ari_min": 0.7, "clients": 40,
-                          "caveat": "x"})
-    assert q.iloc[1]["Valeur"] == "0,21"
+    assert vm.quality_from_row(None) is None and vm.quality_from_row({"k": None}) is None
+    row = {"k": 3, "method": "kmeans", "ari_mean": 0.8, "ari_min": 0.7, "caveat": "x",
+           "features": "n_stays", "silhouette": '{"2": 0.18, "3": 0.21, "4": 0.2}',
+           "silhouette_chosen": 0.21}
+    qual = vm.quality_from_row(row, clients=40)
+    assert qual["silhouette_by_k"] == {2: 0.18, 3: 0.21, 4: 0.2} and qual["clients"] == 40
+    q = vm.quality_table(qual).set_index("Indicateur")
+    assert q.loc["Silhouette moyenne", "Valeur"] == "0,21"
+    assert "k de 2 à 4" in q.loc["Nombre de groupes retenu (k)", "Lecture"]
+    assert q.loc["Silhouette selon k", "Valeur"] == "2 : 0,18 · 3 : 0,21 · 4 : 0,20"
+    assert q.loc["Clients classés (réseau)", "Valeur"] == "40"
+    # no chosen value stored: read it from the JSON
+    assert vm.quality_from_row({**row, "silhouette_chosen": None})["silhouette"] == 0.21
 
 
-def test_best_records_and_extraction_counts_only_opted_in():
-    q = pd.DataFrame({
-        "centre": ["C1", "C2", "C1", "C1", "C1"], "local_id": ["1", "9", "2", "3", "4"],
-        "year": [2025, 2024, 2025, 2025, 2025],
-        "email": ["a@x.fr", "a2@x.fr", "b@x.fr", None, "d@x.fr"],
-        "optin_email": [False, True, False, True, True],
-        "emailable": [True, True, True, False, True],
-        "retention_expired": [False, False, False, False, True],
-        "mailable": [True] * 5, "npai": [False] * 5,
+def test_extraction_example_is_the_cli_selection():
+    contacts = pd.DataFrame({
+        "contact_id": list("abcde"), "centres": ["C1", "C1;C2", "C1", "C1", "C2"],
+        "email": ["a@x.fr", "b@x.fr", None, "d@x.fr", "e@x.fr"],
+        "optin_email": [True, False, True, True, True],
+        "emailable": [True, False, False, True, True],
+        "retention_expired": [False, False, False, True, False],
+        "kind": ["B2B"] * 5,
     })
-    links = pd.DataFrame({"centre": ["C1", "C2", "C1", "C1", "C1"],
-                          "local_id": ["1", "9", "2", "3", "4"],
-                          "contact_id": ["a", "a", "b", "c", "d"]})
-    best = vm.best_records(q, links).set_index("contact_id")
-    assert best.loc["a", "email"] == "a2@x.fr"  # the record with consent wins
-    segs = pd.DataFrame({"contact_id": list("abcd"), "segment": ["SCO-PRIM"] * 4,
-                         "family": ["Scolaires"] * 3 + ["Sport"], "kind": ["B2B"] * 4})
-    res = vm.extraction_example(q, links, segs, None, REF, "NETWORK")
-    assert res.selected == 3 and res.kept == 1 and res.frame["contact_id"].tolist() == ["a"]
+    segs = pd.DataFrame({"contact_id": list("abcde"), "segment": ["SCO-PRIM"] * 5,
+                         "family": ["Scolaires"] * 4 + ["Scolaires"], "kind": ["B2B"] * 5})
+    sel = vm.example_selection("C1")
+    assert sel.centres == ["C1"] and sel.channel == "email" and sel.families == ["Scolaires"]
+    assert vm.example_selection("NETWORK").centres == []
+    res = vm.extraction_example(contacts, segs, None, REF, "C1")
+    assert res.selected == 4 and res.kept == 1 and res.frame["contact_id"].tolist() == ["a"]
     counts = vm.extraction_counts(res).set_index("Étape")["Contacts"]
-    assert counts.iloc[0] == 3 and counts.iloc[-1] == 1 and counts.iloc[1:-1].sum() == 2
-    assert vm.extraction_example(q.iloc[:0], links, segs, None, REF, "C1") is None
+    assert counts.iloc[0] == 4 and counts.iloc[-1] == 1 and counts.iloc[1:-1].sum() == 3
+    assert vm.extraction_example(contacts, segs, None, REF, "NETWORK").kept == 2  # a and e
+    assert vm.extraction_example(contacts.iloc[:0], segs, None, REF, "C1") is None
     assert vm.extraction_counts(None).empty
 
 
@@ -311,3 +325,28 @@ def test_plots_accept_empty_frames():
     vm.plot_regions(vm.clients_by_region(pd.DataFrame()))
     vm.plot_categories(pd.DataFrame(columns=["category", "clients", "share", "amount_share"]))
     vm.plot_category_evolution(pd.DataFrame(columns=["date", "category", "clients"]), [])
+
+
+@pytest.mark.parametrize("grid_name", ["omnicom", "dosettes", "network"])
+def test_category_evolution_matches_compute_rfm_at_each_date(grid_name):
+    """The one-pass evolution equals ``score(compute_rfm(...))`` redone at each date."""
+    grid = rfm.load_grid(ROOT / "params" / "rfm" / f"{grid_name}.yaml")
+    rng = np.random.default_rng(7)
+    n = 400
+    st = pd.DataFrame({
+        "contact_id": rng.choice([f"k{i}" for i in range(60)], n),
+        "centre": "C1",
+        "arrival": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1900, n), unit="D"),
+        "amount": np.where(rng.random(n) < 0.1, np.nan, rng.integers(5, 3000, n).astype(float)),
+    })
+    st.loc[:4, "arrival"] = pd.to_datetime(["2023-12-31", "2024-12-31", "2022-12-31",
+                                            "2025-01-01", "2024-01-01"])  # on the dates
+    evo = vm.category_evolution(st, grid, REF)
+    dates = vm.evaluation_dates(st, REF)
+    assert evo["date"].nunique() == len(dates)
+    for d in dates:
+        sub = st[st["arrival"] <= pd.Timestamp(d)]
+        want = rfm.score(rfm.compute_rfm(sub, d, grid), grid)["category"].value_counts()
+        got = evo[evo["date"] == pd.Timestamp(d)].set_index("category")["clients"]
+        assert got.reindex(grid.category_order()).tolist() == \
+            want.reindex(grid.category_order(), fill_value=0).tolist(), d

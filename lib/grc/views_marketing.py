@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,142 @@ def _new_ax(figsize: tuple[float, float] | None = None):
 
     fig, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the base: one connection per page, the scope's rows, network aggregates only
+# --------------------------------------------------------------------------------------------
+
+#: What :func:`load_scope` can read; each page asks only for what it shows.
+PARTS = ("stays", "segments", "scores", "network_mix", "clusters", "cluster_quality",
+         "n_centres", "extraction")
+
+
+@dataclass
+class ScopeData:
+    """Frames of one scope (a centre code or ``NETWORK``) for the marketing workbooks.
+
+    Record-level frames hold only the scope's contacts (a centre's page never sees another
+    centre's clients); ``network_mix``, ``clusters``, ``cluster_quality`` and ``n_centres``
+    are network aggregates (counts, shares, figures). ``contacts``, ``criteria`` and
+    ``extract_scores`` are the golden contacts, segments and scores ``grc extract`` reads,
+    restricted to the contacts its ``--centre`` filter can select; pages show only counts.
+    """
+
+    centre: str
+    stays: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    network_mix: pd.DataFrame = field(default_factory=pd.DataFrame)
+    clusters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cluster_quality: dict | None = None
+    n_centres: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extract_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def load_scope(cfg, centre: str, parts: Sequence[str] = PARTS) -> ScopeData:
+    """Read what the marketing pages of ``centre`` need, through one read-only connection.
+
+    Filters and aggregates run in DuckDB, so a centre's page reads only its own rows and a
+    few aggregates, never whole network tables.
+    """
+    from grc import base as db
+
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"Parties inconnues : {sorted(unknown)}")
+    net = centre == NETWORK
+    out = ScopeData(centre)
+    ref = pd.Timestamp(cfg.reference_date)
+    con = db.connect(cfg.db_path, read_only=True)
+    try:
+        have = _tables(con)
+
+        def q(sql: str, params: list | None = None, *need: str) -> pd.DataFrame | None:
+            if not all(t in have for t in need):
+                return None
+            return con.execute(sql, params or []).df()
+
+        # the scope's contacts: linked to one of the centre's records (as grc.workbook does)
+        scope_ids = "" if net else \
+            'WHERE contact_id IN (SELECT contact_id FROM record_links WHERE centre = $c)'
+        par = [] if net else [centre]
+        pc = {} if net else {"c": centre}
+        if "stays" in parts:
+            st = q('SELECT * FROM stays_linked' + ("" if net else " WHERE centre = ?"), par,
+                   "stays_linked")
+            if st is not None:
+                st["arrival"] = pd.to_datetime(st["arrival"])
+                out.stays = st
+        if "segments" in parts:
+            seg = q(f"SELECT * FROM segments {scope_ids} ORDER BY contact_id", pc,
+                    "segments", *(() if net else ("record_links",)))
+            out.segments = seg if seg is not None else out.segments
+        if "scores" in parts:
+            sc = q("SELECT * FROM scores WHERE scope = ?", [centre], "scores")
+            out.scores = sc if sc is not None else out.scores
+        if "network_mix" in parts:
+            mix = q("SELECT segment, count(*) AS contacts FROM segments GROUP BY segment "
+                    "ORDER BY segment NULLS LAST", None, "segments")
+            out.network_mix = mix if mix is not None else out.network_mix
+        if "clusters" in parts or "cluster_quality" in parts:
+            prof = q("SELECT * FROM clusters ORDER BY cluster", None, "clusters")
+            out.clusters = prof if prof is not None else out.clusters
+        if "cluster_quality" in parts:
+            row = q("SELECT * FROM cluster_quality", None, "cluster_quality")
+            if row is not None and len(row):
+                clients = int(out.clusters["size"].sum()) if _has(out.clusters, "size") else None
+                out.cluster_quality = quality_from_row(row.iloc[0].to_dict(), clients)
+        if "n_centres" in parts:
+            within = "" if net else \
+                " AND contact_id IN (SELECT contact_id FROM stays_linked WHERE centre = $c)"
+            nc = q("SELECT contact_id, count(DISTINCT centre) AS n FROM stays_linked "
+                   f"WHERE contact_id IS NOT NULL AND arrival <= $ref{within} "
+                   "GROUP BY contact_id ORDER BY contact_id", {"ref": ref, **pc}, "stays_linked")
+            if nc is not None:
+                out.n_centres = nc.set_index("contact_id")["n"].astype("int64")
+        if "extraction" in parts:
+            mine = "" if net else \
+                "WHERE list_contains(string_split(replace(centres, ' ', ''), ';'), $c)"
+            ct = q(f"SELECT * FROM contacts {mine} ORDER BY contact_id", pc, "contacts")
+            if ct is not None:
+                out.contacts = ct
+                ids = "" if net else f"WHERE contact_id IN (SELECT contact_id FROM contacts {mine})"
+                crit = q(f"SELECT * FROM segments {ids} ORDER BY contact_id", pc, "segments")
+                out.criteria = crit if crit is not None else out.criteria
+                sc = q("SELECT scope, contact_id, category FROM scores WHERE scope = ?", [centre],
+                       "scores")
+                out.extract_scores = sc if sc is not None else out.extract_scores
+    finally:
+        con.close()
+    return out
+
+
+def grid_path(cfg, grid: str | Path | None = None) -> Path:
+    """The RFM grid file of a page: the config's ``rfm_grid`` when ``grid`` is empty, else
+    ``grid`` resolved like the config's paths (absolute, from the network's root, then from
+    the project's root: ``"params/rfm/omnicom.yaml"`` works from any network folder)."""
+    from grc.config import ConfigError, project_root
+
+    if grid is None or not str(grid).strip():
+        return Path(cfg.rfm_grid)
+    p = Path(str(grid).strip()).expanduser()
+    if p.is_absolute():
+        cands = [p]
+    else:
+        cands = [Path(cfg.root) / p, project_root() / p]
+    for c in cands:
+        if c.exists():
+            return c
+    raise ConfigError(f"Grille RFM introuvable : {grid} (cherchée dans "
+                      + ", ".join(str(c.parent) for c in cands) + ").")
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,163 +534,109 @@ def plot_criteria(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", 
     return axes[0]
 
 
-def read_network_table(cfg, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A whole base table (network-wide), optionally only some columns.
+def cluster_table(segments: pd.DataFrame, profiles: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """Behavioural groups: ``cluster, description, contacts, share`` (scope) and ``share_network``.
 
-    Used only to compute network aggregates (cluster quality, centres per client); the
-    notebooks never display its rows.
+    ``profiles``: the base's ``clusters`` table (``cluster, size, share, description``: network
+    aggregates stored by the pipeline); ``segments``: the scope's contacts with ``cluster``.
     """
-    from grc import base as db
-
-    con = db.connect(cfg.db_path, read_only=True)
-    try:
-        if not db.has_table(con, table):
-            return pd.DataFrame(columns=list(columns or []))
-        sel = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        return con.execute(f'SELECT {sel} FROM "{table}"').df()
-    finally:
-        con.close()
-
-
-def cluster_quality(network_stays: pd.DataFrame, network_segments: pd.DataFrame,
-                    reference_date: dt.date | pd.Timestamp) -> segment.ClusterResult | None:
-    """Silhouette and stability (ARI across seeds) of the stored network typology.
-
-    The pipeline chose k by silhouette over 2–8; refitting at that k with the same seeds and
-    features reproduces its partition, so the honest figures are recomputed at a small cost.
-    None when the base holds no typology.
-    """
-    if not _has(network_segments, "cluster") or network_segments["cluster"].dropna().empty:
-        return None
-    k = int(pd.Series(network_segments["cluster"]).dropna().nunique())
-    if k < 2 or network_stays.empty:
-        return None
-    feats = segment.behaviour_features(network_stays, reference_date)
-    return segment.behaviour_clusters(feats, k_range=[k])
-
-
-def cluster_table(segments: pd.DataFrame, network_segments: pd.DataFrame,
-                  centre: str) -> pd.DataFrame:
-    """Behavioural groups: ``cluster, description, contacts, share`` (scope) and ``share_network``."""
     cols = ["cluster", "description", "contacts", "share", "share_network"]
-    if not _has(network_segments, "cluster") or network_segments["cluster"].dropna().empty:
+    if not _has(profiles, "cluster", "size"):
         return pd.DataFrame(columns=cols)
-    net = network_segments.dropna(subset=["cluster"])
-    desc = net.groupby("cluster")["cluster_label"].first() if "cluster_label" in net else None
-    net_share = net["cluster"].value_counts(normalize=True)
-    sc = segments.dropna(subset=["cluster"]) if _has(segments, "cluster") else net.iloc[:0]
-    counts = sc["cluster"].value_counts()
-    out = pd.DataFrame({"cluster": sorted(net_share.index)})
-    out["description"] = out["cluster"].map(desc) if desc is not None else ""
+    prof = profiles.dropna(subset=["cluster"]).sort_values("cluster")
+    if prof.empty:
+        return pd.DataFrame(columns=cols)
+    sc = segments.dropna(subset=["cluster"]) if _has(segments, "cluster") else segments.iloc[:0]
+    counts = pd.to_numeric(sc["cluster"], errors="coerce").value_counts() if len(sc) else pd.Series(dtype="int64")
+    out = pd.DataFrame({"cluster": prof["cluster"].astype("int64").to_numpy()})
+    desc = prof["description"] if "description" in prof else pd.Series("", index=prof.index)
+    out["description"] = desc.fillna("").to_numpy()
     out["contacts"] = out["cluster"].map(counts).fillna(0).astype("int64")
-    out["share"] = out["contacts"] / out["contacts"].sum() if out["contacts"].sum() else 0.0
-    out["share_network"] = out["cluster"].map(net_share)
-    out["cluster"] = out["cluster"].astype(int)
+    total = out["contacts"].sum()
+    out["share"] = out["contacts"] / total if total else 0.0
+    size = pd.to_numeric(prof["size"], errors="coerce").fillna(0).to_numpy()
+    out["share_network"] = size / size.sum() if size.sum() else 0.0
     if centre == NETWORK:
         out = out.drop(columns="share_network")
     return out
 
 
-def network_cluster_quality(cfg, reference_date: dt.date | pd.Timestamp) -> dict | None:
-    """Quality figures of the network typology, computed once per pipeline run.
+def quality_from_row(row: Mapping | None, clients: int | None = None) -> dict | None:
+    """The stored ``cluster_quality`` row as the dict :func:`quality_table` shows.
 
-    ``{"k", "silhouette", "ari_mean", "ari_min", "clients", "caveat"}`` (aggregates only) or
-    None when the base holds no typology. Refitting takes seconds, so the result is cached in
-    ``<processed_dir>/cache/`` under the last run's id and reused by every page of that run.
+    Keys: ``k, method, silhouette`` (at the chosen k), ``silhouette_by_k`` ({k: value}),
+    ``ari_mean, ari_min, caveat, clients``; None when no typology was stored.
     """
     import json
-    import os
 
-    runs = read_network_table(cfg, "runs", ["run_id"])
-    run_id = str(runs["run_id"].iloc[-1]) if len(runs) else "none"
-    cache = Path(cfg.processed_dir) / "cache" / f"cluster_quality_{run_id}_{reference_date}.json"
-    if cache.exists():
-        try:
-            return json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
-    seg = read_network_table(cfg, "segments", ["contact_id", "cluster"])
-    st = read_network_table(cfg, "stays_linked", ["contact_id", "centre", "arrival", "nights",
-                                                 "persons", "amount", "product"])
-    res = cluster_quality(st, seg, reference_date)
-    out = None
-    if res is not None and res.k:
-        out = {"k": int(res.k), "silhouette": float(res.silhouette[res.k]),
-               "ari_mean": res.ari_mean, "ari_min": res.ari_min,
-               "clients": int(res.labels.notna().sum()), "caveat": res.caveat}
+    if not row or row.get("k") is None or pd.isna(row.get("k")) or int(row["k"]) < 2:
+        return None
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(out), encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only base: recompute next time
-    return out
+        by_k = {int(k): float(v) for k, v in json.loads(row.get("silhouette") or "{}").items()}
+    except (TypeError, ValueError):
+        by_k = {}
+    k = int(row["k"])
+    sil = row.get("silhouette_chosen")
+    sil = by_k.get(k, float("nan")) if sil is None or pd.isna(sil) else float(sil)
+
+    def num(v):
+        return None if v is None or pd.isna(v) else float(v)
+
+    return {"k": k, "method": row.get("method"), "silhouette": sil, "silhouette_by_k": by_k,
+            "ari_mean": num(row.get("ari_mean")), "ari_min": num(row.get("ari_min")),
+            "caveat": row.get("caveat") or "", "clients": clients}
 
 
 def quality_table(quality: dict | None) -> pd.DataFrame:
-    """``Indicateur, Valeur, Lecture`` of :func:`network_cluster_quality` (French)."""
+    """``Indicateur, Valeur, Lecture`` of the stored typology quality (French)."""
     if not quality:
         return pd.DataFrame(columns=["Indicateur", "Valeur", "Lecture"])
     sil, ari = quality["silhouette"], quality.get("ari_mean")
+    by_k = quality.get("silhouette_by_k") or {}
+    k_range = f"k de {min(by_k)} à {max(by_k)}" if len(by_k) > 1 else "k"
     rows = [
         ("Nombre de groupes retenu (k)", fr_num(quality["k"]),
-         "k de 2 à 8 qui maximise la silhouette"),
+         f"{k_range} qui maximise la silhouette"),
         ("Silhouette moyenne", fr_num(sil, 2),
          "> 0,50 groupes nets ; 0,25 à 0,50 structure faible ; < 0,25 pas de structure nette"),
-        ("Stabilité (ARI moyen entre 5 tirages)", fr_num(ari, 2) if ari is not None else "–",
-         "1 = même partition à chaque tirage ; < 0,75 frontières fragiles"),
-        ("Clients classés (réseau)", fr_num(quality["clients"]), "clients avec au moins un séjour"),
     ]
+    if len(by_k) > 1:
+        rows.append(("Silhouette selon k", " · ".join(f"{k} : {fr_num(v, 2)}" for k, v in sorted(by_k.items())),
+                     "un maximum peu marqué signale un choix de k fragile"))
+    rows.append(("Stabilité (ARI moyen entre 5 tirages)", fr_num(ari, 2) if ari is not None else "–",
+                 "1 = même partition à chaque tirage ; < 0,75 frontières fragiles"))
+    if quality.get("clients") is not None:
+        rows.append(("Clients classés (réseau)", fr_num(quality["clients"]),
+                     "clients avec au moins un séjour"))
     return pd.DataFrame(rows, columns=["Indicateur", "Valeur", "Lecture"])
 
 
-def best_records(qualified: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """One record per network contact of the scope, the most usable one, for extractions.
+def example_selection(centre: str, channel: str = "email",
+                      families: Sequence[str] = ("Scolaires",)):
+    """The selection of ``grc extract --family … --channel … [--centre CODE]`` for the scope."""
+    from grc.extract import Selection
 
-    Among a contact's current qualified records, prefer one not retention-expired, then one
-    e-mail-able with consent, then mailable, then the latest year. The frame keeps the
-    channel flags ``extract`` needs (``optin_email``, ``emailable``, ``npai``…).
-    """
-    if not _has(qualified, "centre", "local_id") or not _has(links, "contact_id"):
-        return pd.DataFrame(columns=["contact_id"])
-    q = qualified.merge(links[["centre", "local_id", "contact_id"]].drop_duplicates(
-        ["centre", "local_id"]), on=["centre", "local_id"], how="inner")
-    if q.empty:
-        return pd.DataFrame(columns=["contact_id"])
-
-    def flag(col: str, default: bool) -> pd.Series:
-        if col not in q:
-            return pd.Series(default, index=q.index)
-        return q[col].astype("boolean").fillna(default).astype(bool)
-
-    q["_ok"] = ~flag("retention_expired", False)
-    q["_mail"] = flag("emailable", True) & flag("optin_email", False)
-    q["_post"] = flag("mailable", False) & ~flag("npai", False)
-    q["_year"] = pd.to_numeric(q.get("year"), errors="coerce").fillna(0)
-    q = q.sort_values(["contact_id", "_ok", "_mail", "_post", "_year", "centre", "local_id"],
-                      ascending=[True, False, False, False, False, True, True])
-    out = q.drop_duplicates("contact_id")
-    return out.drop(columns=["_ok", "_mail", "_post", "_year"]).reset_index(drop=True)
+    return Selection(channel=channel, families=list(families),
+                     centres=[] if centre == NETWORK else [centre], name="exemple")
 
 
-def extraction_example(qualified: pd.DataFrame, links: pd.DataFrame, segments: pd.DataFrame,
-                       scores: pd.DataFrame, reference_date: dt.date, centre: str,
+def extraction_example(contacts: pd.DataFrame, criteria: pd.DataFrame | None,
+                       scores: pd.DataFrame | None, reference_date: dt.date, centre: str,
                        channel: str = "email", families: Sequence[str] = ("Scolaires",)):
-    """An extraction (``grc.extract``) of the scope's contacts; None when nothing to select.
+    """The extraction ``grc extract`` makes for the scope; None when there is no contact.
 
-    Returns the :class:`grc.extract.ExtractResult`; the notebook shows only its counts.
+    ``contacts``, ``criteria``, ``scores``: the golden ``contacts``, ``segments`` and
+    ``scores`` (the frames of :func:`grc.extract.load_frames`, possibly restricted to the
+    scope's contacts: the selection filters on the centre anyway). Returns the
+    :class:`grc.extract.ExtractResult`; the notebook shows only its counts.
     """
-    from grc.extract import Selection, extract
+    from grc.extract import extract
 
-    base = best_records(qualified, links)
-    if base.empty:
+    if not _has(contacts, "contact_id"):
         return None
-    sel = Selection(channel=channel, families=list(families),
-                    rfm_scope=centre, name="exemple")
-    crit = segments if _has(segments, "contact_id") else None
+    crit = criteria if _has(criteria, "contact_id") else None
     sc = scores if _has(scores, "scope", "contact_id", "category") else None
-    return extract(base, crit, sc, sel, reference_date)
+    return extract(contacts, crit, sc, example_selection(centre, channel, families), reference_date)
 
 
 def extraction_counts(result) -> pd.DataFrame:
@@ -627,6 +710,21 @@ def plot_rf_heatmap(matrix: pd.DataFrame, title: str = "Clients par note de réc
     return ax
 
 
+def scope_scores(stored: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
+                 grid: rfm.Grid, grid_file: str | Path, config_grid: str | Path,
+                 centre: str) -> pd.DataFrame:
+    """RFM rows of the scope with ``grid``: the base's ``scores`` when ``grid_file`` is the
+    config's grid, else scored again from the scope's stays (as ``grc.rfm.rfm_table`` does
+    for that scope: a centre's own stays, or every stay of the network contact)."""
+    if Path(grid_file).resolve() == Path(config_grid).resolve():
+        return stored
+    if not _has(stays, "contact_id", "arrival"):
+        return stored.iloc[:0]
+    out = rfm.score(rfm.compute_rfm(stays, reference_date, grid), grid).reset_index(drop=True)
+    out.insert(0, "scope", centre)
+    return out[[c for c in rfm.RFM_COLUMNS if c in out.columns]]
+
+
 def rfm_amounts(stays: pd.DataFrame, reference_date: dt.date | pd.Timestamp,
                 grid: rfm.Grid) -> pd.DataFrame:
     """Per client of the scope: ``contact_id, n_stays, total_amount`` over the grid's window."""
@@ -687,11 +785,61 @@ def evaluation_dates(stays: pd.DataFrame, reference_date: dt.date) -> list[dt.da
     return [*dates, ref]
 
 
+def _rfm_at_dates(stays: pd.DataFrame, dates: Sequence[dt.date], grid: rfm.Grid) -> pd.DataFrame:
+    """``grc.rfm.compute_rfm`` at several reference dates in one pass.
+
+    Rows ``_d`` (index of the date), ``recency_months``, ``frequency``, ``monetary`` for every
+    (date, client) with a stay up to that date; same rules and units as ``compute_rfm``.
+    """
+    w = grid.observation_window_months
+    refs = [pd.Timestamp(d) for d in dates]
+    starts = [r - pd.DateOffset(months=int(w)) if float(w).is_integer()
+              else r - pd.Timedelta(days=w * rfm.DAYS_PER_MONTH) for r in refs]
+    arrival = pd.to_datetime(stays["arrival"]).dt.normalize().to_numpy()
+    amount = pd.to_numeric(stays["amount"], errors="coerce").to_numpy(dtype=float) \
+        if "amount" in stays else np.full(len(stays), np.nan)
+    ids = stays["contact_id"].to_numpy()
+    ok = pd.notna(ids)
+    pieces = []
+    for i, r in enumerate(refs):
+        m = ok & (arrival <= r.to_datetime64())
+        pieces.append(pd.DataFrame({"_d": i, "contact_id": ids[m], "_arrival": arrival[m],
+                                    "_amount": amount[m]}))
+    x = pd.concat(pieces, ignore_index=True)
+    if x.empty:
+        return pd.DataFrame(columns=["_d", "contact_id", "recency_months", "frequency", "monetary"])
+    keys = ["_d", "contact_id"]
+    last = x.groupby(keys, sort=True)["_arrival"].max()
+    ref_of = pd.Series(refs, dtype="datetime64[ns]").to_numpy()
+    start_of = pd.Series(starts, dtype="datetime64[ns]").to_numpy()
+    win = x[x["_arrival"].to_numpy() > start_of[x["_d"].to_numpy()]]
+    g = win.groupby(keys, sort=True)
+    n_stays = g.size().reindex(last.index, fill_value=0)
+    out = last.rename("last_stay").reset_index()
+    d_idx = out["_d"].to_numpy()
+    out["recency_months"] = (ref_of[d_idx] - out["last_stay"].to_numpy()).astype("timedelta64[D]") \
+        .astype("int64") / rfm.DAYS_PER_MONTH
+    n = n_stays.to_numpy()
+    unit_f = grid.criteria["frequency"].unit
+    out["frequency"] = (n / (w / 12.0) if unit_f == "per_year" else n / w if unit_f == "per_month"
+                        else n.astype(float))
+    unit_m = grid.criteria["monetary"].unit
+    if unit_m == "average":
+        mon = g["_amount"].mean()
+    elif unit_m == "total":
+        mon = g["_amount"].sum(min_count=1)
+    else:
+        mon = win.sort_values([*keys, "_arrival"], kind="stable").groupby(keys)["_amount"].last()
+    out["monetary"] = mon.reindex(last.index).to_numpy()
+    return out[["_d", "contact_id", "recency_months", "frequency", "monetary"]]
+
+
 def category_evolution(stays: pd.DataFrame, grid: rfm.Grid,
                        reference_date: dt.date) -> pd.DataFrame:
     """RFM categories recomputed at each past 31 December (stays known up to that date).
 
     Tidy: ``date, year, category, clients, share`` (every category of the grid at every date).
+    All dates are scored in one pass over the scope's stays (:func:`_rfm_at_dates`).
     """
     cols = ["date", "year", "category", "clients", "share"]
     dates = evaluation_dates(stays, reference_date)
@@ -699,15 +847,12 @@ def category_evolution(stays: pd.DataFrame, grid: rfm.Grid,
         return pd.DataFrame(columns=cols)
     s = _past(stays, reference_date)
     order = grid.category_order()
+    sc = rfm.score(_rfm_at_dates(s, dates, grid), grid)
+    counts = (sc.groupby(["_d", "category"]).size().unstack(fill_value=0)
+              .reindex(index=range(len(dates)), columns=order, fill_value=0))
     parts = []
-    for d in dates:
-        sub = s[s["arrival"] <= pd.Timestamp(d)]
-        if sub.empty:
-            counts = pd.Series(0, index=order)
-        else:
-            sc = rfm.score(rfm.compute_rfm(sub, d, grid), grid)
-            counts = sc["category"].value_counts().reindex(order, fill_value=0)
-        part = pd.DataFrame({"category": order, "clients": counts.to_numpy().astype("int64")})
+    for i, d in enumerate(dates):
+        part = pd.DataFrame({"category": order, "clients": counts.loc[i].to_numpy().astype("int64")})
         part.insert(0, "year", d.year)
         part.insert(0, "date", pd.Timestamp(d))
         total = part["clients"].sum()
