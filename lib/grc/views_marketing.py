@@ -222,6 +222,46 @@ def grid_path(cfg, grid: str | Path | None = None) -> Path:
                       + ", ".join(str(c.parent) for c in cands) + ").")
 
 
+#: Seaborn's default colours (the pages keep their look without seaborn's slower plots).
+PALETTE = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
+
+
+def _heatmap(ax, values: np.ndarray, annot: np.ndarray, cmap: str, vmin: float, vmax: float,
+             xlabels: Sequence[str], ylabels: Sequence[str], annot_size: float | None = None,
+             cbar_label: str | None = None) -> None:
+    """A seaborn-like annotated heatmap in plain matplotlib (cells, counts, row 0 on top).
+
+    The counts are left out of the tight-bbox layout pass (they lie inside the axes).
+    """
+    import matplotlib.pyplot as plt
+
+    cm = plt.get_cmap(cmap)
+    if not vmax > vmin:
+        vmax = vmin + 1
+    mesh = ax.pcolormesh(values, cmap=cm, vmin=vmin, vmax=vmax)
+    n_rows, n_cols = values.shape
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(n_rows, 0)
+    ax.set_xticks(np.arange(n_cols) + 0.5, list(xlabels))
+    ax.set_yticks(np.arange(n_rows) + 0.5, list(ylabels))
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    rgba = cm(np.clip((values - vmin) / (vmax - vmin), 0, 1))
+    lum = 0.2126 * rgba[..., 0] + 0.7152 * rgba[..., 1] + 0.0722 * rgba[..., 2]
+    size = annot_size or plt.rcParams["font.size"]
+    for i in range(n_rows):
+        for j in range(n_cols):
+            ax.text(j + 0.5, i + 0.5, f"{int(annot[i, j])}", ha="center", va="center",
+                    fontsize=size, color="#262626" if lum[i, j] > 0.408 else "white",
+                    in_layout=False)
+    if cbar_label is not None:
+        cb = ax.figure.colorbar(mesh, ax=ax)
+        cb.set_label(cbar_label)
+        cb.outline.set_visible(False)
+
+
 # --------------------------------------------------------------------------------------------
 # 03 Segmentation: segment mix, trends, products, geography, seasonality, criteria, clusters
 # --------------------------------------------------------------------------------------------
@@ -276,17 +316,22 @@ def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
 
 def plot_segment_mix(mix: pd.DataFrame, title: str = "Répartition des contacts par segment"):
     """Horizontal bars: share of contacts per segment, one colour per scope."""
-    import seaborn as sns
-
     ax = _new_ax((9, 6))
     if mix.empty or mix["contacts"].sum() == 0:
         return _empty_ax(ax)
     keep = mix.groupby("segment_label")["contacts"].transform("sum") > 0
     data = mix[keep]
-    order = (data[data["scope"] == data["scope"].iloc[0]].sort_values("share", ascending=False)
+    scopes = list(dict.fromkeys(data["scope"]))
+    order = (data[data["scope"] == scopes[0]].sort_values("share", ascending=False)
              ["segment_label"].tolist())
-    sns.barplot(data=data, y="segment_label", x="share", hue="scope", order=order, ax=ax,
-                orient="h")
+    y = np.arange(len(order))
+    h = 0.8 / len(scopes)
+    for i, (sc, color) in enumerate(zip(scopes, PALETTE, strict=False)):
+        share = data[data["scope"] == sc].set_index("segment_label")["share"].reindex(order)
+        ax.barh(y - 0.4 + h * (i + 0.5), share.fillna(0).to_numpy(), height=h, color=color,
+                label=sc)
+    ax.set_yticks(y, order)
+    ax.set_ylim(len(order) - 0.5, -0.5)
     fr_axis(ax, "x", pct=True)
     ax.set(title=title, xlabel="Part des contacts", ylabel="")
     ax.legend(title="")
@@ -448,12 +493,13 @@ def plot_department_map(by_department: pd.DataFrame, centre_at: tuple[float, flo
 
 def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):
     """Horizontal bars of clients per region."""
-    import seaborn as sns
-
     ax = _new_ax((8, 5))
     if by_region.empty:
         return _empty_ax(ax)
-    sns.barplot(data=by_region, y="region", x="clients", ax=ax, color="tab:blue", orient="h")
+    y = np.arange(len(by_region))
+    ax.barh(y, by_region["clients"].to_numpy(), color=PALETTE[0], height=0.8)
+    ax.set_yticks(y, by_region["region"].astype(str).tolist())
+    ax.set_ylim(len(by_region) - 0.5, -0.5)
     fr_axis(ax, "x")
     ax.set(title=title, xlabel="Clients", ylabel="")
     return ax
@@ -478,16 +524,16 @@ def seasonality_matrix(stays: pd.DataFrame, segments: pd.DataFrame,
 
 
 def plot_seasonality(matrix: pd.DataFrame, title: str = "Saisonnalité des séjours par famille"):
-    """Heatmap month × segment: share of each row's stays in each month."""
-    import seaborn as sns
-
+    """Heatmap month × segment: share of each row's stays in each month, counts written."""
     ax = _new_ax((10, 0.45 * max(len(matrix), 4) + 1.5))
     if matrix.empty or matrix.to_numpy().sum() == 0:
         return _empty_ax(ax)
     share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-    sns.heatmap(share, cmap="YlOrRd", ax=ax, robust=True, cbar_kws={"label": "Part des séjours du segment"},
-                annot=matrix.to_numpy(), fmt="d", annot_kws={"fontsize": 7},
-                xticklabels=MONTHS_FR)
+    vals = share.to_numpy(dtype=float)
+    vmin, vmax = np.nanpercentile(vals, 2), np.nanpercentile(vals, 98)  # robust, like seaborn
+    _heatmap(ax, vals, matrix.to_numpy(), "YlOrRd", vmin, vmax, annot_size=7,
+             xlabels=MONTHS_FR, ylabels=[str(v) for v in share.index],
+             cbar_label="Part des séjours du segment")
     ax.set(title=title, xlabel="Mois d'arrivée", ylabel="")
     return ax
 
@@ -514,24 +560,31 @@ def criteria_counts(segments: pd.DataFrame, criteria: Sequence[str] | None = Non
 
 
 def plot_criteria(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", "distance_band",
-                                                                   "size_band")):
-    """One bar panel per derived criterion (share of contacts)."""
+                                                                   "size_band"), ncols: int = 3):
+    """One bar panel per derived criterion (share of contacts), ``ncols`` panels a row."""
     import matplotlib.pyplot as plt
 
     crits = [c for c in criteria if c in set(counts["criterion"])] if len(counts) else []
-    fig, axes = plt.subplots(1, max(len(crits), 1), figsize=(4.2 * max(len(crits), 1), 4),
-                             squeeze=False)
+    n = max(len(crits), 1)
+    cols = min(n, ncols)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4 * rows), squeeze=False)
+    flat = axes.ravel()
     if not crits:
-        return _empty_ax(axes[0][0])
-    for ax, crit in zip(axes[0], crits, strict=True):
+        return _empty_ax(flat[0])
+    for ax, crit in zip(flat, crits, strict=False):
         sub = counts[counts["criterion"] == crit]
-        ax.barh(sub["value"], sub["share"], color="tab:blue")
-        ax.invert_yaxis()
+        y = np.arange(len(sub))
+        ax.barh(y, sub["share"].to_numpy(), color=PALETTE[0])
+        ax.set_yticks(y, sub["value"].astype(str).tolist())
+        ax.set_ylim(len(sub) - 0.5, -0.5)
         ax.set_title(sub["title"].iloc[0], fontsize=11)
         fr_axis(ax, "x", pct=True)
         ax.tick_params(axis="y", labelsize=8)
+    for ax in flat[len(crits):]:
+        ax.set_axis_off()
     fig.tight_layout()
-    return axes[0]
+    return flat[:len(crits)]
 
 
 def cluster_table(segments: pd.DataFrame, profiles: pd.DataFrame, centre: str) -> pd.DataFrame:
@@ -697,15 +750,13 @@ def rf_matrix(scores: pd.DataFrame, grid: rfm.Grid | None = None) -> pd.DataFram
 
 def plot_rf_heatmap(matrix: pd.DataFrame, title: str = "Clients par note de récence et de fréquence"):
     """Heatmap of :func:`rf_matrix` with the counts written in each cell."""
-    import seaborn as sns
-
     ax = _new_ax((7, 4.5))
     if matrix.empty or matrix.to_numpy().sum() == 0:
         return _empty_ax(ax)
-    m = matrix.copy()
-    m.index = [fr_num(v, 0 if float(v).is_integer() else 1) for v in m.index]
-    m.columns = [fr_num(v, 0 if float(v).is_integer() else 1) for v in m.columns]
-    sns.heatmap(m, annot=True, fmt="d", cmap="Blues", ax=ax, cbar=False)
+    vals = matrix.to_numpy()
+    _heatmap(ax, vals.astype(float), vals, "Blues", float(vals.min()), float(vals.max()),
+             xlabels=[fr_num(v, 0 if float(v).is_integer() else 1) for v in matrix.columns],
+             ylabels=[fr_num(v, 0 if float(v).is_integer() else 1) for v in matrix.index])
     ax.set(title=title, ylabel=matrix.index.name, xlabel=matrix.columns.name)
     return ax
 
