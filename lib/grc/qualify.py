@@ -104,8 +104,11 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _obj(values: Iterable, index: pd.Index) -> pd.Series:
-    arr = np.empty(len(index), dtype=object)
-    arr[:] = list(values)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        arr = values.copy()
+    else:
+        arr = np.empty(len(index), dtype=object)
+        arr[:] = values if isinstance(values, list) else list(values)
     return pd.Series(arr, index=index, dtype=object)
 
 
@@ -907,7 +910,7 @@ class _Issues:
         self.parts: list[pd.DataFrame] = []
 
     def add(self, mask: np.ndarray | pd.Series, field_: str, code: str,
-            message: pd.Series | str, value: pd.Series | None = None,
+            message: pd.Series | str | Callable[[np.ndarray], Any], value: pd.Series | None = None,
             suggestion: pd.Series | str | None = None) -> None:
         m = np.asarray(mask, dtype=bool)
         if not m.any():
@@ -915,6 +918,8 @@ class _Issues:
         idx = self.df.index[m]
 
         def pick(x: Any) -> Any:
+            if callable(x):  # built for the flagged rows only
+                return np.asarray(x(m), dtype=object)
             if isinstance(x, pd.Series):
                 return x[m].to_numpy(dtype=object)
             return [x] * len(idx)
@@ -937,6 +942,21 @@ class _Issues:
         out["_order"] = np.arange(len(out))
         out = out.sort_values(["_row", "_order"], kind="stable")
         return out[ISSUE_FRAME_COLUMNS].reset_index(drop=True)
+
+
+def _filled(raw: pd.Series, among: np.ndarray) -> np.ndarray:
+    """Rows of ``among`` whose raw cell holds something besides blanks."""
+    out = np.asarray(among, dtype=bool) & raw.notna().to_numpy()
+    if out.any():
+        sub = raw[out]
+        out[out] = (sub.astype(str).str.strip() != "").to_numpy()
+    return out
+
+
+def _country2(v: Any) -> str:
+    """Two-letter country for phone parsing: FR unless a plain ISO code is given."""
+    c = "FR" if v is None else str(v).upper().strip()
+    return "FR" if c == "FX" or not re.fullmatch(r"[A-Z]{2}", c) else c
 
 
 def _q(v: pd.Series) -> pd.Series:
@@ -985,11 +1005,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     # postcodes and towns
     clock.start("postcodes and towns")
     pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
-    keys = pd.MultiIndex.from_arrays([pc_raw.astype(object), city_raw.astype(object),
-                                      ctry.astype(object)])
-    codes, uniq = pd.factorize(keys) if n else (np.zeros(0, dtype=np.intp), [])
-    verdicts = [check_postcode(a, b, c) for a, b, c in uniq]
-    pick = np.array(verdicts + [PostcodeVerdict(None, None, None)], dtype=object)[codes]
+    pick = map_rows(check_postcode, pc_raw, city_raw, ctry)
     out["postcode"] = _obj((v.postcode for v in pick), idx)
     out["department"] = _obj((v.department for v in pick), idx)
     out["region"] = _obj((v.region for v in pick), idx)
@@ -997,7 +1013,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     pc_sugg = _obj((v.suggestion for v in pick), idx)
     bad_pc = pc_problem.notna().to_numpy()
     iss.add(bad_pc, "postcode", "invalid_postcode",
-            "Code postal invalide " + _q(pc_raw.fillna("")) + " : " + pc_problem.fillna(""),
+            lambda m: "Code postal invalide " + _q(pc_raw[m].fillna("")) + " : "
+            + pc_problem[m].fillna(""),
             pc_raw, pc_sugg)
     out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
 
@@ -1005,8 +1022,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     clock.start("phones")
     dep = out["department"]
     region = dep.map(OVERSEAS_REGION_CODE)
-    c2 = ctry.fillna("FR").astype(str).str.upper().str.strip()
-    c2 = c2.where(c2.str.fullmatch(r"[A-Z]{2}"), "FR").replace({"FX": "FR"})
+    c2 = _obj(map_unique(ctry, _country2), idx)
     region = region.fillna(c2).astype(object)
     ph_e, ph_t, ph_x = parse_phones(_col(df, "phone"), region)
     mo_e, mo_t, mo_x = parse_phones(_col(df, "mobile"), region)
@@ -1030,8 +1046,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     out["mobile_type"] = _obj(mo_t, idx)
     for col in ("phone", "mobile"):
         raw = _col(df, col)
-        has_raw = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-        bad = has_raw & (parsed[col] == None)  # noqa: E711
+        bad = _filled(raw, parsed[col] == None)  # noqa: E711
         if bad.any():
             msgs = _obj(map_unique(raw[bad], phone_problem), idx[bad])
             msg = _obj([None] * n, idx)
@@ -1042,7 +1057,6 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     clock.start("e-mails")
     em_raw = _col(df, "email")
     em = np.array(parse_emails(em_raw), dtype=object)
-    has_em_raw = em_raw.notna().to_numpy() & (em_raw.astype(str).str.strip() != "").to_numpy()
     out["email"] = _obj(em, idx)
     valid_em = em != None  # noqa: E711
     domains = pd.Series([e.rpartition("@")[2] if e else None for e in em], dtype=object)
@@ -1052,14 +1066,15 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     if typo.any():
         em_sugg[typo] = [e.rpartition("@")[0] + "@" + d for e, d in zip(em[typo], dom_sugg[typo],
                                                                            strict=True)]
-    bad_syntax = has_em_raw & ~valid_em
+    bad_syntax = _filled(em_raw, ~valid_em)
     if bad_syntax.any():
         em_sugg[bad_syntax] = [repair_email(str(v)) for v in em_raw[bad_syntax]]
     out["email_suggestion"] = em_sugg
     if typo.any():
         iss.add(typo, "email", "invalid_email",
-                "E-mail invalide " + _q(em_raw.fillna("")) + " : domaine mal orthographié, "
-                "corriger en " + _q(em_sugg.fillna("")), em_raw, em_sugg)
+                lambda m: "E-mail invalide " + _q(em_raw[m].fillna(""))
+                + " : domaine mal orthographié, corriger en " + _q(em_sugg[m].fillna("")),
+                em_raw, em_sugg)
     if bad_syntax.any():
         reasons = _obj([None] * n, idx)
         reasons[bad_syntax] = [email_problem(v) for v in em_raw[bad_syntax]]
@@ -1067,7 +1082,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
         has_fix = em_sugg.notna().to_numpy() & bad_syntax
         fix[has_fix] = ", corriger en " + _q(em_sugg[has_fix])
         iss.add(bad_syntax, "email", "invalid_email",
-                "E-mail invalide " + _q(em_raw.fillna("")) + " : " + reasons.fillna("") + fix,
+                lambda m: "E-mail invalide " + _q(em_raw[m].fillna("")) + " : "
+                + reasons[m].fillna("") + fix[m],
                 em_raw, em_sugg)
 
     # consent
@@ -1138,8 +1154,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     typo_or_none = typo | ~valid_em
     out["emailable"] = valid_em & ~typo_or_none & out["optin_email"].to_numpy()
     iss.add(valid_em & ~typo & ~out["optin_email"].to_numpy(), "optin_email", "no_email_consent",
-            "Pas de consentement e-mail (valeur " + _q(_col(df, "optin_email").fillna("vide"))
-            + ") : ne pas envoyer d'e-mail commercial, recueillir l'accord du contact",
+            lambda m: "Pas de consentement e-mail (valeur "
+            + _q(_col(df, "optin_email")[m].fillna("vide")) + ") : ne pas envoyer d'e-mail commercial, recueillir l'accord du contact",
             _col(df, "optin_email"))
 
     # phone channel
@@ -1150,15 +1166,16 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     bloctel_regime = ctx.reference_date <= BLOCTEL_END
     if bloctel_regime:
         bl = ctx.bloctel
-        ph_bl = np.array([e in bl for e in ph_e], dtype=bool) & has_ph & b2c
-        mo_bl = np.array([e in bl for e in mo_e], dtype=bool) & has_mo & b2c
+        ph_bl = pd.Series(ph_e, dtype=object).isin(bl).to_numpy() & has_ph & b2c
+        mo_bl = pd.Series(mo_e, dtype=object).isin(bl).to_numpy() & has_mo & b2c
         out["bloctel"] = ph_bl | mo_bl
         ok_numbers = (has_ph & ~ph_bl) | (has_mo & ~mo_bl)
         phoneable = ok_numbers
         for col, m in (("phone", ph_bl), ("mobile", mo_bl)):
             iss.add(m, col, "bloctel",
-                    "Numéro " + out[col].fillna("") + " inscrit sur Bloctel : ne pas démarcher "
-                    "ce particulier par téléphone (sauf client avec contrat en cours)", out[col])
+                    lambda m, col=col: "Numéro " + out[col][m].fillna("") + " inscrit sur Bloctel :"
+                    " ne pas démarcher ce particulier par téléphone (sauf client avec contrat en "
+                    "cours)", out[col])
     else:
         out["bloctel"] = np.zeros(n, dtype=bool)
         upcoming = (last_stay > ref).to_numpy()
@@ -1188,7 +1205,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
         when = _obj([None] * n, idx)
         when[expired] = map_unique(base[expired], lambda t: t.strftime("%d/%m/%Y") if t is not None else "?")
         iss.add(expired, "created_at", "retention_expired",
-                "Durée de conservation dépassée (" + who + when
+                lambda m: "Durée de conservation dépassée (" + who[m] + when[m]
                 + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche", when)
 
     # no channel
