@@ -712,11 +712,7 @@ class Generator:
             frame = pd.DataFrame(data, columns=cols)
             path = folder / spec["file"]
             if path.suffix == ".xlsx":
-                for c in frame.columns:
-                    frame[c] = frame[c].map(lambda v: pd.Timestamp(v) if isinstance(v, dt.date) else v)
-                with pd.ExcelWriter(path, engine="openpyxl") as xw:
-                    frame.to_excel(xw, sheet_name=spec.get("sheet", "Feuil1"), index=False)
-                _fix_xlsx_timestamps(path)
+                write_xlsx(path, spec.get("sheet", "Feuil1"), cols, frame.itertuples(index=False, name=None))
                 continue
             fmt = spec["date_format"]
             dec = spec.get("decimal", ".")
@@ -766,16 +762,26 @@ class Generator:
         (out / "network.yaml").write_text(text, encoding="utf-8")
 
 
-def _fix_xlsx_timestamps(path: Path) -> None:
-    """Give date cells a day-first display format and fixed workbook metadata (determinism)."""
+def write_xlsx(path: Path, sheet: str, columns: list[str], rows) -> None:
+    """Write one sheet in a single pass (write-only mode), real date cells shown day-first."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
 
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if c.is_date:
-                    c.number_format = "DD/MM/YYYY"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append(list(columns))
+    for values in rows:
+        out = []
+        for v in values:
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                out.append(None)
+            elif isinstance(v, dt.date):
+                c = WriteOnlyCell(ws, value=dt.datetime(v.year, v.month, v.day))
+                c.number_format = "DD/MM/YYYY"
+                out.append(c)
+            else:
+                out.append(v)
+        ws.append(out)
     fixed = dt.datetime(2020, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed
