@@ -153,7 +153,7 @@ def read_raw(centre: Centre, kind: str, base_dir: Path) -> tuple[pd.DataFrame, P
     if suffix in (".xlsx", ".xlsm"):
         try:
             frame = pd.read_excel(path, sheet_name=spec.get("sheet", 0), dtype=str,
-                                  keep_default_na=False, engine="openpyxl")
+                                  keep_default_na=False, engine="calamine")
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
             raise ExportError([Problem(centre.code, fname,
                                        f"classeur Excel illisible ({exc}) : réenregistrez-le en .xlsx.")]) from exc
@@ -200,9 +200,10 @@ def read_raw(centre: Centre, kind: str, base_dir: Path) -> tuple[pd.DataFrame, P
 
 
 def _clean_text(s: pd.Series) -> pd.Series:
-    t = s.astype("string").str.strip()
-    t = t.mask(t == "")
-    return t.astype(object).where(t.notna(), None)
+    """Trimmed text, ``None`` for empty or missing cells."""
+    vals = [(v.strip() or None) if isinstance(v, str) else (None if v is None or v != v else str(v))
+            for v in s.to_numpy(dtype=object)]
+    return pd.Series(vals, index=s.index, dtype=object)
 
 
 def _parse_dates(s: pd.Series, fmt: str | None, excel: bool = False) -> pd.Series:
