@@ -1192,7 +1192,9 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     created = pd.to_datetime(_col(df, "created_at"), errors="coerce")
     updated = pd.to_datetime(_col(df, "updated_at"), errors="coerce")
     last_contact = _keyed_lookup(ctx.last_contact, cen, lid)
-    prospect_base = pd.concat([created, updated, last_contact], axis=1).max(axis=1)
+    stamps = [pd.Series(x, index=idx).astype("datetime64[ns]").to_numpy().view("i8")
+              for x in (created, updated, last_contact)]  # NaT is the smallest int64
+    prospect_base = pd.Series(np.maximum.reduce(stamps).view("datetime64[ns]"), index=idx)
     is_client = last_stay.notna().to_numpy()
     base = pd.Series(np.where(is_client, last_stay, prospect_base), index=idx).astype(
         "datetime64[ns]")
