@@ -279,6 +279,17 @@ def _code_for(name: str, used: set[str]) -> str:
     return f"{letters[:2]}{i}"
 
 
+def _de(town: str) -> str:
+    """French "de" with elision: "de Lyon", "d'Alès", "du Mans"."""
+    if town.startswith("Le "):
+        return "du " + town[3:]
+    if town.startswith("Les "):
+        return "des " + town[4:]
+    if _ascii(town[:1]).upper() in "AEIOUYH" and not town.startswith(("Hy", "Ha")):
+        return "d'" + town
+    return "de " + town
+
+
 def _haversine(lat1, lon1, lat2, lon2):
     r = 6371.0
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -358,7 +369,7 @@ class Generator:
             code = _code_for(town["city"], used)
             kind = ["Centre", "Auberge de jeunesse", "Village vacances", "Centre international de séjour"][i % 4]
             rows.append({
-                "code": code, "name": f"{kind} de {town['city']}", "postcode": town["postcode"],
+                "code": code, "name": f"{kind} {_de(town['city'])}", "postcode": town["postcode"],
                 "city": town["city"], "department": town["department"], "region": town["region"],
                 "lat": float(town["lat"]), "lon": float(town["lon"]),
                 "capacity": int(self.rng.integers(4, 26) * 10),
