@@ -285,7 +285,7 @@ def _de(town: str) -> str:
         return "du " + town[3:]
     if town.startswith("Les "):
         return "des " + town[4:]
-    if _ascii(town[:1]).upper() in "AEIOUYH" and not town.startswith(("Hy", "Ha")):
+    if _ascii(town[:1]).upper() in "AEIOUYH":
         return "d'" + town
     return "de " + town
 
