@@ -1279,8 +1279,11 @@ def read_and_qualify(cfg: Any, year: int | None = None
     return contacts, qualified, pd.concat([rd, issues], ignore_index=True)
 
 
-def _nominal_phone_valid(national: str) -> bool:
+def _nominal_phone_valid(national: str, written: str) -> bool:
+    """Valid as French in any writing, or as overseas when written nationally."""
     for reg in _NOMINAL_PHONE_REGIONS:
+        if reg != "FR" and written.lstrip().startswith(("+", "00")):
+            break
         try:
             p = phonenumbers.parse(national, reg)
         except phonenumbers.NumberParseException:
@@ -1294,7 +1297,8 @@ def unplanned_defects(contacts: pd.DataFrame, truth_dir: str | Path, year: int) 
     """Records whose *nominal* value (the client's own, before any planted defect) is invalid.
 
     The demo generator draws some phone numbers outside the allocated ranges (07 0x-07 2x,
-    0639/0694... overseas blocks) and cuts some organisation domains on a hyphen
+    0639/0694... overseas blocks; a few 070x happen to be valid overseas numbers when written
+    nationally, not once written "+33 7...") and cuts some organisation domains on a hyphen
     ("harmonie-municipale-.fr"): real defects the truth file does not list. Columns
     centre, local_id, code (invalid_phone / invalid_email), field, value.
     """
@@ -1310,10 +1314,11 @@ def unplanned_defects(contacts: pd.DataFrame, truth_dir: str | Path, year: int) 
     for fld, code, ok in (("phone", "invalid_phone", _nominal_phone_valid),
                           ("mobile", "invalid_phone", _nominal_phone_valid),
                           ("email", "invalid_email",
-                           lambda v: validate_email_full(v)[0] is not None)):
+                           lambda v, _w: validate_email_full(v)[0] is not None)):
         nominal = m[fld + "_nominal"]
         present = (nominal != "") & m[fld].notna()
-        verdict = pd.Series(map_unique(nominal[present], ok), index=nominal[present].index)
+        verdict = pd.Series(map_rows(ok, nominal[present], m.loc[present, fld].astype(str)),
+                            index=nominal[present].index)
         bad = verdict[~verdict.astype(bool)].index
         for i in bad:
             rows.append({"centre": m.at[i, "centre"], "local_id": m.at[i, "local_id"],
