@@ -121,8 +121,13 @@ EMAIL_DOMAINS = ["gmail.com", "orange.fr", "wanadoo.fr", "free.fr", "laposte.net
 EMAIL_TYPOS = {"gmail.com": "gmial.com", "orange.fr": "orange.fe", "hotmail.fr": "hotmial.fr",
                "wanadoo.fr": "wanadoo.rf", "laposte.net": "laposte.ne", "free.fr": "fre.fr",
                "yahoo.fr": "yaho.fr", "sfr.fr": "sfr.rf", "outlook.fr": "outlok.fr"}
-OVERSEAS_PREFIX = {"971": ("0590", "0690"), "972": ("0596", "0696"), "973": ("0594", "0694"),
-                   "974": ("0262", "0692"), "976": ("0269", "0639")}
+# allocated 6-digit blocks (fixed, mobile) of each overseas department, completed by 4 digits
+OVERSEAS_PREFIX = {"971": ("059099", "069012"), "972": ("059670", "069620"),
+                   "973": ("059430", "069420"), "974": ("026221", "069212"),
+                   "976": ("026961", "063901")}
+# allocated metropolitan mobile ranges (06 and 07, without the overseas 063x/069x and 070–072)
+MOBILE_PREFIXES = ["060", "061", "062", "064", "065", "066", "067", "068",
+                   "073", "074", "075", "076", "077", "078", "079"]
 
 # --- dialects of booking software ------------------------------------------------------------
 DIALECTS: dict[str, dict] = {
@@ -301,9 +306,9 @@ def _haversine(lat1, lon1, lat2, lon2):
 def _phone_national(rng: np.random.Generator, mobile: bool, dep: str) -> str:
     if dep in OVERSEAS_PREFIX:
         pre = OVERSEAS_PREFIX[dep][1 if mobile else 0]
-        return pre + "".join(str(d) for d in rng.integers(0, 10, 6))
+        return pre + "".join(str(d) for d in rng.integers(0, 10, 4))
     if mobile:
-        return rng.choice(["06", "07"]) + "".join(str(d) for d in rng.integers(0, 10, 8))
+        return str(rng.choice(MOBILE_PREFIXES)) + "".join(str(d) for d in rng.integers(0, 10, 7))
     zone = {"1": "01", "2": "02", "3": "03", "4": "04", "5": "05"}
     d0 = dep[0] if dep[0].isdigit() else "4"
     z = {"7": "01", "9": "01", "6": "04", "8": "03", "0": "03"}.get(d0, zone.get(d0, "02"))
@@ -415,7 +420,7 @@ class Generator:
             mobile = _phone_national(rng, True, dep) if rng.random() < (0.4 if kind == "B2B" else 0.8) else None
             local = _ascii(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
             if kind == "B2B" and org:
-                dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20] + ".fr"
+                dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20].strip("-") + ".fr"
                 email = f"{local}@{dom}" if rng.random() < 0.5 else f"contact{i}@{dom}"
             else:
                 email = f"{local}{rng.integers(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
