@@ -666,9 +666,9 @@ class Generator:
             postcode = postcode.lstrip("0")
         if "invalid_postcode" in active_defects:
             postcode = ["7500", "750012", "69OO3", "00000", "ABCDE"][int(self._det(r["local_id"], "pc") * 5)]
-        address1 = street
+        address1, address2 = street, e.addr2
         if "incomplete_address" in active_defects:
-            address1 = None
+            address1 = address2 = None  # no street and no complement (a "BP 12" alone is deliverable)
         last, first, org = r["last"], r["first"], r["org"]
         if "missing_name" in active_defects:
             last, org = None, None
@@ -699,7 +699,7 @@ class Generator:
         updated = max(r["created"], dt.date(y, 1, 1) if e.moves and min(e.moves) <= y else r["created"])
         values = {
             "local_id": r["local_id"], "civility": civ, "last_name": last, "first_name": first,
-            "organisation": org, "position": e.position, "address1": address1, "address2": e.addr2,
+            "organisation": org, "position": e.position, "address1": address1, "address2": address2,
             "address3": None, "postcode": postcode, "city": city, "country": "FR" if self._det(r["local_id"], "cty") < 0.5 else "France",
             "phone": phone, "mobile": mobile, "email": email, "segment": seg_local,
             "optin_email": yes if e.optin_email else no, "optin_phone": yes if e.optin_phone else no,
