@@ -203,8 +203,13 @@ def _erasure(cfg: NetworkConfig) -> pd.DataFrame:
 
 
 def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progress: bool = True,
-                 truth_free: bool = True) -> RunResult:
-    """Integrate ``cfg.year`` into the base and write the exports (SPEC §6)."""
+                 light: bool = False) -> RunResult:
+    """Integrate ``cfg.year`` into the base and write the exports (SPEC §6).
+
+    ``light`` (catching up past years before the config's year) keeps everything the base
+    accumulates (raw rows, records, links, history, issues, metrics) but skips what the next
+    year replaces anyway: the behavioural clustering, the exported files and return files.
+    """
     from grc import dedup, gdpr, qualify, returns, rfm, segment
 
     t0 = time.perf_counter()
@@ -284,7 +289,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         locs = _centre_locations(cfg, all_codes)
         criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs)
         feats = segment.behaviour_features(stays, cfg.reference_date)
-        clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 else None
+        clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not light else None
         segments = segment.segment_table(criteria, clusters)
         scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))
         result.timings["segmentation_rfm"] = time.perf_counter() - t
@@ -343,6 +348,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                                 + "\n".join(f"- {c} : {m}" for c, m in result.failed.items()))
 
         # --- files (written beside, swapped in with the base) -----------------------------
+        if light:
+            result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
+                             "contacts": len(contacts), "stays": len(stays), "issues": len(issues),
+                             "history": len(hist)}
+            result.timings["total"] = time.perf_counter() - t0
+            return result
         t = time.perf_counter()
         work = cfg.processed_dir / f".exports-work-{run_id}"
         _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments, dd, erased_keys)

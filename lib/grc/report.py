@@ -137,7 +137,7 @@ def catch_up(cfg: NetworkConfig, progress: bool = True) -> list[int]:
             continue
         if progress:
             print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
-        run_pipeline(cfg.with_year(y), progress=progress)
+        run_pipeline(cfg.with_year(y), progress=progress, light=True)
         done.append(y)
     return done
 
