@@ -96,6 +96,9 @@ def write_return_file(path: str | Path, centre: str, qualified: pd.DataFrame,
     os.close(fd)
     try:
         wb.save(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files: usual permissions instead
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
