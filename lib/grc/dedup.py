@@ -649,15 +649,21 @@ def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
                 previous_links: pd.DataFrame | None) -> np.ndarray:
     """Stable contact ids: majority previous id (ties: smallest), else a hash of the cluster."""
     rk = (k["centre"] + ":" + k["local_id"]).to_numpy(object)
-    df = pd.DataFrame({"label": labels, "rk": rk})
-    rank, uniq_rk = pd.factorize(df["rk"], sort=True)
-    min_key = pd.Series(np.asarray(uniq_rk, dtype=object)[
-        pd.Series(rank).groupby(labels).min().to_numpy()],
-        index=np.unique(labels))
-    size = df.groupby("label").size()
-    ids: dict[int, str] = {}
+    n_lab = int(labels.max()) + 1 if len(labels) else 0
+    size = np.bincount(labels, minlength=n_lab)
+    # smallest record key of each cluster: itself for singletons, sorted keys for the others
+    min_key = np.empty(n_lab, dtype=object)
+    min_key[labels] = rk  # right for singletons
+    multi = size[labels] > 1
+    if multi.any():
+        sub_lab, sub_rk = labels[multi], rk[multi].astype(str)
+        order = np.lexsort((sub_rk, sub_lab))
+        first = order[np.r_[True, sub_lab[order][1:] != sub_lab[order][:-1]]]
+        min_key[sub_lab[first]] = rk[multi][first]
+    ids = np.empty(n_lab, dtype=object)
     used: set[str] = set()
     if previous_links is not None and len(previous_links):
+        df = pd.DataFrame({"label": labels, "rk": rk})
         prev = previous_links.astype({"centre": str, "local_id": str, "contact_id": str})
         prev = pd.Series(prev["contact_id"].to_numpy(),
                          index=prev["centre"] + ":" + prev["local_id"])
@@ -666,8 +672,8 @@ def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
         df["prev"] = df["rk"].map(prev)
         votes = df.dropna(subset=["prev"]).groupby(["label", "prev"]).size().rename("n")
         votes = votes.reset_index()
-        votes["size"] = votes["label"].map(size)
-        votes["min_key"] = votes["label"].map(min_key)
+        votes["size"] = size[votes["label"].to_numpy()]
+        votes["min_key"] = min_key[votes["label"].to_numpy()]
         # each cluster's preferred old id
         votes = votes.sort_values(["label", "n", "prev"], ascending=[True, False, True])
         best = votes.drop_duplicates("label")
@@ -675,13 +681,21 @@ def _assign_ids(k: pd.DataFrame, labels: np.ndarray,
         best = best.sort_values(["prev", "n", "size", "min_key"],
                                 ascending=[True, False, False, True])
         winners = best.drop_duplicates("prev")
-        ids.update(zip(winners["label"].to_numpy(), winners["prev"].to_numpy(), strict=True))
-    for label in min_key.sort_values().index:
-        if label not in ids:
+        ids[winners["label"].to_numpy()] = winners["prev"].to_numpy()
+    todo = np.flatnonzero(pd.isna(ids)) if n_lab else np.zeros(0, dtype=np.int64)
+    hashed = np.array(["C" + hashlib.sha1(x.encode("utf-8")).hexdigest()[:10]
+                       for x in min_key[todo]], dtype=object)
+    clash = pd.Series(hashed).duplicated(keep=False).to_numpy()
+    if used:
+        clash |= np.isin(hashed, np.array(sorted(used), dtype=object))
+    if not clash.any():  # the usual case: no salt needed, same ids as the ordered loop
+        ids[todo] = hashed
+    else:  # clusters in key order, salted until free
+        for label in todo[np.argsort(min_key[todo].astype(str), kind="stable")]:
             cid = _new_id(min_key[label], used)
             ids[label] = cid
             used.add(cid)
-    return pd.Series(labels).map(ids).to_numpy(object)
+    return ids[labels] if len(labels) else np.zeros(0, dtype=object)
 
 
 # ----------------------------------------------------------------------------- golden
@@ -699,19 +713,37 @@ _GOLDEN_GROUPS: dict[str, list[str]] = {
 
 def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """One golden record per contact: validated over unvalidated, most recent, most complete."""
-    r = records.reset_index(drop=True).copy()
-    r["centre"] = r["centre"].astype(str)
-    r["local_id"] = r["local_id"].astype(str)
+    r = records.reset_index(drop=True)
+    centre = r["centre"].astype(str).to_numpy(object)
+    local = r["local_id"].astype(str).to_numpy(object)
     lk = links.astype({"centre": str, "local_id": str})
-    r = r.merge(lk[LINK_COLUMNS], on=["centre", "local_id"], how="left", validate="m:1")
+    if len(lk) == len(r) and np.array_equal(lk["centre"].to_numpy(object), centre) and \
+            np.array_equal(lk["local_id"].to_numpy(object), local):
+        cid = lk["contact_id"].to_numpy(object)  # links in record order (deduplicate)
+    else:
+        if lk.duplicated(["centre", "local_id"]).any():
+            raise pd.errors.MergeError("links: (centre, local_id) is not unique")
+        cid = pd.DataFrame({"centre": centre, "local_id": local}).merge(
+            lk[LINK_COLUMNS], on=["centre", "local_id"], how="left")["contact_id"].to_numpy()
+    return _golden(r, cid, centre, local)
+
+
+def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
+            local: np.ndarray) -> pd.DataFrame:
+    """Golden records of positional records ``r`` with contact ids ``cid``."""
     upd = pd.to_datetime(r["updated_at"], errors="coerce") if "updated_at" in r \
         else pd.Series(pd.NaT, index=r.index)
     upd_rank = upd.to_numpy("datetime64[ns]").astype(np.int64)  # NaT is the smallest
-    complete = r.notna().sum(axis=1).to_numpy()
-    contact, uniq = pd.factorize(r["contact_id"], sort=True)
-    tie = np.lexsort((r["local_id"].to_numpy(object).astype(str),
-                      r["centre"].to_numpy(object).astype(str))).argsort()
-    parts = [pd.DataFrame({"contact_id": np.asarray(uniq, dtype=object)})]
+    complete = np.zeros(len(r), dtype=np.int64)
+    for c in r.columns:  # centre and local_id are strings, hence always counted
+        complete += True if c in ("centre", "local_id") else r[c].notna().to_numpy()
+    complete += 1  # the contact id
+    complete -= pd.isna(cid)
+    contact, uniq = pd.factorize(cid, sort=True)
+    tie = np.lexsort((local.astype(str), centre.astype(str))).argsort()
+    # shared ordering of the survivorship keys after "valid": recent, complete, record key
+    base = np.lexsort((tie, -complete, -upd_rank)).argsort()
+    parts = {"contact_id": np.asarray(uniq, dtype=object)}
     starts = None
     for group, cols in _GOLDEN_GROUPS.items():
         cols = [c for c in cols if c in r.columns]
@@ -722,22 +754,29 @@ def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
             valid = valid + (r["last_name"].notna().to_numpy(float) if "last_name" in r else 0)
             if "first_name" in r:
                 fn = r["first_name"]
-                full = fn.notna() & (fn.astype(str).str.replace(".", "", regex=False)
-                                     .str.strip().str.len() > 1)
-                valid = valid + full.to_numpy(float)
+                fc, fu = pd.factorize(fn)
+                fu = pd.Series(np.asarray(fu, dtype=object)).astype(str)
+                fu_full = (fu.str.replace(".", "", regex=False).str.strip().str.len() > 1)
+                full = np.where(fc >= 0, fu_full.to_numpy()[np.clip(fc, 0, None)]
+                                if len(fu) else False, False)
+                valid = valid + full.astype(float)
         if group == "address":
             valid = r["postcode"].notna().to_numpy(float) if "postcode" in r else valid
             if "npai" in r:
                 valid = valid + (~r["npai"].fillna(False).astype(bool)).to_numpy(float)
-            valid = valid + r[cols].notna().sum(axis=1).to_numpy(float) / 100.0
+            nn = np.zeros(len(r))
+            for c in cols:
+                nn += r[c].notna().to_numpy()
+            valid = valid + nn / 100.0
         # contact codes are sorted, so the first row of each contact comes in code order
-        order = np.lexsort((tie, -complete, -upd_rank, -valid, contact))
+        order = np.lexsort((base, -valid, contact))
         c_sorted = contact[order]
         first = order[np.r_[True, c_sorted[1:] != c_sorted[:-1]]]
         if starts is None:
             starts = first
-        parts.append(r.iloc[first][cols].reset_index(drop=True))
-    out = pd.concat(parts, axis=1)
+        for c in cols:
+            parts[c] = r[c].iloc[first].reset_index(drop=True)
+    out = pd.DataFrame(parts)
     g = pd.DataFrame({"c": contact})
     if "created_at" in r:
         g["created_at"] = pd.to_datetime(r["created_at"], errors="coerce").to_numpy()
@@ -746,13 +785,25 @@ def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
         g["updated_at"] = upd.to_numpy()
         out["updated_at"] = g.groupby("c")["updated_at"].max().to_numpy()
     n_rec = np.bincount(contact, minlength=len(uniq))
-    centres = r["centre"].to_numpy(object)[starts].copy()
+    centres = centre[starts].copy()
     multi = n_rec[contact] > 1
     if multi.any():
-        sub = pd.DataFrame({"c": contact[multi], "centre": r["centre"].to_numpy(object)[multi]})
-        sub = sub.drop_duplicates().sort_values(["c", "centre"])
-        joined = sub.groupby("c", sort=True)["centre"].agg(";".join)
-        centres[joined.index.to_numpy()] = joined.to_numpy()
+        ccode, cuniq = pd.factorize(centre[multi], sort=True)
+        cm = contact[multi]
+        if len(cuniq) <= 62:  # centre sets as bit masks, one join per distinct set
+            mask = np.zeros(len(uniq), dtype=np.int64)
+            np.bitwise_or.at(mask, cm, np.left_shift(np.int64(1), ccode.astype(np.int64)))
+            has = np.flatnonzero(mask)
+            umask, inv = np.unique(mask[has], return_inverse=True)
+            names = np.asarray(cuniq, dtype=object)
+            text = np.array([";".join(names[[(m >> j) & 1 == 1 for j in range(len(names))]])
+                             for m in umask], dtype=object)
+            centres[has] = text[inv]
+        else:
+            sub = pd.DataFrame({"c": cm, "centre": centre[multi]})
+            sub = sub.drop_duplicates().sort_values(["c", "centre"])
+            joined = sub.groupby("c", sort=True)["centre"].agg(";".join)
+            centres[joined.index.to_numpy()] = joined.to_numpy()
     out["centres"] = centres
     out["n_records"] = n_rec
     return out
@@ -885,7 +936,8 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
     t = time.perf_counter()
     rv = pairs["decision"].eq("review") & pairs["override"].isna()
     review = _side_by_side(records, pairs[rv], a[rv.to_numpy()], b[rv.to_numpy()])
-    contacts = golden_records(records, links)
+    contacts = _golden(records.reset_index(drop=True), contact,
+                       k["centre"].to_numpy(object), k["local_id"].to_numpy(object))
     timings["golden"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
 
