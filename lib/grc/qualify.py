@@ -71,30 +71,56 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
-def map_unique(values: pd.Series | Iterable, func: Callable[[Any], Any]) -> list:
-    """Apply ``func`` once per distinct value (None for missing values) and spread back."""
+def _spread(res: list, codes: np.ndarray) -> np.ndarray:
+    """Per-group results (last one for code -1, the missing values) spread back to rows."""
+    arr = np.fromiter(res, dtype=object, count=len(res))
+    return arr[codes]
+
+
+def map_unique_array(values: pd.Series | Iterable, func: Callable[[Any], Any]) -> np.ndarray:
+    """Apply ``func`` once per distinct value (None for missing values), as an object array."""
     s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     res = [func(u) for u in uniques]
     res.append(func(None))
-    arr = np.empty(len(res), dtype=object)
-    arr[:] = res
-    return list(arr[codes])  # code -1 picks func(None)
+    return _spread(res, codes)
+
+
+def map_unique(values: pd.Series | Iterable, func: Callable[[Any], Any]) -> list:
+    """Apply ``func`` once per distinct value (None for missing values) and spread back."""
+    return list(map_unique_array(values, func))
+
+
+def _row_groups(*cols: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Group of each row over the distinct rows of ``cols`` (missing values equal), and the
+    first row of each group."""
+    n = len(cols[0])
+    key = np.zeros(n, dtype=np.int64)
+    for c in cols:
+        codes, uniq = pd.factorize(np.asarray(c, dtype=object), use_na_sentinel=True)
+        key, _ = pd.factorize(key * (len(uniq) + 1) + (codes + 1))
+    first = np.full(int(key.max()) + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    return key, first
+
+
+def map_rows_array(func: Callable[..., Any], *cols: Any) -> np.ndarray:
+    """Apply ``func`` once per distinct row of ``cols`` (missing values as None), spread back."""
+    n = len(cols[0])
+    if n == 0:
+        return np.empty(0, dtype=object)
+    codes, first = _row_groups(*cols)
+    vals = []
+    for c in cols:
+        v = np.asarray(c, dtype=object)[first]
+        v[pd.isna(v)] = None
+        vals.append(v.tolist())
+    return _spread([func(*row) for row in zip(*vals, strict=True)], codes)
 
 
 def map_rows(func: Callable[..., Any], *cols: pd.Series) -> list:
     """Apply ``func`` once per distinct row of ``cols`` (missing values as None), spread back."""
-    n = len(cols[0])
-    if n == 0:
-        return []
-    frame = pd.DataFrame({i: np.asarray(c, dtype=object) for i, c in enumerate(cols)})
-    codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
-    _, first = np.unique(codes, return_index=True)
-    uniq = frame.iloc[first].astype(object)
-    uniq = uniq.where(uniq.notna(), None)
-    res = np.empty(len(first), dtype=object)
-    res[:] = [func(*row) for row in uniq.itertuples(index=False, name=None)]
-    return list(res[codes])
+    return list(map_rows_array(func, *cols))
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -354,9 +380,12 @@ def _fr_type_patterns() -> tuple:
             return None
         return re.compile(d.national_number_pattern)
 
-    special = [rx(getattr(meta, k)) for k in ("premium_rate", "toll_free", "shared_cost", "voip",
-                                                "personal_number", "pager", "uan", "voicemail")]
-    return rx(meta.general_desc), [p for p in special if p], rx(meta.fixed_line), rx(meta.mobile)
+    special = [getattr(meta, k) for k in ("premium_rate", "toll_free", "shared_cost", "voip",
+                                           "personal_number", "pager", "uan", "voicemail")]
+    special = [d.national_number_pattern for d in special if d and d.national_number_pattern]
+    # one alternation: fullmatch succeeds iff one of the patterns fullmatches
+    any_special = re.compile("|".join(f"(?:{s})" for s in special)) if special else None
+    return rx(meta.general_desc), any_special, rx(meta.fixed_line), rx(meta.mobile)
 
 
 _fr_prefix_cache: dict[str, str | None] = {}
@@ -374,7 +403,7 @@ def _fr_prefix_type(prefix: str) -> str | None:
         general, special, fixed, mobile = _fr_type_patterns()
         if not general.fullmatch(nsn):
             r = None
-        elif any(p.fullmatch(nsn) for p in special):
+        elif special is not None and special.fullmatch(nsn):
             r = "other"
         elif fixed is not None and fixed.fullmatch(nsn):
             r = "other" if mobile is not None and mobile.fullmatch(nsn) else "fixed"
@@ -428,62 +457,165 @@ def phone_fast(raw: str, region: str = "FR") -> tuple[str, str] | None | bool:
     return None if r is None else (r[0] + pre + tail, r[1])
 
 
-def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, list]:
-    """Vectorised phone parsing: lists of E.164, type, extra number (same order as input).
+_VEC_WIDTH = 24  # longer cells go through the per-value path
+_FORMS = ("", "0", "+33", "0033", "+33(0)")
+_CHUNK = 200_000
 
-    Well-formed writings take a prefix-cached verdict (see :func:`_fast_path_regions`), the
-    others the full parser once per distinct (value, region)."""
-    n = len(values)
-    vals = values.tolist()
-    regs = regions.tolist()
-    e164: list = [None] * n
-    types: list = [None] * n
-    extra: list = [None] * n
-    fast_regions = _fast_path_regions()
-    caches = {r: _prefix_cache.setdefault(r, {}) for r in fast_regions}
-    fr_cache = _fr_prefix_cache
-    slow: dict[tuple[str, str], list[int]] = {}
-    fm = _FAST_PHONE.fullmatch
-    tr = _PHONE_SEP
-    split = _PHONE_SPLIT.search
-    start = _PHONE_START
-    for i in range(n):
+
+def _as_str_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(object array of str, '' for missing; mask of missing) as the per-value loops see them:
+    None and float NaN are missing, other non-str values are written with ``str``."""
+    vals = np.asarray(values, dtype=object)
+    isstr = np.fromiter((type(v) is str for v in vals), dtype=bool, count=len(vals))
+    out = vals.copy()
+    missing = np.zeros(len(vals), dtype=bool)
+    for i in np.flatnonzero(~isstr):
         v = vals[i]
-        if v is None:
+        if v is None or (isinstance(v, float) and v != v):
+            missing[i] = True
+            out[i] = ""
+        else:
+            out[i] = str(v)
+    return out, missing
+
+
+def _codepoints(strs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, _VEC_WIDTH) uint32 code points of short cells (zero padded), and the mask of the
+    cells represented exactly (length <= width, no NUL character)."""
+    lens = np.fromiter(map(len, strs), dtype=np.int64, count=len(strs))
+    ok = lens <= _VEC_WIDTH
+    u = np.where(ok, strs, "").astype(f"U{_VEC_WIDTH}")
+    m = u.view(np.uint32).reshape(len(strs), _VEC_WIDTH)
+    ok &= (m != 0).sum(axis=1) == lens
+    return m, ok
+
+
+def _phone_fast_matrix(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised ``phone_fast`` shape test: (candidate mask, form index in _FORMS,
+    (n, 9) code points of the national number)."""
+    n, w = m.shape
+    sep = (m == 0x20) | (m == 0xA0) | (m == 0x2E) | (m == 0x2D)
+    keep = ~sep & (m != 0)
+    digit = (m >= 0x30) & (m <= 0x39)
+    allowed = digit | (m == 0x2B) | (m == 0x28) | (m == 0x29)
+    cand = ~(keep & ~allowed).any(axis=1)
+    first = m[:, 0]
+    cand &= ((first >= 0x30) & (first <= 0x39)) | (first == 0x2B)
+    ws = (m == 0x20) | (m == 0xA0)
+    cand &= ~((m[:, 1:-1] == 0x2D) & ws[:, :-2] & ws[:, 2:]).any(axis=1)  # " - " splits
+    length = keep.sum(axis=1)
+    cand &= (length >= 9) & (length <= 15)
+    t = np.zeros_like(m)
+    r, c = np.nonzero(keep)
+    t[r, (np.cumsum(keep, axis=1, dtype=np.int8) - 1)[r, c]] = m[r, c]
+    start = np.clip(length - 9, 0, w - 9)
+    nsn = np.take_along_axis(t, start[:, None] + np.arange(9), axis=1)
+    cand &= ((nsn >= 0x30) & (nsn <= 0x39)).all(axis=1) & (nsn[:, 0] != 0x30)
+    form = np.full(n, -1, dtype=np.int64)
+    for k, f in enumerate(_FORMS):
+        code = np.array([ord(ch) for ch in f], dtype=np.uint32)
+        hit = start == len(f)
+        if len(f):
+            hit &= (t[:, :len(f)] == code).all(axis=1)
+        form[hit] = k
+    cand &= form >= 0
+    return cand, form, nsn
+
+
+_VERDICTS: list = [None, _SLOW]  # verdict ids: 0 invalid, 1 full parser, 2+ (prefix, type)
+_VERDICT_IDS: dict[tuple[str, str], int] = {}
+_PREFIX_TABLES: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _verdict_ids(region: str, form: int, prefixes: np.ndarray) -> np.ndarray:
+    """Verdict ids of :func:`_prefix_verdict` for 5-digit ``prefixes`` (ints) written in
+    ``_FORMS[form]`` in a ``region`` row; a per-process table filled on first use."""
+    tab = _PREFIX_TABLES.get((region, form))
+    if tab is None:
+        tab = _PREFIX_TABLES[(region, form)] = np.full(100_000, -1, dtype=np.int16)
+    ids = tab[prefixes]
+    unknown = ids < 0
+    if not unknown.any():
+        return ids
+    for p in np.unique(prefixes[unknown]).tolist():
+        r = _prefix_verdict(region, _FORMS[form], f"{p:05d}")
+        if r is None:
+            tab[p] = 0
+        elif r is _SLOW:
+            tab[p] = 1
+        else:
+            v = _VERDICT_IDS.get(r)
+            if v is None:
+                v = _VERDICT_IDS[r] = len(_VERDICTS)
+                _VERDICTS.append(r)
+            tab[p] = v
+    return tab[prefixes]
+
+
+def parse_phones(values: pd.Series, regions: pd.Series) -> tuple[list, list, list]:
+    """Vectorised phone parsing: lists of E.164, type, extra number (same order as input)."""
+    e, t, x = _parse_phones_arrays(values, regions)
+    return list(e), list(t), list(x)
+
+
+def _parse_phones_arrays(values: Any, regions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phone parsing as object arrays (E.164, type, extra number).
+
+    Well-formed writings (:func:`phone_fast`'s shape, tested on code-point matrices) take a
+    verdict per distinct (region, writing, 5-digit prefix), see :func:`_fast_path_regions`;
+    the others go through the full parser once per distinct (value, region)."""
+    strs, missing = _as_str_cells(values)
+    regs = np.asarray(regions, dtype=object)
+    n = len(strs)
+    e164 = np.full(n, None, dtype=object)
+    types = np.full(n, None, dtype=object)
+    extra = np.full(n, None, dtype=object)
+    fast_regions = _fast_path_regions()
+    reg_codes, reg_uniques = pd.factorize(pd.Series(regs, dtype=object), use_na_sentinel=True)
+    reg_uniques = list(reg_uniques)
+    fast_reg = np.array([u in fast_regions for u in reg_uniques] + [False], dtype=bool)
+    slow = ~missing
+    for s0 in range(0, n, _CHUNK):
+        sl = slice(s0, min(n, s0 + _CHUNK))
+        rows = np.flatnonzero(~missing[sl] & fast_reg[reg_codes[sl]]) + s0
+        if not len(rows):
             continue
-        if type(v) is not str:
-            if isinstance(v, float) and v != v:
-                continue
-            v = str(v)
-        reg = regs[i]
-        cache = caches.get(reg)
-        if cache is not None:
-            m = fm(v.translate(tr))
-            if m is not None and v[0] in start and ("-" not in v or split(v) is None):
-                form, pre, tail = m.groups()
-                if reg == "FR":
-                    t = fr_cache.get(pre, 0)
-                    if t == 0:
-                        t = _fr_prefix_type(pre)
-                    if t is not None:
-                        e164[i] = "+33" + pre + tail
-                        types[i] = t
-                        continue
-                r = cache.get((form or "", pre), cache)
-                if r is cache:
-                    r = _prefix_verdict(reg, form or "", pre)
-                if r is None:
-                    continue
-                if r is not _SLOW:
-                    e164[i] = r[0] + pre + tail
-                    types[i] = r[1]
-                    continue
-        slow.setdefault((v, reg), []).append(i)
-    for (v, reg), idx in slow.items():
-        a, b, c = parse_phone_full(v, reg)
-        for i in idx:
+        m, exact = _codepoints(strs[rows])
+        cand, form, nsn = _phone_fast_matrix(m)
+        cand &= exact
+        rows, form, nsn = rows[cand], form[cand], nsn[cand]
+        if not len(rows):
+            continue
+        digits = (nsn[:, :5] - 0x30).astype(np.int64)
+        prefix = digits @ np.array([10_000, 1_000, 100, 10, 1], dtype=np.int64)
+        vid = np.empty(len(rows), dtype=np.int16)
+        rc = reg_codes[rows]
+        pair = rc.astype(np.int64) * len(_FORMS) + form
+        for pk in np.unique(pair).tolist():
+            sel = pair == pk
+            vid[sel] = _verdict_ids(reg_uniques[pk // len(_FORMS)], pk % len(_FORMS),
+                                    prefix[sel])
+        slow[rows[vid != 1]] = False
+        ok = vid >= 2
+        cc_of = np.array([v[0] if isinstance(v, tuple) else "" for v in _VERDICTS], dtype="U4")
+        ty_of = np.array([v[1] if isinstance(v, tuple) else None for v in _VERDICTS],
+                         dtype=object)
+        nsn_u = np.ascontiguousarray(nsn[ok]).view("U9").ravel()
+        e164[rows[ok]] = np.strings.add(cc_of[vid[ok]], nsn_u).astype(object)
+        types[rows[ok]] = ty_of[vid[ok]]
+    if slow.any():
+        idx = np.flatnonzero(slow)
+        sv = pd.Series(strs[idx], dtype=object)
+        sr = pd.Series(regs[idx], dtype=object)
+        for i, a, b, c in zip(idx, *_full_phone_rows(sv, sr), strict=True):
             e164[i], types[i], extra[i] = a, b, c
     return e164, types, extra
+
+
+def _full_phone_rows(values: pd.Series, regions: pd.Series) -> tuple[list, list, list]:
+    """parse_phone_full once per distinct (value, region)."""
+    res = map_rows(lambda v, r: parse_phone_full(v, r), values, regions)
+    return [a for a, _, _ in res], [b for _, b, _ in res], [c for _, _, c in res]
 
 
 def phone_problem(raw: Any) -> str:
@@ -907,41 +1039,49 @@ class _Clock:
 class _Issues:
     def __init__(self, df: pd.DataFrame):
         self.df = df
-        self.parts: list[pd.DataFrame] = []
+        self.centre = df["centre"].to_numpy(dtype=object)
+        self.local_id = df["local_id"].to_numpy(dtype=object)
+        self.parts: list[tuple] = []
 
     def add(self, mask: np.ndarray | pd.Series, field_: str, code: str,
-            message: pd.Series | str | Callable[[np.ndarray], Any], value: pd.Series | None = None,
-            suggestion: pd.Series | str | None = None) -> None:
+            message: pd.Series | str | Callable[[np.ndarray], Any], value: Any = None,
+            suggestion: Any = None) -> None:
         m = np.asarray(mask, dtype=bool)
-        if not m.any():
+        pos = np.flatnonzero(m)
+        if not len(pos):
             return
-        idx = self.df.index[m]
 
-        def pick(x: Any) -> Any:
+        def pick(x: Any) -> np.ndarray:
+            if x is None:
+                return np.full(len(pos), None, dtype=object)
             if callable(x):  # built for the flagged rows only
                 return np.asarray(x(m), dtype=object)
-            if isinstance(x, pd.Series):
-                return x[m].to_numpy(dtype=object)
-            return [x] * len(idx)
+            if isinstance(x, pd.Series | np.ndarray):
+                return np.asarray(x, dtype=object)[m]
+            return np.full(len(pos), x, dtype=object)
 
-        self.parts.append(pd.DataFrame({
-            "centre": self.df["centre"].to_numpy(dtype=object)[m],
-            "local_id": self.df["local_id"].to_numpy(dtype=object)[m],
-            "field": field_,
-            "code": code,
-            "message": pick(message),
-            "value": pick(value) if value is not None else [None] * len(idx),
-            "suggestion": pick(suggestion) if suggestion is not None else [None] * len(idx),
-        }, index=idx))
+        self.parts.append((pos, field_, code, pick(message), pick(value), pick(suggestion)))
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame(columns=ISSUE_FRAME_COLUMNS)
-        out = pd.concat(self.parts)
-        out["_row"] = out.index
-        out["_order"] = np.arange(len(out))
-        out = out.sort_values(["_row", "_order"], kind="stable")
-        return out[ISSUE_FRAME_COLUMNS].reset_index(drop=True)
+        pos = np.concatenate([p[0] for p in self.parts])
+        cols = {
+            "centre": self.centre[pos], "local_id": self.local_id[pos],
+            "field": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in self.parts]),
+            "code": np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in self.parts]),
+            "message": np.concatenate([p[3] for p in self.parts]),
+            "value": np.concatenate([p[4] for p in self.parts]),
+            "suggestion": np.concatenate([p[5] for p in self.parts]),
+        }
+        index = self.df.index
+        if index.is_monotonic_increasing and index.is_unique:
+            order = np.argsort(pos, kind="stable")  # by row, then in order of addition
+        else:
+            keys = pd.DataFrame({"_row": index[pos], "_order": np.arange(len(pos))})
+            order = keys.sort_values(["_row", "_order"], kind="stable").index.to_numpy()
+        return pd.DataFrame({k: v[order] for k, v in cols.items()},
+                            columns=ISSUE_FRAME_COLUMNS)
 
 
 def _filled(raw: pd.Series, among: np.ndarray) -> np.ndarray:
