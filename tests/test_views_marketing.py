@@ -350,3 +350,40 @@ def test_category_evolution_matches_compute_rfm_at_each_date(grid_name):
         got = evo[evo["date"] == pd.Timestamp(d)].set_index("category")["clients"]
         assert got.reindex(grid.category_order()).tolist() == \
             want.reindex(grid.category_order(), fill_value=0).tolist(), d
+
+
+# ------------------------------------------------------------------ charts as tables (page speed)
+
+
+def test_seasonality_table_keeps_counts_and_colours_by_row_share():
+    m = pd.DataFrame([[3, 1] + [0] * 10, [0, 0, 5] + [0] * 9], index=["Famille", "Club"],
+                     columns=range(1, 13))
+    html = vm.seasonality_table(m).to_html()
+    assert "janv." in html and "déc." in html and "Famille" in html
+    assert ">3<" in html and ">5<" in html  # the counts are written
+    assert "background-color" in html and "part des séjours du segment" in html
+    assert vm.seasonality_table(pd.DataFrame(columns=range(1, 13))) is None
+
+
+def test_criteria_tables_one_panel_per_criterion():
+    html = vm.criteria_tables(vm.criteria_counts(SEGMENTS), ("lifecycle", "distance_band",
+                                                             "size_band")).data
+    assert "Cycle de vie" in html and "Distance au centre" in html
+    assert "Taille de l'organisation" not in html  # absent column: no panel
+    assert "nouveau" in html and "linear-gradient" in html  # values and in-cell bars
+    assert vm.criteria_tables(vm.criteria_counts(pd.DataFrame())) is None
+
+
+def test_rf_table_and_deterministic_table_ids(omnicom):
+    from grc import charts
+
+    m = vm.rf_matrix(pd.DataFrame({"r_score": [10, 10, 0], "f_score": [20, 10, 0]}), omnicom)
+    html = vm.rf_table(m).to_html()
+    assert "Points récence" in html and "points fréquence" in html and "background-color" in html
+    assert vm.rf_table(vm.rf_matrix(pd.DataFrame())) is None
+    df = pd.DataFrame({"a": [1, 2], "part": [0.25, 0.75]})
+    sty = charts.table(df, pct=["part"], bars=["part"])
+    html = sty.to_html()
+    assert "75,0" in html and "linear-gradient" in html
+    assert sty.uuid.startswith("grc") and charts.table(df).uuid != sty.uuid  # no random id
+    assert "linear-gradient" not in charts.table(df.iloc[:0], bars=["part"]).to_html()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -43,9 +44,25 @@ def _num_formatter(d: int):
     return lambda v: fr_num(v, d)
 
 
+_TABLE_SEQ = itertools.count(1)
+BAR_COLOUR = "#a9c0e0"  # a light shade of the plots' blue: the figures stay readable on it
+
+
+def _styler(df: pd.DataFrame):
+    """``df.style`` with a page-stable id (pandas draws a random one: pages must be reproducible)."""
+    from pandas.io.formats.style import Styler
+
+    return Styler(df, uuid=f"grc{next(_TABLE_SEQ)}")
+
+
 def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None = None,
-          digits: dict[str, int] | None = None, caption: str | None = None):
-    """A readable Styler: French numbers, percentages and euros, no index."""
+          digits: dict[str, int] | None = None, caption: str | None = None,
+          bars: list[str] | None = None):
+    """A readable Styler: French numbers, percentages and euros, no index.
+
+    ``bars``: numeric columns drawn as in-cell bars (from 0 to the column's maximum), a chart
+    at the cost of a table (no figure to draw and encode).
+    """
     pct, eur, digits = pct or [], eur or [], digits or {}
     fmt: dict[str, Any] = {}
     for c in df.columns:
@@ -59,21 +76,53 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
             fmt[c] = fr_num
         elif pd.api.types.is_datetime64_any_dtype(df[c]):
             fmt[c] = fr_date
-    sty = df.style.format(fmt, na_rep="–").hide(axis="index")
+    sty = _styler(df).format(fmt, na_rep="–").hide(axis="index")
+    for c in [c for c in bars or [] if c in df.columns]:
+        top = pd.to_numeric(df[c], errors="coerce").max()
+        if len(df) and top == top and top > 0:
+            sty = sty.bar(subset=[c], color=BAR_COLOUR, vmin=0, vmax=float(top), height=70,
+                          width=100)
     if caption:
         sty = sty.set_caption(caption)
     return sty
 
 
+def heat_table(counts: pd.DataFrame, colour: pd.DataFrame | None = None, cmap: str = "YlOrRd",
+               vmin: float | None = None, vmax: float | None = None, caption: str | None = None,
+               fmt=None):
+    """A heatmap as a table: ``counts`` written in cells coloured by ``colour`` (same shape,
+    default the counts) on one scale for the whole table; the index is kept (row labels)."""
+    values = counts if colour is None else colour
+    sty = _styler(counts).format(fmt or fr_num, na_rep="–")
+    if counts.size:
+        sty = sty.background_gradient(cmap=cmap, axis=None, gmap=values.to_numpy(dtype=float),
+                                      vmin=vmin, vmax=vmax)
+    if caption:
+        sty = sty.set_caption(caption)
+    return sty
+
+
+def side_by_side(stylers) -> Any:
+    """Several small tables on one row (wrapping on narrow screens), as panels of a figure."""
+    from IPython.display import HTML
+
+    cells = "".join(f'<div style="flex:0 1 auto">{s.to_html()}</div>' for s in stylers)
+    return HTML(f'<div style="display:flex;flex-wrap:wrap;gap:0.5em 2em;align-items:flex-start">'
+                f"{cells}</div>")
+
+
 def setup_plots() -> None:
-    """Consistent plot style for every workbook (seaborn, readable sizes, French decimals)."""
+    """Consistent plot style for every workbook (seaborn, readable sizes, French decimals).
+
+    80 dpi and simplified paths: a page's figures cost less to draw, encode and embed.
+    """
     import matplotlib as mpl
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
-    mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 90, "axes.titleweight": "bold",
+    mpl.rcParams.update({"figure.figsize": (8, 4), "figure.dpi": 80, "axes.titleweight": "bold",
                          "axes.formatter.use_locale": False, "svg.hashsalt": "grc",
-                         "savefig.bbox": "tight"})
+                         "savefig.bbox": "tight", "path.simplify": True})
 
 
 def fr_axis(ax, axis: str = "y", pct: bool = False) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from grc import loyalty, rfm, segment
-from grc.charts import fr_axis, fr_num, fr_pct
+from grc.charts import fr_axis, fr_num, fr_pct, heat_table, side_by_side, table
 from grc.schema import NETWORK
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
@@ -538,6 +538,24 @@ def plot_seasonality(matrix: pd.DataFrame, title: str = "Saisonnalité des séjo
     return ax
 
 
+def seasonality_table(matrix: pd.DataFrame, caption: str = "Saisonnalité des séjours par segment"):
+    """:func:`plot_seasonality` as a table: stays per row and month, each cell coloured by
+    the share of the row's stays in that month (one scale for the table, robust like seaborn)."""
+    if matrix.empty or matrix.to_numpy().sum() == 0:
+        return None
+    share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
+    vals = share.to_numpy(dtype=float)
+    vmin, vmax = np.nanpercentile(vals, 2), np.nanpercentile(vals, 98)
+    counts = matrix.copy()
+    counts.columns = [MONTHS_FR[int(m) - 1] for m in matrix.columns]
+    counts.index = [str(v) for v in matrix.index]
+    counts.index.name = None
+    return heat_table(counts, share, cmap="YlOrRd", vmin=float(vmin),
+                      vmax=float(vmax) if vmax > vmin else float(vmin) + 1,
+                      caption=f"{caption} : séjours par mois d'arrivée ; couleur = part des "
+                              "séjours du segment dans le mois")
+
+
 def criteria_counts(segments: pd.DataFrame, criteria: Sequence[str] | None = None) -> pd.DataFrame:
     """Contacts per value of each derived criterion, in the documented order.
 
@@ -585,6 +603,23 @@ def plot_criteria(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", 
         ax.set_axis_off()
     fig.tight_layout()
     return flat[:len(crits)]
+
+
+def criteria_tables(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", "distance_band",
+                                                                      "size_band")):
+    """:func:`plot_criteria` as small tables side by side: per criterion, its values with the
+    contacts and their share (in-cell bars); None when there is nothing to show."""
+    crits = [c for c in criteria if c in set(counts["criterion"])] if len(counts) else []
+    if not crits:
+        return None
+    parts = []
+    for crit in crits:
+        sub = counts[counts["criterion"] == crit]
+        frame = pd.DataFrame({sub["title"].iloc[0]: sub["value"].astype(str).to_numpy(),
+                              "Contacts": sub["contacts"].astype("int64").to_numpy(),
+                              "Part": sub["share"].astype(float).to_numpy()})
+        parts.append(table(frame, pct=["Part"], bars=["Part"]))
+    return side_by_side(parts)
 
 
 def cluster_table(segments: pd.DataFrame, profiles: pd.DataFrame, centre: str) -> pd.DataFrame:
@@ -759,6 +794,18 @@ def plot_rf_heatmap(matrix: pd.DataFrame, title: str = "Clients par note de réc
              ylabels=[fr_num(v, 0 if float(v).is_integer() else 1) for v in matrix.index])
     ax.set(title=title, ylabel=matrix.index.name, xlabel=matrix.columns.name)
     return ax
+
+
+def rf_table(matrix: pd.DataFrame, caption: str = "Clients par note de récence et de fréquence"):
+    """:func:`plot_rf_heatmap` as a table: clients per recency (rows) × frequency points."""
+    if matrix.empty or matrix.to_numpy().sum() == 0:
+        return None
+    label = lambda v: fr_num(v, 0 if float(v).is_integer() else 1)  # noqa: E731
+    out = matrix.copy()
+    out.index = pd.Index([label(v) for v in matrix.index], name=matrix.index.name)
+    out.columns = pd.Index([label(v) for v in matrix.columns], name=matrix.columns.name)
+    return heat_table(out, cmap="Blues", caption=f"{caption} (lignes : {matrix.index.name.lower()} ; "
+                                                  f"colonnes : {matrix.columns.name.lower()})")
 
 
 def scope_scores(stored: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
