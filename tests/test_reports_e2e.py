@@ -37,6 +37,10 @@ def test_every_page_and_index(reported):
         assert (reported / "reports" / "network" / f"{page}.html").exists()
         for c in codes:
             assert (reported / "reports" / "centres" / c / f"{page}.html").exists(), (c, page)
+    # every workbook shows its charts (figures left open at the end of a cell included)
+    for page in PAGES:
+        html = (reported / "reports" / "network" / f"{page}.html").read_text(encoding="utf-8")
+        assert "<img" in html, page
     index = (reported / "reports" / "index.html").read_text(encoding="utf-8")
     for c in codes:
         assert f"centres/{c}/qualification.html" in index
@@ -121,3 +125,26 @@ def test_reports_in_real_browser(reported):
     res = check_reports_in_browser(reported / "reports", max_pages=12)
     assert res["ok"], {k: v for k, v in res.items() if k != "ok"}
     assert list((reported / "reports" / "screenshots").glob("*.png"))
+
+
+def test_warm_kernel_pages_equal_fresh_kernel_pages(reported, tmp_path):
+    """Speed must not cost reproducibility: real pages made in a warm kernel (after other
+    notebooks ran in it) are byte-identical to pages made by papermill in a fresh kernel."""
+    import dataclasses
+
+    from grc.config import load_config
+    from grc.report import _scope_hashes, build_jobs
+    from grc.runner import run_notebooks
+
+    cfg = load_config(reported / "network.yaml")
+    jobs = build_jobs(cfg, _scope_hashes(cfg))
+    code = cfg.centre_codes()[-1]
+    chosen = [j for j in jobs if f"centres/{code}/" in str(j.html_out)
+              and j.html_out.stem in ("qualification", "segmentation")]
+    assert len(chosen) == 2
+    fresh = [dataclasses.replace(j, html_out=tmp_path / j.html_out.name) for j in chosen]
+    res = run_notebooks(fresh, n_jobs=1, kernel="fresh", manifest_path=tmp_path / "m.json",
+                        progress=False)
+    assert all(r.status == "ok" for r in res), [r.error for r in res]
+    for warm, new in zip(chosen, fresh, strict=True):
+        assert warm.html_out.read_bytes() == new.html_out.read_bytes(), warm.html_out.name

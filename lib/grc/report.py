@@ -30,12 +30,6 @@ SCOPE_NOTEBOOKS = [
 ]
 COURSE_NOTEBOOK = ("05_exercise_walkthrough.ipynb", "Exercice Marielle Nature", "exercice")
 EDITIONS = [("eleve", "édition élève"), ("formateur", "édition formateur")]
-# imported once per warm kernel (besides numpy, pandas, matplotlib, seaborn, scikit-learn):
-# the workbooks' own modules, so a page does not pay their import again
-GRC_PRELOAD = ("grc.workbook", "grc.charts", "grc.views_quality", "grc.views_marketing",
-               "grc.history", "grc.exercise", "grc.rfm", "grc.segment", "grc.loyalty", "grc.extract")
-
-
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
@@ -205,7 +199,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
 
     results = run_notebooks(todo, n_jobs=jobs, force=force, with_code=with_code,
                             manifest_path=cfg.processed_dir / "reports_manifest.json", progress=progress,
-                            preload=(*PRELOAD_MODULES, *GRC_PRELOAD))
+                            preload=PRELOAD_MODULES)
     failed = [f"{Path(r.job.notebook).name} ({r.job.params.get('centre', r.job.params.get('edition'))}) : "
               + (r.error or "").strip().splitlines()[-1] if (r.error or "").strip() else "échec"
               for r in results if r.status == "failed"]

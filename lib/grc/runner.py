@@ -225,6 +225,10 @@ def render_html(nb, job: NotebookJob, with_code: bool) -> str:
     grc = header_resources(job, with_code)
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = grc["title"]
+    # cell ids end up in the HTML: a notebook saved without ids gets random ones on load, so
+    # number them to keep pages byte-for-byte reproducible
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
     resources = {
         "metadata": {"name": grc["title"], "path": str(Path(job.notebook).parent)},
         "grc": grc,
@@ -320,6 +324,10 @@ def _grc_install(preload):
             dict.update(mpl.rcParams, s.rc)
             mu.registry.clear()
             mu.registry.update(s.units)
+            if "inline" in str(dict.get(mpl.rcParams, "backend", "")):
+                # as in a fresh kernel, where importing pyplot turns interactive mode on, so
+                # that figures left open at the end of a cell are shown
+                mpl.interactive(True)
             if s.inline is not None:
                 from matplotlib_inline.backend_inline import InlineBackend
                 cfg = InlineBackend.instance()
