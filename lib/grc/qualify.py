@@ -1103,11 +1103,51 @@ def _q(v: pd.Series) -> pd.Series:
     return "« " + v.astype(str) + " »"
 
 
+def _plain(values: pd.Series, copy: bool) -> Any:
+    """A Series' values: numpy array for numpy dtypes, else its extension array."""
+    if isinstance(values.dtype, np.dtype):
+        return values.to_numpy(copy=copy)
+    return values.array.copy() if copy else values.array
+
+
+class _Columns:
+    """The qualified frame's columns, assembled once at the end without consolidating them
+    into 2-D blocks (copying ~50 object columns of 1M rows is most of the cost otherwise):
+    the contacts' columns first (copied), new ones in order of assignment."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.cols: dict[Any, Any] = {c: df[c] for c in df.columns}
+
+    def __setitem__(self, name: str, values: Any) -> None:
+        self.cols[name] = _plain(values, copy=False) if isinstance(values, pd.Series) else values
+
+    def __getitem__(self, name: str) -> pd.Series:
+        v = self.cols[name]
+        if isinstance(v, pd.Series):
+            return v
+        return pd.Series(v, index=self.df.index, copy=False)
+
+    def frame(self) -> pd.DataFrame:
+        arrays = [_plain(v, copy=True) if isinstance(v, pd.Series) else v
+                  for v in self.cols.values()]
+        columns = pd.Index(list(self.cols))
+        try:
+            from pandas.core.internals.construction import arrays_to_mgr  # noqa: PLC0415
+
+            mgr = arrays_to_mgr(arrays, columns, self.df.index, typ="block", consolidate=False)
+            out = pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+        except (ImportError, TypeError, AttributeError):  # another pandas: public constructor
+            out = pd.DataFrame(dict(zip(columns, arrays, strict=True)), index=self.df.index)
+        out.attrs = dict(self.df.attrs)
+        return out
+
+
 def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (qualified frame, issues frame with columns centre, local_id, field, code,
     message, value, suggestion)."""
     df = contacts
-    out = df.copy()
+    out = _Columns(df)
     idx = df.index
     n = len(df)
     iss = _Issues(df)
@@ -1145,12 +1185,18 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     # postcodes and towns
     clock.start("postcodes and towns")
     pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
-    pick = map_rows(check_postcode, pc_raw, city_raw, ctry)
-    out["postcode"] = _obj((v.postcode for v in pick), idx)
-    out["department"] = _obj((v.department for v in pick), idx)
-    out["region"] = _obj((v.region for v in pick), idx)
-    pc_problem = _obj((v.problem for v in pick), idx)
-    pc_sugg = _obj((v.suggestion for v in pick), idx)
+    codes, first = _row_groups(pc_raw, city_raw, ctry)
+    verdicts = map_rows(check_postcode, pc_raw.iloc[first], city_raw.iloc[first],
+                        ctry.iloc[first])
+
+    def spread(attr: str) -> pd.Series:
+        return _obj(_spread([getattr(v, attr) for v in verdicts], codes), idx)
+
+    out["postcode"] = spread("postcode")
+    out["department"] = spread("department")
+    out["region"] = spread("region")
+    pc_problem = spread("problem")
+    pc_sugg = spread("suggestion")
     bad_pc = pc_problem.notna().to_numpy()
     iss.add(bad_pc, "postcode", "invalid_postcode",
             lambda m: "Code postal invalide " + _q(pc_raw[m].fillna("")) + " : "
@@ -1161,8 +1207,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     # phones
     clock.start("phones")
     dep = out["department"]
-    region = dep.map(OVERSEAS_REGION_CODE)
-    c2 = _obj(map_unique(ctry, _country2), idx)
+    region = _obj(map_unique_array(dep, OVERSEAS_REGION_CODE.get), idx)
+    c2 = _obj(map_unique_array(ctry, _country2), idx)
     region = region.fillna(c2).astype(object)
     ph_e, ph_t, ph_x = parse_phones(_col(df, "phone"), region)
     mo_e, mo_t, mo_x = parse_phones(_col(df, "mobile"), region)
@@ -1246,18 +1292,18 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     clock.start("RNVP")
     a1, a2, a3 = _col(df, "address1"), _col(df, "address2"), _col(df, "address3")
     lines = {k: np.full(n, None, dtype=object) for k in range(1, 7)}
-    placed = map_rows(lambda *trio: rnvp_address(list(trio)), a1, a2, a3)
+    codes, first = _row_groups(a1, a2, a3)
+    placed = map_rows(lambda *trio: rnvp_address(list(trio)), a1.iloc[first], a2.iloc[first],
+                      a3.iloc[first])
     for k in (2, 3, 4, 5):
-        lines[k][:] = [p.get(k) for p in placed]
-    person = np.array(map_rows(_person_line, out["civility"], out["first_name"],
-                               out["last_name"]), dtype=object)
-    orgline = np.array(map_unique(out["organisation"], lambda v: rnvp_text(v) if v else None),
-                       dtype=object)
+        lines[k][:] = _spread([p.get(k) for p in placed], codes)
+    person = map_rows_array(_person_line, out["civility"], out["first_name"], out["last_name"])
+    orgline = map_unique_array(out["organisation"], lambda v: rnvp_text(v) if v else None)
     has_orgline = orgline != None  # noqa: E711
     lines[1][:] = np.where(has_orgline, orgline, person)
     to2 = has_orgline & (person != None) & (lines[2] == None)  # noqa: E711
     lines[2][to2] = person[to2]
-    lines[6][:] = map_rows(_city_line, out["postcode"], out["city"])
+    lines[6][:] = map_rows_array(_city_line, out["postcode"], out["city"])
     for k in range(1, 7):
         out[f"rnvp{k}"] = _obj(lines[k], idx)
 
@@ -1275,10 +1321,11 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     iss.add(pc_missing, "postcode", "incomplete_address",
             "Adresse incomplète : code postal manquant, le compléter")
     if has_any_addr.any():
-        pcs = out["postcode"]
-        ref_city = pcs.map(
-            load_communes().drop_duplicates("postcode", keep=False).set_index("postcode")["city"])
         no_city = has_any_addr & ~has_city
+        ref_city = _obj([None] * n, idx)
+        if no_city.any():
+            ref_city[no_city] = out["postcode"][no_city].map(load_communes().drop_duplicates(
+                "postcode", keep=False).set_index("postcode")["city"]).astype(object)
         msg = pd.Series("Adresse incomplète : ville manquante, la compléter", index=idx,
                         dtype=object)
         with_ref = no_city & ref_city.notna().to_numpy()
@@ -1294,8 +1341,10 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     typo_or_none = typo | ~valid_em
     out["emailable"] = valid_em & ~typo_or_none & out["optin_email"].to_numpy()
     iss.add(valid_em & ~typo & ~out["optin_email"].to_numpy(), "optin_email", "no_email_consent",
-            lambda m: "Pas de consentement e-mail (valeur "
-            + _q(_col(df, "optin_email")[m].fillna("vide")) + ") : ne pas envoyer d'e-mail commercial, recueillir l'accord du contact",
+            lambda m: map_unique_array(
+                _col(df, "optin_email")[m], lambda v: "Pas de consentement e-mail (valeur « "
+                + ("vide" if v is None else str(v)) + " ») : ne pas envoyer d'e-mail commercial, "
+                "recueillir l'accord du contact"),
             _col(df, "optin_email"))
 
     # phone channel
@@ -1342,13 +1391,17 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     expired = (base < cutoff).to_numpy()
     out["retention_expired"] = expired
     if expired.any():
-        who = pd.Series(np.where(is_client, "client, dernier séjour le ",
-                                 "prospect, dernier contact le "), index=idx)
+        stamp = base[expired].to_numpy().view("i8")
+        key, uniq = pd.factorize(stamp * 2 + is_client[expired])
+        days = [pd.Timestamp(k // 2).strftime("%d/%m/%Y") for k in uniq.tolist()]
         when = _obj([None] * n, idx)
-        when[expired] = map_unique(base[expired], lambda t: t.strftime("%d/%m/%Y") if t is not None else "?")
-        iss.add(expired, "created_at", "retention_expired",
-                lambda m: "Durée de conservation dépassée (" + who[m] + when[m]
-                + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche", when)
+        when[expired] = np.array(days, dtype=object)[key]
+        msg = np.array([
+            "Durée de conservation dépassée ("
+            + ("client, dernier séjour le " if k % 2 else "prospect, dernier contact le ")
+            + d + ", 3 ans maximum selon la CNIL) : supprimer ou anonymiser la fiche"
+            for k, d in zip(uniq.tolist(), days, strict=True)], dtype=object)
+        iss.add(expired, "created_at", "retention_expired", lambda m: msg[key], when)
 
     # no channel
     clock.start("no channel")
@@ -1360,11 +1413,12 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
 
     for c in ("optin_email", "optin_phone", "npai", "bloctel", "retention_expired", "mailable",
               "emailable", "phoneable"):
-        out[c] = out[c].astype(bool)
+        out[c] = np.asarray(out[c], dtype=bool)
     clock.start("issues frame")
     frame = iss.frame()
+    result = out.frame()
     clock.stop()
-    return out, frame
+    return result, frame
 
 
 # ------------------------------------------------------------------------------------------
