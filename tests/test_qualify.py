@@ -404,3 +404,21 @@ def test_overseas_address_with_metropolitan_mobile():
                  {"phone": "0269 61 23 45", "postcode": "97600", "city": "Mamoudzou"})
     assert q["phone"].tolist() == ["+33612345678", "+262269612345"]
     assert "invalid_phone" not in set(iss.code)
+
+
+def test_parallel_path_equals_single_process():
+    import sys
+    sys.path.insert(0, str(project_root() / "bench"))
+    from bench_qualify import generate
+
+    df = generate(3000, seed=5)
+    odd = [" Jean@Free.FR ", "a@@b.fr", "jean.dupont@gmial.com", "é@free.fr"]
+    df.loc[df.index[::97][:28], "email"] = odd * 7
+    df.loc[df.index[5::89][:12], "phone"] = ["0262 21 12 34", "06 12 34 56 78 / 01 23 45 67 89",
+                                             "+33 (0)1 23 45 67 89", "voir accueil"] * 3
+    one = Q.qualify(df, Q.QualifyContext(dt.date(2025, 12, 31), SEG, workers=1))
+    two = Q.qualify(df, Q.QualifyContext(dt.date(2025, 12, 31), SEG, workers=2,
+                                          parallel_min_rows=0))
+    pd.testing.assert_frame_equal(one[0], two[0])
+    pd.testing.assert_frame_equal(one[1], two[1])
+    assert len(one[1]) > 1000

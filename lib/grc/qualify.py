@@ -53,6 +53,9 @@ class QualifyContext:
     last_stay: pd.Series | None = None
     last_contact: pd.Series | None = None
     timings: dict[str, float] | None = None  # filled with CPU seconds per stage when given
+    # e-mails validated in worker processes (while the parent parses phones) from this size
+    workers: int = 2
+    parallel_min_rows: int = 200_000
 
 
 # ------------------------------------------------------------------------------------------
@@ -730,6 +733,42 @@ def parse_emails(values: pd.Series) -> list:
     return out
 
 
+def _parse_email_list(values: list) -> list:
+    return parse_emails(pd.Series(values, dtype=object))
+
+
+def _start_email_jobs(values: list, ctx: QualifyContext, n: int) -> Any:
+    """Validate distinct e-mails: in ``ctx.workers`` processes (the caller's one included)
+    when ``n`` reaches ``ctx.parallel_min_rows``, else here and now."""
+    if ctx.workers < 2 or n < ctx.parallel_min_rows or len(values) < ctx.workers:
+        return _parse_email_list(values)
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from multiprocessing import get_context  # noqa: PLC0415
+
+    k = ctx.workers - 1
+    pool = ProcessPoolExecutor(max_workers=k, mp_context=get_context("fork"))
+    # the workers take (k / workers) of the values, this process the rest after the phones
+    cut = len(values) * k // ctx.workers
+    bounds = np.linspace(0, cut, k + 1).astype(int)
+    futures = [pool.submit(_parse_email_list, values[a:b])
+               for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return pool, futures, values[cut:]
+
+
+def _finish_email_jobs(jobs: Any) -> list:
+    if isinstance(jobs, list):
+        return jobs
+    pool, futures, rest = jobs
+    try:
+        mine = _parse_email_list(rest)
+        out: list = []
+        for f in futures:
+            out += f.result()
+    finally:
+        pool.shutdown()
+    return out + mine
+
+
 def repair_email(raw: str) -> str | None:
     """A plausible fix for an invalid address (spaces, commas, missing @ before a known domain)."""
     s = raw.strip().lower().replace(" ", "").replace(",", ".").replace(";", ".")
@@ -1204,6 +1243,12 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             pc_raw, pc_sugg)
     out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
 
+    # e-mails are validated once per distinct value, in worker processes on large inputs
+    # while this process parses the phones
+    em_raw = _col(df, "email")
+    em_codes, em_uniques = pd.factorize(em_raw, use_na_sentinel=True)
+    em_jobs = _start_email_jobs(list(em_uniques), ctx, n)
+
     # phones
     clock.start("phones")
     dep = out["department"]
@@ -1241,8 +1286,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
 
     # e-mails
     clock.start("e-mails")
-    em_raw = _col(df, "email")
-    em = np.array(parse_emails(em_raw), dtype=object)
+    em = _spread(_finish_email_jobs(em_jobs) + [None], em_codes)
     out["email"] = _obj(em, idx)
     valid_em = em != None  # noqa: E711
     domains = pd.Series([e.rpartition("@")[2] if e else None for e in em], dtype=object)
