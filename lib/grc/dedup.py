@@ -774,12 +774,24 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
         complete += True if c in ("centre", "local_id") else r[c].notna().to_numpy()
     complete += 1  # the contact id
     complete -= pd.isna(cid)
-    contact, uniq = pd.factorize(cid, sort=True)
+    contact, uniq = pd.factorize(cid)  # then sorted codes, the sort on fixed-width text
+    uniq = np.asarray(uniq, dtype=object)
+    srt = np.argsort(uniq.astype(str), kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[srt] = np.arange(len(uniq))
+    contact = np.where(contact >= 0, rank[np.clip(contact, 0, None)] if len(uniq) else -1, -1)
+    uniq = uniq[srt]
     tie = np.lexsort((local.astype(str), centre.astype(str))).argsort()
     # shared ordering of the survivorship keys after "valid": recent, complete, record key
     base = np.lexsort((tie, -complete, -upd_rank)).argsort()
     parts = {"contact_id": np.asarray(uniq, dtype=object)}
     starts = None
+    by_contact = np.argsort(contact, kind="stable")
+    c_sorted = contact[by_contact]
+    bounds = np.flatnonzero(np.r_[True, c_sorted[1:] != c_sorted[:-1]])
+    pos_of_base = np.empty(len(base), dtype=np.int64)
+    pos_of_base[base] = np.arange(len(base))
+    n_rows = max(len(base), 1)
     for group, cols in _GOLDEN_GROUPS.items():
         cols = [c for c in cols if c in r.columns]
         if not cols:
@@ -803,10 +815,11 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
             for c in cols:
                 nn += r[c].notna().to_numpy()
             valid = valid + nn / 100.0
-        # contact codes are sorted, so the first row of each contact comes in code order
-        order = np.lexsort((base, -valid, contact))
-        c_sorted = contact[order]
-        first = order[np.r_[True, c_sorted[1:] != c_sorted[:-1]]]
+        # best row of each contact (in contact code order): highest valid, then base order
+        vrank = pd.factorize(-valid, sort=True)[0].astype(np.int64)
+        key = (vrank * n_rows + base)[by_contact]
+        best = np.minimum.reduceat(key, bounds) if len(key) else key
+        first = pos_of_base[best % n_rows]
         if starts is None:
             starts = first
         for c in cols:
