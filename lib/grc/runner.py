@@ -282,7 +282,11 @@ def describe_failure(nb, exc: BaseException) -> str:
 
 _WARMUP_CODE = """
 def _grc_install(preload):
-    import importlib, os, sys, types, warnings
+    import importlib, os, sys, tempfile, types, warnings
+    # the project's modules are dropped at each reset and imported again by the next notebook:
+    # keep their bytecode (in a private cache folder) so that re-import does not recompile
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = os.path.join(tempfile.gettempdir(), f"grc-pycache-{os.getuid()}")
     for name in preload:
         try:
             importlib.import_module(name)
