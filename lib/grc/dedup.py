@@ -377,20 +377,159 @@ class PhoneFeature(BaseCompareFeature):
         return np.where(has_a & has_b, out, np.nan)
 
 
-def _compare(k: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
-    """Raw comparison values of the pairs (recordlinkage ``Compare``, rapidfuzz features)."""
+@dataclass
+class CodedKeys:
+    """Key columns as integer codes (-1 missing) into shared vocabularies of distinct values."""
+
+    frame: pd.DataFrame
+    vocab: dict[str, np.ndarray]
+
+
+# compared column -> vocabulary (first and last names share one, phone and mobile too)
+_CODED_VOCAB = {"fk": "name", "lk": "name", "ok": "ok", "addr": "addr", "pc": "pc",
+                "dept": "dept", "city": "city", "email": "email", "phone": "tel",
+                "mobile": "tel"}
+
+
+def _coded_keys(k: pd.DataFrame) -> CodedKeys:
+    """Factorize every compared key column once (comparisons then run on distinct values)."""
+    frame = pd.DataFrame(index=k.index)
+    vocab: dict[str, np.ndarray] = {}
+    for voc in dict.fromkeys(_CODED_VOCAB.values()):
+        cols = [c for c, v in _CODED_VOCAB.items() if v == voc]
+        codes, uniq = pd.factorize(pd.concat([k[c] for c in cols], ignore_index=True))
+        vocab[voc] = np.asarray(uniq, dtype=object)
+        for i, c in enumerate(cols):
+            frame[c] = codes[i * len(k):(i + 1) * len(k)].astype(np.int32)
+    return CodedKeys(frame, vocab)
+
+
+def _coded_similarity(ca, cb, vocab: np.ndarray, scorer) -> np.ndarray:
+    """Batch ``cpdist`` on the distinct (a, b) value pairs only, NaN where a side is missing."""
+    ca, cb = np.asarray(ca, dtype=np.int64), np.asarray(cb, dtype=np.int64)
+    ok = (ca >= 0) & (cb >= 0)
+    out = np.full(len(ca), np.nan)
+    if ok.any():
+        inv, uniq = pd.factorize(ca[ok] * len(vocab) + cb[ok])
+        ua, ub = uniq // len(vocab), uniq % len(vocab)
+        sim = np.asarray(process.cpdist(list(vocab[ua]), list(vocab[ub]), scorer=scorer,
+                                        workers=-1), dtype=float)
+        out[ok] = sim[inv]
+    return out
+
+
+class CodedSimilarity(BaseCompareFeature):
+    """rapidfuzz similarity of integer-coded values (``scale`` divides the score)."""
+
+    name = "coded_similarity"
+
+    def __init__(self, left_on, right_on, vocab: np.ndarray, scorer, scale: float = 1.0,
+                 label=None):
+        super().__init__(left_on, right_on, label=label)
+        self.vocab, self.scorer, self.scale = vocab, scorer, scale
+
+    def _compute_vectorized(self, s1, s2):
+        return _coded_similarity(s1, s2, self.vocab, self.scorer) / self.scale
+
+
+class CodedExact(BaseCompareFeature):
+    """1.0 equal, 0.0 different, NaN when a side is missing (integer codes)."""
+
+    name = "coded_exact"
+
+    def _compute_vectorized(self, s1, s2):
+        a, b = np.asarray(s1), np.asarray(s2)
+        return np.where((a < 0) | (b < 0), np.nan, (a == b).astype(float))
+
+
+class CodedNameFeature(BaseCompareFeature):
+    """First/last name similarity with swapped names and initials, on coded names."""
+
+    name = "coded_name"
+
+    def __init__(self, vocab: np.ndarray, label=None):
+        super().__init__(["fk", "lk"], ["fk", "lk"], label=label)
+        self.vocab = vocab
+        text = pd.Series(vocab, dtype=object)
+        self.length = text.str.len().to_numpy(float)
+        self.head = text.str[:1].to_numpy(object)
+
+    def _compute_vectorized(self, fa, la, fb, lb):
+        v, jw = self.vocab, JaroWinkler.normalized_similarity
+        fa, la, fb, lb = (np.asarray(x, dtype=np.int64) for x in (fa, la, fb, lb))
+        ff, ll = _coded_similarity(fa, fb, v, jw), _coded_similarity(la, lb, v, jw)
+        fl, lf = _coded_similarity(fa, lb, v, jw), _coded_similarity(la, fb, v, jw)
+        direct = np.nan_to_num(ff) + np.nan_to_num(ll)
+        swap = np.nan_to_num(fl) + np.nan_to_num(lf)
+        swapped = (swap > direct + 0.05) & ~np.isnan(fl) & ~np.isnan(lf)
+        first = np.where(swapped, fl, ff)
+        last = np.where(swapped, lf, ll)
+        f2 = np.where(swapped, lb, fb)
+        both = (fa >= 0) & (f2 >= 0)
+        i1, i2 = np.clip(fa, 0, None), np.clip(f2, 0, None)
+        if len(v):
+            short = (self.length[i1] == 1) | (self.length[i2] == 1)
+            initial = both & short & (self.head[i1] == self.head[i2])
+            f1_val = np.where(fa >= 0, v[i1], None)
+            l1_val = np.where(la >= 0, v[np.clip(la, 0, None)], None)
+        else:
+            initial = np.zeros(len(fa), dtype=bool)
+            f1_val = l1_val = np.full(len(fa), None, dtype=object)
+        # exact values, used by the term-frequency adjustment
+        return pd.DataFrame({
+            "first_sim": first, "last_sim": last, "swapped": swapped, "initial": initial,
+            "first_val": f1_val, "last_val": l1_val,
+        })
+
+
+class CodedPhoneFeature(BaseCompareFeature):
+    """Phone/mobile: 2 a number shared, 1 one digit apart, 0 different, NaN missing (codes)."""
+
+    name = "coded_phone"
+
+    def __init__(self, vocab: np.ndarray, label=None):
+        super().__init__(["phone", "mobile"], ["phone", "mobile"], label=label)
+        self.vocab = vocab
+        self.length = pd.Series(vocab, dtype=object).str.len().to_numpy(float)
+
+    def _compute_vectorized(self, pa, ma, pb, mb):
+        pa, ma, pb, mb = (np.asarray(x, dtype=np.int64) for x in (pa, ma, pb, mb))
+        has_a = (pa >= 0) | (ma >= 0)
+        has_b = (pb >= 0) | (mb >= 0)
+        eq = np.zeros(len(pa), dtype=bool)
+        for x, y in ((pa, pb), (pa, mb), (ma, pb), (ma, mb)):
+            eq |= (x >= 0) & (y >= 0) & (x == y)
+        ta = np.where(ma < 0, pa, ma)
+        tb = np.where(mb < 0, pb, mb)
+        dist = _coded_similarity(ta, tb, self.vocab, Levenshtein.distance)
+        same_len = self.length[np.clip(ta, 0, None)] == self.length[np.clip(tb, 0, None)] \
+            if len(self.vocab) else np.zeros(len(ta), dtype=bool)
+        close = (dist <= 1) & same_len
+        out = np.where(eq, 2.0, np.where(close, 1.0, 0.0))
+        return np.where(has_a & has_b, out, np.nan)
+
+
+def _compare(k: pd.DataFrame, pairs: pd.MultiIndex,
+             coded: CodedKeys | None = None) -> pd.DataFrame:
+    """Raw comparison values of the pairs (recordlinkage ``Compare``, rapidfuzz features on
+    integer-coded distinct values)."""
+    coded = _coded_keys(k) if coded is None else coded
+    v = coded.vocab
     cmp = recordlinkage.Compare()
-    cmp.add(NameFeature(label=["first_sim", "last_sim", "swapped", "initial",
-                               "first_val", "last_val"]))
-    cmp.add(JaroWinklerBatch("ok", "ok", label="org_sim"))
-    cmp.add(FuzzyTokens("addr", "addr", label="addr_sim"))
-    cmp.add(ExactEqual("pc", "pc", label="pc_eq"))
-    cmp.add(ExactEqual("dept", "dept", label="dept_eq"))
-    cmp.add(JaroWinklerBatch("city", "city", label="city_sim"))
-    cmp.add(ExactEqual("email", "email", label="email_eq"))
-    cmp.add(EditDistance("email", "email", label="email_dist"))
-    cmp.add(PhoneFeature(label="phone_lvl"))
-    out = cmp.compute(pairs, k)
+    cmp.add(CodedNameFeature(v["name"], label=["first_sim", "last_sim", "swapped", "initial",
+                                               "first_val", "last_val"]))
+    cmp.add(CodedSimilarity("ok", "ok", v["ok"], JaroWinkler.normalized_similarity,
+                            label="org_sim"))
+    cmp.add(CodedSimilarity("addr", "addr", v["addr"], fuzz.token_sort_ratio, 100.0,
+                            label="addr_sim"))
+    cmp.add(CodedExact("pc", "pc", label="pc_eq"))
+    cmp.add(CodedExact("dept", "dept", label="dept_eq"))
+    cmp.add(CodedSimilarity("city", "city", v["city"], JaroWinkler.normalized_similarity,
+                            label="city_sim"))
+    cmp.add(CodedExact("email", "email", label="email_eq"))
+    cmp.add(CodedSimilarity("email", "email", v["email"], OSA.distance, label="email_dist"))
+    cmp.add(CodedPhoneFeature(v["tel"], label="phone_lvl"))
+    out = cmp.compute(pairs, coded.frame)
     return out.reset_index(drop=True)
 
 
@@ -502,7 +641,8 @@ U_PRIOR_WEIGHT = 1000.0
 
 
 def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bool,
-         n_random: int, em_iterations: int, seed: int) -> FSModel:
+         n_random: int, em_iterations: int, seed: int,
+         coded: CodedKeys | None = None) -> FSModel:
     """u from random pairs, m from priors (optional EM), prior from the candidates."""
     n = len(k)
     if link_only:
@@ -518,7 +658,7 @@ def _fit(k: pd.DataFrame, lv: pd.DataFrame, comp: pd.DataFrame, *, link_only: bo
         rnd = pd.MultiIndex.from_arrays([a, b])
     else:
         rnd = _random_pairs(k, n_random, link_only, seed)
-    rlv = _levels(_compare(k, rnd))
+    rlv = _levels(_compare(k, rnd, coded))
     u, m, counts = {}, {}, {}
     for name, prior_m in M_PRIORS.items():
         g = rlv[name].to_numpy()
@@ -904,7 +1044,8 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
     _log(progress, f"{len(pairs_idx)} paires candidates en {timings['index']:.1f}s")
 
     t, ct = time.perf_counter(), time.process_time()
-    comp = _compare(k, pairs_idx)
+    coded = _coded_keys(k)
+    comp = _compare(k, pairs_idx, coded)
     lv = _levels(comp)
     timings["compare"] = time.perf_counter() - t
     cpu["compare"] = time.process_time() - ct
@@ -913,7 +1054,7 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
     t, ct = time.perf_counter(), time.process_time()
     if n >= 2:
         model = _fit(k, lv, comp, link_only=link_only, n_random=n_random,
-                     em_iterations=em_iterations, seed=seed)
+                     em_iterations=em_iterations, seed=seed, coded=coded)
         score = model.score(lv, comp)
     else:
         model, score = None, np.zeros(0)
