@@ -123,8 +123,13 @@ def _keys(records: pd.DataFrame) -> pd.DataFrame:
     k["local_id"] = _col(r, "local_id").astype(str)
     for key, src in (("fk", "first_name"), ("lk", "last_name"), ("ok", "organisation")):
         given = _col(r, {"fk": "first_key", "lk": "last_key", "ok": "org_key"}[key])
-        fallback = vector_key(_col(r, src)) if given.isna().any() else given
-        k[key] = given.where(given.notna(), fallback)
+        need = given.isna().to_numpy()
+        if need.any():  # keys of the raw values, only where the given key is missing
+            raw = _col(r, src)
+            need &= raw.notna().to_numpy()
+            given = given.copy()
+            given[need] = vector_key(raw[need]).to_numpy(object)
+        k[key] = given
     k["name_key"] = _pair_code(k["fk"], k["lk"])  # order-free first/last name
     k["ini"] = _map_unique(k["fk"], lambda v: v[:1])
     k["phon"] = _phonetic(k["lk"])
@@ -236,13 +241,14 @@ _PASSES: list[tuple[str, ...]] = [
 
 
 def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
-                         max_block: int = MAX_BLOCK, sn_window: int | None = None
-                         ) -> pd.MultiIndex:
+                         max_block: int = MAX_BLOCK, sn_window: int | None = None,
+                         coded: CodedKeys | None = None) -> pd.MultiIndex:
     """Candidate pairs as positions (a < b) from the unioned blocking passes."""
     if sn_window is None:  # the sorted-neighbourhood pass sorts strings: small bases only
         sn_window = 3 if len(k) <= SN_MAX_RECORDS else 0
     # exact passes on integer codes (BlockCodes' numpy pairs), unioned on integer codes
-    cache: dict[str, np.ndarray] = {}
+    cache: dict[str, np.ndarray] = {} if coded is None else \
+        {c: coded.frame[c].to_numpy(np.int64) for c in coded.frame.columns}
     found = []
     for cols in _PASSES:
         a_, b_ = _block_pairs(_block_codes(k, cols, max_block, cache))
@@ -259,7 +265,8 @@ def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
     if link_only:
         centre = k["centre"].to_numpy()
         keep &= centre[lo] != centre[hi]
-    code = np.unique(lo[keep].astype(np.int64) * len(k) + hi[keep])
+    code = np.sort(lo[keep].astype(np.int64) * len(k) + hi[keep])
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     lo, hi = code // len(k), code % len(k)
     return pd.MultiIndex.from_arrays([lo, hi], names=["a", "b"])
 
@@ -760,7 +767,9 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
     phone = k["phone"].to_numpy(object)
     mobile = k["mobile"].to_numpy(object)
     edge_comp = labels[a]
-    sel = np.isin(edge_comp, list(todo))
+    todo_mask = np.zeros(len(sizes), dtype=bool)
+    todo_mask[list(todo)] = True
+    sel = todo_mask[edge_comp]
     edges = pd.DataFrame({"a": a[sel], "b": b[sel], "cap": cap[sel], "strong": strong[sel],
                           "comp": edge_comp[sel]})
     removed: list[tuple[int, int]] = []
@@ -1032,19 +1041,20 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
     k = _keys(records)
+    coded = _coded_keys(k)
     n = len(k)
     timings["keys"] = time.perf_counter() - t0
     cpu["keys"] = time.process_time() - c0
     _log(progress, f"{n} enregistrements, clés en {timings['keys']:.1f}s")
 
     t, ct = time.perf_counter(), time.process_time()
-    pairs_idx = _candidate_positions(k, link_only=link_only, sn_window=sn_window)
+    pairs_idx = _candidate_positions(k, link_only=link_only, sn_window=sn_window,
+                                     coded=coded)
     timings["index"] = time.perf_counter() - t
     cpu["index"] = time.process_time() - ct
     _log(progress, f"{len(pairs_idx)} paires candidates en {timings['index']:.1f}s")
 
     t, ct = time.perf_counter(), time.process_time()
-    coded = _coded_keys(k)
     comp = _compare(k, pairs_idx, coded)
     lv = _levels(comp)
     timings["compare"] = time.perf_counter() - t
