@@ -95,6 +95,13 @@ def _map_unique(s: pd.Series, func) -> pd.Series:
     return s.map(dict(zip(uniq, map(func, uniq), strict=True))).astype(object)
 
 
+def _positional(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a 0..n-1 index (no copy when it already has one)."""
+    if isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
+        return df
+    return df.reset_index(drop=True)
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column as stripped strings with None for missing/empty (absent column -> all None)."""
     if name not in df.columns:
@@ -117,7 +124,7 @@ def _phonetic(values: pd.Series) -> pd.Series:
 
 def _keys(records: pd.DataFrame) -> pd.DataFrame:
     """Comparison frame (positional index) with every key used to block and compare."""
-    r = records.reset_index(drop=True)
+    r = _positional(records)
     k = pd.DataFrame(index=r.index)
     k["centre"] = _col(r, "centre").astype(str)
     k["local_id"] = _col(r, "local_id").astype(str)
@@ -897,7 +904,7 @@ _GOLDEN_GROUPS: dict[str, list[str]] = {
 
 def golden_records(records: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """One golden record per contact: validated over unvalidated, most recent, most complete."""
-    r = records.reset_index(drop=True)
+    r = _positional(records)
     centre = r["centre"].astype(str).to_numpy(object)
     local = r["local_id"].astype(str).to_numpy(object)
     lk = links.astype({"centre": str, "local_id": str})
@@ -1141,7 +1148,7 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
     t, ct = time.perf_counter(), time.process_time()
     rv = pairs["decision"].eq("review") & pairs["override"].isna()
     review = _side_by_side(records, pairs[rv], a[rv.to_numpy()], b[rv.to_numpy()])
-    contacts = _golden(records.reset_index(drop=True), contact,
+    contacts = _golden(_positional(records), contact,
                        k["centre"].to_numpy(object), k["local_id"].to_numpy(object))
     timings["golden"] = time.perf_counter() - t
     cpu["golden"] = time.process_time() - ct
@@ -1169,7 +1176,7 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
 
 def _side_by_side(records: pd.DataFrame, p: pd.DataFrame, a: np.ndarray,
                   b: np.ndarray) -> pd.DataFrame:
-    r = records.reset_index(drop=True)
+    r = _positional(records)
     fields = [c for c in _SIDE_FIELDS if c in r.columns]
     out = p[["centre_a", "local_id_a", "centre_b", "local_id_b", "score"]].reset_index(drop=True)
     for f in fields:
