@@ -925,9 +925,10 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
     upd = pd.to_datetime(r["updated_at"], errors="coerce") if "updated_at" in r \
         else pd.Series(pd.NaT, index=r.index)
     upd_rank = upd.to_numpy("datetime64[ns]").astype(np.int64)  # NaT is the smallest
+    notna = {c: r[c].notna().to_numpy() for c in r.columns}
     complete = np.zeros(len(r), dtype=np.int64)
     for c in r.columns:  # centre and local_id are strings, hence always counted
-        complete += True if c in ("centre", "local_id") else r[c].notna().to_numpy()
+        complete += True if c in ("centre", "local_id") else notna[c]
     complete += 1  # the contact id
     complete -= pd.isna(cid)
     contact, uniq = pd.factorize(cid)  # then sorted codes, the sort on fixed-width text
@@ -952,9 +953,9 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
         cols = [c for c in cols if c in r.columns]
         if not cols:
             continue
-        valid = r[cols[0]].notna().to_numpy(float)
+        valid = notna[cols[0]].astype(float)
         if group == "identity":
-            valid = valid + (r["last_name"].notna().to_numpy(float) if "last_name" in r else 0)
+            valid = valid + (notna["last_name"].astype(float) if "last_name" in r else 0)
             if "first_name" in r:
                 fn = r["first_name"]
                 fc, fu = pd.factorize(fn)
@@ -964,12 +965,12 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
                                 if len(fu) else False, False)
                 valid = valid + full.astype(float)
         if group == "address":
-            valid = r["postcode"].notna().to_numpy(float) if "postcode" in r else valid
+            valid = notna["postcode"].astype(float) if "postcode" in r else valid
             if "npai" in r:
                 valid = valid + (~r["npai"].fillna(False).astype(bool)).to_numpy(float)
             nn = np.zeros(len(r))
             for c in cols:
-                nn += r[c].notna().to_numpy()
+                nn += notna[c]
             valid = valid + nn / 100.0
         # best row of each contact (in contact code order): highest valid, then base order
         vrank = pd.factorize(-valid, sort=True)[0].astype(np.int64)
