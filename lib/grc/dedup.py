@@ -2,11 +2,13 @@
 
 Pipeline on qualified records (``grc.schema`` "Qualified records"):
 
-1. ``candidate_pairs``: several exact blocking passes (recordlinkage ``Index().block``) on
-   normalised keys, unioned, plus one narrow sorted-neighbourhood pass.
-2. Comparison with ``recordlinkage.Compare`` and custom features backed by rapidfuzz's batch
-   ``process.cpdist`` (Jaro-Winkler), swapped names, initials, organisation, address, place,
-   e-mail, phone/mobile equality.
+1. ``candidate_pairs``: several exact blocking passes on integer-coded normalised keys
+   (``BlockCodes``, a recordlinkage index algorithm generating the pairs with numpy),
+   unioned, plus one narrow sorted-neighbourhood pass on small bases.
+2. Comparison with ``recordlinkage.Compare`` on integer-coded keys (``CodedKeys``): custom
+   features run rapidfuzz's batch ``process.cpdist`` on the distinct value pairs only
+   (Jaro-Winkler, swapped names, initials, organisation, address, place, e-mail, phone/mobile
+   equality); per-stage wall and CPU seconds are in ``stats``.
 3. Unsupervised Fellegi-Sunter classification: u probabilities from seeded random pairs,
    fixed m priors (optionally refined by EM), term-frequency adjusted exact names, prior
    match rate estimated on the candidates; threshold plus an uncertain band (review).
