@@ -74,6 +74,20 @@ def empty_run_seconds(tmp: Path, repeats: int = 3) -> float:
     return min(times)
 
 
+def empty_run_in_process(tmp: Path, repeats: int = 3) -> float:
+    """Same empty notebook through ``papermill.execute_notebook`` (no CLI start-up)."""
+    import papermill
+
+    src = tmp / "empty.ipynb"
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        papermill.execute_notebook(str(src), str(tmp / "out2.ipynb"), kernel_name="python3",
+                                   progress_bar=False)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -93,12 +107,17 @@ def main() -> int:
         pages = len(list((demo / "reports").rglob("*.html"))) - 2  # index and register
         t_empty = empty_run_seconds(tmp)
         floor = t_empty * pages / args.jobs
+        t_inproc = empty_run_in_process(tmp)
+        floor_in = t_inproc * pages / args.jobs
         rerun, _, rc2 = timed([*grc, "run", "--config", str(cfg), "--jobs", str(args.jobs)])
         print(f"Réseau : {args.centres} centres, {args.contacts} clients ; génération {t_gen:.1f} s")
         print(f"grc run --force (exports bruts → toutes les pages) : {wall:.1f} s, "
               f"mémoire max {peak / 2**20:.0f} Mo, {pages} pages, code de sortie {rc}")
         print(f"Plancher naïf : {t_empty:.2f} s × {pages} pages / {args.jobs} jobs = {floor:.1f} s")
         print(f"Rapport au plancher naïf : {wall / floor:.2f} (objectif ≤ 0,5)")
+        print(f"Plancher naïf sans démarrage de la commande papermill (execute_notebook) : "
+              f"{t_inproc:.2f} s × {pages} / {args.jobs} = {floor_in:.1f} s ; rapport "
+              f"{wall / floor_in:.2f}")
         print(f"Relance sans changement : {rerun:.2f} s (code {rc2})")
         return 0 if rc == 0 and rc2 == 0 else 1
     finally:
