@@ -101,27 +101,13 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
 def replace_slice(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
                   keys: dict[str, object]) -> None:
     """Delete the rows matching ``keys`` then append ``frame`` (idempotent reload)."""
-    df = _prepare(frame)
     if not has_table(con, name):
-        con.register("_frame", df)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
-        con.unregister("_frame")
+        _create(con, name, frame)
         return
     cond = " AND ".join(f'"{k}" = ?' for k in keys)
     con.execute(f'DELETE FROM "{name}" WHERE {cond}', list(keys.values()))
-    if len(df):
-        cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
-        for c in cols:
-            if c not in df.columns:
-                df[c] = None
-        extra = [c for c in df.columns if c not in cols]
-        for c in extra:
-            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{c}" VARCHAR')
-            cols.append(c)
-        con.register("_frame", df[cols])
-        collist = ", ".join(f'"{c}"' for c in cols)
-        con.execute(f'INSERT INTO "{name}" ({collist}) SELECT {collist} FROM _frame')
-        con.unregister("_frame")
+    if len(frame):
+        _append(con, name, frame)
 
 
 def replace_centres(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, year: int,
@@ -148,9 +134,10 @@ def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> N
 
 def append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """Append rows to a log table (created on first use)."""
-    if frame.empty and has_table(con, name):
-        return
-    replace_slice(con, name, frame, {}) if not has_table(con, name) else _append(con, name, frame)
+    if not has_table(con, name):
+        _create(con, name, frame)
+    elif len(frame):
+        _append(con, name, frame)
 
 
 def _append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
