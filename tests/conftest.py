@@ -53,3 +53,18 @@ def integrated_copy(integrated_dir, tmp_path) -> Path:
     dst = tmp_path / "integrated"
     shutil.copytree(integrated_dir, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def small_base(tmp_path_factory) -> Path:
+    """4 centres, 300 clients, 2024 then 2025 integrated: the notebooks' test base (read-only)."""
+    from grc.config import load_config
+    from grc.demo import generate
+    from grc.pipeline import run_pipeline
+
+    tmp = tmp_path_factory.mktemp("notebook_base")
+    generate(tmp, centres=4, contacts=300, years="2024-2025", seed=3)
+    cfg = load_config(tmp / "network.yaml")
+    run_pipeline(cfg.with_year(2024), progress=False)
+    run_pipeline(cfg, progress=False)
+    return tmp

@@ -17,21 +17,6 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 MARKETING = ["03_segmentation.ipynb", "04_rfm_scoring.ipynb"]
 
 
-@pytest.fixture(scope="module")
-def small_base(tmp_path_factory) -> Path:
-    """4 centres, 300 clients, 2024 then 2025 integrated; returns the demo folder."""
-    from grc.config import load_config
-    from grc.demo import generate
-    from grc.pipeline import run_pipeline
-
-    tmp = tmp_path_factory.mktemp("mkt")
-    generate(tmp, centres=4, contacts=300, years="2024-2025", seed=3)
-    cfg = load_config(tmp / "network.yaml")
-    run_pipeline(cfg.with_year(2024), progress=False)
-    run_pipeline(cfg, progress=False)
-    return tmp
-
-
 def _smallest_centre(tmp: Path) -> str:
     from grc.config import load_config
     from grc.workbook import open_workbook
