@@ -44,7 +44,9 @@ test: $(STAMP) chromium
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench
 
+# the workbooks read the network base: build it (incremental, no pages) before opening JupyterLab
 lab: demo
+	$(BIN)/grc run --config $(CONFIG) --no-reports --quiet
 	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: $(STAMP)
