@@ -528,11 +528,38 @@ def _phone_fast_matrix(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 _VERDICTS: list = [None, _SLOW]  # verdict ids: 0 invalid, 1 full parser, 2+ (prefix, type)
 _VERDICT_IDS: dict[tuple[str, str], int] = {}
 _PREFIX_TABLES: dict[tuple[str, int], np.ndarray] = {}
+_FR_TYPES: list = [None, "fixed", "mobile", "other"]
+_FR_TYPE_TABLE = np.full(100_000, -1, dtype=np.int8)  # index in _FR_TYPES, -1 not yet known
+
+
+def _verdict_id(r: Any) -> int:
+    if r is None:
+        return 0
+    if r is _SLOW:
+        return 1
+    v = _VERDICT_IDS.get(r)
+    if v is None:
+        v = _VERDICT_IDS[r] = len(_VERDICTS)
+        _VERDICTS.append(r)
+    return v
+
+
+def _fr_type_codes(prefixes: np.ndarray) -> np.ndarray:
+    """:func:`_fr_prefix_type` of distinct 5-digit ``prefixes`` (ints) as indices in
+    ``_FR_TYPES``, from a per-process table shared by every writing."""
+    codes = _FR_TYPE_TABLE[prefixes]
+    for p in prefixes[codes < 0].tolist():
+        _FR_TYPE_TABLE[p] = _FR_TYPES.index(_fr_prefix_type(f"{p:05d}"))
+    return _FR_TYPE_TABLE[prefixes]
 
 
 def _verdict_ids(region: str, form: int, prefixes: np.ndarray) -> np.ndarray:
     """Verdict ids of :func:`_prefix_verdict` for 5-digit ``prefixes`` (ints) written in
-    ``_FORMS[form]`` in a ``region`` row; a per-process table filled on first use."""
+    ``_FORMS[form]`` in a ``region`` row; a per-process table filled on first use.
+
+    In a French row a valid French prefix gets ("+33", its type) in every writing (as in
+    :func:`_prefix_verdict`): those entries come from the writing-independent French table,
+    only the other prefixes are asked per writing."""
     tab = _PREFIX_TABLES.get((region, form))
     if tab is None:
         tab = _PREFIX_TABLES[(region, form)] = np.full(100_000, -1, dtype=np.int16)
@@ -540,18 +567,15 @@ def _verdict_ids(region: str, form: int, prefixes: np.ndarray) -> np.ndarray:
     unknown = ids < 0
     if not unknown.any():
         return ids
-    for p in np.unique(prefixes[unknown]).tolist():
-        r = _prefix_verdict(region, _FORMS[form], f"{p:05d}")
-        if r is None:
-            tab[p] = 0
-        elif r is _SLOW:
-            tab[p] = 1
-        else:
-            v = _VERDICT_IDS.get(r)
-            if v is None:
-                v = _VERDICT_IDS[r] = len(_VERDICTS)
-                _VERDICTS.append(r)
-            tab[p] = v
+    todo = np.unique(prefixes[unknown])
+    if region == "FR":
+        fr = _fr_type_codes(todo)
+        valid = fr > 0
+        fr_ids = np.array([0] + [_verdict_id(("+33", t)) for t in _FR_TYPES[1:]], dtype=np.int16)
+        tab[todo[valid]] = fr_ids[fr[valid]]
+        todo = todo[~valid]
+    for p in todo.tolist():
+        tab[p] = _verdict_id(_prefix_verdict(region, _FORMS[form], f"{p:05d}"))
     return tab[prefixes]
 
 
