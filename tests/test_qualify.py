@@ -422,3 +422,22 @@ def test_parallel_path_equals_single_process():
     pd.testing.assert_frame_equal(one[0], two[0])
     pd.testing.assert_frame_equal(one[1], two[1])
     assert len(one[1]) > 1000
+
+
+def test_international_writings_share_the_french_row_verdicts():
+    """"+33..." / "0033..." in an overseas row: the French row's verdict, by the full parser."""
+    rng = np.random.default_rng(5)
+    prefixes = np.unique(rng.integers(10_000, 100_000, 250))
+    for reg in ("RE", "YT", "GP", "MQ", "GF"):
+        assert reg in Q._same_idd_as_fr()
+        for k, form in enumerate(Q._FORMS):
+            if form not in ("+33", "0033", "+33(0)"):
+                continue
+            ids = Q._verdict_ids(reg, k, prefixes)
+            for p, v in zip(prefixes.tolist(), ids.tolist(), strict=True):
+                full = Q.parse_phone_full(f"{form}{p:05d}1234", reg)
+                r = Q._VERDICTS[v]
+                if r is None:
+                    assert full[0] is None, (reg, form, p)
+                elif r is not Q._SLOW:
+                    assert full == (r[0] + f"{p:05d}1234", r[1], None), (reg, form, p)

@@ -469,6 +469,15 @@ def _as_str_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """(object array of str, '' for missing; mask of missing) as the per-value loops see them:
     None and float NaN are missing, other non-str values are written with ``str``."""
     vals = np.asarray(values, dtype=object)
+    na = pd.isna(vals)  # None, NaN, and also pd.NA / NaT, which str() writes out
+    na_idx = np.flatnonzero(na)
+    sub = vals[na_idx]
+    odd = na_idx[sub != None]  # noqa: E711  (elementwise)
+    if not any(type(vals[i]) is not float for i in odd.tolist()) \
+            and pd.api.types.infer_dtype(vals[~na], skipna=False) in ("string", "empty"):
+        out = vals.copy()
+        out[na_idx] = ""
+        return out, na
     isstr = np.fromiter((type(v) is str for v in vals), dtype=bool, count=len(vals))
     out = vals.copy()
     missing = np.zeros(len(vals), dtype=bool)
@@ -553,13 +562,31 @@ def _fr_type_codes(prefixes: np.ndarray) -> np.ndarray:
     return _FR_TYPE_TABLE[prefixes]
 
 
+@lru_cache(maxsize=1)
+def _same_idd_as_fr() -> frozenset[str]:
+    """Fast-path regions dialling abroad with FR's international prefix ("00"): there
+    "0033..." is read as in a French row."""
+    fr = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    return frozenset(r for r in _fast_path_regions() if (
+        m := phonenumbers.PhoneMetadata.metadata_for_region(r)) is not None
+        and m.international_prefix == fr.international_prefix
+        and m.preferred_international_prefix == fr.preferred_international_prefix)
+
+
 def _verdict_ids(region: str, form: int, prefixes: np.ndarray) -> np.ndarray:
     """Verdict ids of :func:`_prefix_verdict` for 5-digit ``prefixes`` (ints) written in
     ``_FORMS[form]`` in a ``region`` row; a per-process table filled on first use.
 
     In a French row a valid French prefix gets ("+33", its type) in every writing (as in
     :func:`_prefix_verdict`): those entries come from the writing-independent French table,
-    only the other prefixes are asked per writing."""
+    only the other prefixes are asked per writing. A "+33..." writing is parsed the same
+    whatever the row's region (the default region only serves national writings and the
+    international dialling prefix), and an invalid one is not retried as overseas: every
+    fast-path region shares the French row's table for it (for "0033..." too when the
+    region dials abroad with "00")."""
+    if region != "FR" and (_FORMS[form][:1] == "+" or (
+            _FORMS[form] == "0033" and region in _same_idd_as_fr())):
+        return _verdict_ids("FR", form, prefixes)
     tab = _PREFIX_TABLES.get((region, form))
     if tab is None:
         tab = _PREFIX_TABLES[(region, form)] = np.full(100_000, -1, dtype=np.int16)
