@@ -834,7 +834,9 @@ def repair_email(raw: str) -> str | None:
         local, _, dom = s.rpartition("@")
         dom = suggest_domain(dom) or dom
         s = f"{local}@{dom}"
-    r = validate_email_full(s)[0]
+    r = email_fast(s)
+    if r is False:
+        r = validate_email_full(s)[0]
     return r if r and r != raw.strip().lower() else None
 
 
@@ -1349,7 +1351,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                                                                            strict=True)]
     bad_syntax = _filled(em_raw, ~valid_em)
     if bad_syntax.any():
-        em_sugg[bad_syntax] = [repair_email(str(v)) for v in em_raw[bad_syntax]]
+        em_sugg[bad_syntax] = map_unique_array(
+            em_raw[bad_syntax], lambda v: None if v is None else repair_email(str(v)))
     out["email_suggestion"] = em_sugg
     if typo.any():
         iss.add(typo, "email", "invalid_email",
