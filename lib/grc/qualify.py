@@ -1308,10 +1308,8 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     region = _obj(map_unique_array(dep, OVERSEAS_REGION_CODE.get), idx)
     c2 = _obj(map_unique_array(ctry, _country2), idx)
     region = region.fillna(c2).astype(object)
-    ph_e, ph_t, ph_x = parse_phones(_col(df, "phone"), region)
-    mo_e, mo_t, mo_x = parse_phones(_col(df, "mobile"), region)
-    ph_e, ph_t, mo_e, mo_t = (np.array(a, dtype=object) for a in (ph_e, ph_t, mo_e, mo_t))
-    ph_x, mo_x = np.array(ph_x, dtype=object), np.array(mo_x, dtype=object)
+    ph_e, ph_t, ph_x = _parse_phones_arrays(_col(df, "phone"), region)
+    mo_e, mo_t, mo_x = _parse_phones_arrays(_col(df, "mobile"), region)
     parsed = {"phone": ph_e.copy(), "mobile": mo_e.copy()}
     # a second number in one cell goes to the other column when that one is empty
     fill_m = (ph_x != None) & (mo_e == None)  # noqa: E711
