@@ -789,8 +789,8 @@ def _parse_email_list(values: list) -> list:
 
 
 def _start_email_jobs(values: list, ctx: QualifyContext, n: int) -> Any:
-    """Validate distinct e-mails: in ``ctx.workers`` processes (the caller's one included)
-    when ``n`` reaches ``ctx.parallel_min_rows``, else here and now."""
+    """Validate distinct e-mails: in ``ctx.workers - 1`` worker processes (while the caller
+    parses phones) when ``n`` reaches ``ctx.parallel_min_rows``, else here and now."""
     if ctx.workers < 2 or n < ctx.parallel_min_rows or len(values) < ctx.workers:
         return _parse_email_list(values)
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
@@ -798,8 +798,9 @@ def _start_email_jobs(values: list, ctx: QualifyContext, n: int) -> Any:
 
     k = ctx.workers - 1
     pool = ProcessPoolExecutor(max_workers=k, mp_context=get_context("fork"))
-    # the workers take (k / workers) of the values, this process the rest after the phones
-    cut = len(values) * k // ctx.workers
+    # the workers take every value: this process parses the phones meanwhile, which take
+    # longer than all the e-mails
+    cut = len(values)
     bounds = np.linspace(0, cut, k + 1).astype(int)
     futures = [pool.submit(_parse_email_list, values[a:b])
                for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
