@@ -45,7 +45,6 @@ def test_no_source_record_lost(integrated_dir):
 
 def test_links_and_ids_stable_across_years(integrated_dir, tmp_path):
     """A record keeps its network contact id from year to year; every change is logged."""
-    cfg = load_config(integrated_dir / "network.yaml")
     con = _con(integrated_dir)
     links = con.execute("SELECT centre, local_id, contact_id FROM record_links").df()
     hist = con.execute("SELECT * FROM history").df()
@@ -59,10 +58,11 @@ def test_links_and_ids_stable_across_years(integrated_dir, tmp_path):
     by_contact = m.groupby("contact_id")["entity_id"].nunique()
     assert (by_entity == 1).mean() > 0.97
     assert (by_contact == 1).mean() > 0.99
-    # ids re-derived year by year: a fresh integration of 2022–2024 then 2025 gives the same ids
+    # a record keeps its contact id from one year to the next: re-attachments are rare and
+    # each one is logged (re-derivation from scratch is checked by the catch-up test)
     merges = hist[hist["event"] == "fusion"]
     assert len(merges) <= 0.02 * len(links)
-    assert cfg.year == 2025
+    assert merges["old_value"].notna().all() and merges["new_value"].notna().all()
 
 
 def test_history_holds_every_change(integrated_dir):
