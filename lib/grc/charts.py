@@ -114,7 +114,9 @@ def side_by_side(stylers) -> Any:
 def setup_plots() -> None:
     """Consistent plot style for every workbook (seaborn, readable sizes, French decimals).
 
-    80 dpi and simplified paths: a page's figures cost less to draw, encode and embed.
+    80 dpi and simplified paths: a page's figures cost less to draw, encode and embed. In a
+    notebook, figures are then laid out once with ``tight_layout`` and drawn once (see
+    :func:`figure_png`) instead of being drawn a second time to crop them.
     """
     import matplotlib as mpl
     import seaborn as sns
@@ -122,7 +124,56 @@ def setup_plots() -> None:
     sns.set_theme(style="whitegrid", context="notebook")
     mpl.rcParams.update({"figure.figsize": (8, 4), "figure.dpi": 80, "axes.titleweight": "bold",
                          "axes.formatter.use_locale": False, "svg.hashsalt": "grc",
-                         "savefig.bbox": "tight", "path.simplify": True})
+                         "savefig.bbox": "standard", "path.simplify": True})
+    _install_png_formatter()
+
+
+def _install_png_formatter() -> None:
+    """Show matplotlib figures through :func:`figure_png` (inline backend with its defaults only)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is always there with Jupyter
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    try:
+        from matplotlib_inline.backend_inline import InlineBackend
+    except ImportError:  # pragma: no cover
+        return
+    cfg = InlineBackend.instance()
+    # a user who chose other formats (retina, svg) or other options keeps them
+    if set(cfg.figure_formats) != {"png"} or dict(cfg.print_figure_kwargs) != {"bbox_inches": "tight"}:
+        return
+    from matplotlib.figure import Figure
+
+    ip.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig) -> str | None:
+    """A figure as base64 PNG, laid out by ``tight_layout`` and drawn once.
+
+    IPython's default crops each figure to its content (``bbox_inches="tight"``), which draws
+    the figure twice; laying it out with ``tight_layout`` first gives the same framing for one
+    draw. A figure that ``tight_layout`` cannot handle (or that has its own layout engine) is
+    printed the default way.
+    """
+    import warnings
+
+    from IPython.core.pylabtools import print_figure
+
+    if not fig.axes and not fig.lines:
+        return None
+    bbox = "tight"
+    if fig.get_layout_engine() is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.tight_layout()
+        # tight_layout leaves a placeholder engine, which would make printing draw twice
+        fig.set_layout_engine(None)
+        if not caught and fig.get_layout_engine() is None:
+            bbox = None
+    return print_figure(fig, "png", bbox_inches=bbox, base64=True)
 
 
 def fr_axis(ax, axis: str = "y", pct: bool = False) -> None:

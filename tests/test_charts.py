@@ -1,0 +1,90 @@
+"""Figures in the workbooks: laid out once and drawn once, same framing as IPython's default."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from grc.charts import figure_png, setup_plots
+from IPython.core.interactiveshell import InteractiveShell
+from PIL import Image
+
+
+def _figure(layout=None):
+    fig, ax = plt.subplots(figsize=(6, 3), layout=layout)
+    ax.barh(np.arange(3), [0.2, 0.5, 0.9], label="Périmètre")
+    ax.set_yticks(np.arange(3), ["Courrier", "E-mail", "Un libellé de catégorie très long"])
+    ax.set_title("Titre de la figure")
+    ax.set_xlabel("part des fiches exportées")
+    ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left")
+    return fig
+
+
+def _draws(fig) -> list:
+    events = []
+    fig.canvas.mpl_connect("draw_event", lambda ev: events.append(ev))
+    return events
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    setup_plots()
+    yield
+    plt.close("all")
+    matplotlib.rcdefaults()
+
+
+def test_figure_is_drawn_once_and_fits_its_labels():
+    fig = _figure()
+    events = _draws(fig)
+    png = base64.b64decode(figure_png(fig))
+    assert len(events) == 1  # IPython's default (bbox_inches="tight") draws twice
+    img = Image.open(io.BytesIO(png))
+    assert img.size == (480, 240)  # the figure's own size at 80 dpi: laid out, not cropped
+    # every label and the outside legend lie inside the figure
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for artist in [*fig.axes[0].get_yticklabels(), fig.axes[0].title, fig.axes[0].xaxis.label,
+                   fig.axes[0].get_legend()]:
+        ext = artist.get_window_extent(renderer)
+        assert ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1, artist
+        assert ext.y0 >= box.y0 - 1 and ext.y1 <= box.y1 + 1, artist
+
+
+def test_default_path_for_figures_with_their_own_layout():
+    fig = _figure(layout="constrained")
+    events = _draws(fig)
+    png = base64.b64decode(figure_png(fig))
+    assert len(events) == 2  # printed the default way: cropped to the content
+    assert Image.open(io.BytesIO(png)).size != (480, 240)
+
+
+def test_empty_figure_gives_nothing():
+    fig = plt.figure()
+    assert figure_png(fig) is None
+
+
+def test_formatter_installed_only_over_the_inline_defaults():
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import InlineBackend
+
+    shell = InteractiveShell.instance()
+    try:
+        png = shell.display_formatter.formatters["image/png"]
+        cfg = InlineBackend.instance()
+        cfg.figure_formats, cfg.print_figure_kwargs = {"png"}, {"bbox_inches": "tight"}
+        png.pop(Figure, None)
+        setup_plots()
+        assert png.lookup_by_type(Figure) is figure_png
+        png.pop(Figure, None)
+        cfg.print_figure_kwargs = {"bbox_inches": "tight", "dpi": 150}  # a user's own choice
+        setup_plots()
+        with pytest.raises(KeyError):
+            png.lookup_by_type(Figure)
+    finally:
+        InlineBackend.clear_instance()
+        InteractiveShell.clear_instance()
