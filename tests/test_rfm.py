@@ -468,3 +468,38 @@ def test_observation_window_bounds_and_date_objects(omnicom):
     out = score(rfm, omnicom).loc["A"]
     assert (out["r_score"], out["f_score"], out["m_score"], out["category"]) == (
         10, 10, 10, "Bons clients")
+
+
+def _random_stays(seed: int = 7, n: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    arrival = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1900, n), unit="D")
+    amount = rng.integers(100, 9000, n) + rng.integers(0, 100, n) / 100
+    amount[rng.random(n) < 0.1] = np.nan  # unknown amounts
+    return pd.DataFrame({
+        "centre": rng.choice(["C03", "C01", "C02", "C04"], n),
+        "contact_id": rng.choice([f"K{i:03d}" for i in range(80)], n),
+        "arrival": arrival,  # some after the reference date, same-day ties
+        "amount": amount,
+    })
+
+
+@pytest.mark.parametrize("monetary, frequency, window", [
+    ("average", "per_year", 12), ("total", "total", 24), ("last", "per_month", 7.5)])
+def test_rfm_table_equals_one_scope_at_a_time(monetary, frequency, window):
+    """All centres scored at once give exactly the per-scope ``compute_rfm`` + ``score``."""
+    data = _grid_data()
+    data["observation_window_months"] = window
+    data["criteria"]["monetary"]["unit"] = monetary
+    data["criteria"]["frequency"]["unit"] = frequency
+    grid = parse_grid(data, "g.yaml")
+    stays = _random_stays()
+    for centres in (None, ["C04", "C01", "C09"]):
+        blocks = []
+        for scope in [*(centres or sorted(stays["centre"].unique())), "NETWORK"]:
+            part = stays if scope == "NETWORK" else stays[stays["centre"] == scope]
+            one = score(compute_rfm(part, REF, grid), grid).reset_index(drop=True)
+            one.insert(0, "scope", scope)
+            blocks.append(one)
+        want = pd.concat(blocks, ignore_index=True)[RFM_COLUMNS]
+        got = rfm_table(stays, REF, grid, centres)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -85,6 +85,124 @@ def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.
     return m
 
 
+def _centre_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
+                    year: int) -> pd.DataFrame:
+    """``_scope_metrics`` of every centre of ``qualified`` at once (same figures, same order)."""
+    cols = ["centre", "year", "metric", "value"]
+    q = qualified[qualified["centre"].notna()]
+    if q.empty:
+        return pd.DataFrame(columns=cols)
+    centres = pd.Index(sorted(q["centre"].unique()))
+    parts: list[pd.DataFrame] = []  # (centre, metric, value, rank) in _scope_metrics' order
+
+    def put(values: pd.Series, metric: str | pd.Series, rank: int) -> None:
+        """One figure per centre (``values`` indexed by centre) or one per (centre, label)."""
+        if isinstance(values.index, pd.MultiIndex):
+            c = values.index.get_level_values(0)
+            name = metric + values.index.get_level_values(1).astype(str)
+        else:
+            c, name = values.index, metric
+        parts.append(pd.DataFrame({"centre": np.asarray(c, dtype=object), "metric": name,
+                                   "value": values.to_numpy(dtype=float), "rank": rank}))
+
+    exp = q["exported"].astype(bool).to_numpy()
+    rec = q[exp]
+    n = rec.groupby("centre").size().reindex(centres, fill_value=0)
+    put(n, "records", 0)
+    ln = links[links["centre"].notna()] if len(links) else links
+    year_links = ln[ln["last_year"] == year] if len(ln) else ln
+    in_centres = year_links["centre"].isin(centres) if len(year_links) else None
+    if len(year_links):
+        year_links = year_links[in_centres]
+        contacts = year_links.groupby("centre")["contact_id"].nunique().reindex(centres, fill_value=0)
+    else:
+        contacts = pd.Series(0, index=centres)
+    put(contacts, "contacts", 1)
+    flags = {ch: q[ch].astype(bool).to_numpy() for ch in ("mailable", "emailable", "phoneable")}
+    nz = n.to_numpy() > 0
+    for i, ch in enumerate(("mailable", "emailable", "phoneable")):
+        hits = pd.Series(flags[ch][exp], index=rec.index).groupby(rec["centre"]).sum()
+        hits = hits.reindex(centres, fill_value=0).to_numpy()
+        rate = np.where(nz, hits / np.where(nz, n.to_numpy(), 1), 0.0)
+        put(pd.Series(rate, index=centres), f"{ch}_rate", 2 + i)
+    usable = (flags["mailable"] | flags["emailable"] | flags["phoneable"])[exp]
+    hits = pd.Series(usable, index=rec.index).groupby(rec["centre"]).sum().reindex(centres, fill_value=0)
+    put(pd.Series(np.where(nz, hits.to_numpy() / np.where(nz, n.to_numpy(), 1), 0.0), index=centres),
+        "qualified_share", 5)
+    if len(issues) and len(rec):
+        exp_issues = issues[issues["centre"].isin(centres)].merge(rec[["centre", "local_id"]],
+                                                                   on=["centre", "local_id"])
+    else:
+        exp_issues = issues.iloc[:0]
+    if len(exp_issues):
+        by_code = exp_issues.drop_duplicates(["centre", "local_id", "code"]).groupby(["centre", "code"]).size()
+        put(by_code, "issue:", 6)
+        with_issue = exp_issues[["centre", "local_id"]].drop_duplicates().groupby("centre").size()
+    else:
+        with_issue = pd.Series(dtype="int64")
+    put(with_issue.reindex(centres, fill_value=0), "records_with_issue", 7)
+    put(pd.Series(np.where(nz, n.to_numpy() - contacts.to_numpy(), 0), index=centres), "duplicates", 8)
+    if len(links) and len(year_links):
+        per = _centres_per_contact(links)
+        pairs = year_links[["centre", "contact_id"]].drop_duplicates()
+        shared = pd.Series((pairs["contact_id"].map(per) > 1).to_numpy(), index=pairs.index)
+        shared = shared.groupby(pairs["centre"]).sum().reindex(centres, fill_value=0)
+    else:
+        shared = pd.Series(0, index=centres)
+    put(shared, "shared_contacts", 9)
+    _stay_metrics(stays, centres, year, put)
+    if len(scores):
+        sc = scores[scores["scope"].isin(centres)]
+        put(sc.groupby(["scope", "category"]).size(), "rfm:", 15)
+    if len(segments):
+        pairs = year_links[["centre", "contact_id"]].drop_duplicates() if len(year_links) \
+            else pd.DataFrame(columns=["centre", "contact_id"])
+        seg = pairs.merge(segments[["contact_id", "segment"]], on="contact_id")
+        put(seg.groupby(["centre", seg["segment"].fillna("NON SEGMENTÉ")]).size(), "segment:", 16)
+    out = pd.concat(parts, ignore_index=True)
+    pos = out["centre"].map({c: i for i, c in enumerate(centres)}).to_numpy()
+    out = out.iloc[np.lexsort((out["rank"].to_numpy(), pos))]
+    out.insert(1, "year", year)
+    return out[cols].reset_index(drop=True)
+
+
+def _stay_metrics(stays: pd.DataFrame, centres: pd.Index, year: int, put) -> None:
+    """Stays, revenue, clients, retention and new clients of the year, per centre."""
+    st = stays[stays["centre"].isin(centres)] if len(stays) else stays
+    if not len(st):
+        for metric, rank, v in (("stays_year", 10, 0), ("revenue_year", 11, 0.0),
+                                ("clients_year", 12, 0), ("retention", 13, float("nan")),
+                                ("new_clients", 14, 0)):
+            put(pd.Series(v, index=centres, dtype=float), metric, rank)
+        return
+    y = pd.to_datetime(st["arrival"]).dt.year.to_numpy()
+    centre = st["centre"].to_numpy(dtype=object)
+    cid = st["contact_id"]
+    cur = y == year
+    put(pd.Series(cur).groupby(centre).sum().reindex(centres, fill_value=0), "stays_year", 10)
+    # revenue: the same numpy sum as ``Series.sum`` on each centre's rows, in their order
+    amount = st["amount"]
+    cur_pos = np.flatnonzero(cur)
+    revenue = {c: float(amount.iloc[cur_pos[pos]].sum())
+               for c, pos in pd.Series(centre[cur_pos]).groupby(centre[cur_pos]).indices.items()}
+    put(pd.Series(revenue, dtype=float).reindex(centres, fill_value=0.0), "revenue_year", 11)
+    cur_pairs = pd.DataFrame({"centre": centre[cur], "contact_id": cid.to_numpy()[cur]})
+    put(cur_pairs.groupby("centre")["contact_id"].nunique().reindex(centres, fill_value=0), "clients_year", 12)
+    prev = y == year - 1
+    prev_pairs = pd.DataFrame({"centre": centre[prev], "contact_id": cid.to_numpy()[prev]}).drop_duplicates()
+    cur_u = cur_pairs.drop_duplicates()
+    both = prev_pairs.merge(cur_u, on=["centre", "contact_id"]).groupby("centre").size()
+    n_prev = prev_pairs.groupby("centre").size()
+    ret = (both.reindex(n_prev.index, fill_value=0) / n_prev).reindex(centres)
+    put(ret, "retention", 13)
+    first = pd.Series(y, index=st.index).groupby([centre, cid.to_numpy()]).min()
+    first = first[first == year]
+    is_new = pd.MultiIndex.from_frame(cur_u).isin(first.index) if len(cur_u) else np.array([], bool)
+    new = cur_u[is_new].groupby("centre").size() if len(cur_u) else pd.Series(dtype="int64")
+    put(new.reindex(centres, fill_value=0), "new_clients", 14)
+
+
 # issue codes a centre is asked to fix (consent and opposition are not defects to fix)
 FIXABLE = {"missing_name", "incomplete_address", "invalid_postcode", "invalid_email", "invalid_phone",
            "npai", "unknown_code", "duplicate_local_id", "no_channel", "invalid_date"}
@@ -125,22 +243,19 @@ def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Dat
         for st, n in followup.groupby("status").size().items():
             rows.append({"centre": NETWORK, "year": year, "metric": f"followup:{st}", "value": float(n)})
 
-    def split(frame: pd.DataFrame, col: str = "centre") -> dict[str, pd.DataFrame]:
-        return {k: g for k, g in frame.groupby(col, sort=False)} if len(frame) else {}
-
-    by_q, by_i, by_l, by_s = split(qualified), split(issues), split(links), split(stays)
-    by_sc = split(scores, "scope")
+    rows_frame = pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
+    centres = _centre_metrics(qualified, issues, links, stays, scores, segments, year)
     seg_codes = segments[["contact_id", "segment"]] if len(segments) else segments
-    for code in sorted(by_q):
-        m = _scope_metrics(code, by_q[code], by_i.get(code, issues.iloc[:0]),
-                           by_l.get(code, links.iloc[:0]), by_s.get(code, stays.iloc[:0]),
-                           by_sc.get(code, scores.iloc[:0]), seg_codes, links, year)
-        rows += [{"centre": code, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
-    m = _scope_metrics(NETWORK, qualified, issues, links, stays, by_sc.get(NETWORK, scores.iloc[:0]),
-                       seg_codes, links, year)
+    net_scores = scores[scores["scope"] == NETWORK] if len(scores) else scores.iloc[:0]
+    m = _scope_metrics(NETWORK, qualified, issues, links, stays, net_scores, seg_codes, links, year)
     # network duplicates: records of the year minus distinct network contacts
-    rows += [{"centre": NETWORK, "year": year, "metric": k, "value": float(v)} for k, v in m.items()]
-    return pd.DataFrame(rows)
+    net = pd.DataFrame({"centre": NETWORK, "year": year, "metric": list(m),
+                        "value": [float(v) for v in m.values()]})
+    parts = [f for f in (rows_frame, centres, net) if len(f)]
+    if not parts:
+        return pd.DataFrame(rows)
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"centre": object, "year": "int64", "metric": object, "value": "float64"})
 
 
 def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str) -> dict[str, str]:

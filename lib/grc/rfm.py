@@ -412,6 +412,61 @@ def _as_timestamp(d: dt.date | pd.Timestamp | str) -> pd.Timestamp:
     return pd.Timestamp(d).normalize()
 
 
+def _window_start(ref: pd.Timestamp, window_months: float) -> pd.Timestamp:
+    return ref - pd.DateOffset(months=int(window_months)) if float(window_months).is_integer() \
+        else ref - pd.Timedelta(days=window_months * DAYS_PER_MONTH)
+
+
+def _past_stays(stays: pd.DataFrame, ref: pd.Timestamp, key: str) -> pd.DataFrame:
+    """Stays up to ``ref`` with a known ``key``, with ``_arrival`` (day) and ``_amount``."""
+    arrival = pd.to_datetime(stays["arrival"])
+    keep = (arrival.le(ref) & stays[key].notna()).to_numpy()
+    past = stays.loc[keep].copy()
+    past["_arrival"] = arrival.dt.normalize().to_numpy()[keep]
+    past["_amount"] = pd.to_numeric(past["amount"], errors="coerce") if "amount" in past \
+        else np.nan
+    return past
+
+
+def _rfm_groups(past: pd.DataFrame, ref: pd.Timestamp, grid: Grid, by: list[str],
+                extra: pd.Index | None = None) -> pd.DataFrame:
+    """R, F, M of each ``by`` group of ``past`` (see ``compute_rfm``), indexed by the groups."""
+    window_months = grid.observation_window_months
+    start = _window_start(ref, window_months)
+    gb = by[0] if len(by) == 1 else by
+    last = past.groupby(gb)["_arrival"].max()
+    win = past.loc[past["_arrival"].gt(start)]
+    g = win.groupby(gb)
+    n_stays = g.size()
+    total = g["_amount"].sum(min_count=1)
+    avg = g["_amount"].mean()
+    last_amount = win.sort_values([*by, "_arrival"]).groupby(gb)["_amount"].last()
+
+    idx = last.index
+    if extra is not None:
+        idx = idx.union(extra)
+    out = pd.DataFrame(index=idx)
+    out["last_stay"] = last.reindex(idx)
+    out["recency_months"] = (ref - out["last_stay"]).dt.days / DAYS_PER_MONTH
+    out["n_stays"] = n_stays.reindex(idx).fillna(0).astype("int64")
+    out["total_amount"] = total.reindex(idx)
+    unit_f = grid.criteria["frequency"].unit
+    if unit_f == "per_year":
+        out["frequency"] = out["n_stays"] / (window_months / 12.0)
+    elif unit_f == "per_month":
+        out["frequency"] = out["n_stays"] / window_months
+    else:
+        out["frequency"] = out["n_stays"].astype(float)
+    unit_m = grid.criteria["monetary"].unit
+    if unit_m == "average":
+        out["monetary"] = avg.reindex(idx)
+    elif unit_m == "total":
+        out["monetary"] = out["total_amount"]
+    else:
+        out["monetary"] = last_amount.reindex(idx)
+    return out
+
+
 def compute_rfm(
     stays: pd.DataFrame,
     reference_date: dt.date | pd.Timestamp | str,
@@ -434,46 +489,9 @@ def compute_rfm(
     Returns a frame with a ``key`` column, indexed by the same values (unnamed index).
     """
     ref = _as_timestamp(reference_date)
-    window_months = grid.observation_window_months
-    start = ref - pd.DateOffset(months=int(window_months)) if float(window_months).is_integer() \
-        else ref - pd.Timedelta(days=window_months * DAYS_PER_MONTH)
-    arrival = pd.to_datetime(stays["arrival"])
-    keep = (arrival.le(ref) & stays[key].notna()).to_numpy()
-    past = stays.loc[keep].copy()
-    past["_arrival"] = arrival.dt.normalize().to_numpy()[keep]
-    past["_amount"] = pd.to_numeric(past["amount"], errors="coerce") if "amount" in past \
-        else np.nan
-    last = past.groupby(key)["_arrival"].max()
-    win = past.loc[past["_arrival"].gt(start)]
-    g = win.groupby(key)
-    n_stays = g.size()
-    total = g["_amount"].sum(min_count=1)
-    avg = g["_amount"].mean()
-    last_amount = win.sort_values([key, "_arrival"]).groupby(key)["_amount"].last()
-
-    idx = last.index
-    if keys is not None:
-        idx = idx.union(pd.Index(list(keys)))
-    out = pd.DataFrame(index=idx)
+    past = _past_stays(stays, ref, key)
+    out = _rfm_groups(past, ref, grid, [key], pd.Index(list(keys)) if keys is not None else None)
     out.index.name = None  # key is also a column; an unnamed index keeps groupby unambiguous
-    out["last_stay"] = last.reindex(idx)
-    out["recency_months"] = (ref - out["last_stay"]).dt.days / DAYS_PER_MONTH
-    out["n_stays"] = n_stays.reindex(idx).fillna(0).astype("int64")
-    out["total_amount"] = total.reindex(idx)
-    unit_f = grid.criteria["frequency"].unit
-    if unit_f == "per_year":
-        out["frequency"] = out["n_stays"] / (window_months / 12.0)
-    elif unit_f == "per_month":
-        out["frequency"] = out["n_stays"] / window_months
-    else:
-        out["frequency"] = out["n_stays"].astype(float)
-    unit_m = grid.criteria["monetary"].unit
-    if unit_m == "average":
-        out["monetary"] = avg.reindex(idx)
-    elif unit_m == "total":
-        out["monetary"] = out["total_amount"]
-    else:
-        out["monetary"] = last_amount.reindex(idx)
     out.insert(0, key, out.index)
     return out[[key, "recency_months", "frequency", "monetary", "n_stays", "total_amount",
                 "last_stay"]]
@@ -494,13 +512,22 @@ def rfm_table(
     """
     if centres is None:
         centres = sorted(stays["centre"].dropna().unique().tolist())
-    blocks = []
-    for scope in [*centres, NETWORK]:
-        part = stays if scope == NETWORK else stays.loc[stays["centre"].eq(scope)]
-        scored = score(compute_rfm(part, reference_date, grid, key=key), grid)
-        scored = scored.reset_index(drop=True)
-        scored.insert(0, "scope", scope)
-        blocks.append(scored)
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.rename(columns={key: "contact_id"})
+    ref = _as_timestamp(reference_date)
+    past = _past_stays(stays, ref, key)
+    cols = ["recency_months", "frequency", "monetary"]
+    # every centre at once: one group per (centre, client), blocks in the order of ``centres``
+    per = _rfm_groups(past[past["centre"].isin(centres)], ref, grid, ["centre", key])[cols]
+    order = {c: i for i, c in enumerate(dict.fromkeys(centres))}
+    scopes = per.index.get_level_values(0)
+    pos = np.argsort(scopes.map(order).to_numpy(dtype="int64"), kind="stable")
+    per = per.iloc[pos]
+    blocks = pd.DataFrame({"scope": per.index.get_level_values(0).to_numpy(dtype=object),
+                           "contact_id": per.index.get_level_values(1)})
+    for c in cols:
+        blocks[c] = per[c].to_numpy()
+    net = _rfm_groups(past, ref, grid, [key])[cols]
+    net_block = pd.DataFrame({"scope": NETWORK, "contact_id": net.index})
+    for c in cols:
+        net_block[c] = net[c].to_numpy()
+    out = score(pd.concat([blocks, net_block], ignore_index=True), grid)
     return out[RFM_COLUMNS]

@@ -1,0 +1,75 @@
+"""The fast paths of the pipeline give exactly what the plain, one-scope-at-a-time code gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from grc.metrics import _scope_metrics, compute_metrics
+from grc.schema import NETWORK
+
+YEAR = 2025
+
+
+def _frames(seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    centres = ["C02", "C01", "C03", "C04", "C05"]
+    n = 400
+    q = pd.DataFrame({
+        "centre": rng.choice(centres, n), "local_id": [f"L{i}" for i in range(n)],
+        "year": rng.choice([YEAR - 1, YEAR], n), "exported": rng.random(n) < 0.8,
+        "mailable": rng.random(n) < 0.5, "emailable": rng.random(n) < 0.4,
+        "phoneable": rng.choice([True, False, None], n),
+    })
+    q.loc[q["centre"] == "C05", "exported"] = False  # a centre with nothing exported
+    links = q[["centre", "local_id"]].assign(
+        contact_id=rng.choice([f"K{i}" for i in range(250)], n),
+        last_year=rng.choice([YEAR - 1, YEAR], n))
+    links = links[links["centre"] != "C04"]  # a centre without links
+    pick = rng.integers(0, n, 300)
+    issues = pd.DataFrame({"centre": q["centre"].to_numpy()[pick], "local_id": q["local_id"].to_numpy()[pick],
+                           "code": rng.choice(["invalid_email", "npai", "missing_name"], 300)})
+    m = 700
+    stays = pd.DataFrame({
+        "centre": rng.choice(centres[:4] + ["C99"], m), "contact_id": rng.choice(links["contact_id"], m),
+        "arrival": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 1460, m), unit="D"),
+        "amount": np.where(rng.random(m) < 0.1, np.nan, rng.integers(100, 5000, m) + 0.1),
+    })
+    stays = stays[stays["centre"] != "C03"]  # a centre without stays
+    ids = sorted(links["contact_id"].unique())
+    scores = pd.DataFrame({"scope": rng.choice(centres + [NETWORK], 500), "contact_id": rng.choice(ids, 500),
+                           "category": rng.choice(["Très bons", "Bons", None], 500)})
+    segments = pd.DataFrame({"contact_id": ids, "segment": rng.choice(["A", "B", None], len(ids))})
+    fu = pd.DataFrame({"centre": rng.choice(centres, 30), "status": rng.choice(["corrigé", "retiré"], 30)})
+    return {"q": q, "issues": issues, "links": links, "stays": stays, "scores": scores,
+            "segments": segments, "fu": fu}
+
+
+def _one_scope_at_a_time(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    rows = []
+    fu = f["fu"]
+    for (c, st), n in fu.groupby(["centre", "status"]).size().items():
+        rows.append({"centre": c, "year": YEAR, "metric": f"followup:{st}", "value": float(n)})
+    for st, n in fu.groupby("status").size().items():
+        rows.append({"centre": NETWORK, "year": YEAR, "metric": f"followup:{st}", "value": float(n)})
+    seg = f["segments"][["contact_id", "segment"]]
+    for code in sorted(f["q"]["centre"].unique()):
+        def part(frame: pd.DataFrame, col: str = "centre") -> pd.DataFrame:
+            return frame[frame[col] == code]  # noqa: B023 - used at once
+        m = _scope_metrics(code, part(f["q"]), part(f["issues"]), part(f["links"]), part(f["stays"]),
+                           part(f["scores"], "scope"), seg, f["links"], YEAR)
+        rows += [{"centre": code, "year": YEAR, "metric": k, "value": float(v)} for k, v in m.items()]
+    m = _scope_metrics(NETWORK, f["q"], f["issues"], f["links"], f["stays"],
+                       f["scores"][f["scores"]["scope"] == NETWORK], seg, f["links"], YEAR)
+    rows += [{"centre": NETWORK, "year": YEAR, "metric": k, "value": float(v)} for k, v in m.items()]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
+    f = _frames(seed)
+    want = _one_scope_at_a_time(f)
+    got = compute_metrics(f["q"], f["issues"], f["links"], f["stays"], f["scores"], f["segments"], YEAR,
+                          followup=f["fu"])
+    assert {"C04", "C05"} <= set(got["centre"])  # centres without links / exported records kept
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
