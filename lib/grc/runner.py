@@ -193,19 +193,109 @@ def header_resources(job: NotebookJob, with_code: bool) -> dict[str, Any]:
     }
 
 
-_EXPORTERS: dict[bool, Any] = {}
+_EXPORTERS: dict[Any, Any] = {}
+_MEMO_MAX = 4096  # entries per memo table (markdown, highlighted code, cleaned HTML)
+
+
+def _memo_put(memo: dict, key: Any, value: Any) -> Any:
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _report_exporter_class():
+    """``HTMLExporter`` without the work that cannot change a report page.
+
+    Same output, byte for byte (``tests/test_runner_speed_features.py`` checks it against the
+    stock exporter): the notebook is deep-copied once instead of three times, validated once
+    instead of after each of the ~13 registered (mostly disabled) preprocessors, and the
+    narrative cells (markdown, identical for every scope), highlighted code and sanitised HTML
+    are converted once per worker process, keyed by their text.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.html import contextfilter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.strings import clean_html
+    from nbformat import validator
+
+    md_memo: dict[tuple, str] = {}
+    code_memo: dict[tuple, str] = {}
+    clean_memo: dict[str, str] = {}
+
+    def memo_clean_html(element):
+        if not isinstance(element, str):
+            return clean_html(element)
+        key = str(element)
+        hit = clean_memo.get(key)
+        return hit if hit is not None else _memo_put(clean_memo, key, clean_html(element))
+
+    def memo_highlight(highlight: Highlight2HTML):
+        def highlight_code(source, language=None, metadata=None):
+            magics = metadata.get("magics_language") if metadata else None
+            key = (highlight.pygments_lexer, language, magics, source)
+            hit = code_memo.get(key)
+            if hit is None:
+                hit = _memo_put(code_memo, key, highlight(source, language=language, metadata=metadata))
+            return hit
+
+        return highlight_code
+
+    class ReportExporter(HTMLExporter):
+        def default_filters(self):
+            for name, value in super().default_filters():
+                yield name, (memo_clean_html if value is clean_html else value)
+
+        def register_filter(self, name, jinja_filter):
+            if name == "highlight_code" and isinstance(jinja_filter, Highlight2HTML):
+                jinja_filter = memo_highlight(jinja_filter)
+            return super().register_filter(name, jinja_filter)
+
+        @contextfilter
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {})
+            lowered = source.lower()
+            if cell.get("attachments") or "![" in source or "<img" in lowered or "src=" in lowered:
+                return super().markdown2html(context, source)  # may read image files: not memoised
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            key = (id(self), path, source)
+            hit = md_memo.get(key)
+            if hit is None:
+                hit = _memo_put(md_memo, key, super().markdown2html(context, source))
+            return hit
+
+        def _preprocess(self, nb, resources):
+            # ``from_notebook_node`` has already deep-copied ``nb``: no second (and third, in
+            # ``validator.normalize``) copy; disabled preprocessors return their input unchanged
+            resources = copy.deepcopy(resources)
+            normalize = getattr(validator, "_normalize", None)
+            if normalize is not None:
+                version, minor = validator.get_version(nb)
+                _, nb = normalize(nb, version, minor, True, relax_add_props=False, strip_invalid_metadata=False)
+            elif hasattr(validator, "normalize"):
+                _, nb = validator.normalize(nb)
+            last = None
+            for preprocessor in self._preprocessors:
+                if getattr(preprocessor, "enabled", True):
+                    nb, resources = preprocessor(nb, resources)
+                    last = preprocessor
+            self._validate_preprocessor(nb, last)
+            return nb, resources
+
+    return ReportExporter
 
 
 def _exporter(with_code: bool):
     if with_code not in _EXPORTERS:
-        from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
         from traitlets.config import Config
 
         cfg = Config()
         cfg.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
         cfg.TagRemovePreprocessor.enabled = True
-        exporter = HTMLExporter(
+        if "class" not in _EXPORTERS:
+            _EXPORTERS["class"] = _report_exporter_class()
+        exporter = _EXPORTERS["class"](
             config=cfg,
             template_name="grc_report",
             extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -220,10 +310,20 @@ def _exporter(with_code: bool):
     return _EXPORTERS[with_code]
 
 
+def _shallow_copy(nb):
+    """A copy whose top-level metadata and cells can be replaced (the exporter deep-copies)."""
+    from nbformat import NotebookNode
+
+    out = NotebookNode(nb)
+    out["metadata"] = NotebookNode(nb.get("metadata", {}))
+    out["cells"] = [NotebookNode(cell) for cell in nb.get("cells", [])]
+    return out
+
+
 def render_html(nb, job: NotebookJob, with_code: bool) -> str:
-    """Export an executed notebook to the self-contained report HTML."""
+    """Export an executed notebook to the self-contained report HTML (``nb`` is not modified)."""
     grc = header_resources(job, with_code)
-    nb = copy.deepcopy(nb)
+    nb = _shallow_copy(nb)
     nb.metadata["title"] = grc["title"]
     # cell ids end up in the HTML: a notebook saved without ids gets random ones on load, so
     # number them to keep pages byte-for-byte reproducible

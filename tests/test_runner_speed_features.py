@@ -1,0 +1,155 @@
+"""Runner speed features: the fast HTML export is byte-identical to the stock nbconvert one."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from grc import runner
+from grc.runner import NotebookJob
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+HEADER = {"network": "Réseau Démo", "centre": "C01 : Le Chalet", "year": 2025,
+          "run_date": "2025-11-22T10:30:00", "data_version": "d41d8cd9", "title": "Qualification"}
+
+
+def reference_render(nb, job: NotebookJob, with_code: bool) -> str:
+    """The export as it was before the speed work: deep copy + a stock ``HTMLExporter``."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.TagRemovePreprocessor.remove_cell_tags = set(runner.HIDDEN_CELL_TAGS)
+    cfg.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(
+        config=cfg, template_name="grc_report", extra_template_basedirs=[str(runner.TEMPLATES_DIR)],
+        exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True,
+        embed_images=True, sanitize_html=False,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(config=cfg), enabled=True)
+    grc = runner.header_resources(job, with_code)
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = grc["title"]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    resources = {"metadata": {"name": grc["title"], "path": str(Path(job.notebook).parent)}, "grc": grc}
+    return exporter.from_notebook_node(nb, resources=resources)[0]
+
+
+def _png() -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.bar(["Scolaires", "Familles"], [3, 5])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def executed_notebook(centre: str, png: str) -> nbformat.NotebookNode:
+    """An executed notebook with every kind of cell and output the workbooks produce."""
+    df = pd.DataFrame({"segment": ["Scolaires", "Sportifs & co", "<Familles>"],
+                       "contacts": [12345, 2300, len(centre)], "part": [0.5, 0.25, 0.125]})
+    md = [
+        "# Qualification des fiches\n\nTexte d'introduction : **réseau** *entier*, `code`, "
+        "[lien](https://example.org) et $x^2$.\n\n- élément 1\n- élément 2\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        "## Méthode\n\n> Citation « française » & symboles < > \" '\n\n1. un\n2. deux\n\n```python\nx = 1\n```",
+        f"### Centre {centre}\n\nTexte propre au périmètre.",
+        "<div class=\"note\">HTML brut <b>gras</b><br>ligne</div>",
+    ]
+    params = new_code_cell('config = "params/network.yaml"\ncentre = "NETWORK"', metadata={"tags": ["parameters"]})
+    injected = new_code_cell(f'centre = "{centre}"', metadata={"tags": ["injected-parameters"]})
+    cells = [new_markdown_cell(md[0]), params, injected, new_markdown_cell(md[1])]
+    cells.append(new_code_cell("import pandas as pd\nmarker_code_token = 1\nprint('centre =', centre)", execution_count=3, outputs=[
+        new_output("stream", name="stdout", text=f"centre = {centre} <b>&amp;</b>\n"),
+        new_output("stream", name="stderr", text="UserWarning: attention\n"),
+    ]))
+    cells.append(new_code_cell("df", execution_count=4, outputs=[
+        new_output("execute_result", execution_count=4,
+                   data={"text/html": df.to_html(), "text/plain": df.to_string()}),
+    ]))
+    cells.append(new_markdown_cell(md[2]))
+    cells.append(new_code_cell("fig, ax = plt.subplots()\nplt.show()", execution_count=5, outputs=[
+        new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 200x150>"},
+                   metadata={"image/png": {"width": 200, "height": 150}}),
+        new_output("display_data", data={"text/markdown": "**Résumé** : 3 segments", "text/plain": "x"}),
+    ]))
+    cells.append(new_code_cell("styled", execution_count=6, outputs=[
+        new_output("execute_result", execution_count=6,
+                   data={"text/html": df.style.format({"part": "{:.1%}"}).to_html(), "text/plain": "s"}),
+    ]))
+    cells.append(new_markdown_cell(md[3]))
+    cells.append(new_code_cell("%%time\nraise ValueError('colonne')", execution_count=7,
+                               metadata={"magics_language": "python"}, outputs=[
+        new_output("error", ename="ValueError", evalue="colonne manquante",
+                   traceback=["\x1b[0;31mValueError\x1b[0m: colonne manquante <segment>"]),
+    ]))
+    cells.append(new_code_cell("", execution_count=None))
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    return nb
+
+
+@pytest.mark.parametrize("with_code", [False, True])
+def test_fast_export_is_byte_identical(tmp_path, with_code):
+    png = _png()
+    runner._EXPORTERS.clear()  # fresh memo tables: the first render misses, the next ones hit
+    for centre, folder in (("C01", "a"), ("C02", "a"), ("C01", "b"), ("C01", "a")):
+        nb = executed_notebook(centre, png)
+        job = NotebookJob(tmp_path / folder / "01_q.ipynb", {"centre": centre}, tmp_path / "x.html",
+                          {**HEADER, "centre": centre}, "h")
+        before = copy.deepcopy(nb)
+        fast = runner.render_html(nb, job, with_code)
+        assert nb == before  # the caller's notebook is left as it was
+        assert fast == reference_render(nb, job, with_code)
+        assert ("marker_code_token" in fast) == with_code
+        assert "Texte propre au périmètre." in fast and f"Centre {centre}" in fast
+        assert 'config = "params/network.yaml"' not in fast and f'centre = "{centre}"' not in fast
+
+
+def test_fast_export_skips_redundant_work(tmp_path, monkeypatch):
+    """Markdown is converted once per text; the notebook is validated once per page."""
+    from nbformat import validator
+
+    runner._EXPORTERS.clear()
+    exporter = runner._exporter(False)
+    png = _png()
+    nbs = [executed_notebook("C01", png), executed_notebook("C02", png)]
+    calls = {"md": 0, "validate": 0}
+    base = type(exporter).__mro__[1]
+    original_md = base.markdown2html
+
+    def counting_md(self, context, source):
+        calls["md"] += 1
+        return original_md(self, context, source)
+
+    counting_md.jinja_pass_arg = original_md.jinja_pass_arg
+    monkeypatch.setattr(base, "markdown2html", counting_md)
+    original_validate = validator.validate
+
+    def counting_validate(*args, **kwargs):
+        calls["validate"] += 1
+        return original_validate(*args, **kwargs)
+
+    monkeypatch.setattr(validator, "validate", counting_validate)
+    import nbconvert.exporters.exporter as exporter_module
+
+    monkeypatch.setattr(exporter_module.nbformat, "validate", counting_validate)
+    job = NotebookJob(tmp_path / "01_q.ipynb", {}, tmp_path / "x.html", HEADER, "h")
+    runner.render_html(nbs[0], job, False)
+    first = dict(calls)
+    runner.render_html(nbs[1], job, False)
+    assert first["md"] == 5  # 4 markdown cells and 1 markdown output, converted once each
+    assert calls["md"] - first["md"] == 1  # only the cell whose text differs (centre name)
+    assert first["validate"] == 1 and calls["validate"] == 2
