@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from grc.config import Centre
@@ -261,11 +262,12 @@ def map_frame(centre: Centre, kind: str, raw: pd.DataFrame, year: int,
         raise ExportError([Problem(centre.code, str(centre.path.name),
                                    "associez au moins « last_name » ou « organisation » "
                                    "dans « columns.contacts ».")])
-    out = pd.DataFrame({"centre": centre.code, "year": year, "row": raw["row"].to_numpy()},
-                       index=raw.index)
     local_of = {v: k for k, v in mapping.items()}
+    none = np.full(len(raw), None, dtype=object)
+    data: dict[str, object] = {"centre": centre.code, "year": year, "row": raw["row"].to_numpy()}
     for f in fields:
-        out[f] = _clean_text(raw[local_of[f]]) if f in local_of else None
+        data[f] = _clean_text(raw[local_of[f]]).to_numpy() if f in local_of else none
+    out = pd.DataFrame(data, index=raw.index)
     id_col = "local_id" if kind == "contacts" else "contact_local_id"
     no_id = out[id_col].isna()
     for idx in out.index[no_id]:
