@@ -542,7 +542,8 @@ def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
             labels.append(f"{lab}")
             colors.append(DECISION_COLORS[d])
     if data:
-        ax.hist(data, bins=edges, stacked=True, label=labels, color=colors)
+        # filled steps: one polygon per decision instead of one rectangle per bin
+        ax.hist(data, bins=edges, stacked=True, label=labels, color=colors, histtype="stepfilled")
         ax.legend(fontsize=8)
     ax.set_xlabel("score de la paire (log2 de la cote « même client »)")
     ax.set_ylabel("paires candidates")
