@@ -88,6 +88,30 @@ def empty_run_in_process(tmp: Path, repeats: int = 3) -> float:
     return min(times)
 
 
+def _empty_runs(src: str, out_dir: str, n: int) -> int:
+    import papermill
+
+    for i in range(n):
+        papermill.execute_notebook(src, f"{out_dir}/par-{os.getpid()}-{i}.ipynb",
+                                   kernel_name="python3", progress_bar=False)
+    return n
+
+
+def empty_runs_in_parallel(tmp: Path, jobs: int, per_job: int = 6) -> float:
+    """Wall time per run when ``jobs`` processes each run empty notebooks one after another
+    (fresh kernel each time): the naive floor as it really behaves on this machine."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    src = str(tmp / "empty.ipynb")
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+        list(pool.map(_empty_runs, [src] * jobs, [str(tmp)] * jobs, [1] * jobs))  # imports
+        t = time.perf_counter()
+        list(pool.map(_empty_runs, [src] * jobs, [str(tmp)] * jobs, [per_job] * jobs))
+        return (time.perf_counter() - t) / per_job
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -109,6 +133,8 @@ def main() -> int:
         floor = t_empty * pages / args.jobs
         t_inproc = empty_run_in_process(tmp)
         floor_in = t_inproc * pages / args.jobs
+        t_par = empty_runs_in_parallel(tmp, args.jobs)
+        floor_par = t_par * pages / args.jobs
         rerun, _, rc2 = timed([*grc, "run", "--config", str(cfg), "--jobs", str(args.jobs)])
         print(f"Réseau : {args.centres} centres, {args.contacts} clients ; génération {t_gen:.1f} s")
         print(f"grc run --force (exports bruts → toutes les pages) : {wall:.1f} s, "
@@ -118,6 +144,9 @@ def main() -> int:
         print(f"Plancher naïf sans démarrage de la commande papermill (execute_notebook) : "
               f"{t_inproc:.2f} s × {pages} / {args.jobs} = {floor_in:.1f} s ; rapport "
               f"{wall / floor_in:.2f}")
+        print(f"Plancher naïf mesuré avec {args.jobs} processus en parallèle (execute_notebook, "
+              f"noyau neuf à chaque fois) : {t_par:.2f} s par exécution et par processus × {pages} / "
+              f"{args.jobs} = {floor_par:.1f} s ; rapport {wall / floor_par:.2f}")
         print(f"Relance sans changement : {rerun:.2f} s (code {rc2})")
         return 0 if rc == 0 and rc2 == 0 else 1
     finally:
