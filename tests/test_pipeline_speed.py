@@ -73,3 +73,25 @@ def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
                           followup=f["fu"])
     assert {"C04", "C05"} <= set(got["centre"])  # centres without links / exported records kept
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_copy):
+    from grc.config import load_config
+    from grc.pipeline import _read_all
+
+    cfg = load_config(demo_copy / "network.yaml")
+    codes = cfg.centre_codes()
+    broken = codes[2]
+    spec = cfg.centre(broken).exports["contacts"]["file"]
+    (cfg.export_dir(broken) / spec).write_bytes(b"")
+    serial = list(_read_all(cfg, codes, "run", workers=0))
+    parallel = list(_read_all(cfg, codes, "run", workers=1))
+    assert [c for c, _, _ in parallel] == codes
+    for (c1, f1, m1), (c2, f2, m2) in zip(serial, parallel, strict=True):
+        assert (c1, m1) == (c2, m2)
+        if c1 == broken:
+            assert f1 is None and f2 is None and "fichier vide" in m2
+            continue
+        assert f1 is not None and f2 is not None and set(f1) == set(f2)
+        for t in f1:
+            pd.testing.assert_frame_equal(f1[t], f2[t], check_exact=True, obj=f"{c1} {t}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import time
 import uuid
@@ -61,48 +62,116 @@ def _log(progress: bool, msg: str) -> None:
         print(msg, flush=True)
 
 
+# below this many centres the exports are read in this process only
+PARALLEL_READ_MIN = 4
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _read_one(cfg: NetworkConfig, code: str, run_id: str) -> tuple[dict[str, pd.DataFrame] | None, str]:
+    """One centre's export as the frames to store and its status message (None: failed)."""
+    try:
+        centre = cfg.centre(code)
+        ex = read_centre(centre, cfg.export_dir(code), cfg.year)
+    except ExportError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - any config problem fails that centre only
+        return None, f"centre {code} : {exc}"
+    files = pd.DataFrame(ex.files)
+    files["file"] = [Path(f).relative_to(cfg.raw_dir).as_posix() if Path(f).is_relative_to(cfg.raw_dir)
+                     else Path(f).name for f in files["file"]]
+    sha = {r["kind"]: r["sha256"] for r in ex.files}
+    out = {"raw_contacts": db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"])}
+    if len(ex.raw_stays):
+        out["raw_stays"] = db.raw_as_json(ex.raw_stays, code, cfg.year, run_id, sha.get("stays", ""))
+    files.insert(0, "year", cfg.year)
+    files.insert(0, "centre", code)
+    files.insert(0, "run_id", run_id)
+    out["files"] = files
+    out["records"] = ex.contacts
+    out["stays"] = ex.stays
+    out["export_problems"] = pd.DataFrame(
+        [{"centre": p.centre, "year": cfg.year, "local_id": p.local_id,
+          "field": p.field or p.column, "code": p.code, "message": str(p.message),
+          "row": p.row, "severity": p.severity} for p in ex.problems],
+        columns=["centre", "year", "local_id", "field", "code", "message", "row", "severity"])
+    warn = len(ex.problems)
+    return out, (f"{len(ex.contacts)} contacts, {len(ex.stays)} séjours"
+                 + (f", {warn} avertissements" if warn else ""))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave as soon as the parent process is gone (e.g. SIGKILL)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | None):
+    """``(code, frames, message)`` for each centre, in ``codes`` order.
+
+    With a second core, one worker process reads from the last centre backwards while this
+    process reads from the first one onwards; a centre the worker has not started yet is
+    read here instead. Any trouble with the worker: that centre is read here.
+    """
+    workers = (1 if _cores() > 1 and len(codes) >= PARALLEL_READ_MIN else 0) if workers is None else workers
+    if workers < 1:
+        for code in codes:
+            yield code, *_read_one(cfg, code, run_id)
+        return
+    import pickle
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
+    try:
+        futures = {code: pool.submit(_read_one, cfg, code, run_id) for code in reversed(codes)}
+        for code in codes:
+            fut = futures[code]
+            res = None
+            if not fut.cancel():
+                try:
+                    res = fut.result()
+                except (BrokenExecutor, OSError, EOFError, TypeError, AttributeError,
+                        pickle.PicklingError):
+                    res = None  # the worker could not do it: read it here
+            yield code, *(res if res is not None else _read_one(cfg, code, run_id))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: RunResult,
-               progress: bool) -> None:
-    """Read each centre's export and store it as received (one broken centre stops nobody)."""
+               progress: bool, workers: int | None = None) -> None:
+    """Read each centre's export and store it as received (one broken centre stops nobody).
+
+    ``workers``: reader processes besides this one (None: one if there is a second core).
+    """
     from tqdm.auto import tqdm
 
     acc: dict[str, list[pd.DataFrame]] = {t: [] for t in
                                           ("raw_contacts", "raw_stays", "files", "records", "stays",
                                            "export_problems")}
     done: list[str] = []
-    for code in tqdm(codes, desc="Lecture des exports", unit="centre", disable=not progress):
-        try:
-            centre = cfg.centre(code)
-            ex = read_centre(centre, cfg.export_dir(code), cfg.year)
-        except ExportError as exc:
-            result.status[code] = {"status": "échec", "message": str(exc)}
-            continue
-        except Exception as exc:  # noqa: BLE001 - any config problem fails that centre only
-            result.status[code] = {"status": "échec", "message": f"centre {code} : {exc}"}
+    for code, frames, message in tqdm(_read_all(cfg, codes, run_id, workers), total=len(codes),
+                                      desc="Lecture des exports", unit="centre", disable=not progress):
+        if frames is None:
+            result.status[code] = {"status": "échec", "message": message}
             continue
         done.append(code)
-        files = pd.DataFrame(ex.files)
-        files["file"] = [Path(f).relative_to(cfg.raw_dir).as_posix() if Path(f).is_relative_to(cfg.raw_dir)
-                         else Path(f).name for f in files["file"]]
-        sha = {r["kind"]: r["sha256"] for r in ex.files}
-        acc["raw_contacts"].append(db.raw_as_json(ex.raw_contacts, code, cfg.year, run_id, sha["contacts"]))
-        if len(ex.raw_stays):
-            acc["raw_stays"].append(db.raw_as_json(ex.raw_stays, code, cfg.year, run_id, sha.get("stays", "")))
-        files.insert(0, "year", cfg.year)
-        files.insert(0, "centre", code)
-        files.insert(0, "run_id", run_id)
-        acc["files"].append(files)
-        acc["records"].append(ex.contacts)
-        acc["stays"].append(ex.stays)
-        acc["export_problems"].append(pd.DataFrame(
-            [{"centre": p.centre, "year": cfg.year, "local_id": p.local_id,
-              "field": p.field or p.column, "code": p.code, "message": str(p.message),
-              "row": p.row, "severity": p.severity} for p in ex.problems],
-            columns=["centre", "year", "local_id", "field", "code", "message", "row", "severity"]))
-        warn = len(ex.problems)
-        result.status[code] = {"status": "ok",
-                               "message": f"{len(ex.contacts)} contacts, {len(ex.stays)} séjours"
-                               + (f", {warn} avertissements" if warn else "")}
+        for table, frame in frames.items():
+            acc[table].append(frame)
+        result.status[code] = {"status": "ok", "message": message}
     for table, frames in acc.items():
         frames = [f for f in frames if len(f)]
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
