@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import time
 from pathlib import Path
 
 import nbformat
@@ -153,3 +154,107 @@ def test_fast_export_skips_redundant_work(tmp_path, monkeypatch):
     assert first["md"] == 5  # 4 markdown cells and 1 markdown output, converted once each
     assert calls["md"] - first["md"] == 1  # only the cell whose text differs (centre name)
     assert first["validate"] == 1 and calls["validate"] == 2
+
+
+# --------------------------------------------------------------------------- pool started early
+
+LIGHT = ("pandas", "matplotlib.pyplot")
+
+
+def _kernel_pids(worker_pid: int) -> list[int]:
+    import psutil
+
+    return [c.pid for c in psutil.Process(worker_pid).children(recursive=True)
+            if "ipykernel" in " ".join(c.cmdline())]
+
+
+def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path):
+    import psutil
+    from grc.runner import WorkerPool, run_notebooks
+
+    nb = new_notebook(cells=[
+        new_code_cell('centre = "X"', metadata={"tags": ["parameters"]}),
+        new_code_cell("import os\nprint('parent', os.getppid(), centre)"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "pid.ipynb"
+    nbformat.write(nb, src)
+    jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
+    with pytest.raises(RuntimeError, match="interruption"), WorkerPool(1, LIGHT) as pool:
+        (worker,) = [f.result(timeout=120) for f in pool.ready]
+        deadline = time.monotonic() + 120
+        while not (kernels := _kernel_pids(worker)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert kernels, "the initializer starts the worker's kernel before any notebook"
+        res = run_notebooks(jobs, n_jobs=4, manifest_path=tmp_path / "m.json", progress=False, pool=pool)
+        assert [r.status for r in res] == ["ok", "ok"]
+        for j in jobs:  # the notebooks ran in the pool's kernel, the one started ahead
+            assert f"parent {worker} {j.params['centre']}" in j.html_out.read_text(encoding="utf-8")
+        assert _kernel_pids(worker) == kernels
+        raise RuntimeError("interruption")
+    for pid in [worker, *kernels]:  # no orphan worker or kernel after an error
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+class _FakePool:
+    made: list[_FakePool] = []
+
+    def __init__(self, n_workers=None, preload=None):
+        self.shut = None
+        _FakePool.made.append(self)
+
+    def shutdown(self, cancel=False):
+        self.shut = cancel
+
+
+def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, monkeypatch):
+    """Pipeline to run → workers started before it and handed to the reports; unchanged base
+    → no worker at all; an error in the pipeline stops the workers."""
+    import grc.pipeline
+    import grc.report
+    import grc.runner
+    from grc.config import load_config
+    from grc.report import run_all
+
+    cfg = load_config(integrated_copy / "network.yaml")
+    seen: dict[str, object] = {}
+
+    class Res:
+        failed: dict = {}
+        run_id = "r1"
+        data_version = "v1"
+
+    def fake_pipeline(cfg, centres=None, progress=True, light=False):
+        seen["pool_at_pipeline"] = list(_FakePool.made)
+        if seen.get("fail"):
+            raise RuntimeError("panne")
+        return Res()
+
+    def fake_reports(cfg, jobs=None, force=False, with_code=False, progress=True, pool=None):
+        seen["pool_at_reports"] = pool
+        return []
+
+    _FakePool.made.clear()
+    monkeypatch.setattr(grc.runner, "WorkerPool", _FakePool)
+    monkeypatch.setattr(grc.pipeline, "run_pipeline", fake_pipeline)
+    monkeypatch.setattr(grc.report, "build_reports", fake_reports)
+
+    assert run_all(cfg, jobs=2, progress=False) == 0  # no pipeline state yet: the pipeline runs
+    (pool,) = _FakePool.made
+    assert seen["pool_at_pipeline"] == [pool] and seen["pool_at_reports"] is pool
+    assert pool.shut is not None
+
+    _FakePool.made.clear()
+    seen.clear()
+    assert run_all(cfg, jobs=2, progress=False) == 0  # unchanged: pipeline skipped, no kernel
+    assert _FakePool.made == [] and seen == {"pool_at_reports": None}
+
+    assert run_all(cfg, jobs=2, reports=False, force=True, progress=False) == 0
+    assert _FakePool.made == []
+
+    seen.clear()
+    seen["fail"] = True
+    with pytest.raises(RuntimeError, match="panne"):
+        run_all(cfg, jobs=2, force=True, progress=False)
+    (pool,) = _FakePool.made
+    assert pool.shut is True and "pool_at_reports" not in seen

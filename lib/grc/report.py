@@ -73,33 +73,48 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
             progress: bool = True) -> int:
     """The whole ``grc run``; returns the exit status (0 only if everything succeeded)."""
     from grc.pipeline import run_pipeline
+    from grc.runner import PRELOAD_MODULES, WorkerPool
 
-    catch_up(cfg, progress)
+    years = catch_up_years(cfg)
     state_path = _state_path(cfg)
-    fp = pipeline_fingerprint(cfg)
+    # the catch-up writes the base: the fingerprint is taken after it (below) when there is one
+    fp = None if years else pipeline_fingerprint(cfg)
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
-    failed: dict[str, str] = {}
-    if not force and not centres and state.get("fingerprint") == fp and cfg.db_path.exists():
-        if progress:
-            print("Base réseau à jour (exports, paramètres et code inchangés) : traitement non relancé.")
-        failed = state.get("failed", {})
-    else:
-        res = run_pipeline(cfg, centres, progress=progress)
-        failed = res.failed
-        if progress:
-            t = res.timings
-            print(f"Année {cfg.year} intégrée : {res.counts['records']} fiches, "
-                  f"{res.counts['contacts']} contacts réseau, {res.counts['stays']} séjours "
-                  f"({t['total']:.1f} s).")
-        state = {"fingerprint": fp if not centres else None, "failed": failed, "run_id": res.run_id,
-                 "year": cfg.year, "data_version": res.data_version}
-        state_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, state_path)
-    nb_failed: list[str] = []
-    if reports:
-        nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress)
+    pool = None
+    if reports and (years or force or centres or state.get("fingerprint") != fp or not cfg.db_path.exists()):
+        # the base changes, so pages will be built: the workers start their kernels now and
+        # import pandas, matplotlib, … on the other core while the pipeline runs
+        pool = WorkerPool(jobs, PRELOAD_MODULES)
+    try:
+        catch_up(cfg, progress, years)
+        if fp is None:
+            fp = pipeline_fingerprint(cfg)
+        failed: dict[str, str] = {}
+        if not force and not centres and state.get("fingerprint") == fp and cfg.db_path.exists():
+            if progress:
+                print("Base réseau à jour (exports, paramètres et code inchangés) : traitement non relancé.")
+            failed = state.get("failed", {})
+        else:
+            res = run_pipeline(cfg, centres, progress=progress)
+            failed = res.failed
+            if progress:
+                t = res.timings
+                print(f"Année {cfg.year} intégrée : {res.counts['records']} fiches, "
+                      f"{res.counts['contacts']} contacts réseau, {res.counts['stays']} séjours "
+                      f"({t['total']:.1f} s).")
+            state = {"fingerprint": fp if not centres else None, "failed": failed, "run_id": res.run_id,
+                     "year": cfg.year, "data_version": res.data_version}
+            state_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = state_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, state_path)
+        nb_failed: list[str] = []
+        if reports:
+            nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress,
+                                      pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel=True)  # stops the workers and their kernels, also on error or Ctrl-C
     if failed or nb_failed:
         print("\nRésumé des échecs :", file=sys.stderr)
         for code, msg in sorted(failed.items()):
@@ -110,14 +125,8 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
     return 0
 
 
-def catch_up(cfg: NetworkConfig, progress: bool = True) -> list[int]:
-    """Integrate, in order, the years before ``cfg.year`` that the base lacks.
-
-    The config's ``first_year`` says where the network's history starts; a fresh base (a new
-    machine, ``make reports``) thus gets every yearly export before the year of the config.
-    """
-    from grc.pipeline import run_pipeline
-
+def catch_up_years(cfg: NetworkConfig) -> list[int]:
+    """The years before ``cfg.year`` that :func:`catch_up` would integrate (exports present)."""
     first = cfg.data.get("first_year")
     if not first:
         return []
@@ -129,10 +138,20 @@ def catch_up(cfg: NetworkConfig, progress: bool = True) -> list[int]:
         finally:
             con.close()
     start = last + 1 if last is not None else int(first)
+    return [y for y in range(start, cfg.year) if (cfg.raw_dir / str(y)).is_dir()]
+
+
+def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None = None) -> list[int]:
+    """Integrate, in order, the years before ``cfg.year`` that the base lacks.
+
+    The config's ``first_year`` says where the network's history starts; a fresh base (a new
+    machine, ``make reports``) thus gets every yearly export before the year of the config.
+    ``years`` is :func:`catch_up_years` when the caller already has it.
+    """
+    from grc.pipeline import run_pipeline
+
     done = []
-    for y in range(start, cfg.year):
-        if not (cfg.raw_dir / str(y)).is_dir():
-            continue
+    for y in catch_up_years(cfg) if years is None else years:
         if progress:
             print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
         run_pipeline(cfg.with_year(y), progress=progress, light=True)
@@ -188,8 +207,12 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
 
 
 def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = False,
-                  with_code: bool = False, progress: bool = True) -> list[str]:
-    """Run the notebooks and write the index; returns one line per failed page."""
+                  with_code: bool = False, progress: bool = True, pool=None) -> list[str]:
+    """Run the notebooks and write the index; returns one line per failed page.
+
+    ``pool``: a :class:`grc.runner.WorkerPool` whose kernels are already started (else the
+    notebooks get their own workers, only if some page must be built).
+    """
     from grc.runner import run_notebooks
 
     hashes = _scope_hashes(cfg)
@@ -199,7 +222,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
 
     results = run_notebooks(todo, n_jobs=jobs, force=force, with_code=with_code,
                             manifest_path=cfg.processed_dir / "reports_manifest.json", progress=progress,
-                            preload=PRELOAD_MODULES)
+                            preload=PRELOAD_MODULES, pool=pool)
     failed = [f"{Path(r.job.notebook).name} ({r.job.params.get('centre', r.job.params.get('edition'))}) : "
               + (r.error or "").strip().splitlines()[-1] if (r.error or "").strip() else "échec"
               for r in results if r.status == "failed"]

@@ -655,6 +655,53 @@ def run_one(
     return "ok", None, time.perf_counter() - start
 
 
+def _init_worker(preload: tuple[str, ...]) -> None:
+    """Pool initializer: start this worker's warm kernel at once (retried at the first notebook)."""
+    try:
+        _worker_kernel(preload).start()
+    except Exception:  # never break the pool: ``WarmKernel.execute`` starts a missing kernel
+        pass
+
+
+def _worker_pid() -> int:
+    return os.getpid()
+
+
+class WorkerPool:
+    """Worker processes, each with its warm kernel, started ahead of the notebooks.
+
+    The kernels start (≈4 s of imports each) as soon as the pool is created, e.g. while the
+    mostly single-threaded pipeline runs; :func:`run_notebooks` then uses the pool given to it.
+    Use as a context manager, or call :meth:`shutdown`: the workers stop their kernels on exit.
+    """
+
+    def __init__(self, n_workers: int | None = None, preload: tuple[str, ...] | None = None):
+        self.preload = tuple(PRELOAD_MODULES if preload is None else preload)
+        self.size = max(1, int(n_workers or os.cpu_count() or 1))
+        self.executor = cf.ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.preload,),
+        )
+        try:
+            # one no-op task per worker: each submit spawns a process while none is idle yet
+            self.ready = [self.executor.submit(_worker_pid) for _ in range(self.size)]
+        except BaseException:
+            self.shutdown(cancel=True)
+            raise
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Stop the workers (and their kernels); ``cancel`` drops the tasks not started yet."""
+        self.executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.shutdown(cancel=exc_type is not None)
+
+
 def run_notebooks(
     jobs: list[NotebookJob],
     *,
@@ -665,13 +712,15 @@ def run_notebooks(
     progress: bool = True,
     kernel: Literal["warm", "fresh"] = "warm",
     preload: tuple[str, ...] | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[JobResult]:
     """Run every job over ``n_jobs`` worker processes; unchanged outputs are skipped.
 
     ``kernel="warm"`` (default) reuses one kernel per worker, reset between notebooks, with
     ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, sklearn);
     ``kernel="fresh"`` runs papermill with a new kernel per notebook. Results come back in the
-    order of ``jobs``. The manifest (JSON, written atomically after
+    order of ``jobs``. ``pool`` (warm kernels only) is a :class:`WorkerPool` started earlier,
+    used instead of new worker processes (and left running). The manifest (JSON, written atomically after
     each finished run) maps each page to the hash of its inputs; a failed run is removed from it
     so that it is retried next time.
     """
@@ -732,13 +781,20 @@ def run_notebooks(
             for i, key, digest in todo:
                 record(i, key, digest, *run_one(jobs[i], with_code, kernel, preload))
         elif todo:
-            workers = min(n_jobs, len(todo))
-            ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {
-                    pool.submit(run_one, jobs[i], with_code, kernel, preload): (i, key, digest)
-                    for i, key, digest in todo
-                }
+            shared = pool is not None and kernel == "warm"
+            if shared:
+                executor = pool.executor
+                preload = pool.preload
+            elif kernel == "warm":
+                own = WorkerPool(min(n_jobs, len(todo)), preload)
+                executor = own.executor
+            else:
+                ctx = multiprocessing.get_context("spawn")
+                executor = cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx)
+            futures: dict[cf.Future, tuple[int, str, str]] = {}
+            try:
+                for i, key, digest in todo:
+                    futures[executor.submit(run_one, jobs[i], with_code, kernel, preload)] = (i, key, digest)
                 for fut in cf.as_completed(futures):
                     i, key, digest = futures[fut]
                     try:
@@ -746,6 +802,14 @@ def run_notebooks(
                     except Exception as exc:  # worker died
                         status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
                     record(i, key, digest, status, error, secs)
+            except BaseException:
+                for fut in futures:  # error, Ctrl-C: drop what has not started
+                    fut.cancel()
+                if not shared:
+                    executor.shutdown(wait=True, cancel_futures=True)
+                raise
+            if not shared:
+                executor.shutdown(wait=True)
     finally:
         bar.close()
     return [r for r in results if r is not None]
