@@ -298,3 +298,21 @@ def test_compute_segments(segmentation):
     assert list(table.columns) == sg.SEGMENTS_COLUMNS and len(table) == 5
     assert clusters.k == 2
     assert table["cluster"].notna().sum() == 3   # C1, C4, C5 have past stays
+
+
+def test_silhouettes_equal_sklearn_exactly():
+    """The distances are computed once for every partition, the scores stay sklearn's."""
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(700, 5))
+    parts = {k: rng.integers(0, k, len(x)) for k in (2, 3, 6)}
+    for sample in (None, 400):
+        got = sg.silhouettes(x, parts, sample_size=sample, random_state=5)
+        want = {k: float(silhouette_score(x, lab, sample_size=sample, random_state=5))
+                for k, lab in parts.items()}
+        assert got == want
+    one_row = {9: np.r_[np.zeros(699, dtype=int), 1]}  # a one-row cluster scores 0
+    assert sg.silhouettes(x, one_row) == {9: float(silhouette_score(x, one_row[9]))}
+    with pytest.raises(ValueError):
+        sg.silhouettes(x, {1: np.zeros(700, dtype=int)})

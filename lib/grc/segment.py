@@ -460,6 +460,62 @@ def _fit(method: str, x: np.ndarray, k: int, seed: int):
     return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
 
 
+def silhouettes(x: np.ndarray, partitions: Mapping[int, np.ndarray], sample_size: int | None = None,
+                random_state: int | None = None) -> dict[int, float]:
+    """``sklearn.metrics.silhouette_score(x, labels, sample_size=..., random_state=...)`` of
+    several partitions of the same rows, the same numbers, the distances computed once.
+
+    Every partition is scored on the same sample of rows (same ``random_state``), so the
+    pairwise distances of that sample are computed chunk by chunk only once and each chunk
+    is reduced for every partition (sklearn's reduction, unchanged).
+    """
+    from sklearn.metrics import pairwise_distances_chunked
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils import check_random_state
+
+    if not partitions:
+        return {}
+    x = np.asarray(x, dtype=float)
+    idx = check_random_state(random_state).permutation(x.shape[0])[:sample_size] \
+        if sample_size is not None else np.arange(x.shape[0])
+    xs = x[idx]
+    coded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for key, lab in partitions.items():
+        enc = LabelEncoder().fit_transform(np.asarray(lab)[idx])
+        freqs = np.bincount(enc)
+        if not 1 < len(freqs) < len(enc):
+            raise ValueError(f"Number of labels is {len(freqs)}. Valid values are 2 to "
+                             f"n_samples - 1 (inclusive)")
+        coded[key] = (enc, freqs)
+    parts: dict[int, tuple[list, list]] = {key: ([], []) for key in coded}
+
+    def reduce(chunk: np.ndarray, start: int) -> None:
+        end = start + chunk.shape[0]
+        for key, (enc, freqs) in coded.items():
+            dist = np.zeros((chunk.shape[0], len(freqs)), dtype=chunk.dtype)
+            for i in range(chunk.shape[0]):
+                dist[i] += np.bincount(enc, weights=chunk[i], minlength=len(freqs))
+            intra_index = (np.arange(chunk.shape[0]), enc[start:end])
+            intra = dist[intra_index]
+            dist[intra_index] = np.inf
+            dist /= freqs
+            parts[key][0].append(intra)
+            parts[key][1].append(dist.min(axis=1))
+
+    for _ in pairwise_distances_chunked(xs, reduce_func=reduce, metric="euclidean"):
+        pass
+    out: dict[int, float] = {}
+    for key, (enc, freqs) in coded.items():
+        intra = np.concatenate(parts[key][0])
+        inter = np.concatenate(parts[key][1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            intra /= (freqs - 1).take(enc, mode="clip")
+            sil = inter - intra
+            sil /= np.maximum(intra, inter)
+        out[key] = float(np.mean(np.nan_to_num(sil)))
+    return out
+
+
 def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2, 9),
                        seeds: Sequence[int] = (0, 1, 2, 3, 4), method: str = "kmeans",
                        columns: Sequence[str] | None = None, max_fit: int = 10000,
@@ -482,7 +538,7 @@ def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2,
 
 def _clusters(features: pd.DataFrame, k_range: Iterable[int], seeds: Sequence[int], method: str,
               columns: Sequence[str] | None, max_fit: int, sample_size: int) -> ClusterResult:
-    from sklearn.metrics import adjusted_rand_score, silhouette_score
+    from sklearn.metrics import adjusted_rand_score
     from sklearn.preprocessing import StandardScaler
 
     if method not in ("kmeans", "gmm"):
@@ -501,18 +557,16 @@ def _clusters(features: pd.DataFrame, k_range: Iterable[int], seeds: Sequence[in
     rng = np.random.default_rng(seeds[0])
     fit_idx = np.sort(rng.choice(n, size=max_fit, replace=False)) if n > max_fit else np.arange(n)
     xf = x[fit_idx]
-    sil: dict[int, float] = {}
-    for k in ks:
-        lab = _fit(method, xf, k, seeds[0]).predict(xf)
-        if len(set(lab)) < 2:
-            continue
-        sil[k] = float(silhouette_score(xf, lab, sample_size=min(sample_size, len(xf)),
-                                        random_state=seeds[0]))
+    fitted = {kk: _fit(method, xf, kk, seeds[0]) for kk in ks}
+    parts = {kk: m.predict(xf) for kk, m in fitted.items()}
+    sil = silhouettes(xf, {kk: lab for kk, lab in parts.items() if len(set(lab)) >= 2},
+                      sample_size=min(sample_size, len(xf)), random_state=seeds[0])
     if not sil:
         return ClusterResult(labels, None, method, {}, None, None, empty, caveat_text(None, None, n), cols)
     k = max(sil, key=lambda kk: (round(sil[kk], 6), -kk))
 
-    models = [_fit(method, xf, k, s) for s in seeds]
+    # the first seed's model at k is the one fitted above (same data, same seed)
+    models = [fitted[k], *(_fit(method, xf, k, s) for s in seeds[1:])]
     runs = [m.predict(xf) for m in models]
     aris = [adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]
     ari_mean = float(np.mean(aris)) if aris else None
