@@ -258,3 +258,26 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
         run_all(cfg, jobs=2, force=True, progress=False)
     (pool,) = _FakePool.made
     assert pool.shut is True and "pool_at_reports" not in seen
+
+
+def test_warm_kernel_recycled_by_memory_with_a_count_bound(tmp_path, monkeypatch):
+    nb = new_notebook(cells=[new_code_cell("x = list(range(1000))\nprint(len(x))")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    kernel = runner.WarmKernel(cwd=tmp_path, preload=LIGHT)
+
+    def run() -> int:
+        kernel.execute(copy.deepcopy(nb), tmp_path)
+        return kernel.km.provisioner.process.pid
+
+    try:
+        first = run()
+        assert 10 * 2**20 < kernel.rss() < runner.RECYCLE_RSS
+        assert run() == first and kernel.runs == 2  # small kernel, few runs: kept
+        monkeypatch.setattr(runner, "RECYCLE_AFTER", 2)
+        second = run()
+        assert second != first and kernel.runs == 1  # count bound reached: restarted
+        monkeypatch.setattr(runner, "RECYCLE_AFTER", 500)
+        monkeypatch.setattr(runner, "RECYCLE_RSS", 2**20)
+        assert run() != second and kernel.runs == 1  # memory above the limit: restarted
+    finally:
+        kernel.shutdown()
