@@ -264,13 +264,15 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
     A centre's pages are recomputed only when its own data changed.
     """
     out: dict[str, str] = {}
+    # one hash per row of each frame, computed once for the network and the centres
+    rows = {name: pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy()
+            for name, f in frames.items() if len(f)}
     net = hashlib.sha256(extra.encode())
     for name in sorted(frames):
-        f = frames[name]
-        if len(f):
+        if name in rows:
             net.update(name.encode())
             # order-independent: the same rows in another order give the same hash
-            net.update(np.sort(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy()).tobytes())
+            net.update(np.sort(rows[name]).tobytes())
     out[NETWORK] = net.hexdigest()[:16]
     hashers = {code: hashlib.sha256(f"{extra}|{code}".encode()) for code in centres}
     for name in sorted(frames):
@@ -278,11 +280,18 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
         col = "centre" if "centre" in f.columns else ("scope" if "scope" in f.columns else None)
         if col is None or not len(f):
             continue
-        rowh = pd.Series(pd.util.hash_pandas_object(f.astype(str), index=False).to_numpy(), index=f.index)
-        for code, idx in f.groupby(col, sort=False).groups.items():
+        if f.index.is_unique:
+            groups = f.groupby(col, sort=False).indices.items()  # positions
+            rowh = rows[name]
+        else:  # rows looked up by label, as many times as the label occurs
+            rowh_s = pd.Series(rows[name], index=f.index)
+            groups = ((code, rowh_s.loc[idx].to_numpy())
+                      for code, idx in f.groupby(col, sort=False).groups.items())
+            rowh = None
+        for code, pos in groups:
             if code in hashers:
                 hashers[code].update(name.encode())
-                hashers[code].update(np.sort(rowh.loc[idx].to_numpy()).tobytes())
+                hashers[code].update(np.sort(rowh[pos] if rowh is not None else pos).tobytes())
     for code, h in hashers.items():
         out[code] = h.hexdigest()[:16]
     return out

@@ -356,8 +356,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         stays = stays[stays["contact_id"].notna()].copy()
         contacts = golden_flags(dd.contacts, qualified, dd.links)
         locs = _centre_locations(cfg, all_codes)
-        criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs)
         feats = segment.behaviour_features(stays, cfg.reference_date)
+        criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs,
+                                           behaviour=feats)
         clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not light else None
         segments = segment.segment_table(criteria, clusters)
         scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))

@@ -297,13 +297,15 @@ def derive_criteria(contacts: pd.DataFrame, stays: pd.DataFrame,
                     segmentation: Mapping[str, Mapping[str, str]],
                     reference_date: dt.date | pd.Timestamp,
                     centre_locations: pd.DataFrame | Mapping | None = None,
-                    communes: pd.DataFrame | None = None) -> pd.DataFrame:
+                    communes: pd.DataFrame | None = None,
+                    behaviour: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per contact_id with the common segment and every derived criterion.
 
     ``centre_locations``: ``centre, lat, lon`` (frame, or mapping code → (lat, lon)).
     Contact positions come from ``lat``/``lon`` columns of ``contacts`` when present, else
     from their postcode through ``communes`` (``grc.reference.load_communes()`` by default);
-    without either the distance band is ``"inconnue"``.
+    without either the distance band is ``"inconnue"``. ``behaviour``: the result of
+    ``behaviour_features(stays, reference_date)`` when the caller already has it.
     """
     c = contacts.copy().reset_index(drop=True)
     seg = pd.DataFrame.from_dict(dict(segmentation), orient="index")
@@ -335,7 +337,7 @@ def derive_criteria(contacts: pd.DataFrame, stays: pd.DataFrame,
     out["employees"] = pd.to_numeric(c["employees"], errors="coerce") if "employees" in c else np.nan
     out["size_band"] = size_band(out["employees"]).to_numpy()
 
-    beh = behaviour_features(st, reference_date)
+    beh = behaviour if behaviour is not None else behaviour_features(st, reference_date)
     out = out.join(beh, on="contact_id")
     out["n_stays"] = pd.to_numeric(out["n_stays"], errors="coerce").fillna(0).astype(int)
     out["day_band"] = day_band(out["weekend_share"]).to_numpy()
