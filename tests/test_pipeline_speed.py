@@ -95,3 +95,32 @@ def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_co
         assert f1 is not None and f2 is not None and set(f1) == set(f2)
         for t in f1:
             pd.testing.assert_frame_equal(f1[t], f2[t], check_exact=True, obj=f"{c1} {t}")
+
+
+def test_run_jobs_shares_the_work_and_reports_errors_here(tmp_path):
+    import os
+
+    from grc.pipeline import run_jobs
+
+    def write(i: int) -> None:
+        (tmp_path / f"{i}.txt").write_text(f"{i} {os.getpid()}")
+
+    run_jobs([lambda i=i: write(i) for i in range(12)], workers=1)
+    pids = {p.read_text().split()[1] for p in tmp_path.glob("*.txt")}
+    assert len(list(tmp_path.glob("*.txt"))) == 12 and len(pids) >= 1
+
+    parent = os.getpid()
+
+    def only_here(i: int) -> None:  # fails in the helper: must be done again here
+        if os.getpid() != parent:
+            raise RuntimeError("helper")
+        (tmp_path / f"h{i}.txt").write_text("ok")
+
+    run_jobs([lambda i=i: only_here(i) for i in range(6)], workers=1)
+    assert sorted(p.name for p in tmp_path.glob("h*.txt")) == [f"h{i}.txt" for i in range(6)]
+
+    def broken() -> None:
+        raise ValueError("fichier impossible")
+
+    with pytest.raises(ValueError, match="impossible"):
+        run_jobs([lambda: None, broken, lambda: None, lambda: None], workers=1)

@@ -6,11 +6,13 @@ here once; the notebooks only read the results and plot them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -64,13 +66,27 @@ def _log(progress: bool, msg: str) -> None:
 
 # below this many centres the exports are read in this process only
 PARALLEL_READ_MIN = 4
+# below this many files they are written in this process only
+PARALLEL_JOBS_MIN = 4
 
 
 def _cores() -> int:
+    """Cores this process may use for helper processes (1: work alone)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic process may not start helpers
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def _flush() -> None:
+    """Flush the standard streams before a fork (else a helper may print them again)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _read_one(cfg: NetworkConfig, code: str, run_id: str) -> tuple[dict[str, pd.DataFrame] | None, str]:
@@ -133,6 +149,7 @@ def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | 
     from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
     from multiprocessing import get_context
 
+    _flush()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                                initializer=_exit_with_parent, initargs=(os.getpid(),))
     try:
@@ -426,20 +443,25 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             return result
         t = time.perf_counter()
         work = cfg.processed_dir / f".exports-work-{run_id}"
-        _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments, dd, erased_keys)
+        jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments,
+                                       dd, erased_keys)]
         retours = cfg.processed_dir / f".retours-work-{run_id}"
         retours.mkdir(parents=True, exist_ok=True)
         old_retours = cfg.processed_dir / "retours"
+        exported_q = qualified[qualified["exported"].astype(bool)]
+        q_by = dict(tuple(exported_q.groupby("centre", sort=False)))
+        i_by = dict(tuple(issues.groupby("centre", sort=False))) if len(issues) else {}
         for code in all_codes:
             if code not in codes and (old_retours / f"{code}.xlsx").exists():
                 shutil.copy2(old_retours / f"{code}.xlsx", retours / f"{code}.xlsx")
                 continue
-            q = qualified[(qualified["centre"] == code) & qualified["exported"]]
-            if q.empty:
+            q = q_by.get(code)
+            if q is None or q.empty:
                 continue
-            iss = issues[issues["centre"] == code]
-            returns.write_return_file(retours / f"{code}.xlsx", code, q, iss,
-                                      _centre_duplicates(dd, code))
+            iss = i_by.get(code, issues.iloc[:0])
+            jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
+                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code)))
+        run_jobs(jobs)
         result.timings["fichiers"] = time.perf_counter() - t
     # the base is committed: swap the files in
     _swap(work, cfg.exports_dir)
@@ -449,6 +471,51 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                      "history": len(hist)}
     result.timings["total"] = time.perf_counter() - t0
     return result
+
+
+def run_jobs(jobs: list, workers: int | None = None) -> None:
+    """Run independent jobs (file writers), shared with a forked helper process when there is
+    a second core. A job the helper could not finish is run again here, so an error is
+    raised here as if the jobs had run one after the other."""
+    workers = (1 if _cores() > 1 and len(jobs) >= PARALLEL_JOBS_MIN else 0) if workers is None else workers
+    if workers < 1:
+        for job in jobs:
+            job()
+        return
+    from multiprocessing import get_context
+
+    ctx = get_context("fork")
+    nxt = ctx.Value("i", 0)
+    done = ctx.Array("b", len(jobs))
+
+    def take() -> int:
+        with nxt.get_lock():
+            i = nxt.value
+            nxt.value += 1
+        return i
+
+    def loop(helper: bool) -> None:
+        while (i := take()) < len(jobs):
+            try:
+                jobs[i]()
+            except Exception:  # noqa: BLE001 - the main process runs it again and reports
+                if not helper:
+                    raise
+                continue
+            done[i] = 1
+
+    procs = [ctx.Process(target=loop, args=(True,), daemon=True) for _ in range(workers)]
+    _flush()
+    for p in procs:
+        p.start()
+    try:
+        loop(False)
+    finally:
+        for p in procs:
+            p.join()
+    for i, job in enumerate(jobs):
+        if not done[i]:
+            job()
 
 
 def golden_flags(contacts: pd.DataFrame, qualified: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
