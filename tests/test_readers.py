@@ -175,3 +175,18 @@ def test_grc_check_prints_and_exits(demo_copy, capsys):
     assert "fichier vide" in err and code in err
     assert main(["check", "--config", str(demo_copy / "network.yaml"), "--centre", "ZZZ"]) == 1
     assert "Centre inconnu" in capsys.readouterr().err
+
+
+def test_raw_as_json_is_json_dumps_of_each_row():
+    import json
+
+    import numpy as np
+    from grc.base import raw_as_json
+
+    raw = pd.DataFrame({"row": [2, 3, 4], 'Nom "client"': ["Élise\\n", None, "a\tb"],
+                        "n": [1.5, np.nan, 3.0], "d": ["01/02/2024", "01/02/2024", ""]})
+    got = raw_as_json(raw, "AES", 2025, "run", "sha")
+    want = [json.dumps({'Nom "client"': a, "n": None if b != b else str(b), "d": c}, ensure_ascii=False)
+            for a, b, c in zip(raw['Nom "client"'], raw["n"], raw["d"], strict=True)]
+    assert got["data"].tolist() == want
+    assert got["row"].tolist() == [2, 3, 4] and set(got["centre"]) == {"AES"}

@@ -155,17 +155,40 @@ def _append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> N
     con.unregister("_frame")
 
 
+def _json_values(values: pd.Series) -> list[str]:
+    """Each cell as a JSON value (text as received, missing as null), each distinct one once."""
+    seen: dict[object, str] = {}
+    out: list[str] = []
+    for v in values.tolist():
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            out.append("null")
+            continue
+        if not isinstance(v, str):
+            v = str(v)
+        e = seen.get(v)
+        if e is None:
+            e = seen[v] = json.dumps(v, ensure_ascii=False)
+        out.append(e)
+    return out
+
+
 def raw_as_json(raw: pd.DataFrame, centre: str, year: int, run_id: str, sha256: str) -> pd.DataFrame:
     """Raw rows as received: one JSON object of the file's own columns per row."""
     cols = [c for c in raw.columns if c != "row"]
+    if len(set(cols)) == len(cols) and all(isinstance(c, str) for c in cols):
+        # the text json.dumps gives for {column: value, ...}, built column by column
+        heads = [json.dumps(c, ensure_ascii=False) + ": " for c in cols]
+        cells = [[h + v for v in _json_values(raw[c])] for h, c in zip(heads, cols, strict=True)]
+        data = ["{" + ", ".join(row) + "}" for row in zip(*cells, strict=True)] if cols \
+            else ["{}"] * len(raw)
+    else:
+        def enc(v: object) -> object:
+            if v is None or (isinstance(v, float) and pd.isna(v)):
+                return None
+            return v if isinstance(v, str) else str(v)
 
-    def enc(v: object) -> object:
-        if v is None or (isinstance(v, float) and pd.isna(v)):
-            return None
-        return v if isinstance(v, str) else str(v)
-
-    data = [json.dumps({c: enc(v) for c, v in zip(cols, vals, strict=True)}, ensure_ascii=False)
-            for vals in raw[cols].itertuples(index=False, name=None)]
+        data = [json.dumps({c: enc(v) for c, v in zip(cols, vals, strict=True)}, ensure_ascii=False)
+                for vals in raw[cols].itertuples(index=False, name=None)]
     return pd.DataFrame({"centre": centre, "year": year, "row": raw["row"].astype(int).to_numpy(),
                          "run_id": run_id, "sha256": sha256, "data": data})
 

@@ -238,11 +238,12 @@ def _history(prev: pd.DataFrame, cur: pd.DataFrame, prev_links: pd.DataFrame, li
         prev_k = prev.set_index(["centre", "local_id"])
         new = cur_k.index.difference(prev_k.index)
         common = cur_k.index.intersection(prev_k.index)
-        for f in TRACKED:
-            if f not in cur_k or f not in prev_k:
-                continue
-            a = prev_k.loc[common, f].astype(object).where(prev_k.loc[common, f].notna(), None)
-            b = cur_k.loc[common, f].astype(object).where(cur_k.loc[common, f].notna(), None)
+        fields = [f for f in TRACKED if f in cur_k and f in prev_k]
+        prev_c = prev_k.loc[common, fields]  # the common rows, looked up once for every field
+        cur_c = cur_k.loc[common, fields]
+        for f in fields:
+            a = prev_c[f].astype(object).where(prev_c[f].notna(), None)
+            b = cur_c[f].astype(object).where(cur_c[f].notna(), None)
             diff = a.map(str) != b.map(str)
             if diff.any():
                 idx = common[diff.to_numpy()]
