@@ -76,17 +76,19 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, where: str = "",
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
+    # a shallow copy: the converted columns are new arrays, the caller's frame is untouched
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if col.dtype == object:
             # mixed python objects (dates, lists) are stored as text
-            sample = out[c].dropna()
+            sample = col.dropna()
             if not len(sample):
-                out[c] = out[c].astype("string")  # all missing: store as text, not NULL type
+                out.isetitem(i, col.astype("string"))  # all missing: store as text, not NULL type
                 continue
-            if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
-                out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
-                                    else (v if isinstance(v, str) else str(v)))
+            if not all(isinstance(v, str) for v in sample.head(1000)):
+                out.isetitem(i, col.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
+                                        else (v if isinstance(v, str) else str(v))))
     return out
 
 
