@@ -57,11 +57,12 @@ def _styler(df: pd.DataFrame):
 
 def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None = None,
           digits: dict[str, int] | None = None, caption: str | None = None,
-          bars: list[str] | None = None):
+          bars: list[str] | None = None, same_scale: bool = False):
     """A readable Styler: French numbers, percentages and euros, no index.
 
-    ``bars``: numeric columns drawn as in-cell bars (from 0 to the column's maximum), a chart
-    at the cost of a table (no figure to draw and encode).
+    ``bars``: numeric columns drawn as in-cell bars (from 0 to the column's maximum, or to the
+    maximum of all of them with ``same_scale``, to compare e.g. a centre with the network), a
+    chart at the cost of a table (no figure to draw and encode).
     """
     pct, eur, digits = pct or [], eur or [], digits or {}
     fmt: dict[str, Any] = {}
@@ -77,8 +78,11 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
         elif pd.api.types.is_datetime64_any_dtype(df[c]):
             fmt[c] = fr_date
     sty = _styler(df).format(fmt, na_rep="–").hide(axis="index")
-    for c in [c for c in bars or [] if c in df.columns]:
-        top = pd.to_numeric(df[c], errors="coerce").max()
+    bar_cols = [c for c in bars or [] if c in df.columns]
+    shared_top = (pd.concat([pd.to_numeric(df[c], errors="coerce") for c in bar_cols]).max()
+                  if bar_cols else None)
+    for c in bar_cols:
+        top = shared_top if same_scale else pd.to_numeric(df[c], errors="coerce").max()
         if len(df) and top == top and top > 0:
             sty = sty.bar(subset=[c], color=BAR_COLOUR, vmin=0, vmax=float(top), height=70,
                           width=100)
