@@ -720,8 +720,18 @@ def run_one(
     return "ok", None, time.perf_counter() - start
 
 
-def _init_worker(preload: tuple[str, ...]) -> None:
+#: Niceness of the workers started ahead of the pipeline (and of their kernels): their warm-up
+#: takes the CPU the pipeline leaves free, not the pipeline's own.
+AHEAD_NICENESS = 5
+
+
+def _init_worker(preload: tuple[str, ...], niceness: int = 0) -> None:
     """Pool initializer: start this worker's warm kernel at once (retried at the first notebook)."""
+    if niceness:
+        try:
+            os.nice(niceness)
+        except (AttributeError, OSError):  # not on this platform: start at normal priority
+            pass
     try:
         _worker_kernel(preload).start()
     except Exception:  # never break the pool: ``WarmKernel.execute`` starts a missing kernel
@@ -747,7 +757,7 @@ class WorkerPool:
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.preload,),
+            initargs=(self.preload, AHEAD_NICENESS),
         )
         try:
             # one no-op task per worker: each submit spawns a process while none is idle yet
