@@ -31,7 +31,32 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the base (read-only connections may be opened by several processes at once)."""
     if read_only and not Path(path).exists():
         raise BaseError(f"Base réseau absente : {path}. Lancez d'abord « grc run ».")
+    if read_only:
+        _keep_warm(path)
     return duckdb.connect(str(path), read_only=read_only)
+
+
+def _keep_warm(path: Path) -> None:
+    """In a ``grc run`` warm kernel, keep one read-only connection to the base open from page
+    to page: DuckDB then reuses its database instance (opening one and loading the catalog
+    costs more than most of a page's queries) instead of starting it again for each page. The
+    data read is the same; a base file replaced since (another run) gets a new instance."""
+    import sys
+
+    warm = sys.modules.get("_grc_warm")  # only in the runner's warm kernels
+    if warm is None:
+        return
+    keep = warm.__dict__.setdefault("duckdb_keep", {})
+    key = str(path)
+    st = os.stat(key)
+    ident = (st.st_ino, st.st_mtime_ns, st.st_size)
+    held = keep.get(key)
+    if held is not None and held[0] == ident:
+        return
+    if held is not None:
+        with contextlib.suppress(Exception):
+            held[1].close()
+    keep[key] = (ident, duckdb.connect(key, read_only=True))
 
 
 @contextlib.contextmanager
