@@ -294,3 +294,29 @@ def test_warm_kernel_recycled_by_memory_with_a_count_bound(tmp_path, monkeypatch
         assert run() != second and kernel.runs == 1  # memory above the limit: restarted
     finally:
         kernel.shutdown()
+
+
+def test_longest_pages_are_run_first(tmp_path, monkeypatch):
+    """Pages run longest first (their last duration in the manifest); new ones keep their order."""
+    import json
+
+    from grc.runner import run_notebooks
+
+    src = tmp_path / "nb.ipynb"
+    src.write_text("{}", encoding="utf-8")
+    jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B", "C", "D", "E")]
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"version": 1, "outputs": {
+        "B.html": {"hash": "old", "status": "ok", "seconds": 0.4},
+        "D.html": {"hash": "old", "status": "ok", "seconds": 1.2},
+        "E.html": {"hash": "old", "status": "ok", "seconds": 0.1}}}), encoding="utf-8")
+    order: list[str] = []
+
+    def fake_run_one(job, with_code, kernel="warm", preload=None):
+        order.append(job.params["centre"])
+        return "ok", None, 0.01
+
+    monkeypatch.setattr(runner, "run_one", fake_run_one)
+    res = run_notebooks(jobs, n_jobs=1, kernel="fresh", manifest_path=manifest, progress=False)
+    assert order == ["D", "B", "E", "A", "C"]
+    assert [r.job.params["centre"] for r in res] == ["A", "B", "C", "D", "E"]  # results in job order

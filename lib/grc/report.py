@@ -180,6 +180,18 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
     jobs = []
     codes = [c for c in cfg.centre_codes() if c in hashes]
     cfg_path = str(cfg.path)
+    course = []
+    nb, label, page = COURSE_NOTEBOOK
+    if (nbdir / nb).exists():
+        course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
+                                   project_root() / "params" / "rfm" / "omnicom.yaml",
+                                   project_root() / "params" / "rfm" / "dosettes.yaml"])
+        for edition, elabel in EDITIONS:
+            header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
+                      "title": label, "run_date": run_date, "data_version": course_hash[:12]}
+            course.append(NotebookJob(nbdir / nb, {"edition": edition},
+                                      cfg.reports_dir / "cours" / f"{page}_{edition}.html", header,
+                                      course_hash))
     for scope in [NETWORK, *codes]:
         for nb, label, page in SCOPE_NOTEBOOKS:
             if not (nbdir / nb).exists():
@@ -192,18 +204,9 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
                       "run_date": run_date, "data_version": hashes.get(scope, "")[:12]}
             jobs.append(NotebookJob(nbdir / nb, {"config": cfg_path, "centre": scope}, out, header,
                                     hashes.get(scope, "")))
-    nb, label, page = COURSE_NOTEBOOK
-    if (nbdir / nb).exists():
-        course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
-                                   project_root() / "params" / "rfm" / "omnicom.yaml",
-                                   project_root() / "params" / "rfm" / "dosettes.yaml"])
-        for edition, elabel in EDITIONS:
-            header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
-                      "title": label, "run_date": run_date, "data_version": course_hash[:12]}
-            jobs.append(NotebookJob(nbdir / nb, {"edition": edition},
-                                    cfg.reports_dir / "cours" / f"{page}_{edition}.html", header,
-                                    course_hash))
-    return jobs
+    # the longest pages first (network, then the course), so that no worker ends on one of them
+    n_network = sum(1 for j in jobs if j.params.get("centre") == NETWORK)
+    return jobs[:n_network] + course + jobs[n_network:]
 
 
 def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = False,

@@ -822,6 +822,10 @@ def run_notebooks(
             results[i] = JobResult(job, "skipped", None, 0.0)
         else:
             todo.append((i, key, digest))
+    # longest pages first (their last duration, from the manifest): the workers finish together
+    # instead of one waiting for the other's last long page; new pages keep the jobs' order
+    last = {key: float((outputs.get(key) or {}).get("seconds") or 0.0) for _, key, _ in todo}
+    todo.sort(key=lambda t: -last[t[1]])
 
     bar = tqdm(
         total=len(jobs),
