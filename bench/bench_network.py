@@ -2,7 +2,9 @@
 
 Measures, in one run:
 - the naive floor: one papermill run of an empty notebook with a fresh kernel, times the number
-  of page runs, divided by the jobs;
+  of page runs, divided by the jobs, three ways: with the ``papermill`` command (what a naive
+  script would call), with ``papermill.execute_notebook`` in this process (no command start-up),
+  and with the jobs running empty notebooks in parallel (how the naive way really scales here);
 - ``grc run --force`` on a freshly generated demo network (default size), wall time and peak
   memory (this process and its children);
 - an unchanged re-run (everything skipped).
