@@ -45,6 +45,7 @@ def test_figure_is_drawn_once_and_fits_its_labels():
     assert len(events) == 1  # IPython's default (bbox_inches="tight") draws twice
     img = Image.open(io.BytesIO(png))
     assert img.size == (480, 240)  # the figure's own size at 80 dpi: laid out, not cropped
+    assert plt.rcParams["savefig.bbox"] == "tight"  # a student's own savefig still crops
     # every label and the outside legend lie inside the figure
     renderer = fig.canvas.get_renderer()
     box = fig.bbox

@@ -128,7 +128,7 @@ def setup_plots() -> None:
     sns.set_theme(style="whitegrid", context="notebook")
     mpl.rcParams.update({"figure.figsize": (8, 4), "figure.dpi": 80, "axes.titleweight": "bold",
                          "axes.formatter.use_locale": False, "svg.hashsalt": "grc",
-                         "savefig.bbox": "standard", "path.simplify": True})
+                         "savefig.bbox": "tight", "path.simplify": True})
     _install_png_formatter()
 
 
@@ -176,7 +176,7 @@ def figure_png(fig) -> str | None:
         # tight_layout leaves a placeholder engine, which would make printing draw twice
         fig.set_layout_engine(None)
         if not caught and fig.get_layout_engine() is None:
-            bbox = None
+            bbox = fig.bbox_inches  # the whole, laid-out figure: no second draw to crop it
     return print_figure(fig, "png", bbox_inches=bbox, base64=True)
 
 
