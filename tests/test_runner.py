@@ -212,17 +212,10 @@ def test_french_formats_and_index(tmp_path):
 
 def test_open_figures_are_shown_in_warm_kernels(tmp_path):
     """A figure left open at the end of a cell (no plt.show) is displayed, as in a fresh kernel."""
-    import nbformat
     from grc.runner import NotebookJob, run_notebooks
-    from nbformat.v4 import new_code_cell, new_notebook
 
-    nb = new_notebook(cells=[
-        new_code_cell('centre = "X"', metadata={"tags": ["parameters"]}),
-        new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    src = tmp_path / "fig.ipynb"
-    nbformat.write(nb, src)
+    src = make_notebook(tmp_path / "fig.ipynb",
+                        ["import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])"])
     jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
     res = run_notebooks(jobs, n_jobs=1, kernel="warm", manifest_path=tmp_path / "m.json", progress=False)
     assert [r.status for r in res] == ["ok", "ok"]

@@ -16,6 +16,8 @@ from grc import runner
 from grc.runner import NotebookJob
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests.test_runner import make_notebook
+
 HEADER = {"network": "Réseau Démo", "centre": "C01 : Le Chalet", "year": 2025,
           "run_date": "2025-11-22T10:30:00", "data_version": "d41d8cd9", "title": "Qualification"}
 
@@ -181,13 +183,7 @@ def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path):
     import psutil
     from grc.runner import WorkerPool, run_notebooks
 
-    nb = new_notebook(cells=[
-        new_code_cell('centre = "X"', metadata={"tags": ["parameters"]}),
-        new_code_cell("import os\nprint('parent', os.getppid(), centre)"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    src = tmp_path / "pid.ipynb"
-    nbformat.write(nb, src)
+    src = make_notebook(tmp_path / "pid.ipynb", ["import os\nprint('parent', os.getppid(), centre)"])
     jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
     with pytest.raises(RuntimeError, match="interruption"), WorkerPool(1, LIGHT) as pool:
         (worker,) = [f.result(timeout=120) for f in pool.ready]

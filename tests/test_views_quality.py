@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import matplotlib
 
@@ -397,3 +398,14 @@ def test_current_issues_keeps_run_year():
     iss = _issues().assign(year=[2024, 2025, 2025, 2025, 2025, 2025, 2024])
     assert len(vq.current_issues(iss, 2025)) == 5
     assert len(vq.current_issues(_issues(), 2025)) == len(_issues())
+
+
+def test_issue_comparison_table_shares_one_bar_scale_and_gives_points():
+    comp = pd.DataFrame({"problème": ["E-mail invalide", "Code postal invalide"],
+                         "centre": [0.20, 0.05], "réseau": [0.10, 0.08], "écart": [0.10, -0.03]})
+    html = vq.issue_comparison_table(comp).to_html()
+    assert "10,0" in html and "-3,0" in html  # the gap in points, French decimals
+    assert "20,0\u00a0%" in html and "8,0\u00a0%" in html
+    # one scale (the largest share, 20 %) for both columns: 10 % fills half a cell, 8 % 40 %
+    bars = set(re.findall(r"#a9c0e0 ([\d.]+)%", html))
+    assert bars == {"100.0", "25.0", "50.0", "40.0"}

@@ -310,6 +310,17 @@ def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataF
     return out.sort_values("centre", ascending=False, kind="stable")[cols].reset_index(drop=True)
 
 
+def issue_comparison_table(comp: pd.DataFrame):
+    """The centre-vs-network issue shares as a table: in-cell bars on one scale, gap in points."""
+    from grc.charts import table
+
+    shown = comp.rename(columns={"écart": "écart (points)"})
+    shown["écart (points)"] = 100 * shown["écart (points)"].astype(float)
+    return table(shown, pct=["centre", "réseau"], bars=["centre", "réseau"], same_scale=True,
+                 digits={"écart (points)": 1},
+                 caption="Part des fiches concernées : le centre et le réseau")
+
+
 def plot_issue_comparison(comp: pd.DataFrame, ax=None):
     """Grouped horizontal bars: issue shares of the centre and of the network."""
     import matplotlib.pyplot as plt
