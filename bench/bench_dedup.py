@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import psutil
 import recordlinkage
-from grc.dedup import _candidate_positions, _keys, deduplicate, make_key, true_pairs
+from grc.dedup.link import _candidate_positions, _keys, deduplicate, make_key, true_pairs
 from recordlinkage.datasets import load_febrl3, load_febrl4
 from unidecode import unidecode
 
@@ -276,7 +276,7 @@ def bench_synthetic(size: int, em: int) -> dict:
 
 def bench_jw_speed(size: int = 100_000) -> None:
     """recordlinkage Compare.string(jarowinkler) vs the rapidfuzz feature, same pairs."""
-    from grc.dedup import JaroWinklerBatch
+    from grc.dedup.link import JaroWinklerBatch
     rec = generate(size)
     k = _keys(rec)
     pairs = _candidate_positions(k)
@@ -294,7 +294,7 @@ def bench_jw_speed(size: int = 100_000) -> None:
     t_rf = time.perf_counter() - t
     diff = float(np.nanmax(np.abs(before["rl"].to_numpy() - after["rf"].to_numpy())))
     # integer-coded keys: cpdist on the distinct value pairs only
-    from grc.dedup import CodedSimilarity, _coded_keys
+    from grc.dedup.link import CodedSimilarity, _coded_keys
     from rapidfuzz.distance import JaroWinkler
     coded = _coded_keys(k)
     t = time.perf_counter()

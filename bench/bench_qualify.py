@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from grc.config import load_segmentation, project_root
-from grc.qualify import QualifyContext, qualify, read_and_qualify, truth_scores
-from grc.reference import load_communes
+from grc.qualify.records import QualifyContext, qualify, read_and_qualify, truth_scores
+from grc.qualify.reference import load_communes
 from unidecode import unidecode
 
 FIRST = ["Jean", "Marie", "Élise", "Jean-Pierre", "Chloé", "François", "Zoé", "Luc", "Anaïs",
@@ -122,7 +122,7 @@ def generate(n: int, seed: int = 42) -> pd.DataFrame:
 def truth(centres: int = 6, contacts: int = 800, years: str = "2024-2025", seed: int = 11) -> None:
     """Recall and false flags per planted defect on a generated demo network."""
     from grc.config import load_config
-    from grc.demo import generate as generate_network
+    from grc.demo.generator import generate as generate_network
 
     with tempfile.TemporaryDirectory() as tmp:
         generate_network(tmp, centres=centres, contacts=contacts, years=years, seed=seed)

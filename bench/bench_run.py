@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
-from grc.runner import NotebookJob, execute_fresh, run_notebooks
+from grc.reports.runner import NotebookJob, execute_fresh, run_notebooks
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 PARAMS = 'config = "params/network.yaml"\ncentre = "NETWORK"'

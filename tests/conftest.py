@@ -13,7 +13,7 @@ SMALL = {"centres": 6, "contacts": 500, "years": "2022-2025", "seed": 7}
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small demo network (6 centres, 500 clients, 2022–2025), never modified by tests."""
-    from grc.demo import generate
+    from grc.demo.generator import generate
 
     out = tmp_path_factory.mktemp("demo")
     generate(out, **SMALL)
@@ -31,7 +31,7 @@ def demo_copy(demo_dir, tmp_path) -> Path:
 def integrate(cfg_path: Path, years=(2022, 2023, 2024, 2025)) -> None:
     """Integrate the given years one at a time (pipeline only, no reports)."""
     from grc.config import load_config
-    from grc.pipeline import run_pipeline
+    from grc.pipeline.integrate import run_pipeline
 
     cfg = load_config(cfg_path)
     for y in years:
@@ -59,8 +59,8 @@ def integrated_copy(integrated_dir, tmp_path) -> Path:
 def small_base(tmp_path_factory) -> Path:
     """4 centres, 300 clients, 2024 then 2025 integrated: the notebooks' test base (read-only)."""
     from grc.config import load_config
-    from grc.demo import generate
-    from grc.pipeline import run_pipeline
+    from grc.demo.generator import generate
+    from grc.pipeline.integrate import run_pipeline
 
     tmp = tmp_path_factory.mktemp("notebook_base")
     generate(tmp, centres=4, contacts=300, years="2024-2025", seed=3)

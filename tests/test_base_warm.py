@@ -8,7 +8,7 @@ import types
 
 import duckdb
 import pytest
-from grc import base as db
+from grc.store import base as db
 
 
 def _make(path, value: int) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from grc.browser_check import check_reports_in_browser, find_chromium
-from grc.index_page import write_index
-from grc.runner import NotebookJob, run_notebooks
+from grc.reports.browser_check import check_reports_in_browser, find_chromium
+from grc.reports.index_page import write_index
+from grc.reports.runner import NotebookJob, run_notebooks
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 CELLS = [

@@ -9,7 +9,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from grc.charts import figure_png, setup_plots
+from grc.reports.charts import figure_png, setup_plots
 from IPython.core.interactiveshell import InteractiveShell
 from PIL import Image
 

@@ -1,4 +1,4 @@
-"""Tests for grc.dedup on small generated French-like qualified records."""
+"""Tests for grc.dedup.link on small generated French-like qualified records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
-from grc.dedup import (
+from grc.dedup.link import (
     candidate_pairs,
     deduplicate,
     golden_records,
@@ -294,7 +294,7 @@ def test_golden_records_links_in_any_order(data, result):
 
 def test_block_codes_match_recordlinkage_block(data):
     import recordlinkage
-    from grc.dedup import BlockCodes, _block_codes, _keys
+    from grc.dedup.link import BlockCodes, _block_codes, _keys
 
     k = _keys(data.drop(columns=["entity"]))
     frame = pd.DataFrame({"b": _block_codes(k, ("lk", "dept"), 60).astype(float)})
@@ -308,7 +308,7 @@ def test_block_codes_match_recordlinkage_block(data):
 
 def test_coded_comparisons_match_string_features(data):
     import recordlinkage
-    from grc.dedup import (
+    from grc.dedup.link import (
         CodedNameFeature,
         CodedPhoneFeature,
         CodedSimilarity,

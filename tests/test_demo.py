@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from grc.demo import RATES, generate
+from grc.demo.generator import RATES, generate
 
 
 def _tree_hash(root: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Course walkthrough helpers (grc.exercise) and the Marielle Nature data script."""
+"""Course walkthrough helpers (grc.course.exercise) and the Marielle Nature data script."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import importlib.util
 
 import pandas as pd
 import pytest
-from grc import exercise as ex
-from grc import rfm
 from grc.config import project_root
+from grc.course import exercise as ex
+from grc.rfm import scores as rfm
 
 SCRIPT = project_root() / "data" / "course" / "make_marielle_nature.py"
 

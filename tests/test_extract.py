@@ -1,4 +1,4 @@
-"""Tests for grc.extract: selection, channel rules, phone law on both sides of 11 Aug 2026."""
+"""Tests for grc.campaigns.extract: selection, channel rules, phone law on both sides of 11 Aug 2026."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from grc import extract as ex
+from grc.campaigns import extract as ex
 from grc.config import ConfigError
 
 BEFORE = dt.date(2026, 8, 10)   # last day of the Bloctel regime

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 from grc.config import load_config
-from grc.pipeline import run_pipeline
-from grc.retention import purge
+from grc.pipeline.integrate import run_pipeline
+from grc.store.retention import purge
 from openpyxl import load_workbook
 
 from .conftest import integrate
@@ -102,7 +102,7 @@ def test_purge_dry_run_then_real(integrated_copy):
 
 
 def test_register_written(integrated_dir, tmp_path):
-    from grc.gdpr import write_register
+    from grc.store.gdpr import write_register
 
     cfg = load_config(integrated_dir / "network.yaml")
     p = write_register(cfg, tmp_path / "registre.html")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from grc.loyalty import LEHU_LOOP, lapsed_high_value, multi_centre_share, repeat_rate, retention
-from grc.rfm import compute_rfm, load_grid, score
+from grc.rfm.loyalty import LEHU_LOOP, lapsed_high_value, multi_centre_share, repeat_rate, retention
+from grc.rfm.scores import compute_rfm, load_grid, score
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = dt.date(2025, 12, 31)

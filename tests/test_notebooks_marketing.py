@@ -19,7 +19,7 @@ MARKETING = ["03_segmentation.ipynb", "04_rfm_scoring.ipynb"]
 
 def _smallest_centre(tmp: Path) -> str:
     from grc.config import load_config
-    from grc.workbook import open_workbook
+    from grc.reports.workbook import open_workbook
 
     cfg = load_config(tmp / "network.yaml")
     links = open_workbook(tmp / "network.yaml").links
@@ -125,9 +125,9 @@ def wb_title_shown(text: str, scope: str) -> bool:
 
 
 def test_load_scope_reads_the_scope_and_aggregates_only(small_base):
-    from grc import views_marketing as vm
     from grc.config import load_config
-    from grc.workbook import open_workbook
+    from grc.reports import views_marketing as vm
+    from grc.reports.workbook import open_workbook
 
     cfg = load_config(small_base / "network.yaml")
     centre = _smallest_centre(small_base)
@@ -150,9 +150,9 @@ def test_load_scope_reads_the_scope_and_aggregates_only(small_base):
 
 @pytest.mark.parametrize("scope", ["centre", "NETWORK"])
 def test_page_extraction_agrees_with_grc_extract(small_base, scope):
-    from grc import views_marketing as vm
+    from grc.campaigns.extract import extract, load_frames
     from grc.config import load_config
-    from grc.extract import extract, load_frames
+    from grc.reports import views_marketing as vm
 
     cfg = load_config(small_base / "network.yaml")
     centre = _smallest_centre(small_base) if scope == "centre" else "NETWORK"
@@ -167,9 +167,9 @@ def test_page_extraction_agrees_with_grc_extract(small_base, scope):
 
 
 def test_grid_parameter_resolution_and_rescoring(small_base):
-    from grc import rfm
-    from grc import views_marketing as vm
     from grc.config import ConfigError, load_config, project_root
+    from grc.reports import views_marketing as vm
+    from grc.rfm import scores as rfm
 
     cfg = load_config(small_base / "network.yaml")
     assert vm.grid_path(cfg, "") == cfg.rfm_grid and vm.grid_path(cfg, None) == cfg.rfm_grid

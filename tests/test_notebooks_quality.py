@@ -94,9 +94,9 @@ def test_quality_notebooks_run_without_personal_data(small_base, tmp_path):
 
 def test_quality_data_reads_match_the_workbook(small_base):
     """The scoped, aggregated reads give the same figures as the workbook's full tables."""
-    from grc import views_quality as vq
     from grc.config import load_config
-    from grc.workbook import open_workbook
+    from grc.reports import views_quality as vq
+    from grc.reports.workbook import open_workbook
 
     cfg = load_config(small_base / "network.yaml")
     code = cfg.centre_codes()[0]

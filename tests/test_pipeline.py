@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from grc.cli import main
 from grc.config import load_config
-from grc.pipeline import PipelineError, run_pipeline
+from grc.pipeline.integrate import PipelineError, run_pipeline
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 
@@ -228,7 +228,7 @@ def test_last_year_issues_followed_up(integrated_dir):
 
 
 def test_lineage_tables_are_masked(integrated_dir):
-    from grc.history import lineage_tables
+    from grc.store.history import lineage_tables
 
     cfg = load_config(integrated_dir / "network.yaml")
     cid, recs, ev = lineage_tables(cfg)
@@ -243,7 +243,7 @@ def test_lineage_tables_are_masked(integrated_dir):
 def test_catch_up_of_past_years_gives_the_same_base(demo_copy, integrated_dir):
     """`grc run` on a fresh base integrates the past years first (light mode), then the
     config's year: the accumulated tables equal those of a full year-by-year integration."""
-    from grc.report import run_all
+    from grc.pipeline.run import run_all
 
     cfg = load_config(demo_copy / "network.yaml")
     assert run_all(cfg, reports=False, progress=False) == 0

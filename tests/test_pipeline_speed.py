@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from grc.metrics import _scope_metrics, compute_metrics
+from grc.measures.metrics import _scope_metrics, compute_metrics
 from grc.schema import NETWORK
 
 YEAR = 2025
@@ -77,7 +77,7 @@ def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
 
 def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_copy):
     from grc.config import load_config
-    from grc.pipeline import _read_all
+    from grc.pipeline.integrate import _read_all
 
     cfg = load_config(demo_copy / "network.yaml")
     codes = cfg.centre_codes()
@@ -100,7 +100,7 @@ def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_co
 def test_run_jobs_shares_the_work_and_reports_errors_here(tmp_path):
     import os
 
-    from grc.pipeline import run_jobs
+    from grc.pipeline.integrate import run_jobs
 
     def write(i: int) -> None:
         (tmp_path / f"{i}.txt").write_text(f"{i} {os.getpid()}")

@@ -1,4 +1,4 @@
-"""Tests for grc.qualify and grc.returns (French examples, small frames)."""
+"""Tests for grc.qualify.records and grc.returns.write (French examples, small frames)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from grc import qualify as Q
 from grc.config import load_segmentation, project_root
-from grc.returns import write_return_file
+from grc.qualify import records as Q
+from grc.returns.write import write_return_file
 from openpyxl import load_workbook
 
 SEG = load_segmentation(project_root() / "params" / "segmentation.yaml")

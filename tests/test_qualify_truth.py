@@ -1,9 +1,9 @@
 """Qualification against the demo network's truth file: recall and false flags per code.
 
-Generator note: ``grc.demo`` draws some clients' own numbers outside the allocated ranges
+Generator note: ``grc.demo.generator`` draws some clients' own numbers outside the allocated ranges
 (07 0x-07 2x mobiles, random digits in overseas blocks) and cuts some organisation domains
 on a hyphen ("harmonie-municipale-.fr"). Those values are invalid for phonenumbers and
-email-validator, yet absent from ``truth/defects.csv``: :func:`grc.qualify.unplanned_defects`
+email-validator, yet absent from ``truth/defects.csv``: :func:`grc.qualify.records.unplanned_defects`
 lists them, they are left out of the false-flag denominators and must all be flagged.
 """
 
@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from grc import qualify as Q
 from grc.config import load_config
+from grc.qualify import records as Q
 
 NET = {"centres": 6, "contacts": 800, "years": "2024-2025", "seed": 11}
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory) -> tuple[Path, pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
-    from grc.demo import generate
+    from grc.demo.generator import generate
 
     out = tmp_path_factory.mktemp("truth")
     generate(out, **NET)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from grc.cli import main
 from grc.config import load_config
-from grc.readers import ExportError, read_centre
+from grc.readers.exports import ExportError, read_centre
 
 
 def _centres_by_dialect(cfg) -> dict[str, str]:
@@ -181,7 +181,7 @@ def test_raw_as_json_is_json_dumps_of_each_row():
     import json
 
     import numpy as np
-    from grc.base import raw_as_json
+    from grc.store.base import raw_as_json
 
     raw = pd.DataFrame({"row": [2, 3, 4], 'Nom "client"': ["Élise\\n", None, "a\tb"],
                         "n": [1.5, np.nan, 3.0], "d": ["01/02/2024", "01/02/2024", ""]})

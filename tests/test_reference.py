@@ -1,6 +1,6 @@
-"""Tests for grc.reference (commune list, departments, town keys)."""
+"""Tests for grc.qualify.reference (commune list, departments, town keys)."""
 
-from grc.reference import (
+from grc.qualify.reference import (
     DEPARTMENT_REGION,
     city_key,
     department_of_postcode,

@@ -122,7 +122,7 @@ def test_unchanged_rerun_skips_and_one_centre_recomputes_only_itself(reported):
 
 
 def test_reports_in_real_browser(reported):
-    from grc.browser_check import check_reports_in_browser, find_chromium
+    from grc.reports.browser_check import check_reports_in_browser, find_chromium
 
     if find_chromium() is None and os.environ.get("CI") != "true":
         pytest.skip("chromium absent (installé par make test)")
@@ -137,8 +137,8 @@ def test_warm_kernel_pages_equal_fresh_kernel_pages(reported, tmp_path):
     import dataclasses
 
     from grc.config import load_config
-    from grc.report import _scope_hashes, build_jobs
-    from grc.runner import run_notebooks
+    from grc.pipeline.run import _scope_hashes, build_jobs
+    from grc.reports.runner import run_notebooks
 
     cfg = load_config(reported / "network.yaml")
     jobs = build_jobs(cfg, _scope_hashes(cfg))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from grc.config import ConfigError
-from grc.rfm import (
+from grc.rfm.scores import (
     DAYS_PER_MONTH,
     RFM_COLUMNS,
     GridError,
@@ -366,7 +366,7 @@ def test_quantile_levels_formula_and_segments():
 def test_every_rf_pair_has_a_segment():
     r, f = np.meshgrid(np.arange(1, 6), np.arange(1, 6))
     frame = pd.DataFrame({"r_q": r.ravel(), "f_q": f.ravel()})
-    from grc.rfm import SEGMENT_MAP
+    from grc.rfm.scores import SEGMENT_MAP
     rf = frame["r_q"].astype(str) + frame["f_q"].astype(str)
     for code in rf:
         assert any(pd.Series([code]).str.fullmatch(p).iloc[0] for p, _ in SEGMENT_MAP), code

@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from grc import runner
-from grc.index_page import fr_number, fr_percent, write_index
-from grc.runner import NotebookJob, run_notebooks
+from grc.reports import runner
+from grc.reports.index_page import fr_number, fr_percent, write_index
+from grc.reports.runner import NotebookJob, run_notebooks
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 LIGHT = ("pandas", "matplotlib.pyplot")  # modules preloaded in the tests' warm kernels
@@ -212,7 +212,7 @@ def test_french_formats_and_index(tmp_path):
 
 def test_open_figures_are_shown_in_warm_kernels(tmp_path):
     """A figure left open at the end of a cell (no plt.show) is displayed, as in a fresh kernel."""
-    from grc.runner import NotebookJob, run_notebooks
+    from grc.reports.runner import NotebookJob, run_notebooks
 
     src = make_notebook(tmp_path / "fig.ipynb",
                         ["import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])"])

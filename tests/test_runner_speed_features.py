@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from grc import runner
-from grc.runner import NotebookJob
+from grc.reports import runner
+from grc.reports.runner import NotebookJob
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tests.test_runner import make_notebook
@@ -181,7 +181,7 @@ def _kernel_pids(worker_pid: int) -> list[int]:
 
 def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path):
     import psutil
-    from grc.runner import WorkerPool, run_notebooks
+    from grc.reports.runner import WorkerPool, run_notebooks
 
     src = make_notebook(tmp_path / "pid.ipynb", ["import os\nprint('parent', os.getppid(), centre)"])
     jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
@@ -219,11 +219,11 @@ class _FakePool:
 def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, monkeypatch):
     """Pipeline to run → workers started before it and handed to the reports; unchanged base
     → no worker at all; an error in the pipeline stops the workers."""
-    import grc.pipeline
-    import grc.report
-    import grc.runner
+    import grc.pipeline.integrate
+    import grc.pipeline.run
+    import grc.reports.runner
     from grc.config import load_config
-    from grc.report import run_all
+    from grc.pipeline.run import run_all
 
     cfg = load_config(integrated_copy / "network.yaml")
     seen: dict[str, object] = {}
@@ -244,9 +244,9 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
         return []
 
     _FakePool.made.clear()
-    monkeypatch.setattr(grc.runner, "WorkerPool", _FakePool)
-    monkeypatch.setattr(grc.pipeline, "run_pipeline", fake_pipeline)
-    monkeypatch.setattr(grc.report, "build_reports", fake_reports)
+    monkeypatch.setattr(grc.reports.runner, "WorkerPool", _FakePool)
+    monkeypatch.setattr(grc.pipeline.integrate, "run_pipeline", fake_pipeline)
+    monkeypatch.setattr(grc.pipeline.run, "build_reports", fake_reports)
 
     assert run_all(cfg, jobs=2, progress=False) == 0  # no pipeline state yet: the pipeline runs
     (pool,) = _FakePool.made
@@ -296,7 +296,7 @@ def test_longest_pages_are_run_first(tmp_path, monkeypatch):
     """Pages run longest first (their last duration in the manifest); new ones keep their order."""
     import json
 
-    from grc.runner import run_notebooks
+    from grc.reports.runner import run_notebooks
 
     src = tmp_path / "nb.ipynb"
     src.write_text("{}", encoding="utf-8")

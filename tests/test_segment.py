@@ -1,4 +1,4 @@
-"""Tests for grc.segment: mapping, derived criteria, clustering, report helpers."""
+"""Tests for grc.segment.segmentation: mapping, derived criteria, clustering, report helpers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from grc import segment as sg
 from grc.config import load_segmentation, project_root
+from grc.segment import segmentation as sg
 
 REF = dt.date(2025, 12, 31)
 

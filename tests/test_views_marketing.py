@@ -13,7 +13,7 @@ import pytest
 matplotlib.use("Agg")
 
 from grc import rfm  # noqa: E402
-from grc import views_marketing as vm  # noqa: E402
+from grc.reports import views_marketing as vm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = dt.date(2025, 12, 31)
@@ -375,7 +375,7 @@ def test_criteria_tables_one_panel_per_criterion():
 
 
 def test_rf_table_and_deterministic_table_ids(omnicom):
-    from grc import charts
+    from grc.reports import charts
 
     m = vm.rf_matrix(pd.DataFrame({"r_score": [10, 10, 0], "f_score": [20, 10, 0]}), omnicom)
     html = vm.rf_table(m).to_html()

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from grc import views_quality as vq  # noqa: E402
+from grc.reports import views_quality as vq  # noqa: E402
 
 
 def _records() -> pd.DataFrame:
@@ -365,7 +365,7 @@ def test_dedup_stats_table():
 def test_dedup_stats_reads_last_run(tmp_path):
     from types import SimpleNamespace
 
-    from grc import base as db
+    from grc.store import base as db
 
     path = tmp_path / "b.duckdb"
     con = db.connect(path)

@@ -11,7 +11,7 @@ from grc import __version__
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from grc.demo import generate
+    from grc.demo.generator import generate
 
     out = Path(args.out)
     summary = generate(out, centres=args.centres, contacts=args.contacts, years=args.years, seed=args.seed)
@@ -25,7 +25,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from grc.config import ConfigError, load_config
-    from grc.readers import ExportError, read_centre
+    from grc.readers.exports import ExportError, read_centre
 
     try:
         cfg = load_config(args.config)
@@ -56,8 +56,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from grc.config import ConfigError, load_config
-    from grc.pipeline import PipelineError
-    from grc.report import run_all
+    from grc.pipeline.integrate import PipelineError
+    from grc.pipeline.run import run_all
 
     try:
         cfg = load_config(args.config)
@@ -73,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from grc.config import load_config
-    from grc.history import contact_history, format_history
+    from grc.store.history import contact_history, format_history
 
     cfg = load_config(args.config)
     frames = contact_history(cfg, args.contact_id)
@@ -86,7 +86,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from grc.config import load_config
-    from grc.retention import purge
+    from grc.store.retention import purge
 
     cfg = load_config(args.config)
     res = purge(cfg, before=args.before, dry_run=args.dry_run)
@@ -95,7 +95,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(argv: list[str]) -> int:
-    from grc.extract import cli_extract
+    from grc.campaigns.extract import cli_extract
 
     return cli_extract(argv)
 

@@ -74,7 +74,7 @@ ISSUE_CODES: dict[str, str] = {
 
 NETWORK = "NETWORK"
 
-# --- Qualified records (output of grc.qualify.qualify) -------------------------------------
+# --- Qualified records (output of grc.qualify.records.qualify) -------------------------------------
 # One row per input contact row, same index, every reader column kept, plus:
 #   <field>_raw        value as received for civility, first_name, last_name, organisation,
 #                      phone, mobile, email, postcode, city (the plain column is normalised)

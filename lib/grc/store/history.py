@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from grc import base as db
 from grc.config import NetworkConfig
+from grc.store import base as db
 
 
 def contact_history(cfg: NetworkConfig, contact_id: str) -> dict[str, pd.DataFrame]:
@@ -99,10 +99,10 @@ def lineage_tables(cfg: NetworkConfig, contact_id: str | None = None,
     """Masked lineage of one contact for a report cell: (contact_id, records, events).
 
     Without ``contact_id`` the example is the contact of the scope with the most events
-    (merges first). Values are masked (``grc.workbook.mask``): reports show no personal data.
+    (merges first). Values are masked (``grc.reports.workbook.mask``): reports show no personal data.
     With ``centre``, only that centre's records and events are shown.
     """
-    from grc.workbook import mask
+    from grc.reports.workbook import mask
 
     if contact_id is None:
         con = db.connect(cfg.db_path, read_only=True)

@@ -24,7 +24,8 @@ from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
-from grc.reference import (
+from grc import rules
+from grc.qualify.reference import (
     OVERSEAS_REGION_CODE,
     city_key,
     city_key_postcodes,
@@ -37,8 +38,6 @@ from grc.reference import (
 ISSUE_FRAME_COLUMNS = ["centre", "local_id", "field", "code", "message", "value", "suggestion"]
 RAW_FIELDS = ["civility", "first_name", "last_name", "organisation", "phone", "mobile", "email",
               "postcode", "city"]
-BLOCTEL_END = dt.date(2026, 8, 10)  # last day the Bloctel regime applies (loi 2025-594, art. 13)
-RETENTION_YEARS = 3
 RNVP_WIDTH = 38
 
 
@@ -1449,8 +1448,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     last_stay = _keyed_lookup(ctx.last_stay, cen, lid)
     has_ph = ph_e != None  # noqa: E711
     has_mo = mo_e != None  # noqa: E711
-    bloctel_regime = ctx.reference_date <= BLOCTEL_END
-    if bloctel_regime:
+    if rules.bloctel_regime(ctx.reference_date):
         bl = ctx.bloctel
         ph_bl = pd.Series(ph_e, dtype=object).isin(bl).to_numpy() & has_ph & b2c
         mo_bl = pd.Series(mo_e, dtype=object).isin(bl).to_numpy() & has_mo & b2c
@@ -1484,7 +1482,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     is_client = last_stay.notna().to_numpy()
     base = pd.Series(np.where(is_client, last_stay, prospect_base), index=idx).astype(
         "datetime64[ns]")
-    cutoff = ref - pd.DateOffset(years=RETENTION_YEARS)
+    cutoff = rules.retention_cutoff(ref)
     expired = (base < cutoff).to_numpy()
     out["retention_expired"] = expired
     if expired.any():
@@ -1519,7 +1517,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
 
 
 # ------------------------------------------------------------------------------------------
-# evaluation against the demo network's truth files (``grc.demo``)
+# evaluation against the demo network's truth files (``grc.demo.generator``)
 
 # planted defect code -> issue code expected on that record
 TRUTH_EXPECTED = {
@@ -1543,7 +1541,7 @@ def read_and_qualify(cfg: Any, year: int | None = None
     Last stays come from this year's exports only (the pipeline uses every integrated year).
     """
     from grc.config import load_segmentation  # noqa: PLC0415
-    from grc.readers import read_centre  # noqa: PLC0415
+    from grc.readers.exports import read_centre  # noqa: PLC0415
 
     year = int(year or cfg.year)
     frames, stays, reader_issues = [], [], []

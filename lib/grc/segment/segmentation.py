@@ -204,8 +204,8 @@ def centre_locations_from_postcodes(postcodes: Mapping[str, str | None],
 
 
 def _load_communes() -> pd.DataFrame | None:
-    try:  # reference data written by grc.reference (optional at this stage)
-        from grc.reference import load_communes  # type: ignore[attr-defined]
+    try:  # reference data written by grc.qualify.reference (optional at this stage)
+        from grc.qualify.reference import load_communes  # type: ignore[attr-defined]
 
         return load_communes()
     except Exception:  # noqa: BLE001 - missing module or file: distance stays unknown
@@ -303,7 +303,7 @@ def derive_criteria(contacts: pd.DataFrame, stays: pd.DataFrame,
 
     ``centre_locations``: ``centre, lat, lon`` (frame, or mapping code → (lat, lon)).
     Contact positions come from ``lat``/``lon`` columns of ``contacts`` when present, else
-    from their postcode through ``communes`` (``grc.reference.load_communes()`` by default);
+    from their postcode through ``communes`` (``grc.qualify.reference.load_communes()`` by default);
     without either the distance band is ``"inconnue"``. ``behaviour``: the result of
     ``behaviour_features(stays, reference_date)`` when the caller already has it.
     """

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
-from grc import rfm
+from grc import rules
 from grc.config import project_root
+from grc.rfm import scores as rfm
 
 A_COMPLETER = "à compléter"
 REFERENCE_DATE = dt.date(2026, 3, 31)  # extraction date of the base (sheet "Lisez-moi")
-BLOCTEL_END = dt.date(2026, 8, 11)  # loi n° 2025-594 du 30 juin 2025, art. 13
 COURSE_CAMPAIGN_DATE = dt.date(2026, 4, 15)  # a campaign under the course's rules
 TODAY_CAMPAIGN_DATE = dt.date(2026, 9, 15)  # the same campaign after 11 August 2026
 
@@ -330,7 +330,7 @@ def demarchage_motif(
     if _is_b2b(kind):
         return True, "b2b"
     optin = _yes(optin_phone)
-    if _as_date(date) < BLOCTEL_END:
+    if rules.bloctel_regime(_as_date(date)):
         if not on_bloctel:
             return True, "b2c_libre"
         if contract_in_progress:
@@ -436,7 +436,7 @@ def rfm_inputs(base: pd.DataFrame, ref: dt.date = REFERENCE_DATE) -> pd.DataFram
 
 
 def score_base(base: pd.DataFrame, grid: rfm.Grid | None = None) -> pd.DataFrame:
-    """RFM scores of every customer with ``grc.rfm.score`` and the Annexe 8 grid."""
+    """RFM scores of every customer with ``grc.rfm.scores.score`` and the Annexe 8 grid."""
     return rfm.score(rfm_inputs(base), grid or rfm.load_grid(grid_path("omnicom")))
 
 
@@ -929,7 +929,7 @@ def verifier_bloctel(reponses: Any, date: Any = COURSE_CAMPAIGN_DATE) -> Verdict
         out.wrong["Réponses fausses (N°)"] = wrong
         for motif in dict.fromkeys(ref.loc[wrong, "Motif"]):
             out.hints.append(_BLOCTEL_HINTS[motif])
-    rule = "règle Bloctel (cours)" if _as_date(date) < BLOCTEL_END else "règle depuis le 11 août 2026"
+    rule = "règle Bloctel (cours)" if rules.bloctel_regime(_as_date(date)) else "règle depuis le 11 août 2026"
     if not out.wrong:
         return Verdict(True, f"les {len(ref)} numéros sont bien classés ({rule}, campagne du {_as_date(date):%d/%m/%Y}).")
     out.message = f"{len(ref) - len(wrong) - len(missing)} réponses justes sur {len(ref)} ({rule})."
@@ -997,7 +997,7 @@ def verifier_rfm(df: Any) -> Verdict:
     missing_cols = [c for c in RFM_INPUTS if c not in df.columns]
     if missing_cols:
         return Verdict(False, "des colonnes manquent pour le score.", {"Colonnes manquantes": missing_cols},
-                       ["grc.rfm.score attend recency_months, frequency et monetary."])
+                       ["grc.rfm.scores.score attend recency_months, frequency et monetary."])
     exp = reference("scores").set_index(ID)
     got = df.set_index(ID)
     out = Verdict(False, "")
@@ -1171,7 +1171,7 @@ def corrige(step: str) -> None:
     text, func = SOLUTIONS[step]
     md = "**Corrigé.** " + text
     if func is not None:
-        md += f"\n\nCode de la solution (`grc.exercise.{func.__name__}`) :\n\n```python\n{inspect.getsource(func)}```\n"
+        md += f"\n\nCode de la solution (`grc.course.exercise.{func.__name__}`) :\n\n```python\n{inspect.getsource(func)}```\n"
     try:
         from IPython.display import Markdown, display
 

@@ -2,7 +2,7 @@
 
 Incremental at both levels: the pipeline is skipped when none of its inputs changed (exports,
 correspondence tables, config, parameters, code), and each page is skipped when its notebook,
-parameters and the data of its scope did not change (see :mod:`grc.runner`).
+parameters and the data of its scope did not change (see :mod:`grc.reports.runner`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from grc import __version__
-from grc import base as db
 from grc.config import NetworkConfig, project_root
 from grc.schema import NETWORK
+from grc.store import base as db
 
 # notebooks run for every centre and for the network: (file, French label, page name)
 SCOPE_NOTEBOOKS = [
@@ -45,7 +45,7 @@ def _hash_files(paths: list[Path]) -> str:
 
 def pipeline_fingerprint(cfg: NetworkConfig) -> str:
     """Hash of everything the pipeline reads for the config's year."""
-    from grc.pipeline import _fmt_path
+    from grc.pipeline.integrate import _fmt_path
 
     files: list[Path] = [cfg.path, cfg.segmentation, cfg.rfm_grid]
     files += sorted(cfg.centres_dir.glob("*.yaml"))
@@ -57,7 +57,7 @@ def pipeline_fingerprint(cfg: NetworkConfig) -> str:
         p = _fmt_path(cfg, side)
         if p is not None:
             files.append(p)
-    code = sorted((Path(__file__).parent).glob("*.py"))
+    code = sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
     h = hashlib.sha256(f"{cfg.year}|{cfg.reference_date}|{__version__}".encode())
     h.update(_hash_files(files).encode())
     h.update(_hash_files(code).encode())
@@ -72,8 +72,8 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
             force: bool = False, reports: bool = True, with_code: bool = False,
             progress: bool = True) -> int:
     """The whole ``grc run``; returns the exit status (0 only if everything succeeded)."""
-    from grc.pipeline import run_pipeline
-    from grc.runner import PRELOAD_MODULES, WorkerPool
+    from grc.pipeline.integrate import run_pipeline
+    from grc.reports.runner import PRELOAD_MODULES, WorkerPool
 
     years = catch_up_years(cfg)
     state_path = _state_path(cfg)
@@ -148,7 +148,7 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
     machine, ``make reports``) thus gets every yearly export before the year of the config.
     ``years`` is :func:`catch_up_years` when the caller already has it.
     """
-    from grc.pipeline import run_pipeline
+    from grc.pipeline.integrate import run_pipeline
 
     done = []
     for y in catch_up_years(cfg) if years is None else years:
@@ -173,7 +173,7 @@ def _scope_hashes(cfg: NetworkConfig) -> dict[str, str]:
 
 def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = False) -> list:
     """Every page to produce: 4 workbooks per centre and for the network, the course."""
-    from grc.runner import NotebookJob
+    from grc.reports.runner import NotebookJob
 
     nbdir = notebooks_dir()
     run_date = dt.date.today().isoformat()
@@ -213,15 +213,15 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
                   with_code: bool = False, progress: bool = True, pool=None) -> list[str]:
     """Run the notebooks and write the index; returns one line per failed page.
 
-    ``pool``: a :class:`grc.runner.WorkerPool` whose kernels are already started (else the
+    ``pool``: a :class:`grc.reports.runner.WorkerPool` whose kernels are already started (else the
     notebooks get their own workers, only if some page must be built).
     """
-    from grc.runner import run_notebooks
+    from grc.reports.runner import run_notebooks
 
     hashes = _scope_hashes(cfg)
     todo = build_jobs(cfg, hashes, with_code)
     cfg.reports_dir.mkdir(parents=True, exist_ok=True)
-    from grc.runner import PRELOAD_MODULES
+    from grc.reports.runner import PRELOAD_MODULES
 
     results = run_notebooks(todo, n_jobs=jobs, force=force, with_code=with_code,
                             manifest_path=cfg.processed_dir / "reports_manifest.json", progress=progress,
@@ -233,7 +233,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
         done = sum(r.status == "ok" for r in results)
         skipped = sum(r.status == "skipped" for r in results)
         print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec.")
-    from grc.gdpr import write_register
+    from grc.store.gdpr import write_register
 
     write_register(cfg)
     write_index(cfg, results)
@@ -253,8 +253,8 @@ def _fmt_status(status: str) -> str:
 
 def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     """``reports/index.html``: the network at a glance and a table of centres."""
-    from grc import index_page
-    from grc.metrics import INDEX_COLUMNS
+    from grc.measures.metrics import INDEX_COLUMNS
+    from grc.reports import index_page
 
     index_page.COLUMN_LABELS.update(INDEX_COLUMNS)
     render_index = index_page.write_index

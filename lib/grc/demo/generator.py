@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from grc.reference import load_communes
+from grc.qualify.reference import load_communes
 
 # --- segments: weight in the base, B2B/B2C, seasonality and group sizes ------------------------
 SEGMENTS: dict[str, dict] = {

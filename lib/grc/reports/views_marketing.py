@@ -1,6 +1,6 @@
 """Tidy frames and plots for the marketing workbooks (03 segmentation, 04 RFM and loyalty).
 
-The notebooks only read the base (``grc.workbook``) and call these functions: every frame
+The notebooks only read the base (``grc.reports.workbook``) and call these functions: every frame
 returned here holds aggregates (counts, shares, amounts) and never a name, e-mail or phone.
 Every function accepts empty frames (a centre with very few clients) and returns an empty
 frame with the documented columns; the notebooks then print a French sentence instead.
@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grc import loyalty, rfm, segment
-from grc.charts import fr_axis, fr_num, fr_pct, heat_table, side_by_side, table
+from grc.reports.charts import fr_axis, fr_num, fr_pct, heat_table, side_by_side, table
+from grc.rfm import loyalty
+from grc.rfm import scores as rfm
 from grc.schema import NETWORK
+from grc.segment import segmentation as segment
 
 MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
              "nov.", "déc."]
@@ -148,7 +150,7 @@ def load_scope(cfg, centre: str, parts: Sequence[str] = PARTS) -> ScopeData:
     Filters and aggregates run in DuckDB, so a centre's page reads only its own rows and a
     few aggregates, never whole network tables.
     """
-    from grc import base as db
+    from grc.store import base as db
 
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -165,7 +167,7 @@ def load_scope(cfg, centre: str, parts: Sequence[str] = PARTS) -> ScopeData:
                 return None
             return con.execute(sql, params or []).df()
 
-        # the scope's contacts: linked to one of the centre's records (as grc.workbook does)
+        # the scope's contacts: linked to one of the centre's records (as grc.reports.workbook does)
         scope_ids = "" if net else \
             'WHERE contact_id IN (SELECT contact_id FROM record_links WHERE centre = $c)'
         par = [] if net else [centre]
@@ -720,7 +722,7 @@ def quality_table(quality: dict | None) -> pd.DataFrame:
 def example_selection(centre: str, channel: str = "email",
                       families: Sequence[str] = ("Scolaires",)):
     """The selection of ``grc extract --family … --channel … [--centre CODE]`` for the scope."""
-    from grc.extract import Selection
+    from grc.campaigns.extract import Selection
 
     return Selection(channel=channel, families=list(families),
                      centres=[] if centre == NETWORK else [centre], name="exemple")
@@ -732,11 +734,11 @@ def extraction_example(contacts: pd.DataFrame, criteria: pd.DataFrame | None,
     """The extraction ``grc extract`` makes for the scope; None when there is no contact.
 
     ``contacts``, ``criteria``, ``scores``: the golden ``contacts``, ``segments`` and
-    ``scores`` (the frames of :func:`grc.extract.load_frames`, possibly restricted to the
+    ``scores`` (the frames of :func:`grc.campaigns.extract.load_frames`, possibly restricted to the
     scope's contacts: the selection filters on the centre anyway). Returns the
-    :class:`grc.extract.ExtractResult`; the notebook shows only its counts.
+    :class:`grc.campaigns.extract.ExtractResult`; the notebook shows only its counts.
     """
-    from grc.extract import extract
+    from grc.campaigns.extract import extract
 
     if not _has(contacts, "contact_id"):
         return None
@@ -830,7 +832,7 @@ def scope_scores(stored: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.d
                  grid: rfm.Grid, grid_file: str | Path, config_grid: str | Path,
                  centre: str) -> pd.DataFrame:
     """RFM rows of the scope with ``grid``: the base's ``scores`` when ``grid_file`` is the
-    config's grid, else scored again from the scope's stays (as ``grc.rfm.rfm_table`` does
+    config's grid, else scored again from the scope's stays (as ``grc.rfm.scores.rfm_table`` does
     for that scope: a centre's own stays, or every stay of the network contact)."""
     if Path(grid_file).resolve() == Path(config_grid).resolve():
         return stored
@@ -902,7 +904,7 @@ def evaluation_dates(stays: pd.DataFrame, reference_date: dt.date) -> list[dt.da
 
 
 def _rfm_at_dates(stays: pd.DataFrame, dates: Sequence[dt.date], grid: rfm.Grid) -> pd.DataFrame:
-    """``grc.rfm.compute_rfm`` at several reference dates in one pass.
+    """``grc.rfm.scores.compute_rfm`` at several reference dates in one pass.
 
     Rows ``_d`` (index of the date), ``recency_months``, ``frequency``, ``monetary`` for every
     (date, client) with a stay up to that date; same rules and units as ``compute_rfm``.
@@ -996,7 +998,7 @@ def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
 
 
 def quantile_segments(scores: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """Named segments of the quantile variant (``grc.rfm.quantile_score``), aggregated.
+    """Named segments of the quantile variant (``grc.rfm.scores.quantile_score``), aggregated.
 
     Columns: ``segment_label, clients, share, recency_months, frequency, monetary`` (medians).
     """
@@ -1084,7 +1086,7 @@ def loyalty_figures(stays: pd.DataFrame, reference_date: dt.date,
 
 def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
                      grid: rfm.Grid) -> pd.DataFrame:
-    """High-value clients who lapsed (``grc.loyalty.lapsed_high_value``): win-back targets.
+    """High-value clients who lapsed (``grc.rfm.loyalty.lapsed_high_value``): win-back targets.
 
     Returns ``contact_id`` and figures only (no identity); write it with
     :func:`write_targets`, show only its length in the notebook.

@@ -7,7 +7,7 @@ aggregates (``network_*`` frames, counts and rates only).
 
 Usage in a notebook::
 
-    from grc.workbook import open_workbook
+    from grc.reports.workbook import open_workbook
     wb = open_workbook(config, centre)
     wb.qualified.head()
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from grc import base as db
 from grc.config import NetworkConfig, load_config, load_segmentation
 from grc.schema import NETWORK
+from grc.store import base as db
 
 
 @dataclass

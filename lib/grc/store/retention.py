@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from grc import base as db
+from grc import rules
 from grc.config import NetworkConfig
+from grc.store import base as db
 
-RETENTION_YEARS = 3
 PERSONAL = ["civility", "first_name", "last_name", "position", "address1", "address2", "address3",
             "phone", "mobile", "email", "civility_raw", "first_name_raw", "last_name_raw",
             "phone_raw", "mobile_raw", "email_raw", "email_suggestion", "first_key", "last_key",
@@ -37,7 +37,7 @@ def retention_limits(qualified: pd.DataFrame, stays: pd.DataFrame, links: pd.Dat
     else:
         client = [False] * len(last)
     out = pd.DataFrame({"contact_id": last.index, "last_activity": last.to_numpy(), "client": client})
-    out["limit"] = out["last_activity"] + pd.DateOffset(years=RETENTION_YEARS)
+    out["limit"] = out["last_activity"] + pd.DateOffset(years=rules.RETENTION_YEARS)
     return out
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 import phonenumbers
 from unidecode import unidecode
 
+from grc import rules
 from grc.config import ConfigError, NetworkConfig, load_config, read_yaml
 from grc.schema import NETWORK
 
@@ -42,8 +43,6 @@ PURPOSES = ("sejour_en_cours",)
 KINDS = ("B2B", "B2C")
 
 #: Last day of the Bloctel regime; prior consent is required from the next day on.
-BLOCTEL_LAST_DAY = dt.date(2026, 8, 10)
-CONSENT_LAW_START = dt.date(2026, 8, 11)
 
 #: Exclusion reasons (key -> French label), in the order rules are applied.
 REASONS: dict[str, str] = {
@@ -121,7 +120,7 @@ class Selection:
         bad = [k for k in self.kinds if k not in KINDS]
         if bad:
             raise ConfigError(f"Type inconnu {bad} : B2B ou B2C.")
-        from grc.segment import LIFECYCLES
+        from grc.segment.segmentation import LIFECYCLES
 
         bad = [v for v in self.lifecycle if v not in LIFECYCLES]
         if bad:
@@ -200,11 +199,8 @@ class ExtractResult:
 
 def phone_law(reference_date: dt.date) -> str:
     """The phone canvassing rule in force for private persons at ``reference_date``."""
-    if reference_date <= BLOCTEL_LAST_DAY:
-        return ("Démarchage téléphonique des particuliers : liste d'opposition Bloctel "
-                "(régime en vigueur jusqu'au 10 août 2026) ; professionnels non concernés.")
-    return ("Démarchage téléphonique des particuliers : consentement préalable obligatoire "
-            "(loi n° 2025-594 du 30 juin 2025, depuis le 11 août 2026) ; professionnels non concernés.")
+    rule = rules.phone_rule(reference_date)
+    return f"{rule.text} {rules.CALLING_HOURS.text} (Sources : {rule.source} ; {rules.CALLING_HOURS.source}.)"
 
 
 def _bool(s: pd.Series | None, index: pd.Index, default: bool = False) -> pd.Series:
@@ -348,7 +344,7 @@ def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.Da
         exempt = pd.Series(False, index=idx)
         if sel.purpose == "sejour_en_cours":
             exempt = base["next_arrival"].notna() & (base["next_arrival"] > ref)
-        if ref_date <= BLOCTEL_LAST_DAY:
+        if rules.bloctel_regime(ref_date):
             fail("bloctel", private & _bool(base.get("bloctel"), idx) & ~exempt)
         else:
             fail("no_phone_consent", private & ~_bool(base.get("optin_phone"), idx) & ~exempt)

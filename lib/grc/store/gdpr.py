@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grc import base as db
+from grc.store import base as db
 
 SALT = "grc-erasure-v1"
 # tables keyed by (centre, local_id) or (centre, contact_local_id)
@@ -179,7 +179,7 @@ def write_register(cfg, path=None):
     """Write ``reports/registre_traitements.html`` (no personal data)."""
     import html
 
-    from grc.runner import atomic_write_text
+    from grc.reports.runner import atomic_write_text
 
     path = Path(path or cfg.reports_dir / "registre_traitements.html")
     path.parent.mkdir(parents=True, exist_ok=True)

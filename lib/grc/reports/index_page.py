@@ -15,7 +15,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from grc.runner import TEMPLATES_DIR, atomic_write_text
+from grc.reports.runner import TEMPLATES_DIR, atomic_write_text
 
 NETWORK_KEY = "NETWORK"
 

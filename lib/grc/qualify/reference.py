@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from unidecode import unidecode
 
-COMMUNES_CSV = Path(__file__).resolve().parents[2] / "data" / "reference" / "communes.csv"
+COMMUNES_CSV = Path(__file__).resolve().parents[3] / "data" / "reference" / "communes.csv"
 
 _REGIONS: dict[str, list[str]] = {
     "Auvergne-Rhône-Alpes": ["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73",

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from grc import __version__
-from grc import base as db
 from grc.config import NetworkConfig, load_segmentation
-from grc.readers import ExportError, read_centre
+from grc.readers.exports import ExportError, read_centre
 from grc.schema import CONTACT_FIELDS, ISSUE_COLUMNS, NETWORK
+from grc.store import base as db
 
 # fields whose changes are kept in the history table
 TRACKED = ["civility", "first_name", "last_name", "organisation", "position", "address1",
@@ -284,7 +284,7 @@ def _history(prev: pd.DataFrame, cur: pd.DataFrame, prev_links: pd.DataFrame, li
 
 
 def _erasure(cfg: NetworkConfig) -> pd.DataFrame:
-    from grc import gdpr
+    from grc.store import gdpr
 
     return gdpr.load_erasures(_fmt_path(cfg, cfg.erasure_file))
 
@@ -297,7 +297,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
     accumulates (raw rows, records, links, history, issues, metrics) but skips what the next
     year replaces anyway: the behavioural clustering, the exported files and return files.
     """
-    from grc import dedup, gdpr, qualify, returns, rfm, segment
+    from grc.dedup import link as dedup
+    from grc.qualify import records as qualify
+    from grc.returns import write as returns
+    from grc.rfm import scores as rfm
+    from grc.segment import segmentation as segment
+    from grc.store import gdpr
 
     t0 = time.perf_counter()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -386,7 +391,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         hist = _history(prev_qualified, qualified, prev_links, dd.links, cfg.year, run_id)
         db.append(con, "history", hist)
         db.replace_table(con, "qualified", qualified)
-        from grc.metrics import issue_followup
+        from grc.measures.metrics import issue_followup
 
         prev_issues = db.read_table(con, "quality_issues", "WHERE year = ?", [cfg.year - 1])
         followup = issue_followup(prev_issues, issues, qualified, cfg.year)
@@ -408,7 +413,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 "silhouette": json.dumps({str(k): float(v) for k, v in clusters.silhouette.items()}),
                 "silhouette_chosen": float(clusters.silhouette.get(clusters.k, float("nan")))
                 if clusters.k else None}]))
-        from grc.metrics import compute_metrics, scope_hashes
+        from grc.measures.metrics import compute_metrics, scope_hashes
 
         metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year,
                                   followup=followup)
@@ -578,21 +583,21 @@ def _swap(new: Path, target: Path) -> None:
 
 
 def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
-    from grc import qualify
+    from grc.qualify import records as qualify
 
     p = _fmt_path(cfg, cfg.npai_file)
     return qualify.load_npai(p) if p and p.exists() else set()
 
 
 def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
-    from grc import dedup
+    from grc.dedup import link as dedup
 
     p = cfg.decisions_file or (cfg.root / "params" / "dedup_decisions.csv")
     return dedup.load_decisions(p) if p and Path(p).exists() else None
 
 
 def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
-    from grc.reference import load_communes
+    from grc.qualify.reference import load_communes
 
     com = load_communes().drop_duplicates("postcode").set_index("postcode")
     rows = []

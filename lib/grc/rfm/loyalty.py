@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from grc.rfm import DAYS_PER_MONTH, Grid
+from grc.rfm.scores import DAYS_PER_MONTH, Grid
 
 
 class LehuStep(NamedTuple):

@@ -1,7 +1,7 @@
 """Computations behind the data-quality workbooks (01 qualification, 02 deduplication).
 
 Every function returns a tidy frame of aggregates (counts, rates) or masked examples, ready
-for :func:`grc.charts.table`, or draws one plot. Nothing here writes to the base; the
+for :func:`grc.reports.charts.table`, or draws one plot. Nothing here writes to the base; the
 notebooks only call these functions and show the results.
 """
 
@@ -253,7 +253,7 @@ def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, a
     """Horizontal bars of channel rates, with the network value as a marker when given."""
     import matplotlib.pyplot as plt
 
-    from grc.charts import fr_axis, fr_pct
+    from grc.reports.charts import fr_axis, fr_pct
 
     data = rates[rates["canal"] != "Aucun canal"]
     if ax is None:
@@ -312,7 +312,7 @@ def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataF
 
 def issue_comparison_table(comp: pd.DataFrame):
     """The centre-vs-network issue shares as a table: in-cell bars on one scale, gap in points."""
-    from grc.charts import table
+    from grc.reports.charts import table
 
     shown = comp.rename(columns={"écart": "écart (points)"})
     shown["écart (points)"] = 100 * shown["écart (points)"].astype(float)
@@ -325,7 +325,7 @@ def plot_issue_comparison(comp: pd.DataFrame, ax=None):
     """Grouped horizontal bars: issue shares of the centre and of the network."""
     import matplotlib.pyplot as plt
 
-    from grc.charts import fr_axis
+    from grc.reports.charts import fr_axis
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.5 * len(comp) + 1.2))
@@ -368,7 +368,7 @@ def trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
 
 def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
     """The trend table as French text (numbers, percentages, points)."""
-    from grc.charts import fr_num
+    from grc.reports.charts import fr_num
 
     def val(v, kind):
         if pd.isna(v):
@@ -591,7 +591,7 @@ def review_pairs(review: pd.DataFrame, centre: str) -> pd.DataFrame:
 def masked_examples(review: pd.DataFrame, n: int = 3) -> list[pd.DataFrame]:
     """Up to ``n`` review pairs side by side, personal values masked (``champ``, ``fiche A``,
     ``fiche B``, ``identique``), then the comparison values of the pair."""
-    from grc.workbook import mask
+    from grc.reports.workbook import mask
 
     out = []
     rv = review.sort_values("score", ascending=False, kind="stable").head(n)
@@ -692,7 +692,7 @@ def dedup_stats(cfg, year: int | None = None) -> dict[str, Any]:
 
 def dedup_stats_table(stats: dict[str, Any]) -> pd.DataFrame:
     """The run statistics as ``indicateur``, ``valeur`` (French text)."""
-    from grc.charts import fr_num, fr_pct
+    from grc.reports.charts import fr_num, fr_pct
 
     if not stats:
         return pd.DataFrame(columns=["indicateur", "valeur"])
@@ -789,7 +789,7 @@ class QualityData:
     @property
     def con(self):
         if self._con is None:
-            from grc import base as db
+            from grc.store import base as db
 
             self._con = db.connect(self.cfg.db_path, read_only=True)
         return self._con

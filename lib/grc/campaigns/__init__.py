@@ -1,0 +1,1 @@
+"""Campaigns: qualified target files under the channel rules."""

@@ -1,0 +1,1 @@
+"""The Marielle Nature course exercise."""

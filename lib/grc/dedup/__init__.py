@@ -1,0 +1,1 @@
+"""Deduplication within each centre and across the network."""

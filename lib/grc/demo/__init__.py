@@ -1,0 +1,1 @@
+"""Demo network generator (raw exports, correspondence tables, ground truth)."""

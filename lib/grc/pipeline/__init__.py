@@ -1,0 +1,1 @@
+"""The yearly pipeline (`integrate`) and the `grc run` orchestrator (`run`)."""

@@ -1,0 +1,1 @@
+"""Qualification: cleaning, normalising and checking contacts against reference data."""

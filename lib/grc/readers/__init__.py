@@ -1,0 +1,1 @@
+"""Reading the centres' exports through their correspondence tables."""

@@ -1,0 +1,1 @@
+"""HTML reports: notebook runner, views, charts, index page."""

@@ -1,0 +1,1 @@
+"""Return files sent to each centre."""

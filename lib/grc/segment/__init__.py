@@ -1,0 +1,1 @@
+"""Segmentation: common segments, derived criteria, behavioural groups."""

@@ -1,0 +1,1 @@
+"""The network base (DuckDB): tables, history, GDPR erasure and retention purge."""
