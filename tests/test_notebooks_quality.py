@@ -119,7 +119,7 @@ def test_quality_data_reads_match_the_workbook(small_base):
         assert q.dedup_stats() == vq.dedup_stats(cfg) and q.dedup_stats()
         if scope != "NETWORK":
             assert set(q.records["centre"]) == {code} and set(q.issues["centre"]) <= {code}
-            assert set(q.metrics["centre"]) <= {code, "NETWORK"}
+            assert set(q.metrics["scope"]) <= {code, "NETWORK"}
             pd.testing.assert_frame_equal(vq.issue_comparison(q.issue_rates, code),
                                           vq.issue_comparison(wb.network_issue_rates, code))
             pd.testing.assert_frame_equal(vq.shared_clients(q.centre_pairs, code),
@@ -132,10 +132,10 @@ def test_quality_data_reads_match_the_workbook(small_base):
         assert len(fu)
         assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
         mm = net_wb.metrics
-        mm = mm[(mm["centre"] == scope) & (mm["year"] == wb.year) & mm["metric"].str.startswith("followup:")]
+        mm = mm[(mm["scope"] == scope) & (mm["year"] == wb.year) & mm["measure"].str.startswith("followup:")]
         want = {"followup:corrigé": fu["corrigées"].sum(), "followup:toujours": fu["toujours_à_corriger"].sum(),
                 "followup:retiré": fu["plus_exportées"].sum()}
-        assert {k: v for k, v in want.items() if v} == {k: int(v) for k, v in zip(mm["metric"], mm["value"],
+        assert {k: v for k, v in want.items() if v} == {k: int(v) for k, v in zip(mm["measure"], mm["value"],
                                                                                   strict=False)}
         q.close()
     first = vq.QualityData(cfg.with_year(cfg.year - 1), "NETWORK")

@@ -218,13 +218,13 @@ def test_last_year_issues_followed_up(integrated_dir):
     con = _con(integrated_dir)
     fu = con.execute("SELECT * FROM issue_followup WHERE year = 2025").df()
     prev = con.execute("SELECT DISTINCT centre, local_id, code FROM quality_issues WHERE year = 2024").df()
-    m = con.execute("SELECT * FROM metrics WHERE year = 2025 AND metric LIKE 'followup:%'").df()
+    m = con.execute("SELECT * FROM measures WHERE year = 2025 AND measure LIKE 'followup:%'").df()
     con.close()
     assert set(fu["status"]) <= {"corrigé", "toujours", "retiré"}
     assert {"corrigé", "toujours"} <= set(fu["status"])  # the demo fixes about half of its defects
     keys = set(zip(fu["centre"], fu["local_id"], fu["code"], strict=True))
     assert keys <= set(zip(prev["centre"], prev["local_id"], prev["code"], strict=True))
-    assert m[m["centre"] == "NETWORK"]["value"].sum() == len(fu)
+    assert m[m["scope"] == "NETWORK"]["value"].sum() == len(fu)
 
 
 def test_lineage_tables_are_masked(integrated_dir):
@@ -248,6 +248,6 @@ def test_catch_up_of_past_years_gives_the_same_base(demo_copy, integrated_dir):
     cfg = load_config(demo_copy / "network.yaml")
     assert run_all(cfg, reports=False, progress=False) == 0
     a, b = _snapshot(demo_copy), _snapshot(integrated_dir)
-    for t in ("records", "raw_contacts", "record_links", "history", "quality_issues", "metrics",
+    for t in ("records", "raw_contacts", "record_links", "history", "quality_issues", "measures",
               "contacts", "scores", "segments", "issue_followup"):
         pd.testing.assert_frame_equal(a[t], b[t], obj=t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from grc.measures.metrics import _scope_metrics, compute_metrics
+from grc.measures.metrics import _scope_metrics, compute_measures
 from grc.schema import NETWORK
 
 YEAR = 2025
@@ -69,10 +69,17 @@ def _one_scope_at_a_time(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
     f = _frames(seed)
     want = _one_scope_at_a_time(f)
-    got = compute_metrics(f["q"], f["issues"], f["links"], f["stays"], f["scores"], f["segments"], YEAR,
-                          followup=f["fu"])
-    assert {"C04", "C05"} <= set(got["centre"])  # centres without links / exported records kept
-    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    got = compute_measures(f["q"], f["issues"], f["links"], f["stays"], f["scores"], f["segments"], YEAR,
+                           followup=f["fu"])
+    assert {"C04", "C05"} <= set(got["scope"])  # centres without links / exported records kept
+    derived = got["measure"].isin(["issue_rate", "shared_share"])
+    want = want.rename(columns={"centre": "scope", "metric": "measure"})
+    pd.testing.assert_frame_equal(got[~derived].reset_index(drop=True), want, check_exact=True)
+    # the derived ratios are the stored counts divided, scope by scope
+    wide = got.pivot_table(index="scope", columns="measure", values="value")
+    ok = wide["records"] > 0
+    assert np.allclose(wide.loc[ok, "issue_rate"], wide.loc[ok, "records_with_issue"] / wide.loc[ok, "records"])
+    assert wide.loc[~ok, "issue_rate"].isna().all()
 
 
 def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_copy):

@@ -114,10 +114,10 @@ def _metrics() -> pd.DataFrame:
         (2025, "NETWORK", 40, 0.6, 10, 5, 2), (2024, "NETWORK", 30, 0.5, 9, 3, 4),
         (2025, "B", 28, 0.55, 14, 3, 1),
     ]:
-        rows += [{"centre": centre, "year": year, "metric": m, "value": float(v)} for m, v in [
+        rows += [{"scope": centre, "year": year, "measure": m, "value": float(v)} for m, v in [
             ("records", recs), ("mailable_rate", mail), ("emailable_rate", 0.4), ("phoneable_rate", 0.3),
-            ("qualified_share", 0.9), ("records_with_issue", with_issue), ("duplicates", dup),
-            ("issue:npai", npai)]]
+            ("qualified_share", 0.9), ("records_with_issue", with_issue),
+            ("issue_rate", with_issue / recs), ("duplicates", dup), ("issue:npai", npai)]]
     return pd.DataFrame(rows)
 
 

@@ -11,19 +11,17 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from grc.measures.catalogue import measure
 from grc.schema import NETWORK
 
-# figures shown in the index table, in order, with their French labels
-INDEX_COLUMNS = {
-    "records": "Fiches",
-    "contacts": "Contacts",
-    "qualified_share": "Qualifiés",
-    "emailable_rate": "Joignables e-mail",
-    "duplicates": "Doublons",
-    "shared_contacts": "Clients partagés",
-    "stays_year": "Séjours de l'année",
-    "retention": "Fidélisation",
-}
+MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
+
+# measures shown in the index's table of centres, in order (labels from the catalogue)
+INDEX_COLUMNS = ["records", "contacts", "issue_rate", "qualified_share", "emailable_rate",
+                 "duplicates", "shared_contacts", "stays_year", "retention"]
+# measures shown as the network's headline on the index, in order
+INDEX_HEADLINE = ["records", "contacts", "duplicates", "issue_rate", "qualified_share",
+                  "shared_share", "stays_year", "revenue_year", "retention"]
 
 
 _PER_CACHE: dict[int, pd.Series] = {}
@@ -79,7 +77,7 @@ def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.
     for cat, cnt in (sc.groupby("category").size().items() if len(sc) else []):
         m[f"rfm:{cat}"] = int(cnt)
     if len(segments):
-        seg = segments[segments["contact_id"].isin(ids)] if scope != NETWORK else segments
+        seg = segments[segments["contact_id"].isin(ids)]  # the year's contacts, as per centre
         for code, cnt in seg.groupby(seg["segment"].fillna("NON SEGMENTÉ")).size().items():
             m[f"segment:{code}"] = int(cnt)
     return m
@@ -231,10 +229,10 @@ def issue_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame, qualified: p
     return out[cols].sort_values(cols[:3]).reset_index(drop=True)
 
 
-def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                     stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
                     year: int, followup: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Figures of every centre and of ``NETWORK`` as ``centre, year, metric, value`` rows."""
+    """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows."""
     rows = []
     if followup is not None and len(followup):
         fu = followup.groupby(["centre", "status"]).size()
@@ -253,9 +251,27 @@ def compute_metrics(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Dat
                         "value": [float(v) for v in m.values()]})
     parts = [f for f in (rows_frame, centres, net) if len(f)]
     if not parts:
-        return pd.DataFrame(rows)
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    return out.astype({"centre": object, "year": "int64", "metric": object, "value": "float64"})
+    out = pd.concat([out, _derived(out)], ignore_index=True)
+    out = out.rename(columns={"centre": "scope", "metric": "measure"})
+    for name in out["measure"].unique():
+        measure(name)  # every stored figure has its definition (KeyError otherwise)
+    return out.astype({"scope": object, "year": "int64", "measure": object, "value": "float64"})
+
+
+def _derived(out: pd.DataFrame) -> pd.DataFrame:
+    """Ratios of two stored figures, per scope (defined in the catalogue like the others)."""
+    wide = out.pivot_table(index="centre", columns="metric", values="value", aggfunc="first")
+    rows = []
+    for name, num, den in (("issue_rate", "records_with_issue", "records"),
+                           ("shared_share", "shared_contacts", "contacts")):
+        if num in wide and den in wide:
+            ok = wide[den] > 0
+            ratio = (wide[num] / wide[den].where(ok)).where(ok)
+            rows += [{"centre": c, "year": int(out["year"].iloc[0]), "metric": name, "value": v}
+                     for c, v in ratio.items()]
+    return pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
 
 
 def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str) -> dict[str, str]:

@@ -413,11 +413,11 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 "silhouette": json.dumps({str(k): float(v) for k, v in clusters.silhouette.items()}),
                 "silhouette_chosen": float(clusters.silhouette.get(clusters.k, float("nan")))
                 if clusters.k else None}]))
-        from grc.measures.metrics import compute_metrics, scope_hashes
+        from grc.measures.metrics import compute_measures, scope_hashes
 
-        metrics = compute_metrics(qualified, issues, links, stays, scores, segments, cfg.year,
+        metrics = compute_measures(qualified, issues, links, stays, scores, segments, cfg.year,
                                   followup=followup)
-        db.replace_slice(con, "metrics", metrics, {"year": cfg.year})
+        db.replace_slice(con, "measures", metrics, {"year": cfg.year})
         hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
                                "stays": stays, "scores": scores}, all_codes,
                               f"{cfg.year}|{cfg.reference_date}|{__version__}")

@@ -253,21 +253,23 @@ def _fmt_status(status: str) -> str:
 
 def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     """``reports/index.html``: the network at a glance and a table of centres."""
-    from grc.measures.metrics import INDEX_COLUMNS
+    from grc.measures.catalogue import measure
+    from grc.measures.metrics import INDEX_COLUMNS, INDEX_HEADLINE
+    from grc.measures.read import read_measures
     from grc.reports import index_page
 
-    index_page.COLUMN_LABELS.update(INDEX_COLUMNS)
+    index_page.COLUMN_LABELS.update({m: measure(m).label for m in INDEX_COLUMNS})
     render_index = index_page.write_index
 
+    metrics = read_measures(cfg.db_path, cfg.year)
     con = db.connect(cfg.db_path, read_only=True)
     try:
-        metrics = db.read_table(con, "metrics", "WHERE year = ?", [cfg.year])
         status = db.read_table(con, "centre_status", "WHERE year = ?", [cfg.year])
         runs = db.read_table(con, "runs")
     finally:
         con.close()
-    wide = metrics.pivot_table(index="centre", columns="metric", values="value", aggfunc="first") \
-        if len(metrics) else pd.DataFrame()
+    wide = metrics.pivot_table(index="scope", columns="measure", values="value", aggfunc="first",
+                               dropna=False) if len(metrics) else pd.DataFrame()
     failed_pages: dict[str, int] = {}
     for r in results or []:
         if r.status == "failed":
@@ -276,11 +278,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     net = wide.loc[NETWORK] if NETWORK in wide.index else pd.Series(dtype=float)
     network = {
         "name": cfg.network, "year": cfg.year, "reference_date": cfg.reference_date.isoformat(),
-        "records": net.get("records"), "contacts": net.get("contacts"),
-        "qualified_share": net.get("qualified_share"), "duplicates": net.get("duplicates"),
-        "retention": net.get("retention"),
-        "multi_centre_share": (net.get("shared_contacts") / net.get("contacts"))
-        if net.get("contacts") else None,
+        **{m: net.get(m) for m in INDEX_HEADLINE},
         "segment_mix": {_seg_label(cfg, k.split(":", 1)[1]): int(v) for k, v in net.items()
                         if k.startswith("segment:") and pd.notna(v)},
         "rfm_categories": {k.split(":", 1)[1]: int(v) for k, v in net.items()

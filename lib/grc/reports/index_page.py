@@ -15,6 +15,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from grc.measures.catalogue import measure
+from grc.measures.read import figure_html
 from grc.reports.runner import TEMPLATES_DIR, atomic_write_text
 
 NETWORK_KEY = "NETWORK"
@@ -74,6 +76,28 @@ PERSONAL_COLUMNS = {
     "email", "e_mail", "mail", "phone", "telephone", "mobile", "first_name", "last_name",
     "full_name", "firstname", "lastname", "prenom", "nom", "address", "address1", "street",
 }
+
+
+GLOSSARY = "glossaire.html"
+
+
+def _is_measure(name: str) -> bool:
+    try:
+        measure(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _kpi_label(key: str) -> str:
+    return measure(key).label if _is_measure(key) else _label(key, KPI_LABELS)
+
+
+def _kpi_value(key: str, value: Any, year: int | None) -> Any:
+    """A headline figure: a measure element when ``key`` is a measure, plain text otherwise."""
+    if year is not None and _is_measure(key):
+        return figure_html(key, NETWORK_KEY, year, value, glossary=GLOSSARY)
+    return _format(key, value)
 
 
 def is_share_key(key: str) -> bool:
@@ -221,14 +245,13 @@ def write_index(
         sub.append(f"Année {network['year']}")
     if network.get("reference_date") is not None:
         sub.append(f"date de référence {fr_date(network['reference_date'])}")
-    if network.get("data_version"):
-        sub.append(f"version des données {network['data_version']}")
     if network.get("last_run"):
         sub.append(f"dernière exécution le {_fr_datetime(network['last_run'])}")
     sub.append(f"page générée le {dt.date.today().strftime('%d/%m/%Y')}")
 
+    year = network.get("year")
     kpis = [
-        (_label(k, KPI_LABELS), _format(k, v))
+        (_kpi_label(k), _kpi_value(k, v, year))
         for k, v in network.items()
         if k not in SCALAR_SKIP and not isinstance(v, dict | list | tuple) and v is not None
     ]
@@ -265,6 +288,9 @@ def write_index(
             missing = value is None or (isinstance(value, float) and math.isnan(value))
             if str(col["name"]).lower() in STATUS_COLUMNS:
                 html = _status_html(value)
+            elif year is not None and code_col is not None and _is_measure(str(col["name"])):
+                html = figure_html(str(col["name"]), str(rec[code_col]), year,
+                                   None if missing else value, glossary=GLOSSARY)
             elif col["percent"] and not missing:
                 html = escape(fr_percent(float(value)))
             else:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grc.measures.read import MEASURE_COLUMNS, measure_value
 from grc.schema import ISSUE_CODES, NETWORK
 
 # --------------------------------------------------------------------------- labels
@@ -60,7 +61,7 @@ TREND_METRICS = {
     "mailable_rate": ("Joignables par courrier", "pct"),
     "emailable_rate": ("Joignables par e-mail", "pct"),
     "phoneable_rate": ("Joignables par téléphone", "pct"),
-    "issue_share": ("Fiches avec au moins un problème", "pct"),
+    "issue_rate": ("Fiches avec au moins un problème", "pct"),
     "duplicates": ("Doublons", "num"),
 }
 
@@ -231,15 +232,15 @@ def channel_rates(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def channel_comparison(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
-    """Channel rates of the scope beside the network's (from the ``metrics`` table)."""
+def channel_comparison(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Channel rates of the scope beside the network's (from the ``measures`` table)."""
     cols = ["canal", "centre", "réseau", "écart"]
     names = {f"{c}_rate": lab for c, lab in CHANNELS.items()}
     names["qualified_share"] = "Au moins un canal"
-    if metrics.empty:
+    if measures.empty:
         return pd.DataFrame(columns=cols)
-    m = metrics[(metrics["year"] == year) & metrics["metric"].isin(list(names))]
-    piv = m.pivot_table(index="metric", columns="centre", values="value", aggfunc="first")
+    m = measures[(measures["year"] == year) & measures["measure"].isin(list(names))]
+    piv = m.pivot_table(index="measure", columns="scope", values="value", aggfunc="first")
     if centre not in piv or NETWORK not in piv:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({"canal": [names[k] for k in names if k in piv.index],
@@ -340,12 +341,9 @@ def plot_issue_comparison(comp: pd.DataFrame, ax=None):
     return ax
 
 
-def _metric_table(metrics: pd.DataFrame, centre: str, year: int) -> pd.Series:
-    m = metrics[(metrics["centre"] == centre) & (metrics["year"] == year)]
-    s = m.set_index("metric")["value"]
-    if "records_with_issue" in s and s.get("records"):
-        s.loc["issue_share"] = s["records_with_issue"] / s["records"]
-    return s
+def _metric_table(measures: pd.DataFrame, centre: str, year: int) -> pd.Series:
+    m = measures[(measures["scope"] == centre) & (measures["year"] == year)]
+    return m.set_index("measure")["value"]
 
 
 def trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
@@ -732,13 +730,12 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
     cols = ["centre", "fiches", "courrier", "e_mail", "téléphone", "avec_problème", "évolution_problème"]
     if metrics.empty:
         return pd.DataFrame(columns=cols)
-    m = metrics[metrics["centre"] != NETWORK]
+    m = metrics[metrics["scope"] != NETWORK]
 
     def piv(y: int) -> pd.DataFrame:
-        p = m[m["year"] == y].pivot_table(index="centre", columns="metric", values="value", aggfunc="first")
-        if p.empty:
-            return p
-        p["issue_share"] = p.get("records_with_issue", np.nan) / p["records"].where(p["records"] > 0)
+        p = m[m["year"] == y].pivot_table(index="scope", columns="measure", values="value", aggfunc="first")
+        if len(p) and "issue_rate" not in p:
+            p["issue_rate"] = np.nan
         return p
 
     cur, prev = piv(year), piv(year - 1)
@@ -747,9 +744,9 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
     out = pd.DataFrame({
         "centre": cur.index, "fiches": cur["records"].fillna(0).astype(int).to_numpy(),
         "courrier": cur.get("mailable_rate"), "e_mail": cur.get("emailable_rate"),
-        "téléphone": cur.get("phoneable_rate"), "avec_problème": cur["issue_share"],
+        "téléphone": cur.get("phoneable_rate"), "avec_problème": cur["issue_rate"],
     }).reset_index(drop=True)
-    before = prev["issue_share"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
+    before = prev["issue_rate"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
     out["évolution_problème"] = out["avec_problème"].to_numpy() - before
     return out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)[cols]
 
@@ -866,22 +863,20 @@ class QualityData:
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """Key figures of the run year and the year before (the scope and the network, or every
-        centre on the network page)."""
+        """Measures of the run year and the year before (the scope and the network, or every
+        centre on the network page): ``scope, year, measure, value``."""
         def make():
-            if not self.columns("metrics"):
-                return pd.DataFrame(columns=["centre", "year", "metric", "value"])
+            if not self.columns("measures"):
+                return pd.DataFrame(columns=MEASURE_COLUMNS)
             if self.is_network:
-                return self.read("metrics", None, "WHERE year IN (?, ?)", [self.year - 1, self.year])
-            return self.read("metrics", None, "WHERE year IN (?, ?) AND centre IN (?, ?)",
+                return self.read("measures", None, "WHERE year IN (?, ?)", [self.year - 1, self.year])
+            return self.read("measures", None, "WHERE year IN (?, ?) AND scope IN (?, ?)",
                              [self.year - 1, self.year, self.centre, NETWORK])
         return self._cached("metrics", make)
 
     def metric(self, name: str, centre: str | None = None) -> float | None:
-        """One key figure of the run year (the scope's unless ``centre`` is given)."""
-        m = self.metrics
-        sel = m[(m["centre"] == (centre or self.centre)) & (m["year"] == self.year) & (m["metric"] == name)]
-        return float(sel["value"].iloc[0]) if len(sel) else None
+        """One measure of the run year (the scope's unless ``centre`` is given)."""
+        return measure_value(self.metrics, name, centre or self.centre, self.year)
 
     @property
     def issue_rates(self) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from grc.config import NetworkConfig, load_config, load_segmentation
+from grc.measures.read import measure_value
 from grc.schema import NETWORK
 from grc.store import base as db
 
@@ -136,16 +137,13 @@ class Workbook:
     # --- aggregates (no personal data) ----------------------------------------------------
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Key figures per centre and year (table ``metrics``: centre, year, metric, value)."""
-        return self._q("metrics")
+        """Every measure of every scope and year (table ``measures``: scope, year, measure,
+        value)."""
+        return self._q("measures")
 
     def metric(self, name: str, centre: str | None = None, year: int | None = None) -> float | None:
-        m = self.metrics
-        if m.empty:
-            return None
-        sel = m[(m["centre"] == (centre or self.centre)) & (m["year"] == (year or self.year))
-                & (m["metric"] == name)]
-        return float(sel["value"].iloc[0]) if len(sel) else None
+        """One measure of the scope (or of ``centre``) for the run year (or ``year``)."""
+        return measure_value(self.metrics, name, centre or self.centre, year or self.year)
 
     @cached_property
     def network_issue_rates(self) -> pd.DataFrame:

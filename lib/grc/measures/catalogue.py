@@ -1,0 +1,129 @@
+"""The measures: every figure a page, the index or the CLI shows, defined once.
+
+A measure has a name, a French label, a one-sentence French definition (it feeds the
+glossary) and a unit. Families (``issue:<code>``, ``rfm:<category>``, ``segment:<code>``,
+``followup:<status>``) are one definition with a parameter. The pipeline computes every
+measure of every scope (a centre code or ``NETWORK``) once per run into the base table
+``measures(scope, year, measure, value)``; pages read them from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grc.schema import ISSUE_CODES
+
+COUNT, SHARE, EUROS = "nombre", "part", "euros"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One named figure: French label and definition, unit (nombre, part or euros)."""
+
+    name: str
+    label: str
+    definition: str
+    unit: str = COUNT
+
+    @property
+    def anchor(self) -> str:
+        """The measure's anchor on the glossary page."""
+        return "m-" + "".join(ch if ch.isalnum() else "-" for ch in self.name.lower())
+
+
+_FIXED = [
+    Measure("records", "Fiches reçues",
+            "Nombre de fiches contacts présentes dans les exports de l'année (une fiche par "
+            "identifiant local et par centre), avant dédoublonnage."),
+    Measure("contacts", "Contacts",
+            "Nombre de contacts distincts après dédoublonnage parmi les fiches reçues de l'année "
+            "(une personne présente dans deux exports compte une fois)."),
+    Measure("duplicates", "Doublons fusionnés",
+            "Fiches reçues moins contacts : nombre de fiches de l'année qui désignent un contact "
+            "déjà représenté par une autre fiche."),
+    Measure("shared_contacts", "Clients partagés entre centres",
+            "Nombre de contacts du périmètre dont des fiches figurent dans les exports d'au "
+            "moins deux centres du réseau."),
+    Measure("shared_share", "Part de contacts partagés entre centres",
+            "Clients partagés entre centres rapportés au nombre de contacts du périmètre.", SHARE),
+    Measure("mailable_rate", "Joignables par courrier",
+            "Part des fiches reçues dont l'adresse postale est complète, valide et non revenue "
+            "en NPAI.", SHARE),
+    Measure("emailable_rate", "Joignables par e-mail",
+            "Part des fiches reçues qui ont un e-mail valide et un consentement à la prospection "
+            "par e-mail.", SHARE),
+    Measure("phoneable_rate", "Joignables par téléphone",
+            "Part des fiches reçues qui ont un numéro valide utilisable selon la règle de "
+            "démarchage téléphonique en vigueur à la date de référence.", SHARE),
+    Measure("qualified_share", "Joignables par au moins un canal",
+            "Part des fiches reçues joignables par courrier, par e-mail ou par téléphone "
+            "(au moins un des trois).", SHARE),
+    Measure("records_with_issue", "Fiches avec au moins un problème",
+            "Nombre de fiches reçues qui portent au moins une anomalie de qualité (toutes "
+            "anomalies confondues, y compris consentement manquant)."),
+    Measure("issue_rate", "Part de fiches avec au moins un problème",
+            "Fiches avec au moins un problème rapportées aux fiches reçues.", SHARE),
+    Measure("stays_year", "Séjours de l'année",
+            "Nombre de séjours dont la date d'arrivée tombe dans l'année intégrée."),
+    Measure("revenue_year", "Chiffre d'affaires de l'année",
+            "Somme des montants TTC des séjours arrivés dans l'année intégrée.", EUROS),
+    Measure("clients_year", "Clients ayant séjourné dans l'année",
+            "Nombre de contacts distincts ayant au moins un séjour arrivé dans l'année."),
+    Measure("retention", "Rétention d'une année sur l'autre",
+            "Part des clients ayant séjourné l'année précédente (N-1) qui ont de nouveau "
+            "séjourné dans l'année (N), dans le même périmètre.", SHARE),
+    Measure("new_clients", "Nouveaux clients",
+            "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
+            "périmètre."),
+]
+MEASURES: dict[str, Measure] = {m.name: m for m in _FIXED}
+
+FOLLOWUP_STATUS = {"corrigé": "corrigés", "toujours": "toujours en anomalie",
+                   "retiré": "retirés de l'export"}
+
+
+def _family(name: str) -> Measure | None:
+    family, _, key = name.partition(":")
+    if not key:
+        return None
+    if family == "issue":
+        label = ISSUE_CODES.get(key, key)
+        return Measure(name, f"Fiches : {label.lower()}",
+                       f"Nombre de fiches reçues qui portent l'anomalie « {label} ».")
+    if family == "rfm":
+        return Measure(name, f"Clients « {key} »",
+                       f"Nombre de clients du périmètre classés « {key} » par la grille RFM du "
+                       "réseau à la date de référence.")
+    if family == "segment":
+        return Measure(name, f"Contacts du segment {key}",
+                       f"Nombre de contacts de l'année rattachés au segment commun {key}.")
+    if family == "followup":
+        status = FOLLOWUP_STATUS.get(key, key)
+        return Measure(name, f"Anomalies signalées l'an dernier : {status}",
+                       "Parmi les anomalies corrigeables envoyées au centre l'an dernier dans "
+                       f"son fichier retour, nombre de celles {status} cette année.")
+    return None
+
+
+def measure(name: str) -> Measure:
+    """The definition of ``name`` (a fixed measure or a member of a family)."""
+    if name in MEASURES:
+        return MEASURES[name]
+    found = _family(name)
+    if found is None:
+        raise KeyError(f"Mesure inconnue : {name!r} (à déclarer dans grc.measures.catalogue)")
+    return found
+
+
+FAMILY_DEFINITIONS = [
+    Measure("issue:<code>", "Fiches par anomalie",
+            "Pour chaque anomalie de qualité, nombre de fiches reçues qui la portent."),
+    Measure("rfm:<catégorie>", "Clients par catégorie RFM",
+            "Pour chaque catégorie de la grille RFM du réseau, nombre de clients du périmètre "
+            "qui y sont classés à la date de référence."),
+    Measure("segment:<code>", "Contacts par segment",
+            "Pour chaque segment commun, nombre de contacts de l'année qui y sont rattachés."),
+    Measure("followup:<statut>", "Suivi du fichier retour",
+            "Devenir des anomalies corrigeables signalées l'an dernier : corrigées, toujours "
+            "présentes, ou fiches retirées de l'export."),
+]

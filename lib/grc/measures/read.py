@@ -1,0 +1,80 @@
+"""Reading measures from the base and showing them: one value per (measure, scope, year).
+
+Every number a page draws from a measure is written by :func:`figure_html`, an element with
+``data-measure``, ``data-scope``, ``data-year`` and ``data-value`` attributes, so that a test
+can check that a measure has one value on every page.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from grc.measures.catalogue import COUNT, EUROS, SHARE, measure
+from grc.reports.charts import fr_num, fr_pct
+
+MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
+
+
+def read_measures(db_path: Path, year: int | None = None) -> pd.DataFrame:
+    """The ``measures`` table (of one year when given), empty if the base has none yet."""
+    from grc.store import base as db
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        tables = set(con.execute("SELECT table_name FROM information_schema.tables").df()
+                     ["table_name"])
+        if "measures" not in tables:
+            return pd.DataFrame(columns=MEASURE_COLUMNS)
+        where, args = ("WHERE year = ?", [year]) if year is not None else ("", None)
+        return db.read_table(con, "measures", where, args)
+    finally:
+        con.close()
+
+
+def measure_value(measures: pd.DataFrame, name: str, scope: str, year: int) -> float | None:
+    """The stored value of ``name`` for ``scope`` and ``year`` (None when not stored)."""
+    if measures.empty:
+        return None
+    sel = measures[(measures["scope"] == scope) & (measures["year"] == year)
+                   & (measures["measure"] == name)]
+    if not len(sel):
+        return None
+    value = float(sel["value"].iloc[0])
+    return None if math.isnan(value) else value
+
+
+def format_value(name: str, value: Any) -> str:
+    """French text of a measure's value, by its unit (12 345 ; 87,5 % ; 12 345 €)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit = measure(name).unit
+    if unit == SHARE:
+        return fr_pct(value)
+    if unit == EUROS:
+        return f"{fr_num(value)}\u00a0€"
+    assert unit == COUNT
+    return fr_num(value)
+
+
+def figure_html(name: str, scope: str, year: int, value: Any, glossary: str | None = None,
+                text: str | None = None) -> Markup:
+    """One figure as ``<span data-measure … data-value …>text</span>`` (escaped).
+
+    ``glossary``: relative href of the glossary page; the figure then carries the measure's
+    definition as a tooltip and links to it.
+    """
+    m = measure(name)
+    raw = "" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else repr(float(value))
+    shown = format_value(name, value) if text is None else text
+    attrs = (f'class="measure" data-measure="{escape(name)}" data-scope="{escape(scope)}" '
+             f'data-year="{int(year)}" data-value="{raw}" title="{escape(m.definition)}"')
+    inner = escape(shown)
+    if glossary:
+        inner = Markup(f'<a href="{escape(glossary)}#{m.anchor}">{inner}</a>')
+    return Markup(f"<span {attrs}>{inner}</span>")
