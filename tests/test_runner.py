@@ -204,7 +204,7 @@ def test_french_formats_and_index(tmp_path):
     out = write_index(tmp_path / "index.html", network, centres, {"C01": [("Qualification", "c.html")]})
     html = out.read_text(encoding="utf-8")
     # measures are written by grc.measures.read.figure_html (French format, no-break spaces)
-    for text in ("12\u00a0345", "87,5\u00a0%", "90,0\u00a0%", "Le Chalet", 'href="c.html"',
+    for text in ("12\u202f345", "87,5\u00a0%", "90,0\u00a0%", "Le Chalet", 'href="c.html"',
                  "Répartition par segment", 'data-measure="contacts" data-scope="NETWORK"',
                  'data-measure="qualified_share" data-scope="C01" data-year="2025" data-value="0.9"'):
         assert text in html
