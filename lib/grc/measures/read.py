@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from grc.measures.catalogue import COUNT, EUROS, SHARE, measure
 from grc.reports.charts import fr_num, fr_pct
+from grc.schema import NETWORK
 
 MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
 
@@ -78,3 +79,32 @@ def figure_html(name: str, scope: str, year: int, value: Any, glossary: str | No
     if glossary:
         inner = Markup(f'<a href="{escape(glossary)}#{m.anchor}">{inner}</a>')
     return Markup(f"<span {attrs}>{inner}</span>")
+
+
+def site_prefix(scope: str) -> str:
+    """Relative path from a scope's pages to the site root (network/…, centres/<CODE>/…)."""
+    return "../" if scope == NETWORK else "../../"
+
+
+def key_figures_html(measures: pd.DataFrame, scope: str, year: int, names: list[str],
+                     caption: str = "Chiffres clés") -> str:
+    """A table of measures for ``scope``: this year, last year and, for a centre, the network.
+
+    Every number is a measure element (:func:`figure_html`) linked to the glossary.
+    """
+    glossary = site_prefix(scope) + "glossaire.html"
+    cols = [(scope, year, f"Année {year}"), (scope, year - 1, f"Année {year - 1}")]
+    if scope != NETWORK:
+        cols.append((NETWORK, year, f"Réseau {year}"))
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for _, _, label in cols)
+    rows = []
+    for name in names:
+        m = measure(name)
+        cells = "".join(
+            f"<td>{figure_html(name, s, y, measure_value(measures, name, s, y), glossary)}</td>"
+            for s, y, _ in cols)
+        label = f'<a href="{escape(glossary)}#{m.anchor}">{escape(m.label)}</a>'
+        rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
+    return (f'<table class="key-figures"><caption>{escape(caption)}</caption>'
+            f'<thead><tr><th scope="col">Indicateur</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')

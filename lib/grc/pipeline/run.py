@@ -233,9 +233,11 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
         done = sum(r.status == "ok" for r in results)
         skipped = sum(r.status == "skipped" for r in results)
         print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec.")
+    from grc.reports.glossary import write_glossary
     from grc.store.gdpr import write_register
 
     write_register(cfg)
+    write_glossary(cfg.reports_dir, cfg.network)
     write_index(cfg, results)
     return failed
 
@@ -308,7 +310,8 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     pages["cours"] = [(f"{COURSE_NOTEBOOK[1]} ({el})", f"cours/{COURSE_NOTEBOOK[2]}_{ed}.html")
                       for ed, el in EDITIONS
                       if (cfg.reports_dir / "cours" / f"{COURSE_NOTEBOOK[2]}_{ed}.html").exists()]
-    for extra in ("registre_traitements.html",):
+    for label, extra in (("Glossaire des indicateurs", "glossaire.html"),
+                         ("Registre des traitements", "registre_traitements.html")):
         if (cfg.reports_dir / extra).exists():
-            pages.setdefault("documents", []).append(("Registre des traitements", extra))
+            pages.setdefault("documents", []).append((label, extra))
     return render_index(cfg.reports_dir / "index.html", network, pd.DataFrame(rows), pages)

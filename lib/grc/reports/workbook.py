@@ -202,3 +202,12 @@ def mask(value: object) -> str:
         digits = [c for c in s if c.isdigit()]
         return "•• •• •• •• " + "".join(digits[-2:])
     return " ".join(w[:1] + "***" for w in s.split() if w)
+
+
+def key_figures(wb: Workbook, names: list[str], caption: str = "Chiffres clés"):
+    """The scope's key figures read from the measures (IPython HTML for a notebook cell)."""
+    from IPython.display import HTML
+
+    from grc.measures.read import key_figures_html
+
+    return HTML(key_figures_html(wb.metrics, wb.centre, wb.year, names, caption))

@@ -1,0 +1,62 @@
+"""The glossary page (``reports/glossaire.html``), generated from the measures' definitions
+and the rule book: every figure's label on a page links to its entry here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import escape
+
+from grc import rules
+from grc.measures.catalogue import FAMILY_DEFINITIONS, MEASURES, Measure
+from grc.reports.runner import atomic_write_text
+
+UNITS = {"nombre": "nombre", "part": "pourcentage", "euros": "euros TTC"}
+
+_STYLE = """
+body { margin:0; color:#1f2933; line-height:1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+header { background:#1f5f8b; color:#fff; padding:1rem 1.5rem; }
+header h1 { margin:0; font-size:1.5rem; }
+header a { color:#fff; }
+main { max-width:960px; margin:0 auto; padding:1rem 1.5rem 3rem; }
+dt { font-weight:600; margin-top:1rem; }
+dd { margin:.2rem 0 0 0; }
+.unit { color:#52606d; font-size:.9rem; }
+.source { color:#52606d; font-size:.9rem; }
+a { color:#1f5f8b; }
+"""
+
+
+def _entry(m: Measure) -> str:
+    unit = UNITS.get(m.unit, m.unit)
+    return (f'<dt id="{m.anchor}">{escape(m.label)}</dt>'
+            f'<dd>{escape(m.definition)} <span class="unit">(unité : {escape(unit)})</span></dd>')
+
+
+def glossary_html(network: str) -> str:
+    """The glossary page's HTML (escaped; no personal data: definitions only)."""
+    measures = sorted(MEASURES.values(), key=lambda m: m.label.lower())
+    families = "".join(_entry(m) for m in FAMILY_DEFINITIONS)
+    law = "".join(f'<dt id="r-{escape(r.name)}">{escape(r.name.replace("_", " ").capitalize())}'
+                  f'</dt><dd>{escape(r.text)} <span class="source">Source : '
+                  f'{escape(r.source)}.</span></dd>' for r in rules.RULES)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>Glossaire — {escape(network)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f'<header><h1>Glossaire des indicateurs</h1><p><a href="index.html">Retour à l\'index '
+        f"du réseau {escape(network)}</a></p></header>\n<main>\n"
+        "<p>Chaque chiffre des rapports est un indicateur défini une seule fois ci-dessous et "
+        "calculé une seule fois par exécution : il a la même valeur sur toutes les pages.</p>\n"
+        f'<h2 id="indicateurs">Indicateurs</h2>\n<dl>{"".join(_entry(m) for m in measures)}</dl>\n'
+        f'<h2 id="familles">Indicateurs par catégorie</h2>\n<dl>{families}</dl>\n'
+        f'<h2 id="regles">Règles légales appliquées</h2>\n<dl>{law}</dl>\n'
+        "</main>\n</body>\n</html>\n")
+
+
+def write_glossary(reports_dir: Path, network: str) -> Path:
+    """Write ``glossaire.html`` at the root of the reports."""
+    path = Path(reports_dir) / "glossaire.html"
+    atomic_write_text(path, glossary_html(network))
+    return path
