@@ -314,4 +314,12 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
                          ("Registre des traitements", "registre_traitements.html")):
         if (cfg.reports_dir / extra).exists():
             pages.setdefault("documents", []).append((label, extra))
+    from grc.reports.summary import PAGE, write_summaries
+
+    both_years = read_measures(cfg.db_path)
+    both_years = both_years[both_years["year"].isin([cfg.year - 1, cfg.year])]
+    write_summaries(cfg, both_years, pages)
+    for code in [*cfg.centre_codes(), NETWORK]:
+        folder = "network" if code == NETWORK else f"centres/{code}"
+        pages[code] = [("Synthèse", f"{folder}/{PAGE}"), *pages.get(code, [])]
     return render_index(cfg.reports_dir / "index.html", network, pd.DataFrame(rows), pages)

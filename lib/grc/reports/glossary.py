@@ -13,7 +13,7 @@ from grc.reports.runner import atomic_write_text
 
 UNITS = {"nombre": "nombre", "part": "pourcentage", "euros": "euros TTC"}
 
-_STYLE = """
+STYLE = """
 body { margin:0; color:#1f2933; line-height:1.5;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 header { background:#1f5f8b; color:#fff; padding:1rem 1.5rem; }
@@ -25,6 +25,7 @@ dd { margin:.2rem 0 0 0; }
 .unit { color:#52606d; font-size:.9rem; }
 .source { color:#52606d; font-size:.9rem; }
 a { color:#1f5f8b; }
+.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
 """
 
 
@@ -44,7 +45,7 @@ def glossary_html(network: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>Glossaire — {escape(network)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>Glossaire — {escape(network)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<header><h1>Glossaire des indicateurs</h1><p><a href="index.html">Retour à l\'index '
         f"du réseau {escape(network)}</a></p></header>\n<main>\n"
         "<p>Chaque chiffre des rapports est un indicateur défini une seule fois ci-dessous et "

@@ -1,0 +1,169 @@
+"""Alerts and actions drawn from the measures, with thresholds written once.
+
+An alert is a change or a gap large enough to matter: rates must move by at least
+``RATE_POINTS`` points on a base of at least ``MIN_BASE`` records or clients, counts by at
+least ``COUNT_SHARE`` of their value and ``MIN_COUNT`` units. Smaller moves are noise and are
+not reported. The glossary page prints these rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from grc.measures.catalogue import SHARE, measure
+from grc.measures.read import format_value, measure_value
+from grc.schema import ISSUE_CODES, NETWORK
+
+RATE_POINTS = 0.05      # 5 points
+RETENTION_POINTS = 0.10  # 10 points
+MIN_BASE = 30           # records or clients behind a rate
+COUNT_SHARE = 0.20      # 20 %
+MIN_COUNT = 20          # units
+
+THRESHOLDS_TEXT = (
+    "Une alerte n'est émise que pour une évolution ou un écart significatif : au moins "
+    f"{int(RATE_POINTS * 100)} points pour une part (10 points pour la rétention) calculée sur au "
+    f"moins {MIN_BASE} fiches ou clients, ou au moins {int(COUNT_SHARE * 100)} % et {MIN_COUNT} "
+    "unités pour un nombre. Les écarts plus faibles relèvent du hasard d'une année et ne sont "
+    "pas signalés.")
+
+# summary measures: (name, base measure for a rate, True when a rise is good)
+SUMMARY = [
+    ("records", None, True),
+    ("contacts", None, True),
+    ("issue_rate", "records", False),
+    ("emailable_rate", "records", True),
+    ("clients_year", None, True),
+    ("retention", "clients_year", True),
+    ("revenue_year", None, True),
+]
+
+# issue codes a centre fixes in its booking software, with the action to take
+FIXES = {
+    "incomplete_address": "compléter les adresses postales incomplètes",
+    "invalid_postcode": "corriger les codes postaux",
+    "invalid_email": "corriger les e-mails invalides",
+    "invalid_phone": "corriger les numéros de téléphone",
+    "missing_name": "renseigner le nom ou l'organisation manquant",
+    "npai": "mettre à jour les adresses revenues en NPAI",
+    "unknown_code": "déclarer les codes de segment inconnus dans la table de correspondance",
+    "duplicate_local_id": "supprimer les identifiants exportés plusieurs fois",
+    "no_channel": "recueillir au moins un moyen de contact (adresse, e-mail ou téléphone)",
+    "retention_expired": "supprimer ou anonymiser les fiches dont la durée de conservation "
+                         "est dépassée",
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One plain-language alert: which measure, how serious (``bad`` or ``good``), the text."""
+
+    measure: str
+    tone: str
+    text: str
+
+
+def _rate_alert(name: str, cur: float, prev: float, base: float | None, rise_good: bool,
+                points: float) -> Alert | None:
+    delta = cur - prev
+    if base is None or base < MIN_BASE or abs(delta) < points:
+        return None
+    good = (delta > 0) == rise_good
+    verb = "hausse" if delta > 0 else "baisse"
+    return Alert(name, "good" if good else "bad",
+                 f"{measure(name).label} : {verb} de {round(abs(delta) * 100)} points sur un an "
+                 f"({format_value(name, prev)} → {format_value(name, cur)}).")
+
+
+def _count_alert(name: str, cur: float, prev: float, rise_good: bool) -> Alert | None:
+    delta = cur - prev
+    if prev <= 0 or abs(delta) < MIN_COUNT or abs(delta) / prev < COUNT_SHARE:
+        return None
+    good = (delta > 0) == rise_good
+    verb = "hausse" if delta > 0 else "baisse"
+    return Alert(name, "good" if good else "bad",
+                 f"{measure(name).label} : {verb} de {round(abs(delta) / prev * 100)} % sur un an "
+                 f"({format_value(name, prev)} → {format_value(name, cur)}).")
+
+
+def alerts(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
+    """Significant changes since last year, and gaps with the network for a centre."""
+    out: list[Alert] = []
+    for name, base_name, rise_good in SUMMARY:
+        cur = measure_value(measures, name, scope, year)
+        prev = measure_value(measures, name, scope, year - 1)
+        if cur is None or prev is None:
+            continue
+        if measure(name).unit == SHARE:
+            base_year = year - 1 if name == "retention" else year
+            base = measure_value(measures, base_name, scope, base_year) if base_name else None
+            points = RETENTION_POINTS if name == "retention" else RATE_POINTS
+            found = _rate_alert(name, cur, prev, base, rise_good, points)
+        else:
+            found = _count_alert(name, cur, prev, rise_good)
+        if found:
+            out.append(found)
+    if scope != NETWORK:
+        out += _network_gaps(measures, scope, year)
+    return out
+
+
+def _network_gaps(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
+    out = []
+    records = measure_value(measures, "records", scope, year) or 0
+    for name, rise_good in (("issue_rate", False), ("emailable_rate", True)):
+        cur = measure_value(measures, name, scope, year)
+        net = measure_value(measures, name, NETWORK, year)
+        if cur is None or net is None or records < MIN_BASE or abs(cur - net) < 2 * RATE_POINTS:
+            continue
+        above = cur > net
+        good = above == rise_good
+        word = "au-dessus" if above else "en dessous"
+        out.append(Alert(name, "good" if good else "bad",
+                         f"{measure(name).label} : {format_value(name, cur)}, "
+                         f"{round(abs(cur - net) * 100)} points {word} du réseau "
+                         f"({format_value(name, net)})."))
+    return out
+
+
+def _records(n: float) -> str:
+    return f"{format_value('records', n)} fiche{'s' if n > 1 else ''}"
+
+
+def return_counts(measures: pd.DataFrame, scope: str, year: int) -> list[tuple[str, str, float]]:
+    """(code, French label, records) of the scope's return file, largest first."""
+    rows = []
+    for code in FIXES:
+        n = measure_value(measures, f"issue:{code}", scope, year)
+        if n:
+            rows.append((code, ISSUE_CODES.get(code, code), n))
+    return sorted(rows, key=lambda r: -r[2])
+
+
+def actions(measures: pd.DataFrame, scope: str, year: int, found: list[Alert]) -> list[str]:
+    """The three most useful actions: the largest corrections, then what the alerts call for."""
+    out = []
+    where = ("dans le logiciel de réservation" if scope != NETWORK
+             else "à demander aux centres, dans leur logiciel de réservation")
+    for code, _, n in return_counts(measures, scope, year)[:2]:
+        fix = FIXES[code][0].upper() + FIXES[code][1:]
+        out.append(f"{fix} : {_records(n)} ({where} ; fichier retour, onglet « À corriger »).")
+    if any(a.measure == "retention" and a.tone == "bad" for a in found):
+        out.append("Relancer les clients de l'an dernier qui ne sont pas revenus : la rétention "
+                   "a nettement baissé (liste des clients à reconquérir, page « Scoring RFM »).")
+    if any(a.measure == "emailable_rate" and a.tone == "bad" for a in found):
+        out.append("Recueillir le consentement e-mail à la réservation : la part de fiches "
+                   "joignables par e-mail est nettement plus faible qu'ailleurs ou qu'avant.")
+    consent = measure_value(measures, "issue:no_email_consent", scope, year)
+    if len(out) < 3 and consent and consent >= MIN_COUNT:
+        out.append(f"Recueillir le consentement e-mail à la prochaine réservation : "
+                   f"{_records(consent)} n'en ont pas.")
+    if len(out) < 3:
+        lapsed = measure_value(measures, "rfm:Clients inactifs", scope, year)
+        if lapsed:
+            who = "clients inactifs" if lapsed > 1 else "client inactif"
+            out.append(f"Proposer une offre de retour aux {format_value('records', lapsed)} {who} "
+                       "de la grille RFM (page « Scoring RFM »).")
+    return out[:3]

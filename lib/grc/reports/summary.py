@@ -1,0 +1,133 @@
+"""Summary pages (``synthese.html``), the first page a director opens: the key measures
+against last year and the network, plain-language alerts, the return file's corrections by
+problem and the three most useful actions. Read from the measures only (no recomputation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from grc.measures.alerts import SUMMARY, THRESHOLDS_TEXT, Alert, actions, alerts, return_counts
+from grc.measures.catalogue import SHARE, measure
+from grc.measures.read import figure_html, measure_value, site_prefix
+from grc.reports.glossary import STYLE
+from grc.reports.runner import atomic_write_text
+from grc.schema import NETWORK
+
+PAGE = "synthese.html"
+_EXTRA_STYLE = """
+table { border-collapse:collapse; margin:.6rem 0 1rem; font-size:.95rem; }
+th, td { padding:.35rem .6rem; border-bottom:1px solid #d9e2ec; vertical-align:top; }
+thead th, th[scope=row] { background:#f5f7fa; text-align:left; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+.wrap { overflow-x:auto; }
+ul.alerts li { margin:.3rem 0; }
+.bad { color:#9b1c1c; } .good { color:#1e6b3a; }
+.arrow { font-weight:700; }
+"""
+
+
+def _evolution(name: str, cur: float | None, prev: float | None) -> Markup:
+    if cur is None or prev is None:
+        return Markup("–")
+    delta = cur - prev
+    arrow, word = ("▲", "hausse") if delta > 0 else ("▼", "baisse") if delta < 0 else ("=", "stable")
+    if measure(name).unit == SHARE:
+        text = f"{'+' if delta > 0 else ''}{round(delta * 100, 1):g} pt".replace(".", ",")
+    elif prev:
+        pct = round(delta / prev * 100)
+        if pct == 0:
+            return Markup('<span class="arrow" aria-hidden="true">=</span> '
+                          '<span class="visually-hidden">stable</span> 0 %')
+        text = f"{'+' if pct > 0 else ''}{pct} %"
+    else:
+        text = ""
+    return Markup(f'<span class="arrow" aria-hidden="true">{arrow}</span> '
+                  f'<span class="visually-hidden">{word}</span> {escape(text)}')
+
+
+def _figures_table(measures: pd.DataFrame, scope: str, year: int, glossary: str) -> str:
+    net = scope != NETWORK
+    head = (f"<th>Indicateur</th><th>{year}</th><th>{year - 1}</th><th>Évolution</th>"
+            + (f"<th>Réseau {year}</th>" if net else ""))
+    rows = []
+    for name, _, _ in SUMMARY:
+        m = measure(name)
+        cur, prev = (measure_value(measures, name, scope, y) for y in (year, year - 1))
+        cells = [figure_html(name, scope, year, cur), figure_html(name, scope, year - 1, prev),
+                 _evolution(name, cur, prev)]
+        if net:
+            cells.append(figure_html(name, NETWORK, year, measure_value(measures, name, NETWORK, year)))
+        tds = "".join(f'<td class="num">{c}</td>' for c in cells)
+        rows.append(f'<tr><th scope="row"><a href="{escape(glossary)}#{m.anchor}">'
+                    f"{escape(m.label)}</a></th>{tds}</tr>")
+    return (f'<div class="wrap"><table><caption>Chiffres clés</caption><thead><tr>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _alerts_html(found: list[Alert]) -> str:
+    if not found:
+        return ("<p>Aucune évolution significative depuis l'an dernier ni écart marqué avec le "
+                "réseau.</p>")
+    items = "".join(f'<li class="{a.tone}">{"⚠ " if a.tone == "bad" else "✓ "}{escape(a.text)}</li>'
+                    for a in sorted(found, key=lambda a: a.tone != "bad"))
+    return f'<ul class="alerts">{items}</ul>'
+
+
+def _returns_html(measures: pd.DataFrame, scope: str, year: int) -> str:
+    rows = return_counts(measures, scope, year)
+    if not rows:
+        return "<p>Aucune fiche à corriger cette année.</p>"
+    body = "".join(f"<tr><td>{escape(label)}</td><td class=\"num\">"
+                   f"{figure_html(f'issue:{code}', scope, year, n)}</td></tr>"
+                   for code, label, n in rows)
+    return (f'<div class="wrap"><table><caption>Fiches à corriger par problème</caption>'
+            f'<thead><tr><th>Problème</th><th>Fiches</th></tr></thead><tbody>{body}</tbody>'
+            "</table></div>")
+
+
+def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: str,
+                 year: int, pages: list[tuple[str, str]]) -> str:
+    """The summary page of ``scope`` (escaped; aggregates only)."""
+    root = site_prefix(scope)
+    glossary = root + "glossaire.html"
+    found = alerts(measures, scope, year)
+    todo = "".join(f"<li>{escape(a)}</li>" for a in actions(measures, scope, year, found))
+    links = " · ".join(f'<a href="{escape(href)}">{escape(label)}</a>' for label, href in pages)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>Synthèse — {escape(scope_name)}</title>\n"
+        f"<style>{STYLE}{_EXTRA_STYLE}</style>\n</head>\n<body>\n"
+        f'<header><p><a href="{root}index.html">{escape(network)}</a> › '
+        f"{escape(scope_name)} › Synthèse</p><h1>Synthèse {year} — {escape(scope_name)}</h1>"
+        "</header>\n<main>\n"
+        f"<p>Les autres pages : {links} · <a href=\"{escape(glossary)}\">Glossaire</a></p>\n"
+        f'<h2 id="chiffres">Chiffres clés</h2>\n{_figures_table(measures, scope, year, glossary)}\n'
+        f'<h2 id="alertes">Alertes</h2>\n{_alerts_html(found)}\n'
+        f'<p class="source">{escape(THRESHOLDS_TEXT)}</p>\n'
+        f'<h2 id="corrections">Fichier retour : fiches à corriger</h2>\n'
+        f"{_returns_html(measures, scope, year)}\n"
+        f'<h2 id="actions">Les actions les plus utiles</h2>\n<ol>{todo}</ol>\n'
+        "<p class=\"source\">Agrégats uniquement : aucune donnée personnelle.</p>\n"
+        "</main>\n</body>\n</html>\n")
+
+
+def write_summaries(cfg, measures: pd.DataFrame,
+                    pages: dict[str, list[tuple[str, str]]]) -> list[Path]:
+    """``network/synthese.html`` and ``centres/<CODE>/synthese.html`` for every centre.
+
+    ``pages``: per scope, (label, href relative to the site root) of its other pages.
+    """
+    out = []
+    scopes = [(NETWORK, cfg.network, cfg.reports_dir / "network")]
+    scopes += [(c, f"{cfg.centre(c).name} ({c})", cfg.reports_dir / "centres" / c)
+               for c in cfg.centre_codes()]
+    for scope, name, folder in scopes:
+        rel = [(label, site_prefix(scope) + href) for label, href in pages.get(scope, [])]
+        path = folder / PAGE
+        atomic_write_text(path, summary_html(measures, scope, name, cfg.network, cfg.year, rel))
+        out.append(path)
+    return out
