@@ -47,6 +47,19 @@ def integrated_dir(demo_dir, tmp_path_factory) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session")
+def reported(integrated_dir, tmp_path_factory) -> Path:
+    """The integrated demo network with every page written by ``grc run`` (tests of the
+    ``pipeline`` xdist group share it; the e2e test re-runs one corrected centre in it)."""
+    from grc.cli import main
+
+    d = tmp_path_factory.mktemp("reported") / "net"
+    shutil.copytree(integrated_dir, d)
+    rc = main(["run", "--config", str(d / "network.yaml"), "--jobs", "2", "--quiet"])
+    assert rc == 0
+    return d
+
+
 @pytest.fixture()
 def integrated_copy(integrated_dir, tmp_path) -> Path:
     """A private, modifiable copy of the integrated network."""

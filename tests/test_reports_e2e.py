@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,15 +15,6 @@ from grc.cli import main
 pytestmark = pytest.mark.xdist_group("pipeline")
 
 PAGES = ["qualification", "dedoublonnage", "segmentation", "rfm"]
-
-
-@pytest.fixture(scope="module")
-def reported(integrated_dir, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("reported") / "net"
-    shutil.copytree(integrated_dir, d)
-    rc = main(["run", "--config", str(d / "network.yaml"), "--jobs", "2", "--quiet"])
-    assert rc == 0
-    return d
 
 
 def _pages(d: Path) -> list[Path]:

@@ -274,10 +274,13 @@ def _derived(out: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
 
 
-def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str) -> dict[str, str]:
+def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str,
+                 shown_everywhere: pd.DataFrame | None = None) -> dict[str, str]:
     """A content hash of each centre's slice of the base, and of the whole network.
 
-    A centre's pages are recomputed only when its own data changed.
+    A centre's pages are recomputed when its own data changed, or when ``shown_everywhere``
+    changed: the network's measures, which every centre page shows beside its own (one
+    measure, one value on every page).
     """
     out: dict[str, str] = {}
     # one hash per row of each frame, computed once for the network and the centres
@@ -308,6 +311,12 @@ def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str
             if code in hashers:
                 hashers[code].update(name.encode())
                 hashers[code].update(np.sort(rowh[pos] if rowh is not None else pos).tobytes())
+    if shown_everywhere is not None and len(shown_everywhere):
+        shared = np.sort(pd.util.hash_pandas_object(shown_everywhere.astype(str),
+                                                    index=False).to_numpy()).tobytes()
+        for h in hashers.values():
+            h.update(b"shown_everywhere")
+            h.update(shared)
     for code, h in hashers.items():
         out[code] = h.hexdigest()[:16]
     return out

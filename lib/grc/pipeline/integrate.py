@@ -420,7 +420,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_slice(con, "measures", metrics, {"year": cfg.year})
         hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
                                "stays": stays, "scores": scores}, all_codes,
-                              f"{cfg.year}|{cfg.reference_date}|{__version__}")
+                              f"{cfg.year}|{cfg.reference_date}|{__version__}",
+                              shown_everywhere=metrics[metrics["scope"] == NETWORK])
         db.replace_table(con, "scope_hashes", pd.DataFrame(
             {"scope": list(hashes), "hash": list(hashes.values())}))
         status = pd.DataFrame([{"centre": c, "year": cfg.year, "run_id": run_id, **s}

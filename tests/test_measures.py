@@ -1,0 +1,103 @@
+"""The measures layer: every figure defined once, one value per (measure, scope, year) on
+every page of the demo network, summaries and glossary built from the same table."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from grc.measures.alerts import MIN_BASE, alerts
+from grc.measures.catalogue import MEASURES, measure
+from grc.measures.read import figure_html, read_measures
+
+FIGURE = re.compile(r'data-measure="([^"]+)" data-scope="([^"]+)" data-year="(\d+)" '
+                    r'data-value="([^"]*)"')
+
+
+def test_every_fixed_measure_has_a_french_definition():
+    for m in MEASURES.values():
+        assert m.label and m.definition.endswith(".") and m.unit in {"nombre", "part", "euros"}
+    assert "anomalie" in measure("issue:npai").definition
+    with pytest.raises(KeyError):
+        measure("not_a_measure")
+
+
+def test_figure_element_carries_raw_value_and_escapes():
+    html = str(figure_html("retention", "<b>X</b>", 2025, 0.4567))
+    assert 'data-measure="retention"' in html and 'data-value="0.4567"' in html
+    assert "<b>" not in html and "45,7" in html
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_one_value_per_measure_scope_and_year_on_every_page(reported):
+    """Index, summaries and the four pages of every scope: one data-value per figure key."""
+    values: dict[tuple, set[str]] = defaultdict(set)
+    pages: dict[tuple, set[str]] = defaultdict(set)
+    files = sorted((reported / "reports").rglob("*.html"))
+    for f in files:
+        for m in FIGURE.finditer(f.read_text(encoding="utf-8")):
+            values[m.groups()[:3]].add(m.group(4))
+            pages[m.groups()[:3]].add(str(f.relative_to(reported / "reports")))
+    assert values, "no measure element on any page"
+    conflicts = {k: v for k, v in values.items() if len(v) > 1}
+    assert not conflicts
+    # the same figure really is shown on several pages (index, summary, workbook pages)
+    key = ("contacts", "NETWORK", str(_year(reported)))
+    assert {"index.html", "network/synthese.html", "network/dedoublonnage.html"} <= pages[key]
+    # and every shown value is the stored one
+    stored = read_measures(reported / "processed" / "network.duckdb")
+    for (name, scope, year), vals in values.items():
+        sel = stored[(stored["measure"] == name) & (stored["scope"] == scope)
+                     & (stored["year"] == int(year))]
+        want = "" if sel.empty or pd.isna(sel["value"].iloc[0]) else repr(float(sel["value"].iloc[0]))
+        assert vals == {want}, (name, scope, year)
+
+
+def _year(d: Path) -> int:
+    import yaml
+
+    return int(yaml.safe_load((d / "network.yaml").read_text(encoding="utf-8"))["year"])
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_summaries_and_glossary(reported):
+    rep = reported / "reports"
+    codes = sorted(p.stem for p in (reported / "centres").glob("*.yaml"))
+    for c in codes:
+        html = (rep / "centres" / c / "synthese.html").read_text(encoding="utf-8")
+        assert f"({c})" in html and "Les actions les plus utiles" in html
+        for href in re.findall(r'href="([^"#]+)', html):
+            assert (rep / "centres" / c / href).resolve().exists(), (c, href)
+    glossary = (rep / "glossaire.html").read_text(encoding="utf-8")
+    for m in MEASURES.values():
+        assert f'id="{m.anchor}"' in glossary
+    assert "Bloctel" in glossary and "Source" in glossary
+    assert 'href="glossaire.html"' in (rep / "index.html").read_text(encoding="utf-8")
+
+
+def _frame(rows):
+    return pd.DataFrame(rows, columns=["scope", "year", "measure", "value"])
+
+
+def test_alerts_ignore_noise_and_flag_real_falls():
+    base = [("A", 2024, "records", 200.0), ("A", 2025, "records", 200.0),
+            ("A", 2024, "clients_year", 100.0), ("A", 2025, "clients_year", 90.0),
+            ("NETWORK", 2025, "records", 2000.0)]
+    fall = _frame(base + [("A", 2024, "retention", 0.44), ("A", 2025, "retention", 0.19)])
+    found = alerts(fall, "A", 2025)
+    assert [a.measure for a in found] == ["retention"] and found[0].tone == "bad"
+    assert "baisse de 25 points" in found[0].text
+    noise = _frame(base + [("A", 2024, "retention", 0.44), ("A", 2025, "retention", 0.40)])
+    assert alerts(noise, "A", 2025) == []
+    # a large fall on a tiny base (fewer than MIN_BASE clients last year) is not an alert
+    tiny = _frame([("A", 2024, "clients_year", MIN_BASE - 1), ("A", 2024, "retention", 0.5),
+                   ("A", 2025, "retention", 0.1)])
+    assert alerts(tiny, "A", 2025) == []
+    # a count falling from 6 to 3 is noise; from 200 to 120 is not
+    small = _frame([("A", 2024, "clients_year", 6.0), ("A", 2025, "clients_year", 3.0)])
+    assert alerts(small, "A", 2025) == []
+    big = _frame([("A", 2024, "clients_year", 200.0), ("A", 2025, "clients_year", 120.0)])
+    assert [a.tone for a in alerts(big, "A", 2025)] == ["bad"]
