@@ -72,7 +72,9 @@ def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
     got = compute_measures(f["q"], f["issues"], f["links"], f["stays"], f["scores"], f["segments"], YEAR,
                            followup=f["fu"])
     assert {"C04", "C05"} <= set(got["scope"])  # centres without links / exported records kept
-    derived = got["measure"].isin(["issue_rate", "shared_share"])
+    loyal = ["retention", "clients_prev_year", "returning_clients", "clients_total",
+             "repeat_rate", "multi_centre_share"]
+    derived = got["measure"].isin(["issue_rate", "shared_share", *loyal])
     want = want.rename(columns={"centre": "scope", "metric": "measure"})
     pd.testing.assert_frame_equal(got[~derived].reset_index(drop=True), want, check_exact=True)
     # the derived ratios are the stored counts divided, scope by scope
@@ -80,6 +82,21 @@ def test_metrics_of_all_centres_at_once_equal_one_scope_at_a_time(seed):
     ok = wide["records"] > 0
     assert np.allclose(wide.loc[ok, "issue_rate"], wide.loc[ok, "records_with_issue"] / wide.loc[ok, "records"])
     assert wide.loc[~ok, "issue_rate"].isna().all()
+    # loyalty measures: grc.rfm.loyalty's one implementation, per centre and for the network
+    from grc.rfm import loyalty
+
+    st = f["stays"]
+    own = st[st["centre"].isin(f["q"]["centre"].unique())]
+    ret = loyalty.retention(own, years=[YEAR], by=["centre"]).set_index("centre")
+    for c, row in ret.iterrows():
+        assert wide.at[c, "returning_clients"] == row["retained"]
+        assert wide.at[c, "clients_prev_year"] == row["clients_prev"]
+    net = loyalty.retention(st, years=[YEAR], by=[], same_scope=False)
+    assert wide.at[NETWORK, "retention"] == pytest.approx(net["retention"].iloc[0])
+    assert wide.at[NETWORK, "repeat_rate"] == pytest.approx(
+        loyalty.repeat_rate(st, by=())["repeat_rate"].iloc[0])
+    assert wide.at[NETWORK, "multi_centre_share"] == pytest.approx(
+        loyalty.multi_centre_share(st)["share"].iloc[0])
 
 
 def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_copy):

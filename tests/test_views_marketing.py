@@ -255,31 +255,39 @@ def test_quantile_segments_identical_clients_same_segment():
     assert vm.quantile_segments(pd.DataFrame()).empty
 
 
+def _loyalty(st: pd.DataFrame, centres: list[str], year: int = 2025) -> pd.DataFrame:
+    from grc.measures.metrics import _loyalty_measures
+
+    st = st[st["arrival"] <= pd.Timestamp(REF)]  # the measures' reference-date cut-off
+    m = _loyalty_measures(st, centres, year)
+    return m.pivot_table(index="centre", columns="metric", values="value", dropna=False)
+
+
 def test_retention_centre_and_network():
+    """Retention is a measure (grc.measures), computed by grc.rfm.loyalty only."""
     st = stays_frame([("a", "C1", "2024-05-01", 1), ("b", "C1", "2024-05-01", 1),
                       ("a", "C1", "2025-05-01", 1), ("b", "C2", "2025-05-01", 1),
                       ("c", "C1", "2026-02-01", 1)])
-    centre = vm.retention_table(st[st["centre"] == "C1"], REF, "C1")
-    assert centre[["year", "clients_prev", "retained"]].values.tolist() == [[2025, 2, 1]]
-    net = vm.retention_table(st, REF, "NETWORK")
-    assert net["retention"].tolist() == [1.0]  # b came back, elsewhere in the network
+    m = _loyalty(st, ["C1", "C2"])
+    assert [m.at["C1", "clients_prev_year"], m.at["C1", "returning_clients"]] == [2, 1]
+    assert m.at["NETWORK", "retention"] == 1.0  # b came back, elsewhere in the network
     fam = vm.retention_by_family(st[st["centre"] == "C1"], SEGMENTS, REF, "C1").set_index("family")
     assert fam.loc["Scolaires", "retention"] == pytest.approx(0.5)
-    assert vm.retention_table(st[st["arrival"].dt.year == 2025], REF, "C1").empty
-    vm.plot_retention(net)
-    vm.plot_retention(vm.retention_table(st.iloc[:0], REF, "C1"))
+    assert _loyalty(st[st["arrival"].dt.year == 2025], ["C1"])["retention"].isna().all()
+    measures = pd.DataFrame({"scope": ["C1", "C1", "NETWORK"], "year": [2024, 2025, 2025],
+                             "measure": "retention", "value": [np.nan, 0.5, 1.0]})
+    assert vm.retention_years(measures, "C1").values.tolist() == [[2025, 0.5]]
 
 
 def test_loyalty_figures_multi_centre_from_network_counts():
     st = stays_frame([("a", "C1", "2024-05-01", 1), ("a", "C1", "2025-05-01", 1),
                       ("b", "C1", "2025-05-01", 1), ("b", "C2", "2025-06-01", 1),
                       ("c", "C2", "2025-05-01", 1)])
-    n_centres = vm.centres_per_client(st, REF)
-    f = vm.loyalty_figures(st[st["centre"] == "C1"], REF, n_centres)
-    assert f["clients"] == 2 and f["repeaters"] == 1 and f["repeat_rate"] == pytest.approx(0.5)
-    assert f["multi_centre"] == 1 and f["multi_share"] == pytest.approx(0.5)
-    empty = vm.loyalty_figures(st.iloc[:0], REF, n_centres)
-    assert empty["clients"] == 0 and np.isnan(empty["repeat_rate"])
+    m = _loyalty(st, ["C1", "C2"])
+    assert m.at["C1", "clients_total"] == 2 and m.at["C1", "repeat_rate"] == pytest.approx(0.5)
+    assert m.at["C1", "multi_centre_share"] == pytest.approx(0.5)
+    assert m.at["NETWORK", "multi_centre_share"] == pytest.approx(1 / 3)
+    assert _loyalty(st.iloc[:0], ["C1"]).empty
 
 
 def test_win_back_targets_and_file(omnicom, tmp_path):

@@ -64,14 +64,32 @@ _FIXED = [
     Measure("issue_rate", "Part de fiches avec au moins un problème",
             "Fiches avec au moins un problème rapportées aux fiches reçues.", SHARE),
     Measure("stays_year", "Séjours de l'année",
-            "Nombre de séjours dont la date d'arrivée tombe dans l'année intégrée."),
+            "Nombre de séjours dont la date d'arrivée tombe dans l'année intégrée, jusqu'à la "
+            "date de référence (les réservations à venir ne comptent pas)."),
     Measure("revenue_year", "Chiffre d'affaires de l'année",
-            "Somme des montants TTC des séjours arrivés dans l'année intégrée.", EUROS),
+            "Somme des montants TTC des séjours de l'année (même règle que les séjours de "
+            "l'année).", EUROS),
     Measure("clients_year", "Clients ayant séjourné dans l'année",
             "Nombre de contacts distincts ayant au moins un séjour arrivé dans l'année."),
     Measure("retention", "Rétention d'une année sur l'autre",
-            "Part des clients ayant séjourné l'année précédente (N-1) qui ont de nouveau "
-            "séjourné dans l'année (N), dans le même périmètre.", SHARE),
+            "Part des clients de l'année précédente (N-1) revenus séjourner dans l'année (N) : "
+            "dans le même centre pour un centre, dans n'importe quel centre pour le réseau.",
+            SHARE),
+    Measure("clients_prev_year", "Clients de l'année précédente",
+            "Nombre de clients ayant séjourné dans le périmètre l'année précédente (N-1), base "
+            "de la rétention."),
+    Measure("returning_clients", "Clients revenus",
+            "Nombre de clients de l'année précédente (N-1) revenus séjourner dans l'année (N) "
+            "(numérateur de la rétention)."),
+    Measure("clients_total", "Clients (toutes années)",
+            "Nombre de contacts ayant au moins un séjour dans le périmètre, toutes années "
+            "connues de la base jusqu'à la date de référence."),
+    Measure("repeat_rate", "Taux de retour (au moins deux séjours)",
+            "Part des clients (toutes années) qui ont séjourné au moins deux fois dans le "
+            "périmètre, quelle que soit l'année.", SHARE),
+    Measure("multi_centre_share", "Clients de plusieurs centres",
+            "Part des clients (toutes années) du périmètre qui ont séjourné dans au moins deux "
+            "centres du réseau.", SHARE),
     Measure("new_clients", "Nouveaux clients",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),

@@ -6,12 +6,14 @@ reports can show the trend against last year and the index can list every centre
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import numpy as np
 import pandas as pd
 
 from grc.measures.catalogue import measure
+from grc.rfm import loyalty
 from grc.schema import NETWORK
 
 MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
@@ -62,17 +64,13 @@ def _scope_metrics(scope: str, q: pd.DataFrame, issues: pd.DataFrame, links: pd.
     if len(st):
         st["y"] = pd.to_datetime(st["arrival"]).dt.year
         cur = st[st["y"] == year]
-        prev = st[st["y"] == year - 1]
         m["stays_year"] = len(cur)
         m["revenue_year"] = float(cur["amount"].sum())
         m["clients_year"] = cur["contact_id"].nunique()
-        prev_ids = set(prev["contact_id"])
-        m["retention"] = (len(prev_ids & set(cur["contact_id"])) / len(prev_ids)) if prev_ids else float("nan")
         first = st.groupby("contact_id")["y"].min()
         m["new_clients"] = int(((first == year) & first.index.isin(cur["contact_id"])).sum())
     else:
-        m.update({"stays_year": 0, "revenue_year": 0.0, "clients_year": 0, "retention": float("nan"),
-                  "new_clients": 0})
+        m.update({"stays_year": 0, "revenue_year": 0.0, "clients_year": 0, "new_clients": 0})
     sc = scores[scores["scope"] == scope] if len(scores) else scores
     for cat, cnt in (sc.groupby("category").size().items() if len(sc) else []):
         m[f"rfm:{cat}"] = int(cnt)
@@ -170,8 +168,7 @@ def _stay_metrics(stays: pd.DataFrame, centres: pd.Index, year: int, put) -> Non
     st = stays[stays["centre"].isin(centres)] if len(stays) else stays
     if not len(st):
         for metric, rank, v in (("stays_year", 10, 0), ("revenue_year", 11, 0.0),
-                                ("clients_year", 12, 0), ("retention", 13, float("nan")),
-                                ("new_clients", 14, 0)):
+                                ("clients_year", 12, 0), ("new_clients", 14, 0)):
             put(pd.Series(v, index=centres, dtype=float), metric, rank)
         return
     y = pd.to_datetime(st["arrival"]).dt.year.to_numpy()
@@ -187,13 +184,7 @@ def _stay_metrics(stays: pd.DataFrame, centres: pd.Index, year: int, put) -> Non
     put(pd.Series(revenue, dtype=float).reindex(centres, fill_value=0.0), "revenue_year", 11)
     cur_pairs = pd.DataFrame({"centre": centre[cur], "contact_id": cid.to_numpy()[cur]})
     put(cur_pairs.groupby("centre")["contact_id"].nunique().reindex(centres, fill_value=0), "clients_year", 12)
-    prev = y == year - 1
-    prev_pairs = pd.DataFrame({"centre": centre[prev], "contact_id": cid.to_numpy()[prev]}).drop_duplicates()
     cur_u = cur_pairs.drop_duplicates()
-    both = prev_pairs.merge(cur_u, on=["centre", "contact_id"]).groupby("centre").size()
-    n_prev = prev_pairs.groupby("centre").size()
-    ret = (both.reindex(n_prev.index, fill_value=0) / n_prev).reindex(centres)
-    put(ret, "retention", 13)
     first = pd.Series(y, index=st.index).groupby([centre, cid.to_numpy()]).min()
     first = first[first == year]
     is_new = pd.MultiIndex.from_frame(cur_u).isin(first.index) if len(cur_u) else np.array([], bool)
@@ -230,9 +221,15 @@ def issue_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame, qualified: p
 
 
 def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
-                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
-                    year: int, followup: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows."""
+                     stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
+                     year: int, followup: pd.DataFrame | None = None,
+                     reference_date: dt.date | None = None) -> pd.DataFrame:
+    """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
+
+    Stays after ``reference_date`` (bookings to come) count in no measure.
+    """
+    if reference_date is not None and len(stays):
+        stays = stays[pd.to_datetime(stays["arrival"]) <= pd.Timestamp(reference_date)]
     rows = []
     if followup is not None and len(followup):
         fu = followup.groupby(["centre", "status"]).size()
@@ -253,11 +250,50 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     if not parts:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
+    loyal = _loyalty_measures(stays, sorted(qualified["centre"].dropna().unique()), year)
+    out = pd.concat([out, loyal], ignore_index=True)
     out = pd.concat([out, _derived(out)], ignore_index=True)
     out = out.rename(columns={"centre": "scope", "metric": "measure"})
     for name in out["measure"].unique():
         measure(name)  # every stored figure has its definition (KeyError otherwise)
     return out.astype({"scope": object, "year": "int64", "measure": object, "value": "float64"})
+
+
+def _loyalty_measures(stays: pd.DataFrame, centres: list[str], year: int) -> pd.DataFrame:
+    """Retention, repeat stays and multi-centre clients, by the one implementation of
+    :mod:`grc.rfm.loyalty`: per centre (coming back to the same centre) and for the network
+    (coming back to any centre)."""
+    cols = ["centre", "year", "metric", "value"]
+    if not len(stays):
+        return pd.DataFrame(columns=cols)
+    st = stays[["centre", "contact_id", "arrival"]]
+    own = st[st["centre"].isin(centres)]
+    parts = []
+    for frame, by, scope in ((own, ["centre"], None), (st, [], NETWORK)):
+        ret = loyalty.retention(frame, years=[year], by=by, same_scope=scope is None)
+        rep = loyalty.repeat_rate(frame, by=by)
+        multi = loyalty.multi_centre_share(st, by=by) if scope is not None else \
+            _multi_per_centre(own, st)
+        for df, names in ((ret, {"clients_prev": "clients_prev_year", "retained": "returning_clients",
+                                 "retention": "retention"}),
+                          (rep, {"clients": "clients_total", "repeat_rate": "repeat_rate"}),
+                          (multi, {"share": "multi_centre_share"})):
+            keys = df["centre"] if by else pd.Series([scope] * len(df))
+            for col, name in names.items():
+                parts.append(pd.DataFrame({"centre": keys.to_numpy(), "year": year,
+                                           "metric": name, "value": df[col].astype(float).to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["centre"].isin([*centres, NETWORK])][cols].reset_index(drop=True)
+
+
+def _multi_per_centre(own: pd.DataFrame, network: pd.DataFrame) -> pd.DataFrame:
+    """Per centre: share of its clients who stayed at two centres or more of the network."""
+    n_centres = network.groupby("contact_id")["centre"].nunique()
+    pairs = own[["centre", "contact_id"]].drop_duplicates()
+    multi = pairs["contact_id"].map(n_centres).ge(2)
+    out = multi.groupby(pairs["centre"]).agg(["size", "sum"]).reset_index()
+    out["share"] = out["sum"] / out["size"]
+    return out
 
 
 def _derived(out: pd.DataFrame) -> pd.DataFrame:

@@ -108,3 +108,22 @@ def key_figures_html(measures: pd.DataFrame, scope: str, year: int, names: list[
     return (f'<table class="key-figures"><caption>{escape(caption)}</caption>'
             f'<thead><tr><th scope="col">Indicateur</th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: str,
+                 years: list[int] | None = None) -> str:
+    """A table of ``names`` (columns) for each year (rows) where the first one is stored."""
+    glossary = site_prefix(scope) + "glossaire.html"
+    sel = measures[(measures["scope"] == scope) & (measures["measure"] == names[0])
+                   & measures["value"].notna()]
+    years = sorted(int(y) for y in sel["year"].unique()) if years is None else years
+    if not years:
+        return ""
+    head = "".join(f'<th scope="col"><a href="{escape(glossary)}#{measure(n).anchor}">'
+                   f"{escape(measure(n).label)}</a></th>" for n in names)
+    rows = "".join(
+        f'<tr><th scope="row">{y}</th>'
+        + "".join(f"<td>{figure_html(n, scope, y, measure_value(measures, n, scope, y))}</td>"
+                  for n in names) + "</tr>" for y in years)
+    return (f'<table class="key-figures"><caption>{escape(caption)}</caption><thead><tr>'
+            f'<th scope="col">Année</th>{head}</tr></thead><tbody>{rows}</tbody></table>')

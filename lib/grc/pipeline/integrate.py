@@ -416,7 +416,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         from grc.measures.metrics import compute_measures, scope_hashes
 
         metrics = compute_measures(qualified, issues, links, stays, scores, segments, cfg.year,
-                                  followup=followup)
+                                   followup=followup, reference_date=cfg.reference_date)
         db.replace_slice(con, "measures", metrics, {"year": cfg.year})
         hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
                                "stays": stays, "scores": scores}, all_codes,

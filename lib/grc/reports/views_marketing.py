@@ -1017,18 +1017,14 @@ def quantile_segments(scores: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     return out[cols]
 
 
-def retention_table(stays: pd.DataFrame, reference_date: dt.date, centre: str) -> pd.DataFrame:
-    """Year-on-year retention of the scope: ``year, clients_prev, retained, retention``.
 
-    For a centre: clients of the centre in N-1 who came back to that centre in N; for the
-    network: clients who came back to any centre.
-    """
-    cols = ["year", "clients_prev", "retained", "retention"]
-    s = _past(stays, reference_date)
-    if s.empty or s["arrival"].dt.year.nunique() < 2:
-        return pd.DataFrame(columns=cols)
-    out = loyalty.retention(s, by=(), same_scope=centre != NETWORK)
-    return out[cols]
+
+def retention_years(measures: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """The stored retention of each year for the scope: ``year, retention`` (from the measures)."""
+    m = measures[(measures["scope"] == scope) & (measures["measure"] == "retention")
+                 & measures["value"].notna()]
+    return (m.rename(columns={"value": "retention"})[["year", "retention"]]
+            .sort_values("year").reset_index(drop=True))
 
 
 def retention_by_family(stays: pd.DataFrame, segments: pd.DataFrame, reference_date: dt.date,
@@ -1055,33 +1051,8 @@ def retention_by_family(stays: pd.DataFrame, segments: pd.DataFrame, reference_d
     return out.sort_values(["clients_prev", "family"], ascending=[False, True])[cols].reset_index(drop=True)
 
 
-def centres_per_client(network_stays: pd.DataFrame, reference_date: dt.date) -> pd.Series:
-    """Number of distinct centres where each network contact stayed (up to the reference date)."""
-    s = _past(network_stays, reference_date)
-    if s.empty or "centre" not in s:
-        return pd.Series(dtype="int64")
-    return s.groupby("contact_id")["centre"].nunique()
 
 
-def loyalty_figures(stays: pd.DataFrame, reference_date: dt.date,
-                    n_centres: pd.Series) -> dict[str, float]:
-    """Repeat-stay rate and multi-centre share of the scope's clients.
-
-    ``stays``: the scope's stays; ``n_centres``: :func:`centres_per_client` over the network
-    (so a centre learns how many of its clients also stayed elsewhere, counts only).
-    Keys: ``clients``, ``repeaters``, ``repeat_rate``, ``multi_centre``, ``multi_share``.
-    """
-    s = _past(stays, reference_date)
-    if s.empty:
-        return {"clients": 0, "repeaters": 0, "repeat_rate": float("nan"), "multi_centre": 0,
-                "multi_share": float("nan")}
-    rr = loyalty.repeat_rate(s, by=())
-    ids = pd.Index(s["contact_id"].unique())
-    multi = int((n_centres.reindex(ids).fillna(1) >= 2).sum())
-    n = int(rr["clients"].iloc[0])
-    return {"clients": n, "repeaters": int(rr["repeaters"].iloc[0]),
-            "repeat_rate": float(rr["repeat_rate"].iloc[0]), "multi_centre": multi,
-            "multi_share": multi / n if n else float("nan")}
 
 
 def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
@@ -1219,18 +1190,6 @@ def trend_sentence(trend: pd.DataFrame, key: str = "family", min_clients: int = 
     return " ".join(parts)
 
 
-def plot_retention(ret: pd.DataFrame, title: str = "Rétention d'une année sur l'autre"):
-    """Line of the year-on-year retention rate, with N-1 clients as labels."""
-    ax = _new_ax((8, 3.8))
-    if ret.empty:
-        return _empty_ax(ax, "Une seule année de séjours")
-    ax.plot(ret["year"].astype(str), ret["retention"], marker="o", color="tab:blue")
-    for x, y, n in zip(ret["year"].astype(str), ret["retention"], ret["clients_prev"], strict=True):
-        ax.annotate(f"{fr_pct(y, 0)}\n({fr_num(n)} clients N-1)", (x, y), textcoords="offset points",
-                    xytext=(0, 8), ha="center", fontsize=8)
-    ax.set(ylim=(0, 1.05), title=title, xlabel="Année N", ylabel="Clients N-1 revenus en N")
-    fr_axis(ax, pct=True)
-    return ax
 
 
 def lehu_figures(summary: pd.DataFrame, family_retention: pd.DataFrame, retention_years: pd.DataFrame,
@@ -1239,7 +1198,7 @@ def lehu_figures(summary: pd.DataFrame, family_retention: pd.DataFrame, retentio
     """The figures :func:`lehu_actions` needs, from the workbook's frames."""
     out: dict[str, object] = {"clients": int(summary["clients"].sum()) if len(summary) else 0,
                               "repeat_rate": figures.get("repeat_rate"),
-                              "multi_share": figures.get("multi_share"), "win_back": int(win_back)}
+                              "multi_share": figures.get("multi_centre_share"), "win_back": int(win_back)}
     # "best clients": the two best categories of the grid (summary is ordered best first)
     best = summary.head(2)
     best = best[best["clients"] > 0] if len(best) else best

@@ -211,3 +211,17 @@ def key_figures(wb: Workbook, names: list[str], caption: str = "Chiffres clés")
     from grc.measures.read import key_figures_html
 
     return HTML(key_figures_html(wb.metrics, wb.centre, wb.year, names, caption))
+
+
+def measure_history(wb: Workbook, names: list[str], caption: str):
+    """The scope's measures year by year (IPython HTML); empty text when none is stored."""
+    from IPython.display import HTML
+
+    from grc.measures.read import history_html
+
+    return HTML(history_html(wb.metrics, wb.centre, names, caption))
+
+
+def measures_of(wb: Workbook, names: list[str]) -> dict[str, float | None]:
+    """The run year's stored value of each measure of ``names`` for the scope."""
+    return {n: wb.metric(n) for n in names}
