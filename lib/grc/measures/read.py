@@ -101,7 +101,7 @@ def key_figures_html(measures: pd.DataFrame, scope: str, year: int, names: list[
     for name in names:
         m = measure(name)
         cells = "".join(
-            f"<td>{figure_html(name, s, y, measure_value(measures, name, s, y), glossary)}</td>"
+            f"<td>{figure_html(name, s, y, measure_value(measures, name, s, y))}</td>"
             for s, y, _ in cols)
         label = f'<a href="{escape(glossary)}#{m.anchor}">{escape(m.label)}</a>'
         rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
