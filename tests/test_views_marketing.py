@@ -202,7 +202,11 @@ def test_extraction_example_is_the_cli_selection():
 def test_grid_and_category_tables(omnicom):
     g = vm.grid_table(omnicom)
     rec = g[g["Critère"] == "Récence"]
-    assert rec["Points"].tolist() == [10, 5, 0] and rec["Tranche"].tolist()[1] == "[3 ; 12]"
+    # bounds in plain French for reviewers (the course grid: < 3, 3 to 12 both included, > 12)
+    assert rec["Points"].tolist() == [10, 5, 0]
+    assert rec["Tranche"].tolist() == ["moins de 3", "de 3 à 12", "plus de 12"]
+    cats = vm.categories_table(omnicom).set_index("Catégorie")["Score total"]
+    assert cats["Très bons clients"] == "plus de 40" and cats["Clients inactifs"] == "0 ou moins"
     assert vm.categories_table(omnicom)["Catégorie"].tolist() == [
         "Très bons clients", "Bons clients", "Clients tièdes", "Clients inactifs"]
 

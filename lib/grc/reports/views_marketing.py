@@ -770,7 +770,7 @@ def grid_table(grid: rfm.Grid) -> pd.DataFrame:
         for b in sorted(crit.bins, key=lambda b: -b.points):
             rows.append({"Critère": CRITERION_FR[name],
                          "Mesure": crit.label or UNIT_FR.get(crit.unit, crit.unit),
-                         "Tranche": b.describe(), "Points": b.points})
+                         "Tranche": b.words(), "Points": b.points})
         if crit.missing_points:
             rows.append({"Critère": CRITERION_FR[name], "Mesure": "valeur absente",
                          "Tranche": "–", "Points": crit.missing_points})
@@ -783,7 +783,7 @@ def grid_table(grid: rfm.Grid) -> pd.DataFrame:
 def categories_table(grid: rfm.Grid) -> pd.DataFrame:
     """``Catégorie, Score total`` from best to worst."""
     by_label = {c.label: c for c in grid.categories}
-    return pd.DataFrame([{"Catégorie": lab, "Score total": by_label[lab].describe()}
+    return pd.DataFrame([{"Catégorie": lab, "Score total": by_label[lab].words()}
                          for lab in grid.category_order()], columns=["Catégorie", "Score total"])
 
 

@@ -82,6 +82,23 @@ class Interval:
         hi = "+∞[" if self.max is None else _fmt(self.max) + ("]" if self.max_inclusive else "[")
         return f"{lo} ; {hi}"
 
+    def words(self) -> str:
+        """Plain French: ``moins de 3``, ``de 3 à 12``, ``plus de 12``, ``40 ou plus``."""
+        lo, hi = self.min, self.max
+        if lo is None and hi is None:
+            return "toute valeur"
+        if lo is None:
+            return f"{_fmt(hi)} ou moins" if self.max_inclusive else f"moins de {_fmt(hi)}"
+        if hi is None:
+            return f"{_fmt(lo)} ou plus" if self.min_inclusive else f"plus de {_fmt(lo)}"
+        if lo == hi:
+            return _fmt(lo)
+        if self.min_inclusive:
+            end = f"à {_fmt(hi)}" if self.max_inclusive else f"à moins de {_fmt(hi)}"
+            return f"de {_fmt(lo)} {end}"
+        end = f"jusqu'à {_fmt(hi)}" if self.max_inclusive else f"moins de {_fmt(hi)}"
+        return f"plus de {_fmt(lo)} et {end}"
+
 
 @dataclass(frozen=True)
 class Bin(Interval):
