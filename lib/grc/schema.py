@@ -54,6 +54,20 @@ STAY_REQUIRED = ["contact_local_id", "arrival"]
 
 KEY = ["centre", "local_id"]
 
+# French labels of the common fields, for everything a person reads (pages, return files)
+FIELD_LABELS: dict[str, str] = {
+    "local_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",
+    "last_name": "Nom", "organisation": "Organisation", "position": "Fonction",
+    "address1": "Adresse (ligne 1)", "address2": "Adresse (ligne 2)",
+    "address3": "Adresse (ligne 3)", "postcode": "Code postal", "city": "Ville",
+    "country": "Pays", "phone": "Téléphone", "mobile": "Mobile", "email": "E-mail",
+    "segment": "Segment", "optin_email": "Accord e-mail", "optin_phone": "Accord téléphone",
+    "created_at": "Date de création", "updated_at": "Date de mise à jour",
+    "employees": "Effectif de l'organisation", "contact_local_id": "Identifiant du client",
+    "arrival": "Date d'arrivée", "nights": "Nuits", "persons": "Personnes",
+    "amount": "Montant TTC", "product": "Produit", "contact_id": "Contact réseau",
+}
+
 ISSUE_COLUMNS = ["centre", "local_id", "field", "code", "message"]
 
 ISSUE_CODES: dict[str, str] = {

@@ -339,7 +339,9 @@ def _exporter(with_code: bool):
         from traitlets.config import Config
 
         cfg = Config()
-        cfg.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
+        # cells tagged "analyst" (commands, paths, statistics) only in the analysts' edition
+        cfg.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS) | (
+            set() if with_code else {"analyst"})
         cfg.TagRemovePreprocessor.enabled = True
         if "class" not in _EXPORTERS:
             _EXPORTERS["class"] = _report_exporter_class()

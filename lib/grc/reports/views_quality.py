@@ -968,3 +968,30 @@ class QualityData:
             return {}
         return _parse_stats(self.read("runs", ["started_at", "dedup_stats"], "WHERE year = ?",
                                       [int(year or self.year)]))
+
+
+def lineage_example(cfg, centre: str) -> tuple[bool, pd.DataFrame, pd.DataFrame]:
+    """The scope's example lineage for a reviewer: (found, records, events) with numbered
+    records instead of identifiers, French field labels and years as text (values masked)."""
+    from grc.schema import FIELD_LABELS
+    from grc.store.history import lineage_tables
+
+    cid, recs, ev = lineage_tables(cfg, None, None if centre == NETWORK else centre)
+    if not cid:
+        return False, pd.DataFrame(), pd.DataFrame()
+    number = {k: f"fiche {i}" for i, k in enumerate(dict.fromkeys(
+        zip(recs.get("centre", []), recs.get("local_id", []), strict=True)), 1)}
+    out_recs = pd.DataFrame({
+        "fiche": [number[k] for k in zip(recs["centre"], recs["local_id"], strict=True)],
+        "centre": recs["centre"],
+        "années d'export": recs["years"].astype(str) if "years" in recs else ""})
+    if len(ev):
+        keys = list(zip(ev["centre"], ev["local_id"], strict=True))
+        ev = pd.DataFrame({
+            "année": ev["year"].astype(str), "centre": ev["centre"],
+            "fiche": [number.get(k, "autre fiche") for k in keys], "événement": ev["event"],
+            "champ": [FIELD_LABELS.get(f, f) if isinstance(f, str) else "" for f in ev["field"]],
+            "avant": ev["old_value"], "après": ev["new_value"]})
+        contact = ev["champ"] == FIELD_LABELS["contact_id"]
+        ev.loc[contact, ["avant", "après"]] = "(identifiant masqué)"
+    return True, out_recs, ev
