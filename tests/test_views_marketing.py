@@ -125,10 +125,6 @@ def test_geography_by_department_and_region():
     assert dep.loc["86", "lat"] == pytest.approx(46.5)
     reg = vm.clients_by_region(dep.reset_index())
     assert reg.iloc[0]["region"] == "Nouvelle-Aquitaine" and reg["share"].sum() == pytest.approx(1)
-    assert vm.centre_point("86100", communes) == (47.0, 1.0)
-    assert vm.centre_point(None, communes) is None
-    vm.plot_department_map(dep.reset_index(), (46.5, 0.5))
-    vm.plot_department_map(vm.clients_by_department(SEGMENTS.iloc[:0], communes))
 
 
 def test_criteria_counts_in_documented_order():

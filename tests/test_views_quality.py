@@ -294,7 +294,6 @@ def test_plots_draw_without_error():
     vq.plot_field_heatmap(vq.centre_field_matrix(rec, _issues()), network=True)
     vq.plot_channels(vq.channel_rates(rec), vq.channel_comparison(_metrics(), "A", 2025))
     cp = pd.DataFrame({"centre_a": ["A", "A"], "centre_b": ["B", "C"], "contacts": [3, 1]})
-    vq.plot_shared_heatmap(vq.shared_matrix(cp))
     vq.plot_shared_bars(vq.shared_clients(cp, "A"))
     plt.close("all")
 
@@ -345,9 +344,9 @@ def test_shared_clients_and_matrix():
     s = vq.shared_clients(cp, "C")
     assert list(s["centre"]) == ["B", "A"] and list(s["clients_partagés"]) == [2, 1]
     assert vq.shared_clients(cp, "Z").empty
-    m = vq.shared_matrix(cp, ["A", "B", "C", "D"])
-    assert m.at["A", "B"] == 3 and m.at["B", "A"] == 3 and m.at["D", "A"] == 0
-    assert (np.diag(m.to_numpy()) == 0).all()
+    top = vq.top_shared_pairs(cp, {"A": "Centre A", "B": "Centre B"}, top=2)
+    assert top.values.tolist() == [["Centre A et Centre B", 3], ["Centre B et C", 2]]
+    assert vq.top_shared_pairs(cp.iloc[:0]).empty
 
 
 def test_dedup_stats_table():

@@ -475,40 +475,6 @@ def clients_by_region(by_department: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["clients", "region"], ascending=[False, True]).reset_index(drop=True)
 
 
-def centre_point(postcode: str | None, communes: pd.DataFrame) -> tuple[float, float] | None:
-    """(lat, lon) of a centre from its postcode, or None."""
-    if not postcode:
-        return None
-    hit = communes[communes["postcode"].astype(str) == str(postcode).zfill(5)]
-    if hit.empty:
-        return None
-    return float(hit["lat"].mean()), float(hit["lon"].mean())
-
-
-def plot_department_map(by_department: pd.DataFrame, centre_at: tuple[float, float] | None = None,
-                        title: str = "Origine géographique des clients"):
-    """Map-like scatter: one bubble per department centroid, area proportional to clients."""
-    ax = _new_ax((7, 7))
-    d = by_department.dropna(subset=["lat", "lon"]) if len(by_department) else by_department
-    if d.empty:
-        return _empty_ax(ax, "Aucun client localisé")
-    metro = d[(d["lat"] > 41) & (d["lat"] < 52) & (d["lon"] > -5.5) & (d["lon"] < 10)]
-    size = 1500 * metro["clients"] / max(metro["clients"].max(), 1)
-    ax.scatter(metro["lon"], metro["lat"], s=size + 10, alpha=0.55, color="tab:blue",
-               edgecolor="white", label="Clients (taille ∝ nombre)")
-    for r in metro.nlargest(8, "clients").itertuples():
-        ax.annotate(r.department, (r.lon, r.lat), ha="center", va="center", fontsize=8)
-    if centre_at is not None:
-        ax.scatter([centre_at[1]], [centre_at[0]], marker="*", s=300, color="tab:red",
-                   label="Centre", zorder=3)
-    ax.set(title=title, xlim=(-5.5, 10), ylim=(41, 51.5), xlabel="Longitude", ylabel="Latitude")
-    ax.set_aspect(1 / np.cos(np.radians(46.5)))
-    ax.legend(loc="lower left", fontsize="small")
-    outside = int(d["clients"].sum() - metro["clients"].sum())
-    if outside:
-        ax.text(0.99, 0.01, f"Hors métropole : {fr_num(outside)} clients", ha="right",
-                transform=ax.transAxes, fontsize=8)
-    return ax
 
 
 def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):

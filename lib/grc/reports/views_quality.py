@@ -626,33 +626,21 @@ def shared_clients(centre_pairs: pd.DataFrame, centre: str) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)[cols]
 
 
-def shared_matrix(centre_pairs: pd.DataFrame, centres: list[str] | None = None) -> pd.DataFrame:
-    """Symmetric centres × centres matrix of shared clients (zero diagonal)."""
+def top_shared_pairs(centre_pairs: pd.DataFrame, names: dict[str, str] | None = None,
+                     top: int = 15) -> pd.DataFrame:
+    """The pairs of centres sharing the most clients (all years): ``centres, clients
+    partagés``, largest first (a readable list instead of a centres × centres matrix)."""
+    cols = ["centres", "clients partagés"]
     cp = centre_pairs
-    names = sorted(set(cp["centre_a"]) | set(cp["centre_b"]) | set(centres or []))
-    mat = pd.DataFrame(0, index=names, columns=names, dtype=int)
-    for a, b, n in cp[["centre_a", "centre_b", "contacts"]].itertuples(index=False):
-        mat.at[a, b] += int(n)
-        mat.at[b, a] += int(n)
-    return mat
+    if cp.empty:
+        return pd.DataFrame(columns=cols)
+    names = names or {}
+    cp = cp.sort_values(["contacts", "centre_a", "centre_b"], ascending=[False, True, True],
+                        kind="stable").head(top)
+    label = [f"{names.get(a, a)} et {names.get(b, b)}"
+             for a, b in zip(cp["centre_a"], cp["centre_b"], strict=True)]
+    return pd.DataFrame({"centres": label, "clients partagés": cp["contacts"].astype(int)})[cols]
 
-
-def plot_shared_heatmap(mat: pd.DataFrame, ax=None):
-    """Heatmap of clients shared between centres."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        side = max(4.0, 0.2 * len(mat) + 2)
-        _, ax = plt.subplots(figsize=(side + 1.5, side))
-    small = len(mat) <= 15
-    v = mat.to_numpy()
-    _heatmap(ax, mat, cmap="Blues", mask=v == 0, annot=np.char.mod("%d", v) if small else None,
-             annot_size=10, square=True, linewidths=0.3, linecolor="#eeeeee",
-             cbar_label="clients partagés", xrotation=0 if small else 90)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.tick_params(labelsize=7 if not small else 9)
-    return ax
 
 
 def plot_shared_bars(shared: pd.DataFrame, ax=None, top: int = 15):
