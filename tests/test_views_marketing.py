@@ -92,10 +92,17 @@ def test_family_trend_and_sentence():
     trend = vm.trend_table(by).set_index("family")
     assert trend.loc["Scolaires", "variation"] == pytest.approx(-0.5)
     assert np.isnan(trend.loc["Sport", "variation"])
-    text = vm.trend_sentence(trend.reset_index(), min_clients=1)
-    assert "Scolaires" in text and "baisse" in text and "2 l'année précédente" in text
+    # too few clients for a sentence: no family is named
+    text = vm.trend_sentence(trend.reset_index())
+    assert "2 l'année précédente" in text and "ne varie nettement" in text
     assert vm.trend_table(by[by["year"] == 2025]).empty
-    assert "Pas assez" in vm.trend_sentence(vm.trend_table(by[by["year"] == 2025]))
+    # sentences name only significant changes of real groups (alerts' thresholds)
+    big = pd.DataFrame({"family": ["Scolaires", "Non segmenté", "Sport", "Jeunesse"],
+                        "clients_prev": [60, 16, 6, 40], "clients_last": [30, 21, 3, 44]})
+    big["variation"] = big["clients_last"] / big["clients_prev"] - 1
+    text = vm.trend_sentence(big)
+    assert "« Scolaires »" in text and "baisse" in text
+    assert "Non segmenté" not in text and "Sport" not in text and "Jeunesse" not in text
 
 
 def test_flagship_and_seasonality():
@@ -103,11 +110,13 @@ def test_flagship_and_seasonality():
                       ("b", "C1", "2025-05-20", 300, "Classe nature"),
                       ("a", "C1", "2025-06-01", 100, "Classe mer"),
                       ("c", "C1", "2025-01-10", 50, None)])
-    flag = vm.flagship_table(st, SEGMENTS, REF, top=1)
+    flag = vm.flagship_table(st, SEGMENTS, REF, top=1, min_stays=1)
     top = flag.set_index("segment_label")
     assert top.loc["École élémentaire", "product"] == "Classe nature"
     assert top.loc["École élémentaire", "stays"] == 2 and top.loc["École élémentaire", "amount"] == 400
     assert top.loc["Club sportif", "product"] == "(non renseigné)"
+    # by default a "flagship" product needs MIN_PRODUCT_STAYS (3) stays
+    assert vm.flagship_table(st, SEGMENTS, REF, top=1).empty
     m = vm.seasonality_matrix(st, SEGMENTS, REF)
     assert list(m.columns) == list(range(1, 13))
     assert m.loc["Scolaires", 5] == 2 and m.loc["Sport", 1] == 1 and m.to_numpy().sum() == 4
@@ -311,7 +320,10 @@ def test_lehu_actions_derived_from_figures():
                         "retention": [0.5, 1 / 3]})
     evo = pd.DataFrame({"date": pd.to_datetime(["2024-12-31"] * 2 + ["2025-12-31"] * 2),
                         "category": ["Très bons", "Bons"] * 2, "clients": [2, 5, 3, 7]})
-    fig = vm.lehu_figures(summary, fam, ret, {"repeat_rate": 0.4, "multi_share": 0.1}, 6, evo)
+    fig = vm.lehu_figures(summary, fam, ret, {"repeat_rate": 0.4, "multi_centre_share": 0.1}, 6,
+                          evo, min_clients=5)
+    # with the default threshold (MIN_COUNT clients), Sport's 10 clients are too few to judge
+    assert vm.lehu_figures(summary, fam, ret, {}, 6, evo)["weak_family"] == "Scolaires"
     assert fig["best_clients"] == 10 and fig["best_amount_share"] == pytest.approx(0.8)
     assert fig["weak_family"] == "Sport"  # Jeunesse has too few clients to judge
     assert fig["trend_change"] == 3 and fig["retention_prev"] == 0.5

@@ -21,13 +21,17 @@ RETENTION_POINTS = 0.10  # 10 points
 MIN_BASE = 30           # records or clients behind a rate
 COUNT_SHARE = 0.20      # 20 %
 MIN_COUNT = 20          # units
+MIN_PRODUCT_STAYS = 3   # a "flagship product" has at least this many stays
+NOT_A_GROUP = {"Non segmenté", "(non renseigné)", "inconnue"}  # never the subject of a sentence
 
 THRESHOLDS_TEXT = (
     "Une alerte n'est émise que pour une évolution ou un écart significatif : au moins "
     f"{int(RATE_POINTS * 100)} points pour une part (10 points pour la rétention) calculée sur au "
     f"moins {MIN_BASE} fiches ou clients, ou au moins {int(COUNT_SHARE * 100)} % et {MIN_COUNT} "
     "unités pour un nombre. Les écarts plus faibles relèvent du hasard d'une année et ne sont "
-    "pas signalés.")
+    "pas signalés. Les phrases automatiques des pages ignorent les contacts non segmentés et "
+    f"les groupes de moins de {MIN_COUNT} clients ; un produit phare compte au moins "
+    f"{MIN_PRODUCT_STAYS} séjours.")
 
 # summary measures: (name, base measure for a rate, True when a rise is good)
 SUMMARY = [
@@ -77,9 +81,16 @@ def _rate_alert(name: str, cur: float, prev: float, base: float | None, rise_goo
                  f"({format_value(name, prev)} → {format_value(name, cur)}).")
 
 
+def significant_change(prev: float, cur: float) -> bool:
+    """A count's change worth an alert or a sentence: at least MIN_COUNT units and
+    COUNT_SHARE of last year's value."""
+    delta = cur - prev
+    return prev > 0 and abs(delta) >= MIN_COUNT and abs(delta) / prev >= COUNT_SHARE
+
+
 def _count_alert(name: str, cur: float, prev: float, rise_good: bool) -> Alert | None:
     delta = cur - prev
-    if prev <= 0 or abs(delta) < MIN_COUNT or abs(delta) / prev < COUNT_SHARE:
+    if not significant_change(prev, cur):
         return None
     good = (delta > 0) == rise_good
     verb = "hausse" if delta > 0 else "baisse"

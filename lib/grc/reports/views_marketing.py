@@ -422,9 +422,14 @@ def plot_family_trend(by_year: pd.DataFrame, title: str = "Clients par famille d
     return ax
 
 
+NOT_A_GROUP_LABELS = {"Non segmenté", "(non renseigné)"}
+
+
 def flagship_table(stays: pd.DataFrame, segments: pd.DataFrame,
-                   reference_date: dt.date | pd.Timestamp, top: int = 3) -> pd.DataFrame:
-    """Top products per segment (past stays): ``segment_label, rank, product, stays, share, amount``."""
+                   reference_date: dt.date | pd.Timestamp, top: int = 3,
+                   min_stays: int | None = None) -> pd.DataFrame:
+    """Top products per segment (past stays): ``segment_label, rank, product, stays, share,
+    amount``; a product needs ``min_stays`` stays (default the alerts' MIN_PRODUCT_STAYS)."""
     cols = ["segment_label", "rank", "product", "stays", "share", "amount"]
     s = _past(stays, reference_date)
     if s.empty or not _has(segments, "contact_id", "segment_label"):
@@ -433,8 +438,12 @@ def flagship_table(stays: pd.DataFrame, segments: pd.DataFrame,
         s["product"] = None
     crit = segments[["contact_id", "segment_label"]].copy()
     crit["segment_label"] = crit["segment_label"].fillna("(non renseigné)")
+    from grc.measures.alerts import MIN_PRODUCT_STAYS
+
     out = segment.flagship_products(s, crit, top=top)
-    return out[cols]
+    min_stays = MIN_PRODUCT_STAYS if min_stays is None else min_stays
+    out = out[(out["stays"] >= min_stays) & ~out["segment_label"].isin(NOT_A_GROUP_LABELS)]
+    return out[cols].reset_index(drop=True)
 
 
 def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
@@ -1136,23 +1145,29 @@ def mix_wide(mix: pd.DataFrame) -> pd.DataFrame:
     return out[keep].sort_values(["Contacts", "Segment"], ascending=[False, True]).reset_index(drop=True)
 
 
-def trend_sentence(trend: pd.DataFrame, key: str = "family", min_clients: int = 5) -> str:
-    """French sentence naming the strongest rise and fall between the last two years."""
-    t = trend[trend["clients_prev"] >= min_clients].dropna(subset=["variation"]) if len(trend) else trend
-    if t.empty:
-        return "Pas assez de clients sur deux années consécutives pour dégager une tendance."
-    up = t.sort_values(["variation", key], ascending=[False, True]).iloc[0]
-    down = t.sort_values(["variation", key], ascending=[True, True]).iloc[0]
+def trend_sentence(trend: pd.DataFrame, key: str = "family") -> str:
+    """French sentence naming the strongest significant rise and fall between the last two
+    years (thresholds of :mod:`grc.measures.alerts`; unsegmented contacts never named)."""
+    from grc.measures.alerts import NOT_A_GROUP, significant_change
+
+    t = trend.dropna(subset=["variation"]) if len(trend) else trend
+    if len(t):
+        t = t[~t[key].isin(NOT_A_GROUP)]
+        t = t[[significant_change(a, b) for a, b in zip(t["clients_prev"], t["clients_last"],
+                                                         strict=True)]]
     tot_prev, tot_last = int(trend["clients_prev"].sum()), int(trend["clients_last"].sum())
     parts = [f"Clients de l'année : {fr_num(tot_last)} contre {fr_num(tot_prev)} l'année précédente."]
-    if up["variation"] > 0:
-        parts.append(f"Plus forte hausse : « {up[key]} » ({'+'}{fr_pct(up['variation'], 0)}, "
+    ups, downs = t[t["variation"] > 0], t[t["variation"] < 0]
+    if len(ups):
+        up = ups.sort_values(["variation", key], ascending=[False, True]).iloc[0]
+        parts.append(f"Plus forte hausse : « {up[key]} » (+{fr_pct(up['variation'], 0)}, "
                      f"{fr_num(up['clients_prev'])} → {fr_num(up['clients_last'])} clients).")
-    if down["variation"] < 0:
+    if len(downs):
+        down = downs.sort_values(["variation", key], ascending=[True, True]).iloc[0]
         parts.append(f"Plus forte baisse : « {down[key]} » ({fr_pct(down['variation'], 0)}, "
                      f"{fr_num(down['clients_prev'])} → {fr_num(down['clients_last'])} clients).")
     if len(parts) == 1:
-        parts.append("Aucune famille n'est en baisse.")
+        parts.append("Aucune famille ne varie nettement (au moins 20 clients d'écart et 20 %).")
     return " ".join(parts)
 
 
@@ -1160,8 +1175,12 @@ def trend_sentence(trend: pd.DataFrame, key: str = "family", min_clients: int = 
 
 def lehu_figures(summary: pd.DataFrame, family_retention: pd.DataFrame, retention_years: pd.DataFrame,
                  figures: Mapping[str, float], win_back: int, evolution: pd.DataFrame,
-                 min_clients: int = 5) -> dict[str, object]:
-    """The figures :func:`lehu_actions` needs, from the workbook's frames."""
+                 min_clients: int | None = None) -> dict[str, object]:
+    """The figures :func:`lehu_actions` needs, from the workbook's frames (a family is named
+    only with at least ``min_clients`` clients last year, default the alerts' MIN_COUNT)."""
+    from grc.measures.alerts import MIN_COUNT, NOT_A_GROUP
+
+    min_clients = MIN_COUNT if min_clients is None else min_clients
     out: dict[str, object] = {"clients": int(summary["clients"].sum()) if len(summary) else 0,
                               "repeat_rate": figures.get("repeat_rate"),
                               "multi_share": figures.get("multi_centre_share"), "win_back": int(win_back)}
@@ -1173,7 +1192,9 @@ def lehu_figures(summary: pd.DataFrame, family_retention: pd.DataFrame, retentio
                    best_clients=int(best["clients"].sum()),
                    best_amount_share=float(best["amount_share"].sum()),
                    best_categories=list(best["category"]))
-    fr = family_retention[family_retention["clients_prev"] >= min_clients] if len(family_retention) else family_retention
+    fr = family_retention[(family_retention["clients_prev"] >= min_clients)
+                          & ~family_retention["family"].isin(NOT_A_GROUP)] \
+        if len(family_retention) else family_retention
     if len(fr):
         w = fr.sort_values(["retention", "family"]).iloc[0]
         out.update(weak_family=w["family"], weak_retention=float(w["retention"]))
