@@ -116,6 +116,11 @@ def sender_view(records: pd.DataFrame, sender: str) -> pd.DataFrame:
     })
 
 
+def _true_for(ids: pd.Series, flags: pd.Series) -> pd.Series:
+    """For each id, its flag in ``flags`` (indexed by id); False for an unknown id."""
+    return ids.isin(flags.index[flags.to_numpy(dtype=bool)])
+
+
 def attach(base: pd.DataFrame, records: pd.DataFrame | None, sender: str) -> pd.DataFrame:
     """``base`` (one row per contact) with objection and sender columns, defaults when absent.
 
@@ -127,7 +132,7 @@ def attach(base: pd.DataFrame, records: pd.DataFrame | None, sender: str) -> pd.
     if records is not None and len(records):
         obj = objections(records)
         for col in OBJECTION_FIELDS.values():
-            out[col] = out["contact_id"].map(obj[col]).fillna(False).astype(bool)
+            out[col] = _true_for(out["contact_id"], obj[col])
     else:
         every = rules.recorded(out.get("objection"), idx)
         for col in OBJECTION_FIELDS.values():
@@ -142,12 +147,12 @@ def attach(base: pd.DataFrame, records: pd.DataFrame | None, sender: str) -> pd.
     if records is not None and len(records):
         view = sender_view(records, sender)
         cid = out["contact_id"]
-        out["in_sender"] = cid.map(view["in_sender"]).fillna(False).astype(bool)
-        out["sender_client"] = cid.map(view["sender_client"]).fillna(False).astype(bool)
-        out["sender_told"] = cid.map(view["sender_told"]).fillna(False).astype(bool)
+        out["in_sender"] = cid.isin(view.index)
+        for col, src in (("sender_client", "sender_client"), ("sender_told", "sender_told"),
+                         ("optin_email", "sender_optin_email")):
+            out[col] = _true_for(cid, view[src])
         # a centre e-mails the address it collected, under the consent given to it
         out["email"] = cid.map(view["sender_email"]).where(out["in_sender"], None)
-        out["optin_email"] = cid.map(view["sender_optin_email"]).fillna(False).astype(bool)
     else:
         cent = out["centres"] if "centres" in out else pd.Series(None, index=idx, dtype=object)
         out["in_sender"] = in_centres(cent, {sender})
