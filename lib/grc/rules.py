@@ -154,7 +154,8 @@ RETENTION = Rule(
     "Conservation des données d'un client ou d'un prospect : 3 ans après la fin de la relation "
     "commerciale (dernier séjour pour un client, dernier contact pour un prospect), puis "
     "suppression ou anonymisation.",
-    "RGPD, art. 5.1.e ; CNIL, référentiel « gestion commerciale » (2021)",
+    "RGPD, art. 5.1.e ; CNIL, référentiel « gestion commerciale » (délibération n° 2021-131 "
+    "du 23 septembre 2021)",
 )
 
 
