@@ -28,6 +28,7 @@ private person needs their consent to SMS, which the common schema does not reco
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -141,6 +142,21 @@ def tool_frame(result, tool: str) -> pd.DataFrame:
     return out
 
 
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+PHONE_HEADERS = ("SMS", "Phone Number")
+
+
+def _write_tool_csv(frame: pd.DataFrame, path: Path, sep: str, encoding: str) -> None:
+    """A tool's CSV, every cell neutralised by :mod:`grc.safefiles` except the phone numbers
+    that are strictly E.164 (``+`` then digits only, as the tools require: no formula)."""
+    safe = safefiles.csv_safe(frame)
+    for head in PHONE_HEADERS:
+        if head in frame:
+            ok = frame[head].astype("string").str.fullmatch(_E164).fillna(False).astype(bool)
+            safe[head] = safe[head].where(~ok, frame[head])
+    safe.to_csv(path, sep=sep, encoding=encoding, index=False)
+
+
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, frame in sheets.items():
@@ -165,7 +181,7 @@ def write_extract(result, path: str | Path, fmt: str | None = None) -> list[Path
         safefiles.write_csv(_excel_frame(result), path, sep=";", encoding="utf-8-sig")
     else:
         sep, enc = TOOL_SPECS[fmt]
-        safefiles.write_csv(tool_frame(result, fmt), path, sep=sep, encoding=enc)
+        _write_tool_csv(tool_frame(result, fmt), path, sep, enc)
     excl, summ = sidecar(path, "exclusions"), sidecar(path, "resume")
     safefiles.write_csv(exclusions, excl, sep=";", encoding="utf-8-sig")
     safefiles.write_csv(_summary(result), summ, sep=";", encoding="utf-8-sig")
