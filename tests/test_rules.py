@@ -259,3 +259,14 @@ def test_register_says_what_the_rule_book_says():
     for rule in rules.LEGAL_RULES:
         assert rule.source in text, rule.name
         assert rule.text in text, rule.name
+
+
+def test_objection_of_a_past_export_is_never_forgotten():
+    _, records = _base()
+    past = pd.DataFrame({"centre": ["LAT", "LAT"], "local_id": ["LAT-GUEST", "LAT-FAN"],
+                         "objection_email": ["01/02/2024", "non"], "objection": [None, None]})
+    out = cfacts.with_past_objections(records, past).set_index("local_id")
+    assert out.loc["LAT-GUEST", "objection_email"] and not out.loc["LAT-GUEST", "objection"]
+    assert out.loc["LAT-SCHOOLOBJ", "objection_email"]          # this year's own value
+    assert not out.loc[["LAT-SCHOOL", "PAR-FAN"], "objection_email"].any()
+    assert cfacts.objections(out).loc["GUEST", "objection_email"]

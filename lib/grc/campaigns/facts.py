@@ -53,9 +53,43 @@ def records_from_base(config: NetworkConfig) -> pd.DataFrame | None:
             f'SELECT q.centre, q.local_id, l.contact_id, q.email, q.optin_email, q.created_at, '
             f'{stayed} AS stayed, {opt} FROM qualified q JOIN record_links l '
             f'ON l.centre = q.centre AND l.local_id = q.local_id {join}').df()
+        past = _past_objections(con)
     finally:
         con.close()
-    return with_centre_notice(frame, _told_since(config))
+    return with_centre_notice(with_past_objections(frame, past), _told_since(config))
+
+
+def _past_objections(con) -> pd.DataFrame | None:
+    """Objections written in any year's export (``records`` keeps every year's rows)."""
+    from grc.store import base as db
+
+    if not db.has_table(con, "records"):
+        return None
+    have = {r[0] for r in con.execute('DESCRIBE "records"').fetchall()}
+    cols = [c for c in ("objection", *OBJECTION_FIELDS.values()) if c in have]
+    if not cols:
+        return None
+    any_set = " OR ".join(f'"{c}" IS NOT NULL' for c in cols)
+    selected = ", ".join(f'"{c}"' for c in cols)
+    return con.execute(f"SELECT centre, local_id, {selected} FROM records WHERE {any_set}").df()
+
+
+def with_past_objections(records: pd.DataFrame, past: pd.DataFrame | None) -> pd.DataFrame:
+    """Objection columns as booleans, true when any year's export of the record had one: an
+    objection is never forgotten because a later export left the column empty."""
+    out = records.copy()
+    cols = ["objection", *OBJECTION_FIELDS.values()]
+    for c in cols:
+        out[c] = rules.recorded(out.get(c), out.index)
+    if past is None or past.empty:
+        return out
+    flags = pd.DataFrame({c: rules.recorded(past.get(c), past.index) for c in cols})
+    flags[["centre", "local_id"]] = past[["centre", "local_id"]]
+    hit = flags.groupby(["centre", "local_id"])[cols].any()
+    key = pd.MultiIndex.from_frame(out[["centre", "local_id"]])
+    for c in cols:
+        out[c] |= key.isin(hit.index[hit[c].to_numpy()])
+    return out
 
 
 def _told_since(config: NetworkConfig) -> dict[str, dt.date]:
