@@ -270,3 +270,10 @@ def test_objection_of_a_past_export_is_never_forgotten():
     assert out.loc["LAT-SCHOOLOBJ", "objection_email"]          # this year's own value
     assert not out.loc[["LAT-SCHOOL", "PAR-FAN"], "objection_email"].any()
     assert cfacts.objections(out).loc["GUEST", "objection_email"]
+
+
+def test_every_rule_has_a_french_label_text_and_source():
+    assert set(rules.RULE_LABELS) == set(rules.RULES_BY_NAME)
+    for r in rules.RULES:
+        assert r.label != r.name and r.text and r.source
+    assert {rule for _label, rule in rules.REASONS.values()} <= set(rules.RULES)

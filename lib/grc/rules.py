@@ -21,6 +21,11 @@ class Rule:
     text: str
     source: str
 
+    @property
+    def label(self) -> str:
+        """A short French name of the rule (for counts and summaries)."""
+        return RULE_LABELS.get(self.name, self.name)
+
 
 # --- telephone canvassing of private persons -------------------------------------------------
 BLOCTEL_LAST_DAY = dt.date(2026, 8, 10)
@@ -172,6 +177,25 @@ RULES: tuple[Rule, ...] = (
 """Every rule of the book (the legal ones first)."""
 LEGAL_RULES: tuple[Rule, ...] = RULES[:12]
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+RULE_LABELS: dict[str, str] = {
+    "email_b2c_consent": "particulier avec consentement (e-mail)",
+    "email_soft_optin": "client du centre, soft opt-in (e-mail)",
+    "email_b2b": "professionnel, droit d'opposition (e-mail)",
+    "email_generic": "adresse générique d'organisme (e-mail)",
+    "objection": "opposition enregistrée",
+    "post_optout": "courrier, droit d'opposition",
+    "phone_bloctel": "particulier hors Bloctel (téléphone, jusqu'au 10/08/2026)",
+    "phone_consent": "particulier avec consentement préalable (téléphone, depuis le 11/08/2026)",
+    "phone_b2b": "professionnel (téléphone)",
+    "phone_contract": "client avec un séjour réservé à venir (téléphone)",
+    "calling_hours": "jours et heures d'appel",
+    "retention": "durée de conservation",
+    "quality_email": "e-mail absent ou invalide",
+    "quality_email_typo": "domaine d'e-mail mal orthographié",
+    "quality_phone": "téléphone absent ou invalide",
+    "quality_address": "adresse postale incomplète",
+    "quality_npai": "NPAI",
+}
 
 # --- channels, senders, decisions ----------------------------------------------------------
 CHANNELS = ("courrier", "email", "telephone")

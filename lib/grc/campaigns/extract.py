@@ -439,7 +439,8 @@ def _print_result(result: ExtractResult, written: list[Path]) -> None:
     kept = applied[applied["Retenus"] > 0]
     if len(kept):
         print("Retenus au titre de : " + " ; ".join(
-            f"{r} ({n})" for r, n in zip(kept["Règle"], kept["Retenus"], strict=True)))
+            f"{rules.RULES_BY_NAME[r].label} ({n})"
+            for r, n in zip(kept["Règle"], kept["Retenus"], strict=True)))
     if result.law:
         print(result.law)
     print(f"Fichier écrit : {written[0]}")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grc import safefiles
+from grc import rules, safefiles
 from grc.config import ConfigError
 
 FORMATS = ("csv", "xlsx", "brevo", "mailchimp")
@@ -117,7 +117,8 @@ def _excel_frame(result) -> pd.DataFrame:
 def _summary(result) -> pd.DataFrame:
     applied = result.rules_applied()
     notes = pd.DataFrame({
-        "Motif": [f"Règle {r} : {n} retenus, {x} écartés — {t} ({s})" for r, n, x, t, s in zip(
+        "Motif": [f"Règle « {rules.RULES_BY_NAME[r].label} » ({r}) : {n} retenus, {x} écartés — "
+                  f"{t} ({s})" for r, n, x, t, s in zip(
             applied["Règle"], applied["Retenus"], applied["Écartés"], applied["Texte"],
             applied["Source"], strict=True)],
         "Contacts": [None] * len(applied)})
