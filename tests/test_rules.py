@@ -277,3 +277,23 @@ def test_every_rule_has_a_french_label_text_and_source():
     for r in rules.RULES:
         assert r.label != r.name and r.text and r.source
     assert {rule for _label, rule in rules.REASONS.values()} <= set(rules.RULES)
+
+
+def test_centre_file_holds_only_what_the_centre_collected():
+    contacts, records = _base()
+    contacts.loc[contacts["contact_id"] == "SCHOOL", ["phone", "rnvp4"]] = (
+        "+33549111111", "2 RUE NEUVE")                       # golden: newer, from another centre
+    records["phone"] = None
+    records["rnvp4"] = None
+    records["rnvp6"] = "86390 LATHUS ST REMY"
+    records["mailable"] = True
+    records.loc[records["local_id"] == "LAT-SCHOOL", ["phone", "rnvp4"]] = ("+33549000000",
+                                                                          "1 RUE DU BOURG")
+    lat = {ch: ex.extract(contacts, None, None, ex.Selection(channel=ch, sender="LAT"), REF,
+                          records=records).frame.set_index("contact_id")
+           for ch in ("telephone", "courrier")}
+    assert lat["telephone"].loc["SCHOOL", "phone_e164"] == "+33549000000"
+    assert lat["courrier"].loc["SCHOOL", "rnvp4"] == "1 RUE DU BOURG"
+    net = ex.extract(contacts, None, None, ex.Selection(channel="telephone"), REF,
+                     records=records).frame.set_index("contact_id")
+    assert net.loc["SCHOOL", "phone_e164"] == "+33549111111"

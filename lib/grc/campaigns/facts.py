@@ -25,6 +25,11 @@ from grc.config import NetworkConfig
 OBJECTION_FIELDS = {"email": "objection_email", "telephone": "objection_phone",
                     "courrier": "objection_post"}
 OPTIONAL_FIELDS = ["objection", *OBJECTION_FIELDS.values(), "soft_optin_told"]
+#: A centre's own values of its contact (its record), used for that centre's campaigns so that
+#: its files hold nothing another centre collected.
+OWN_TEXT = ["civility", "first_name", "last_name", "organisation", "phone", "mobile", "rnvp1",
+            "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6", "postcode", "city"]
+OWN_FLAGS = ["optin_phone", "npai", "mailable", "bloctel"]
 RECORD_COLUMNS = ["centre", "local_id", "contact_id", "email", "optin_email", "created_at",
                   "stayed", *OPTIONAL_FIELDS]
 TOLD_SINCE_KEY = "soft_optin_told_since"
@@ -45,6 +50,7 @@ def records_from_base(config: NetworkConfig) -> pd.DataFrame | None:
             return None
         have = {r[0] for r in con.execute('DESCRIBE "qualified"').fetchall()}
         opt = ", ".join(f'q."{c}"' if c in have else f'NULL AS "{c}"' for c in OPTIONAL_FIELDS)
+        opt += "".join(f', q."{c}"' for c in OWN_TEXT + OWN_FLAGS if c in have)
         stays = db.has_table(con, "stays")
         stayed = ("s.contact_local_id IS NOT NULL" if stays else "FALSE")
         join = ("LEFT JOIN (SELECT DISTINCT centre, contact_local_id FROM stays) s "
@@ -141,13 +147,20 @@ def sender_view(records: pd.DataFrame, sender: str) -> pd.DataFrame:
     mine = mine.sort_values(["contact_id", "_has_email", "_created"], na_position="first")
     g = mine.groupby("contact_id")
     last = g.tail(1).set_index("contact_id")
-    return pd.DataFrame({
+    view = pd.DataFrame({
         "in_sender": True,
         "sender_email": last["email"],
         "sender_optin_email": g["optin_email"].any(),
         "sender_client": g["stayed"].any(),
         "sender_told": (mine["_told"] & mine["stayed"]).groupby(mine["contact_id"]).any(),
     })
+    latest = mine.sort_values(["contact_id", "_created"], na_position="first").groupby(
+        "contact_id").tail(1).set_index("contact_id")
+    for c in OWN_TEXT + OWN_FLAGS:
+        if c in latest:
+            view[f"own_{c}"] = (rules.flag(latest[c], latest.index) if c in OWN_FLAGS
+                                else latest[c])
+    return view
 
 
 def _true_for(ids: pd.Series, flags: pd.Series) -> pd.Series:
@@ -185,8 +198,15 @@ def attach(base: pd.DataFrame, records: pd.DataFrame | None, sender: str) -> pd.
         for col, src in (("sender_client", "sender_client"), ("sender_told", "sender_told"),
                          ("optin_email", "sender_optin_email")):
             out[col] = _true_for(cid, view[src])
-        # a centre e-mails the address it collected, under the consent given to it
+        # a centre e-mails the address it collected, under the consent given to it, and writes
+        # to or calls its contact with what it collected itself
         out["email"] = cid.map(view["sender_email"]).where(out["in_sender"], None)
+        for c in OWN_TEXT:
+            if f"own_{c}" in view:
+                out[c] = cid.map(view[f"own_{c}"]).where(out["in_sender"], None)
+        for c in OWN_FLAGS:
+            if f"own_{c}" in view:
+                out[c] = _true_for(cid, view[f"own_{c}"])
     else:
         cent = out["centres"] if "centres" in out else pd.Series(None, index=idx, dtype=object)
         out["in_sender"] = in_centres(cent, {sender})
