@@ -165,6 +165,10 @@ def test_cli_for_centre_and_network(planted_base, tmp_path, capsys):
     assert not set(nb["EXT_ID"]) & objected
     assert ex.cli_extract(["--config", str(cfg_path), "--for", "XXX"]) == 2
     assert "centre inconnu" in capsys.readouterr().err
+    bad = tmp_path / "tel_brevo.csv"
+    assert ex.cli_extract(["--config", str(cfg_path), "--channel", "telephone", "--format",
+                           "brevo", "--out", str(bad)]) == 2
+    assert "--channel email" in capsys.readouterr().err and not bad.exists()
 
     tel = tmp_path / "t.xlsx"
     assert ex.cli_extract(["--config", str(cfg_path), "--channel", "telephone",

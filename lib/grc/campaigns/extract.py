@@ -415,6 +415,9 @@ def cli_extract(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         sel = selection_from_args(args)
         _check_sender(config, sel)
+        if args.fmt in ("brevo", "mailchimp") and sel.channel != "email":
+            raise ConfigError(f"Le format {args.fmt} est un fichier d'import e-mail : utilisez "
+                              "--channel email (ou --format csv/xlsx).")
         ref = _to_date(args.reference_date) if args.reference_date else config.reference_date
         contacts, criteria, scores = load_frames(config)
         result = extract(contacts, criteria, scores, sel, ref, records=load_records(config))
