@@ -101,12 +101,16 @@ def test_email_rules_and_never_without_optin():
     assert list(res.frame.columns) == ex.OUTPUT_COLUMNS["email"]
 
 
-def test_email_unusable_flag():
+def test_email_typo_domain_unusable_and_emailable_flag_ignored():
     contacts, criteria, scores = _frames()
-    contacts.loc[contacts["contact_id"] == "OK", "emailable"] = False
+    contacts.loc[contacts["contact_id"] == "OK", "email"] = "anne.martin@gmial.com"
+    # ``emailable`` embeds the consumer consent rule (qualification), so it is not read:
+    # the rule book decides consent by kind and sender
+    contacts.loc[contacts["contact_id"] == "B2B_BLOC", ["emailable", "optin_email"]] = False
     res = ex.extract(contacts, criteria, scores, ex.Selection(channel="email"), BEFORE)
     assert "OK" not in set(res.frame["contact_id"])
     assert _reasons(res)["email_unusable"] == 1
+    assert "B2B_BLOC" in set(res.frame["contact_id"])
 
 
 def test_phone_before_law_change_uses_bloctel():
@@ -174,12 +178,14 @@ def _random_base(n=400, seed=7):
     return contacts, criteria
 
 
-def test_email_extraction_never_contains_contact_without_optin():
+def test_email_extraction_never_contains_private_person_without_optin():
     contacts, criteria = _random_base()
     res = ex.extract(contacts, criteria, None, ex.Selection(channel="email"), BEFORE)
     kept = contacts.set_index("contact_id").loc[res.frame["contact_id"]]
     assert len(kept) > 50
-    assert kept["optin_email"].all() and kept["email"].notna().all()
+    private = kept[kept["kind"] != "B2B"]   # B2C, and unknown kind with a personal address
+    assert private["optin_email"].all() and kept["email"].notna().all()
+    assert (~kept["optin_email"]).sum() > 0   # professionals without consent are kept
     assert not kept["retention_expired"].any()
     assert res.kept + res.excluded["contacts"].sum() == res.selected == len(contacts)
 
@@ -249,7 +255,14 @@ def test_write_csv_and_sidecar(tmp_path):
     assert list(back.columns)[:3] == ["Identifiant", "Civilité", "Prénom"]
     assert len(back) == res.kept and "Ligne 6" in back.columns
     side = pd.read_csv(tmp_path / "campagne.exclusions.csv", sep=";", encoding="utf-8-sig")
-    counts = dict(zip(side["Motif"], side["Contacts"], strict=True))
+    # one row per excluded contact, with the rule that applied and its source
+    assert len(side) == res.selected - res.kept
+    row = side.set_index("Identifiant").loc["NPAI"]
+    assert row["Code motif"] == "npai" and row["Règle"] == "quality_npai"
+    assert side.set_index("Identifiant").loc["OLD", "Source"].startswith("RGPD")
+    assert side["Source"].notna().all() and side["Texte de la règle"].notna().all()
+    summ = pd.read_csv(tmp_path / "campagne.resume.csv", sep=";", encoding="utf-8-sig")
+    counts = dict(zip(summ["Motif"], summ["Contacts"], strict=True))
     assert counts["Contacts correspondant à la sélection"] == 14
     assert counts["NPAI : n'habite plus à l'adresse indiquée"] == 1
     assert counts["Contacts retenus dans le fichier"] == res.kept
@@ -261,14 +274,17 @@ def test_write_xlsx_with_exclusions_sheet(tmp_path):
     res = _run("telephone", AFTER)
     out = ex.write_extract(res, tmp_path / "appels.xlsx")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Extraction", "Exclusions"]
+    assert wb.sheetnames == ["Extraction", "Exclusions", "Résumé"]
     ws = wb["Extraction"]
     headers = [c.value for c in ws[1]]
     assert "Téléphone (E.164)" in headers and "Téléphone" in headers
     assert ws.max_row - 1 == res.kept
-    motifs = [r[0].value for r in wb["Exclusions"].iter_rows(min_row=2)]
-    assert ex.REASONS["no_phone_consent"] in motifs
+    excl = [[c.value for c in r] for r in wb["Exclusions"].iter_rows(min_row=2)]
+    assert len(excl) == res.selected - res.kept
+    assert {r[4] for r in excl} >= {ex.REASONS["no_phone_consent"]}
+    motifs = [r[0].value for r in wb["Résumé"].iter_rows(min_row=2)]
     assert any("consentement préalable" in str(m) for m in motifs)
+    assert any("de 10 h à 13 h et de 14 h à 20 h" in str(m) for m in motifs)
 
 
 def _write_processed(tmp_path):

@@ -38,7 +38,19 @@ CONTACT_FIELDS: list[str] = [
     "updated_at",
     # optional extension: headcount of the organisation where the centre knows it
     "employees",
+    # optional extensions for the prospecting rules (grc.rules): an objection recorded by the
+    # centre, as a flag (oui/1/x) or the date it was made: to every channel ("ne pas
+    # contacter"), to e-mail (unsubscribe), to the phone, to post; and whether the contact was
+    # told of the centre's e-mail offers and could object when the address was collected
+    # (soft opt-in, flag or date). Text as written; grc.rules.recorded reads them.
+    "objection",
+    "objection_email",
+    "objection_phone",
+    "objection_post",
+    "soft_optin_told",
 ]
+PROSPECTING_FIELDS = ["objection", "objection_email", "objection_phone", "objection_post",
+                      "soft_optin_told"]
 CONTACT_DATE_FIELDS = ["created_at", "updated_at"]
 CONTACT_REQUIRED = ["local_id"]  # plus one of last_name / organisation
 

@@ -1,23 +1,20 @@
-"""Qualified extractions for campaigns (issue 5, SPEC §5).
+"""Qualified extractions for campaigns (issues 5, 18 and 20; SPEC §3 and §5).
 
-A :class:`Selection` says whom to target (segments, families, regions, departments,
-lifecycle, RFM categories, centres, kinds, clusters) and on which channel (``courrier``,
-``email``, ``telephone``). :func:`extract` keeps only the contacts usable on that channel and
-counts every exclusion by reason; :func:`write_extract` writes a file ready for a mailing or
-e-mailing tool (CSV for French Excel, or .xlsx) with the exclusion counts beside it.
+A :class:`Selection` says whom to target, on which channel (``courrier``, ``email``,
+``telephone``) and for which sender (``NETWORK`` or a centre code). :func:`extract` asks the rule
+book (:func:`grc.rules.decide`) for each selected contact whether it may be prospected on that
+channel by that sender at the reference date, and keeps the rule that decided, with its legal
+source, for kept and excluded contacts alike; :mod:`grc.campaigns.formats` writes the file for
+Excel or for a campaign tool (Brevo, Mailchimp) and the exclusion file (one row per contact).
 
-Channel rules (each excluded contact is counted once, under the first rule it fails, in the
-order of ``REASONS``):
-
-- every channel: never a contact whose retention period has expired;
-- ``courrier``: not NPAI, and a usable postal address (``mailable``);
-- ``email``: a valid e-mail and the e-mail consent (``optin_email``), and ``emailable``;
-- ``telephone``: a valid phone number; for private persons (B2C, and any contact whose kind
-  is unknown, to be safe) the law in force at the reference date: until 10 August 2026 no
-  number on the Bloctel opposition list; from 11 August 2026 (loi n° 2025-594 du 30 juin
-  2025, art. 13) only with prior consent (``optin_phone``). Professionals (B2B) are never
-  concerned. Exception: with ``purpose: sejour_en_cours`` the selection is restricted to
-  contacts with a booked stay to come, and private persons may be called about it.
+The rules, in the order they apply (first match decides), are those of :mod:`grc.rules`:
+retention, data quality (address, NPAI, e-mail, phone), a recorded objection on the channel,
+then the law for the contact's kind and the sender: e-mail to a professional or to an
+organisation's generic address without prior consent; to a private person with consent, or
+as a centre's own client told of the soft opt-in at collection (never for another centre nor
+the network); telephone by date (Bloctel until 10 August 2026, prior consent since), the
+professionals never concerned, a booked stay to come allowing the call with ``purpose:
+sejour_en_cours``; post unless an objection.
 """
 
 from __future__ import annotations
@@ -26,165 +23,70 @@ import argparse
 import datetime as dt
 import re
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import phonenumbers
-from unidecode import unidecode
 
 from grc import rules
-from grc.config import ConfigError, NetworkConfig, load_config, read_yaml
+from grc.campaigns import facts as cfacts
+from grc.campaigns.selection import (  # noqa: F401 - re-exported: the module's public API
+    CHANNELS,
+    KINDS,
+    PURPOSES,
+    Selection,
+    _as_list,
+    load_selection,
+    targets,
+)
+from grc.config import ConfigError, NetworkConfig, load_config
 from grc.schema import NETWORK
 
-CHANNELS = ("courrier", "email", "telephone")
-PURPOSES = ("sejour_en_cours",)
-KINDS = ("B2B", "B2C")
-
-#: Last day of the Bloctel regime; prior consent is required from the next day on.
-
 #: Exclusion reasons (key -> French label), in the order rules are applied.
-REASONS: dict[str, str] = {
-    "retention_expired": "Durée de conservation dépassée (RGPD)",
-    "npai": "NPAI : n'habite plus à l'adresse indiquée",
-    "no_address": "Adresse postale incomplète ou invalide",
-    "no_email": "E-mail absent ou invalide",
-    "no_email_consent": "Pas de consentement à la prospection par e-mail",
-    "email_unusable": "E-mail signalé inutilisable",
-    "no_phone": "Téléphone absent ou invalide",
-    "bloctel": "Particulier inscrit sur Bloctel (démarchage interdit jusqu'au 10 août 2026)",
-    "no_phone_consent": ("Particulier sans consentement préalable au démarchage téléphonique "
-                         "(loi du 30 juin 2025, depuis le 11 août 2026)"),
-}
+REASONS: dict[str, str] = {k: label for k, (label, _rule) in rules.REASONS.items()}
 
 OUTPUT_COLUMNS: dict[str, list[str]] = {
     "courrier": ["contact_id", "civility", "first_name", "last_name", "organisation",
                  "rnvp1", "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6", "postcode", "city",
-                 "segment", "segment_label", "kind"],
+                 "segment", "segment_label", "kind", "rule"],
     "email": ["contact_id", "email", "civility", "first_name", "last_name", "organisation",
-              "segment", "segment_label", "kind"],
+              "segment", "segment_label", "kind", "rule"],
     "telephone": ["contact_id", "civility", "first_name", "last_name", "organisation",
                   "phone_e164", "phone_national", "segment", "segment_label", "kind",
-                  "next_arrival"],
+                  "next_arrival", "rule"],
 }
-
-#: French headers of the written file.
-HEADERS: dict[str, str] = {
-    "contact_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",
-    "last_name": "Nom", "organisation": "Organisation", "rnvp1": "Ligne 1", "rnvp2": "Ligne 2",
-    "rnvp3": "Ligne 3", "rnvp4": "Ligne 4", "rnvp5": "Ligne 5", "rnvp6": "Ligne 6",
-    "postcode": "Code postal", "city": "Ville", "segment": "Segment",
-    "segment_label": "Libellé segment", "kind": "Type", "email": "E-mail",
-    "phone_e164": "Téléphone (E.164)", "phone_national": "Téléphone", "next_arrival":
-    "Prochain séjour",
-}
+#: Columns of the written file besides the channel's (used by the campaign-tool formats).
+TOOL_EXTRA = ["mobile_e164", "generic_email"]
 
 CIVILITY_OUT = {"M": "M.", "MME": "Mme"}
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-# --- Selection ----------------------------------------------------------------------------
-
-
-@dataclass
-class Selection:
-    """Whom to target and on which channel; empty lists mean "no filter"."""
-
-    channel: str = "courrier"
-    segments: list[str] = field(default_factory=list)
-    families: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    departments: list[str] = field(default_factory=list)
-    lifecycle: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    centres: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    clusters: list[int] = field(default_factory=list)
-    purpose: str | None = None
-    rfm_scope: str | None = None
-    name: str | None = None
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.type.startswith("list") and not isinstance(v, list):
-                setattr(self, f.name, [] if v in (None, "") else _as_list(v))
-        self.channel = str(self.channel).strip().lower().replace("é", "e")
-        if self.channel not in CHANNELS:
-            raise ConfigError(f"Canal inconnu « {self.channel} » : choisir parmi {', '.join(CHANNELS)}.")
-        if self.purpose not in (None, "", *PURPOSES):
-            raise ConfigError(f"Objet d'appel inconnu « {self.purpose} » (seul « sejour_en_cours » existe).")
-        self.purpose = self.purpose or None
-        self.kinds = [str(k).upper() for k in self.kinds]
-        bad = [k for k in self.kinds if k not in KINDS]
-        if bad:
-            raise ConfigError(f"Type inconnu {bad} : B2B ou B2C.")
-        from grc.segment.segmentation import LIFECYCLES
-
-        bad = [v for v in self.lifecycle if v not in LIFECYCLES]
-        if bad:
-            raise ConfigError(f"Cycle de vie inconnu {bad} : choisir parmi {', '.join(LIFECYCLES)}.")
-        self.clusters = [int(c) for c in self.clusters]
-        self.departments = [str(d).strip().zfill(2) for d in self.departments]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str = "sélection") -> Selection:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{where} : clé(s) inconnue(s) {unknown} ; clés possibles : {sorted(known)}.")
-        return cls(**data)
-
-    def describe(self) -> str:
-        """One French line describing the selection."""
-        parts = []
-        for label, values in [("segments", self.segments), ("familles", self.families),
-                              ("régions", self.regions), ("départements", self.departments),
-                              ("cycle de vie", self.lifecycle), ("catégories RFM", self.categories),
-                              ("centres", self.centres), ("types", self.kinds),
-                              ("groupes", self.clusters)]:
-            if values:
-                parts.append(f"{label} : {', '.join(map(str, values))}")
-        if self.purpose:
-            parts.append("objet : séjour réservé à venir")
-        return f"canal {self.channel}" + (" ; " + " ; ".join(parts) if parts else " ; toute la base")
-
-
-def _as_list(v: Any) -> list:
-    if isinstance(v, (list, tuple, set)):
-        return list(v)
-    return [x.strip() for x in str(v).split(",") if x.strip()]
-
-
-def load_selection(path: str | Path) -> Selection:
-    """A selection from a YAML file (keys: the :class:`Selection` fields)."""
-    data = read_yaml(Path(path))
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} : sélection vide ou mal formée (un dictionnaire YAML est attendu).")
-    return Selection.from_dict(data, str(path))
-
-
-# --- Extraction ---------------------------------------------------------------------------
+_FR_E164 = re.compile(r"^\+33[1-9]\d{8}$")
 
 
 @dataclass
 class ExtractResult:
-    """Extracted contacts and the count of exclusions by reason."""
+    """Extracted contacts, every decision and the count of exclusions by reason."""
 
     frame: pd.DataFrame
-    excluded: pd.DataFrame          # reason, motif, contacts
+    excluded: pd.DataFrame          # reason, motif, rule, source, contacts
     selected: int                   # contacts matching the selection, before channel rules
     selection: Selection
     reference_date: dt.date
-    law: str                        # French sentence on the phone rule applied (or "")
+    law: str                        # the phone rule and calling hours (telephone), else ""
+    decisions: pd.DataFrame | None = None  # contact_id, segment, kind, allowed, reason, rule
+    extra: pd.DataFrame | None = None      # TOOL_EXTRA columns, rows in the order of ``frame``
 
     @property
     def kept(self) -> int:
         return len(self.frame)
 
+    @property
+    def sender(self) -> str:
+        return self.selection.sender
+
     def summary(self) -> pd.DataFrame:
-        """Sidecar table: selected, each reason, kept (``Motif``, ``Contacts``)."""
+        """Counts table: selected, each reason, kept (``Motif``, ``Contacts``), then notes."""
         rows = [("Contacts correspondant à la sélection", self.selected)]
         rows += list(zip(self.excluded["motif"], self.excluded["contacts"], strict=True))
         rows.append(("Contacts retenus dans le fichier", self.kept))
@@ -196,32 +98,41 @@ class ExtractResult:
         return pd.concat([out, pd.DataFrame({"Motif": notes, "Contacts": [None] * len(notes)})],
                          ignore_index=True)
 
+    def exclusions(self) -> pd.DataFrame:
+        """One row per excluded contact: the reason, the rule that applied and its source."""
+        cols = ["contact_id", "segment", "kind", "reason", "motif", "rule", "rule_text", "source"]
+        if self.decisions is None:
+            return pd.DataFrame(columns=cols)
+        out = self.decisions[~self.decisions["allowed"]].copy()
+        out["motif"] = out["reason"].map(REASONS)
+        out["rule_text"] = out["rule"].map(lambda r: rules.RULES_BY_NAME[r].text)
+        out["source"] = out["rule"].map(lambda r: rules.RULES_BY_NAME[r].source)
+        return out[cols].sort_values("contact_id", kind="stable").reset_index(drop=True)
+
+    def rules_applied(self) -> pd.DataFrame:
+        """Each rule that decided (kept or excluded), with its text, source and count."""
+        if self.decisions is None or self.decisions.empty:
+            return pd.DataFrame(columns=["Règle", "Retenus", "Écartés", "Texte", "Source"])
+        d = self.decisions
+        t = pd.crosstab(d["rule"], d["allowed"]).reindex(columns=[True, False], fill_value=0)
+        order = [r.name for r in rules.RULES if r.name in t.index]
+        return pd.DataFrame({
+            "Règle": order, "Retenus": t.loc[order, True].to_numpy(),
+            "Écartés": t.loc[order, False].to_numpy(),
+            "Texte": [rules.RULES_BY_NAME[r].text for r in order],
+            "Source": [rules.RULES_BY_NAME[r].source for r in order]})
+
 
 def phone_law(reference_date: dt.date) -> str:
-    """The phone canvassing rule in force for private persons at ``reference_date``."""
-    rule = rules.phone_rule(reference_date)
-    return f"{rule.text} {rules.CALLING_HOURS.text} (Sources : {rule.source} ; {rules.CALLING_HOURS.source}.)"
+    """The phone canvassing rule in force for private persons at ``reference_date``, and the
+    calling days and hours (printed with every phone extraction)."""
+    return rules.calling_hours_notice(reference_date)
 
 
 def _bool(s: pd.Series | None, index: pd.Index, default: bool = False) -> pd.Series:
     if s is None:
         return pd.Series(default, index=index)
-    if s.dtype == bool:
-        return s
-    txt = s.astype("string").str.strip().str.lower()
-    return txt.isin(["true", "1", "1.0", "oui", "vrai", "yes", "o", "y", "t"]).fillna(False).astype(bool)
-
-
-def _norm(v: Any) -> str:
-    return unidecode(str(v)).casefold().strip()
-
-
-def _isin_norm(s: pd.Series, values: list) -> pd.Series:
-    wanted = {_norm(v) for v in values}
-    return s.map(lambda x: x is not None and not pd.isna(x) and _norm(x) in wanted)
-
-
-_FR_E164 = re.compile(r"^\+33[1-9]\d{8}$")
+    return rules.flag(s, index)
 
 
 def phone_formats(number: Any) -> tuple[str, str] | None:
@@ -250,6 +161,17 @@ def phone_formats(number: Any) -> tuple[str, str] | None:
             phonenumbers.format_number(p, fmt))
 
 
+def _phone_pair(numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(E.164, national) of each number, each distinct writing parsed once."""
+    uniq = numbers.dropna().unique()
+    parsed = {u: phone_formats(u) for u in uniq}
+    e164 = numbers.map(lambda v: None if v is None or v not in parsed or parsed[v] is None
+                       else parsed[v][0])
+    nat = numbers.map(lambda v: None if v is None or v not in parsed or parsed[v] is None
+                      else parsed[v][1])
+    return e164.astype(object), nat.astype(object)
+
+
 def _to_date(d: dt.date | pd.Timestamp | str) -> dt.date:
     if isinstance(d, str):
         return dt.date.fromisoformat(d)
@@ -258,56 +180,20 @@ def _to_date(d: dt.date | pd.Timestamp | str) -> dt.date:
     return d
 
 
-def _targets(base: pd.DataFrame, sel: Selection, ref: pd.Timestamp) -> pd.Series:
-    keep = pd.Series(True, index=base.index)
-    if sel.segments:
-        keep &= _isin_norm(base["segment"], sel.segments)
-    if sel.families:
-        keep &= _isin_norm(base.get("family", pd.Series(None, index=base.index)), sel.families)
-    if sel.regions:
-        keep &= _isin_norm(base.get("region", pd.Series(None, index=base.index)), sel.regions)
-    if sel.departments:
-        dep = base.get("department", pd.Series(None, index=base.index)).astype("string").str.strip()
-        keep &= dep.str.zfill(2).isin(sel.departments).fillna(False).astype(bool)
-    if sel.lifecycle:
-        keep &= base.get("lifecycle", pd.Series(None, index=base.index)).isin(sel.lifecycle)
-    if sel.categories:
-        keep &= _isin_norm(base.get("category", pd.Series(None, index=base.index)), sel.categories)
-    if sel.centres:
-        wanted = set(sel.centres)
-        cent = base.get("centres", pd.Series(None, index=base.index))
-        keep &= cent.map(lambda x: isinstance(x, str) and bool(wanted & {c.strip() for c in x.split(";")}))
-    if sel.kinds:
-        keep &= base["kind"].isin(sel.kinds)
-    if sel.clusters:
-        cl = pd.to_numeric(base.get("cluster", pd.Series(None, index=base.index)), errors="coerce")
-        keep &= cl.isin(sel.clusters)
-    if sel.purpose == "sejour_en_cours":
-        keep &= base["next_arrival"].notna() & (base["next_arrival"] > ref)
-    return keep.astype(bool)
-
-
-def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.DataFrame | None,
-            selection: Selection, reference_date: dt.date | pd.Timestamp | str) -> ExtractResult:
-    """Contacts of ``selection`` usable on its channel at ``reference_date``, with exclusions.
-
-    ``contacts``: golden records (SPEC §6 ``contacts.csv``); ``criteria``: the segments frame
-    (``segment.derive_criteria`` / ``segments.csv``) adding family, lifecycle, cluster,
-    next_arrival…; ``scores``: ``rfm.csv`` (``scope, contact_id, category``). RFM categories
-    are read in ``selection.rfm_scope``, else the single selected centre, else ``NETWORK``.
-    """
-    ref_date = _to_date(reference_date)
-    ref = pd.Timestamp(ref_date)
-    sel = selection
+def _assemble(contacts: pd.DataFrame, criteria: pd.DataFrame | None,
+              scores: pd.DataFrame | None, sel: Selection) -> pd.DataFrame:
+    """One row per contact: golden record, criteria and the RFM category of the scope."""
     base = contacts.drop_duplicates("contact_id").reset_index(drop=True)
     if criteria is not None and len(criteria.columns):
-        extra = [c for c in criteria.columns if c == "contact_id" or c not in base.columns]
-        base = base.merge(criteria[extra].drop_duplicates("contact_id"), on="contact_id", how="left")
-        if "kind" in criteria.columns and "kind" in base.columns:
-            k = base["contact_id"].map(criteria.drop_duplicates("contact_id").set_index("contact_id")["kind"])
+        crit = criteria.drop_duplicates("contact_id")
+        extra = [c for c in crit.columns if c == "contact_id" or c not in base.columns]
+        base = base.merge(crit[extra], on="contact_id", how="left")
+        if "kind" in crit.columns and "kind" in base.columns:
+            k = base["contact_id"].map(crit.set_index("contact_id")["kind"])
             base["kind"] = base["kind"].where(base["kind"].isin(KINDS), k)
     if scores is not None and len(scores):
-        scope = sel.rfm_scope or (sel.centres[0] if len(sel.centres) == 1 else NETWORK)
+        scope = sel.rfm_scope or (sel.centres[0] if len(sel.centres) == 1 else
+                                  (sel.sender if sel.for_centre else NETWORK))
         sc = scores[scores["scope"].astype(str) == str(scope)].drop_duplicates("contact_id")
         base = base.merge(sc[["contact_id", "category"]], on="contact_id", how="left",
                           suffixes=("_old", ""))
@@ -315,88 +201,91 @@ def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.Da
         if col not in base:
             base[col] = None
     base["next_arrival"] = pd.to_datetime(base["next_arrival"], errors="coerce")
+    return base
 
-    base = base[_targets(base, sel, ref)].reset_index(drop=True)
+
+def _channel_facts(base: pd.DataFrame, channel: str, ref: pd.Timestamp) -> pd.DataFrame:
+    """The facts :func:`grc.rules.decide` reads for ``channel`` (adds phone columns to base)."""
     idx = base.index
-    reason = pd.Series(None, index=idx, dtype=object)
-
-    def fail(key: str, mask: pd.Series) -> None:
-        reason[mask & reason.isna()] = key
-
-    fail("retention_expired", _bool(base.get("retention_expired"), idx))
-    if sel.channel == "courrier":
-        fail("npai", _bool(base.get("npai"), idx))
-        no_lines = base["rnvp6"].isna() if "rnvp6" in base else pd.Series(False, index=idx)
-        fail("no_address", ~_bool(base.get("mailable"), idx, default=True) | no_lines)
-    elif sel.channel == "email":
-        email = base.get("email", pd.Series(None, index=idx)).astype("string").str.strip()
-        fail("no_email", ~email.str.match(_EMAIL_RE).fillna(False).astype(bool))
-        fail("no_email_consent", ~_bool(base.get("optin_email"), idx))
-        fail("email_unusable", ~_bool(base.get("emailable"), idx, default=True))
+    f = pd.DataFrame({"kind": base["kind"].where(base["kind"].isin(KINDS), None),
+                      "retention_expired": _bool(base.get("retention_expired"), idx)}, index=idx)
+    if channel == "email":
+        f = f.join(cfacts.email_facts(base))
+        f["optin_email"] = _bool(base.get("optin_email"), idx)
+        for c in ("objection_email", "sender_client", "sender_told"):
+            f[c] = base[c].astype(bool)
+    elif channel == "telephone":
+        e_ph, n_ph = _phone_pair(base.get("phone", pd.Series(None, index=idx, dtype=object)))
+        e_mo, n_mo = _phone_pair(base.get("mobile", pd.Series(None, index=idx, dtype=object)))
+        base["phone_e164"] = e_ph.where(e_ph.notna(), e_mo)
+        base["phone_national"] = n_ph.where(e_ph.notna(), n_mo)
+        f["phone_valid"] = base["phone_e164"].notna()
+        f["objection_phone"] = base["objection_phone"].astype(bool)
+        f["booked"] = (base["next_arrival"].notna() & (base["next_arrival"] > ref)).astype(bool)
+        f["bloctel"] = _bool(base.get("bloctel"), idx)
+        f["optin_phone"] = _bool(base.get("optin_phone"), idx)
     else:
-        numbers = []
-        for ph, mob in zip(base.get("phone", pd.Series(None, index=idx)),
-                           base.get("mobile", pd.Series(None, index=idx)), strict=True):
-            numbers.append(phone_formats(ph) or phone_formats(mob))
-        num = pd.Series(numbers, index=idx, dtype=object)
-        fail("no_phone", num.isna())
-        private = ~base["kind"].eq("B2B")  # B2C or unknown: treated as a private person
-        exempt = pd.Series(False, index=idx)
-        if sel.purpose == "sejour_en_cours":
-            exempt = base["next_arrival"].notna() & (base["next_arrival"] > ref)
-        if rules.bloctel_regime(ref_date):
-            fail("bloctel", private & _bool(base.get("bloctel"), idx) & ~exempt)
-        else:
-            fail("no_phone_consent", private & ~_bool(base.get("optin_phone"), idx) & ~exempt)
-        base["phone_e164"] = [None if p is None else p[0] for p in numbers]
-        base["phone_national"] = [None if p is None else p[1] for p in numbers]
+        f["npai"] = _bool(base.get("npai"), idx)
+        no_line6 = base["rnvp6"].isna() if "rnvp6" in base else pd.Series(False, index=idx)
+        f["address_valid"] = _bool(base.get("mailable"), idx, default=True) & ~no_line6
+        f["objection_post"] = base["objection_post"].astype(bool)
+    return f
 
-    counts = reason.value_counts()
-    excluded = pd.DataFrame({"reason": [k for k in REASONS if k in counts.index]})
-    excluded["motif"] = excluded["reason"].map(REASONS)
-    excluded["contacts"] = excluded["reason"].map(counts).astype(int)
 
-    kept = base[reason.isna()].copy()
+def extract(contacts: pd.DataFrame, criteria: pd.DataFrame | None, scores: pd.DataFrame | None,
+            selection: Selection, reference_date: dt.date | pd.Timestamp | str,
+            records: pd.DataFrame | None = None) -> ExtractResult:
+    """Contacts of ``selection`` usable on its channel by its sender at ``reference_date``.
+
+    ``contacts``: golden records (SPEC §6 ``contacts.csv``); ``criteria``: the segments frame
+    (family, lifecycle, cluster, next_arrival…); ``scores``: ``rfm.csv`` (categories read in
+    ``selection.rfm_scope``, else the single selected centre, else the sender's scope);
+    ``records``: the source records' facts (:func:`grc.campaigns.facts.records_from_base`) for
+    objections, the soft opt-in and a centre's own addresses; without them a centre's contacts
+    come from the ``centres`` column and the soft opt-in is never assumed.
+    """
+    ref_date = _to_date(reference_date)
+    ref = pd.Timestamp(ref_date)
+    sel = selection
+    base = cfacts.attach(_assemble(contacts, criteria, scores, sel), records, sel.sender)
+    base = base[targets(base, sel, ref) & base["in_sender"]].reset_index(drop=True)
+    facts = _channel_facts(base, sel.channel, ref)
+    dec = rules.decide(facts, sel.channel, sel.sender, ref_date, sel.purpose)
+    base["rule"] = dec["rule"]
+    if sel.channel == "email":
+        base["generic_email"] = facts["generic_email"]
+        base["mobile_e164"] = _phone_pair(base.get("mobile", pd.Series(None, index=base.index,
+                                                                       dtype=object)))[0]
+    decisions = pd.DataFrame({"contact_id": base["contact_id"], "segment": base["segment"],
+                              "kind": facts["kind"], "allowed": dec["allowed"],
+                              "reason": dec["reason"], "rule": dec["rule"]})
+    excluded = _count_exclusions(dec)
+    kept = base[dec["allowed"].to_numpy()].copy()
     if "civility" in kept:
-        kept["civility"] = kept["civility"].map(lambda c: CIVILITY_OUT.get(c, c) if isinstance(c, str) else None)
+        kept["civility"] = kept["civility"].map(
+            lambda c: CIVILITY_OUT.get(c, c) if isinstance(c, str) else None)
     cols = OUTPUT_COLUMNS[sel.channel]
-    for c in cols:
+    for c in cols + TOOL_EXTRA:
         if c not in kept:
             kept[c] = None
-    frame = kept[cols].sort_values("contact_id", kind="stable").reset_index(drop=True)
-    return ExtractResult(frame, excluded, len(base), sel, ref_date,
-                         phone_law(ref_date) if sel.channel == "telephone" else "")
+    kept = kept.sort_values("contact_id", kind="stable").reset_index(drop=True)
+    return ExtractResult(kept[cols], excluded, len(base), sel, ref_date,
+                         phone_law(ref_date) if sel.channel == "telephone" else "", decisions,
+                         kept[TOOL_EXTRA])
 
 
-def exclusions_path(path: str | Path) -> Path:
-    """The sidecar of a CSV extraction: ``<name>.exclusions.csv``."""
-    p = Path(path)
-    return p.with_name(f"{p.stem}.exclusions.csv")
+def _count_exclusions(dec: pd.DataFrame) -> pd.DataFrame:
+    out = dec[~dec["allowed"]]
+    counts = out["reason"].value_counts()
+    frame = pd.DataFrame({"reason": [k for k in REASONS if k in counts.index]})
+    frame["motif"] = frame["reason"].map(REASONS)
+    frame["rule"] = frame["reason"].map(lambda k: rules.REASONS[k][1].name)
+    frame["source"] = frame["reason"].map(lambda k: rules.REASONS[k][1].source)
+    frame["contacts"] = frame["reason"].map(counts).astype(int)
+    return frame
 
 
-def write_extract(result: ExtractResult, path: str | Path) -> Path:
-    """Write the extraction (``.csv``: UTF-8 with BOM, ``;``; or ``.xlsx``) and its exclusions."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ConfigError(f"{path} : extension .csv ou .xlsx attendue.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = result.frame.copy()
-    if "next_arrival" in out:
-        out["next_arrival"] = pd.to_datetime(out["next_arrival"]).dt.strftime("%d/%m/%Y")
-    out = out.rename(columns=HEADERS)
-    summary = result.summary()
-    if suffix == ".csv":
-        out.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
-        summary.to_csv(exclusions_path(path), sep=";", index=False, encoding="utf-8-sig")
-    else:
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            out.to_excel(xl, sheet_name="Extraction", index=False)
-            summary.to_excel(xl, sheet_name="Exclusions", index=False)
-    return path
-
-
-# --- Command line -------------------------------------------------------------------------
+# --- reading the run's outputs ------------------------------------------------------------
 
 _BOOL_COLUMNS = ["mailable", "emailable", "phoneable", "npai", "bloctel", "optin_email",
                  "optin_phone", "retention_expired"]
@@ -430,14 +319,25 @@ def load_frames(config: NetworkConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     if "cluster" in criteria:
         criteria["cluster"] = pd.to_numeric(criteria["cluster"], errors="coerce").astype("Int64")
     rfm_path = d / "rfm.csv"
-    scores = _read_export(rfm_path) if rfm_path.exists() else pd.DataFrame(columns=["scope", "contact_id", "category"])
+    scores = (_read_export(rfm_path) if rfm_path.exists()
+              else pd.DataFrame(columns=["scope", "contact_id", "category"]))
     return contacts, criteria, scores
 
 
+def load_records(config: NetworkConfig) -> pd.DataFrame | None:
+    """The source records' facts from the network base (None when there is no base)."""
+    return cfacts.records_from_base(config)
+
+
+# --- command line -------------------------------------------------------------------------
+
 def build_parser() -> argparse.ArgumentParser:
+    from grc.campaigns.formats import FORMATS
+
     p = argparse.ArgumentParser(
         prog="grc extract",
-        description="Extraire un fichier qualifié pour une campagne (courrier, e-mail, téléphone).")
+        description="Extraire un fichier qualifié pour une campagne (courrier, e-mail, téléphone) "
+                    "envoyée par le réseau ou par un centre.")
     p.add_argument("--config", default="params/network.yaml", help="configuration réseau (YAML)")
     p.add_argument("--selection", help="fichier YAML de sélection (les options ci-dessous le complètent)")
     multi = {
@@ -454,12 +354,18 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, (dest, help_) in multi.items():
         p.add_argument(flag, dest=dest, action="append", help=help_)
     p.add_argument("--channel", choices=CHANNELS, help="canal de la campagne (courrier par défaut)")
+    p.add_argument("--for", dest="sender", metavar="CODE|NETWORK",
+                   help="expéditeur de la campagne : un code centre (ses seuls contacts, son "
+                        "soft opt-in) ou NETWORK, la tête de réseau (par défaut)")
     p.add_argument("--purpose", choices=PURPOSES,
                    help="appel au sujet d'un séjour réservé à venir (exception légale)")
     p.add_argument("--rfm-scope", dest="rfm_scope", help="périmètre des catégories RFM (centre ou NETWORK)")
     p.add_argument("--reference-date", dest="reference_date",
                    help="date de référence AAAA-MM-JJ (par défaut celle de la configuration)")
-    p.add_argument("--out", help="fichier de sortie .csv ou .xlsx")
+    p.add_argument("--format", dest="fmt", choices=FORMATS,
+                   help="csv (Excel français), xlsx, brevo ou mailchimp (fichier d'import de "
+                        "l'outil) ; par défaut selon l'extension de --out")
+    p.add_argument("--out", help="fichier de sortie")
     return p
 
 
@@ -479,29 +385,81 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
     return Selection.from_dict(data)
 
 
+def _check_sender(config: NetworkConfig, sel: Selection) -> None:
+    if not sel.for_centre:
+        return
+    try:
+        codes = config.centre_codes()
+    except ConfigError:
+        return
+    if codes and sel.sender not in codes:
+        raise ConfigError(f"--for {sel.sender} : centre inconnu ; indiquez NETWORK ou l'un des "
+                          f"codes {', '.join(codes[:12])}{'…' if len(codes) > 12 else ''}.")
+
+
+def _default_out(config: NetworkConfig, sel: Selection, ref: dt.date, fmt: str | None) -> Path:
+    from grc.campaigns.formats import extension
+
+    who = f"_{sel.sender}" if sel.for_centre else ""
+    tool = f"_{fmt}" if fmt in ("brevo", "mailchimp") else ""
+    name = f"extraction_{sel.channel}{who}{tool}_{ref.isoformat()}{extension(fmt or 'csv')}"
+    return config.exports_dir / "extractions" / name
+
+
 def cli_extract(argv: list[str] | None = None) -> int:
     """``grc extract``: write a qualified extraction; returns the exit status."""
+    from grc.campaigns.formats import write_extract
+
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
         sel = selection_from_args(args)
+        _check_sender(config, sel)
+        if args.fmt in ("brevo", "mailchimp") and sel.channel != "email":
+            raise ConfigError(f"Le format {args.fmt} est un fichier d'import e-mail : utilisez "
+                              "--channel email (ou --format csv/xlsx).")
         ref = _to_date(args.reference_date) if args.reference_date else config.reference_date
         contacts, criteria, scores = load_frames(config)
-        result = extract(contacts, criteria, scores, sel, ref)
-        out = Path(args.out) if args.out else (
-            config.exports_dir / "extractions" / f"extraction_{sel.channel}_{ref.isoformat()}.csv")
-        write_extract(result, out)
+        result = extract(contacts, criteria, scores, sel, ref, records=load_records(config))
+        out = Path(args.out) if args.out else _default_out(config, sel, ref, args.fmt)
+        written = write_extract(result, out, args.fmt)
     except (ConfigError, ValueError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
+    _print_result(result, written)
+    return 0
+
+
+def _print_result(result: ExtractResult, written: list[Path]) -> None:
+    sel = result.selection
     n_out = int(result.excluded["contacts"].sum())
     print(f"Extraction {sel.channel} ({sel.describe()}) : {result.kept} contacts retenus "
           f"sur {result.selected} sélectionnés, {n_out} écartés.")
-    for motif, n in zip(result.excluded["motif"], result.excluded["contacts"], strict=True):
-        print(f"  - {motif} : {n}")
+    for motif, n, src in zip(result.excluded["motif"], result.excluded["contacts"],
+                             result.excluded["source"], strict=True):
+        print(f"  - {motif} : {n} ({src})")
+    applied = result.rules_applied()
+    kept = applied[applied["Retenus"] > 0]
+    if len(kept):
+        print("Retenus au titre de : " + " ; ".join(
+            f"{rules.RULES_BY_NAME[r].label} ({n})"
+            for r, n in zip(kept["Règle"], kept["Retenus"], strict=True)))
     if result.law:
         print(result.law)
-    print(f"Fichier écrit : {out}")
-    if out.suffix.lower() == ".csv":
-        print(f"Exclusions : {exclusions_path(out)}")
-    return 0
+    print(f"Fichier écrit : {written[0]}")
+    for extra in written[1:]:
+        print(f"  et : {extra}")
+
+
+def write_extract(result: ExtractResult, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the extraction and its exclusion files (see :mod:`grc.campaigns.formats`)."""
+    from grc.campaigns.formats import write_extract as _write
+
+    return _write(result, path, fmt)[0]
+
+
+def exclusions_path(path: str | Path) -> Path:
+    """The per-contact exclusion file of an extraction: ``<name>.exclusions.csv``."""
+    from grc.campaigns.formats import exclusions_path as _path
+
+    return _path(path)

@@ -185,7 +185,8 @@ DIALECTS: dict[str, dict] = {
                          "Téléphone fixe": "phone", "Téléphone mobile": "mobile", "Courriel": "email",
                          "Type de clientèle": "segment", "Accord courriel": "optin_email",
                          "Accord téléphone": "optin_phone", "Créé le": "created_at",
-                         "Modifié le": "updated_at", "Effectif": "employees"},
+                         "Modifié le": "updated_at", "Effectif": "employees",
+                         "Opposition prospection": "objection"},
             "stays": {"Code client": "contact_local_id", "Arrivée": "arrival", "Nuitées": "nights",
                       "Participants": "persons", "Montant TTC": "amount", "Formule": "product"},
         },
@@ -704,6 +705,8 @@ class Generator:
             "phone": phone, "mobile": mobile, "email": email, "segment": seg_local,
             "optin_email": yes if e.optin_email else no, "optin_phone": yes if e.optin_phone else no,
             "created_at": r["created"], "updated_at": updated, "employees": e.employees,
+            # a "ne pas contacter" recorded with its date (issue 20), where the software has it
+            "objection": updated if self._det(r["local_id"], "objection") < 0.03 else None,
         }
         row = {}
         for local, common in d["columns"]["contacts"].items():
@@ -760,6 +763,8 @@ class Generator:
             "ignore": d.get("ignore", {}),
             "codes": {"segment": {v: k for k, v in d["codes"].items()}},
         }
+        if crow["dialect"] in ("hestia", "sejourne"):  # forms telling clients of the soft opt-in
+            table["soft_optin_told_since"] = f"{self.years[len(self.years) // 2]}-01-01"
         text = ("# Table de correspondance du centre (générée par grc generate)\n"
                 + yaml.safe_dump(table, allow_unicode=True, sort_keys=False, width=120))
         path.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from grc import rules
 from grc.store import base as db
 
 SALT = "grc-erasure-v1"
@@ -150,9 +151,8 @@ def register_entries(cfg) -> list[dict[str, str]]:
             "Finalités": "Gestion des séjours et de la relation client ; qualification et "
                          "dédoublonnage des fichiers ; segmentation et statistiques ; prospection "
                          "(courrier, e-mail, téléphone) dans le respect des consentements et oppositions",
-            "Base légale": "Exécution du contrat (séjours) ; intérêt légitime (prospection B2B, "
-                           "statistiques) ; consentement (e-mail aux particuliers, démarchage "
-                           "téléphonique des particuliers depuis le 11/08/2026)",
+            # the legal bases and rights are the rule book's own words (grc.rules)
+            "Base légale": rules.register_legal_basis(),
             "Personnes concernées": "Clients et prospects : établissements scolaires, associations, "
                                     "clubs, entreprises, collectivités (contacts professionnels) et "
                                     "particuliers (familles, individuels)",
@@ -161,13 +161,9 @@ def register_entries(cfg) -> list[dict[str, str]]:
                        "effectifs, montants, prestations) ; aucune donnée sensible",
             "Destinataires": "Siège du réseau (service CRM) ; chaque centre pour ses seuls clients "
                              "(fichiers de retour, rapports) ; aucun transfert hors UE",
-            "Durée de conservation": "Prospect : 3 ans après la collecte ou le dernier contact ; "
-                                     "client : 3 ans après la fin de la relation (dernier séjour) "
-                                     "(CNIL, délibération 2021-131) ; signalement puis "
-                                     "anonymisation (« grc purge »)",
-            "Droits": "Accès, rectification, effacement (fichier des demandes, appliqué à tout le "
-                      "réseau et journalisé sans donnée personnelle), opposition (Bloctel jusqu'au "
-                      "10/08/2026, consentement préalable ensuite), limitation, portabilité",
+            "Durée de conservation": f"{rules.RETENTION.text} ({rules.RETENTION.source}) ; "
+                                     "signalement puis anonymisation (« grc purge »)",
+            "Droits": rules.register_rights(),
             "Sécurité": "Base unique au siège, écritures atomiques, rapports HTML sans donnée "
                         "personnelle brute (agrégats, exemples masqués), cloisonnement par centre, "
                         "historique des modifications et des exécutions",
@@ -186,7 +182,8 @@ def write_register(cfg, path=None):
     rows = []
     for entry in register_entries(cfg):
         rows.append("<table>" + "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in entry.items())
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
+            for k, v in entry.items())
             + "</table>")
     doc = f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>Registre des traitements — {html.escape(cfg.network)}</title>
