@@ -89,7 +89,7 @@ ISSUE_CODES: dict[str, str] = {
     "invalid_email": "E-mail invalide",
     "invalid_phone": "Téléphone invalide",
     "npai": "N'habite pas à l'adresse indiquée (retour courrier)",
-    "no_email_consent": "Pas de consentement e-mail",
+    "no_email_consent": "Particulier sans consentement e-mail",
     "bloctel": "Numéro inscrit sur Bloctel (particulier)",
     "no_phone_consent": "Pas de consentement préalable au démarchage téléphonique",
     "unknown_code": "Code local inconnu de la table de correspondance",

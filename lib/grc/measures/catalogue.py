@@ -50,8 +50,9 @@ _FIXED = [
             "Part des fiches reçues dont l'adresse postale est complète, valide et non revenue "
             "en NPAI.", SHARE),
     Measure("emailable_rate", "Joignables par e-mail",
-            "Part des fiches reçues qui ont un e-mail valide et un consentement à la prospection "
-            "par e-mail.", SHARE),
+            "Part des fiches reçues qui ont un e-mail valide et utilisable pour une campagne du "
+            "réseau : consentement préalable pour un particulier, adresse professionnelle ou "
+            "générique d'organisation sinon (règles du glossaire).", SHARE),
     Measure("phoneable_rate", "Joignables par téléphone",
             "Part des fiches reçues qui ont un numéro valide utilisable selon la règle de "
             "démarchage téléphonique en vigueur à la date de référence.", SHARE),

@@ -1435,8 +1435,14 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     # e-mail channel
     clock.start("e-mail channel")
     typo_or_none = typo | ~valid_em
-    out["emailable"] = valid_em & ~typo_or_none & out["optin_email"].to_numpy()
-    iss.add(valid_em & ~typo & ~out["optin_email"].to_numpy(), "optin_email", "no_email_consent",
+    # the rule book: prior consent for private persons only; professionals and generic
+    # organisation addresses may get e-mail about their activity (CNIL, CPCE L34-5)
+    kind = out["kind"].to_numpy()
+    generic = rules.generic_email(pd.Series(out["email"], index=idx)).to_numpy()
+    private = (kind == "B2C") | ((kind != "B2B") & ~generic)
+    consent_ok = out["optin_email"].to_numpy() | ~private
+    out["emailable"] = valid_em & ~typo_or_none & consent_ok
+    iss.add(valid_em & ~typo & ~consent_ok, "optin_email", "no_email_consent",
             lambda m: map_unique_array(
                 _col(df, "optin_email")[m], lambda v: "Pas de consentement e-mail (valeur « "
                 + ("vide" if v is None else str(v)) + " ») : ne pas envoyer d'e-mail commercial, "
