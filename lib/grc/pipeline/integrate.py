@@ -556,7 +556,10 @@ def golden_flags(contacts: pd.DataFrame, qualified: pd.DataFrame, links: pd.Data
     else:
         out["npai"] = cid.map(g["npai"].any()).fillna(False).astype(bool)
         out["mailable"] = cid.map(g["mailable"].any()).fillna(False).astype(bool)
-    out["emailable"] = out["email"].notna() & out["optin_email"] if "email" in out else False
+    # e-mail as qualification decided it (rule book: consent for private persons only), on
+    # the latest record, like the consents
+    latest = cid.map(last["emailable"]).fillna(False).astype(bool)
+    out["emailable"] = out["email"].notna() & latest if "email" in out else False
     return out
 
 
