@@ -6,7 +6,7 @@ CONFIG ?= params/network.yaml
 JOBS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv reports demo test lint lab bench chromium clean course
+.PHONY: all venv reports demo test lint lab bench chromium clean course pdf
 
 all: reports
 
@@ -28,6 +28,10 @@ demo: $(STAMP)
 reports: demo
 	$(BIN)/grc run --config $(CONFIG) $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Rapports : reports/index.html"
+
+# one PDF per centre (summary and four pages), printed by headless Chromium
+pdf: reports chromium
+	$(BIN)/grc pdf --config $(CONFIG)
 
 # Headless Chromium for the browser test (Debian packages; skipped if already there).
 chromium:

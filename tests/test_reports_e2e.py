@@ -141,4 +141,28 @@ def test_warm_kernel_pages_equal_fresh_kernel_pages(reported, tmp_path):
                         progress=False)
     assert all(r.status == "ok" for r in res), [r.error for r in res]
     for warm, new in zip(chosen, fresh, strict=True):
-        assert warm.html_out.read_bytes() == new.html_out.read_bytes(), warm.html_out.name
+        if warm.html_out.read_bytes() != new.html_out.read_bytes():  # say where they differ
+            import difflib
+
+            diff = difflib.unified_diff(warm.html_out.read_text(encoding="utf-8").splitlines(),
+                                        new.html_out.read_text(encoding="utf-8").splitlines(),
+                                        lineterm="", n=0)
+            raise AssertionError(warm.html_out.name + "\n" + "\n".join(list(diff)[:12]))
+
+
+def test_one_pdf_per_centre(reported):
+    """``grc pdf`` prints a centre's summary and four pages into one PDF (headless Chromium)."""
+    from grc.reports.browser_check import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium absent (make test l'installe)")
+    from pypdf import PdfReader
+
+    code = sorted(p.stem for p in (reported / "centres").glob("*.yaml"))[0]
+    assert main(["pdf", "--config", str(reported / "network.yaml"), "--centre", code,
+                 "--quiet"]) == 0
+    pdf = PdfReader(reported / "reports" / "pdf" / f"{code}.pdf")
+    assert len(pdf.pages) >= 5
+    text = " ".join(p.extract_text() for p in pdf.pages[:2])
+    assert "Synthèse" in text and code in text
+    assert main(["pdf", "--config", str(reported / "network.yaml"), "--centre", "ZZZ"]) == 1

@@ -94,6 +94,28 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    from grc.config import ConfigError, load_config
+    from grc.reports.pdf import PdfError, write_centre_pdfs
+
+    try:
+        cfg = load_config(args.config)
+        codes = args.centre or cfg.centre_codes()
+        unknown = sorted(set(codes) - set(cfg.centre_codes()))
+        if unknown:
+            raise ConfigError(f"Centre inconnu : {', '.join(unknown)}")
+        written = write_centre_pdfs(cfg.reports_dir, codes, progress=not args.quiet)
+    except (ConfigError, PdfError) as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+    if not written:
+        print("ERREUR : aucune page de centre à imprimer ; lancez d'abord « grc run ».",
+              file=sys.stderr)
+        return 1
+    print(f"{len(written)} PDF écrits dans {written[0].parent}")
+    return 0
+
+
 def _cmd_extract(argv: list[str]) -> int:
     from grc.campaigns.extract import cli_extract
 
@@ -142,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--before", required=True, help="date AAAA-MM-JJ : fin de relation avant cette date")
     pg.add_argument("--dry-run", action="store_true", help="dire ce qui partirait, sans rien changer")
     pg.set_defaults(func=_cmd_purge)
+
+    pdf = sub.add_parser("pdf", help="un PDF par centre (synthèse et quatre pages)")
+    pdf.add_argument("--config", required=True)
+    pdf.add_argument("--centre", action="append", help="ce centre seulement (répétable)")
+    pdf.add_argument("--quiet", action="store_true")
+    pdf.set_defaults(func=_cmd_pdf)
 
     sub.add_parser("extract", help="extraire un fichier ciblé (voir grc extract --help)", add_help=False)
     return p
