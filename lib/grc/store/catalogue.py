@@ -316,6 +316,9 @@ def _table_problems(t: Table, tables: dict[str, Table]) -> list[str]:
     if t.personal and t.purge == "keep":
         out.append(f"données personnelles {list(t.personal)} que la purge de conservation ne "
                    "touche pas : indiquez purge=« anonymise » ou « delete ».")
+    if t.person and t.owner is None:
+        out.append("lignes sur des personnes sans règle « owner » : le cloisonnement par centre "
+                   "ne saurait pas à quel centre elles appartiennent.")
     if t.purge != "keep" and not t.person:
         out.append("purge demandée mais aucune règle « person » pour trouver les lignes.")
     if (t.purge_where or t.anonymised_as) and t.purge != "anonymise":
