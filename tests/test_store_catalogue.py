@@ -14,7 +14,15 @@ from grc.pipeline.integrate import run_pipeline
 from grc.schema import NETWORK
 from grc.store import base as db
 from grc.store import catalogue as cat
-from grc.store.catalogue import ByContact, ByRecord, ByRow, OwnedBy, OwnedByPair, OwnedThroughContact, Table
+from grc.store.catalogue import (
+    ByContact,
+    ByRecord,
+    ByRow,
+    OwnedBy,
+    OwnedByPair,
+    OwnedThroughContact,
+    Table,
+)
 from grc.store.retention import purge
 
 pytestmark = pytest.mark.xdist_group("pipeline")

@@ -5,6 +5,9 @@ table of the base, network-wide (all centres and years, through the network cont
 every later output. The erasure itself is logged without personal data: only salted hashes
 of the identifiers are kept, so that a later export bringing the person back is detected and
 flagged instead of silently re-imported.
+
+The tables reached are those of the catalogue (``grc.store.catalogue``) with a ``person`` rule:
+a table declared there with personal data is erased without any change here.
 """
 
 from __future__ import annotations

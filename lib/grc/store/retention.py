@@ -3,7 +3,8 @@
 A prospect is kept three years from its collection or its last contact with the network, a
 client three years after the end of the relationship (its last stay). ``grc purge --before
 DATE`` anonymises, in the network base, every network contact whose retention limit falls
-before DATE; ``--dry-run`` says what would go (counts per centre, no personal data).
+before DATE; ``--dry-run`` says what would go (counts per centre, no personal data). What is
+anonymised or deleted, table by table, is declared in the catalogue (``grc.store.catalogue``).
 """
 
 from __future__ import annotations
