@@ -122,13 +122,12 @@ def test_tables_created_from_their_declaration(tmp_path):
     """Column order and types come from the catalogue, not from the frame."""
     path = tmp_path / "b.duckdb"
     with db.transaction(path) as con:
-        db.replace_slice(con, "metrics", pd.DataFrame({"value": [1], "metric": ["n"], "centre": ["A"],
-                                                       "year": ["2025"]}), {"year": 2025})
+        db.replace_slice(con, "measures", pd.DataFrame({"value": [1], "measure": ["n"], "scope": ["A"],
+                                                        "year": ["2025"]}), {"year": 2025})
     con = db.connect(path, read_only=True)
-    assert con.execute("DESCRIBE metrics").fetchall()[0][:2] == ("centre", "VARCHAR")
-    assert [(r[0], r[1]) for r in con.execute("DESCRIBE metrics").fetchall()] == list(
-        cat.table("metrics").types.items())
-    assert con.execute("SELECT centre, year, metric, value FROM metrics").fetchall() == [("A", 2025, "n", 1.0)]
+    assert [(r[0], r[1]) for r in con.execute("DESCRIBE measures").fetchall()] == list(
+        cat.table("measures").types.items())
+    assert con.execute("SELECT scope, year, measure, value FROM measures").fetchall() == [("A", 2025, "n", 1.0)]
     con.close()
 
 
@@ -238,9 +237,21 @@ def test_centre_rows_follow_the_owner_rule(run_dir):
                     if isinstance(p, ByRecord) and p.local_id == "local_id" and isinstance(t.owner, OwnedBy):
                         assert set(rows[p.local_id].dropna()) <= set(records.get(c, ())), t.name
             if isinstance(t.owner, OwnedBy):
-                # every row is a centre's or the network's own (scores, metrics)
+                # every row is a centre's or the network's own (scores, measures)
                 network = con.execute(f'SELECT count(*) FROM "{t.name}" WHERE "{t.owner.column}" = ?',
                                       [NETWORK]).fetchall()[0][0]
                 assert seen + network == total, t.name
     finally:
         con.close()
+
+
+def test_table_of_a_former_version_is_dropped_at_the_next_write(tmp_path):
+    path = tmp_path / "b.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE metrics AS SELECT 'A' AS centre, 2024 AS year, 'n' AS metric, 1.0 AS value")
+    con.close()
+    with db.transaction(path) as con:
+        db.append(con, "runs", pd.DataFrame([{"run_id": "r1", "year": 2025}]))
+    con = db.connect(path, read_only=True)
+    assert [r[0] for r in con.execute("SHOW TABLES").fetchall()] == ["runs"]
+    con.close()

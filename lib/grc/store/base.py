@@ -131,6 +131,7 @@ def _declared(name: str, kind: str) -> cat.Table:
 
 
 def _check(con: duckdb.DuckDBPyConnection) -> None:
+    cat.drop_retired(con)
     try:
         cat.check_base(con)
     except cat.CatalogueError as exc:

@@ -189,8 +189,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("issue_followup", "yearly", "centre, local_id, code, year, status",
           key=("centre", "local_id", "code", "year"), person=(ByRecord(),), owner=OwnedBy(),
           doc="last year's issues: fixed or not"),
-    Table("metrics", "yearly", "centre, year BIGINT, metric, value DOUBLE",
-          key=("centre", "year", "metric"), owner=OwnedBy(), doc="figures per centre (or NETWORK)"),
+    Table("measures", "yearly", "scope, year BIGINT, measure, value DOUBLE",
+          key=("scope", "year", "measure"), owner=OwnedBy("scope"),
+          doc="every measure per scope (a centre or NETWORK) and year (grc.measures)"),
     Table("centre_status", "yearly", "centre, year BIGINT, run_id, status, message",
           key=("centre", "year"), owner=OwnedBy(), doc="each centre's read status per year"),
     # --- rewritten by every run -------------------------------------------------------------
@@ -272,6 +273,12 @@ TABLES: dict[str, Table] = {t.name: t for t in [
 ]}
 
 
+# tables of former versions: dropped from a base at its next write (a migration, not a leak)
+RETIRED: dict[str, str] = {
+    "metrics": "remplacée par « measures » (issue 14)",
+}
+
+
 # --- validation ------------------------------------------------------------------------------
 def problems(tables: dict[str, Table]) -> list[str]:
     """What is wrong with a set of declarations (French), empty when it is sound."""
@@ -280,6 +287,8 @@ def problems(tables: dict[str, Table]) -> list[str]:
         out += [f"table « {name} » : {p}" for p in _table_problems(t, tables)]
         if name != t.name:
             out.append(f"table « {t.name} » déclarée sous le nom « {name} ».")
+        if name in RETIRED:
+            out.append(f"table « {name} » déclarée mais retirée : {RETIRED[name]}.")
     return out
 
 
@@ -364,6 +373,16 @@ def extended(*tables: Table) -> Iterator[dict[str, Table]]:
 def export_tables() -> list[str]:
     """The tables filled from the centres' exports (one slice per centre and year)."""
     return [t.name for t in TABLES.values() if t.from_export]
+
+
+def drop_retired(con) -> list[str]:
+    """Drop the tables of former versions (``RETIRED``) still in the base; return their names."""
+    found = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                       "WHERE table_schema = 'main'").fetchall()]
+    gone = [t for t in found if t in RETIRED and t not in TABLES]
+    for t in gone:
+        con.execute(f'DROP TABLE "{t}"')
+    return gone
 
 
 def check_base(con) -> None:
