@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -131,7 +132,7 @@ class Table:
     from_export: bool = False
     doc: str = ""
 
-    @property
+    @cached_property
     def types(self) -> dict[str, str]:
         """Column name → DuckDB type, in declaration order."""
         out: dict[str, str] = {}
