@@ -23,6 +23,8 @@ from functools import cached_property
 
 import pandas as pd
 
+from grc.schema import CONTACT_DATE_FIELDS, CONTACT_FIELDS, STAY_FIELDS
+
 KINDS = ("yearly", "log", "replaced")
 PURGES = ("anonymise", "delete", "keep")
 
@@ -148,11 +150,18 @@ class Table:
 
 
 def _record_columns(optin: str) -> str:
-    """The columns of a source record in the common schema (``grc.schema``)."""
-    return ("centre, year BIGINT, row BIGINT, local_id, civility, first_name, last_name, organisation, "
-            "position, address1, address2, address3, postcode, city, country, phone, mobile, email, "
-            f"segment, optin_email {optin}, optin_phone {optin}, created_at TIMESTAMP_NS, "
-            "updated_at TIMESTAMP_NS, employees, segment_local")
+    """The columns of a source record: the common schema's fields (``grc.schema``, declared
+    there once), with the optins as written (``VARCHAR``) or parsed (``BOOLEAN``)."""
+    types = {**{f: "TIMESTAMP_NS" for f in CONTACT_DATE_FIELDS}, "optin_email": optin, "optin_phone": optin}
+    return ", ".join(["centre", "year BIGINT", "row BIGINT",
+                      *(f"{f} {types.get(f, 'VARCHAR')}" for f in CONTACT_FIELDS), "segment_local"])
+
+
+def _stay_columns(extra: str = "") -> str:
+    """The columns of a stay (``grc.schema.STAY_FIELDS``)."""
+    types = {"arrival": "TIMESTAMP_NS", "nights": "BIGINT", "persons": "BIGINT", "amount": "DOUBLE"}
+    return ", ".join(["centre", "year BIGINT", "row BIGINT",
+                      *(f"{f} {types.get(f, 'VARCHAR')}" for f in STAY_FIELDS)]) + extra
 
 
 _IDENTITY = ("civility", "first_name", "last_name", "position", "address1", "address2", "address3",
@@ -176,8 +185,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("records", "yearly", _record_columns("VARCHAR"),
           key=("centre", "year", "local_id"), personal=_IDENTITY, person=(ByRecord(),),
           purge="anonymise", owner=OwnedBy(), from_export=True, doc="contacts in the common schema"),
-    Table("stays", "yearly", "centre, year BIGINT, row BIGINT, contact_local_id, arrival TIMESTAMP_NS, "
-          "nights BIGINT, persons BIGINT, amount DOUBLE, product", key=("centre", "year", "row"),
+    Table("stays", "yearly", _stay_columns(), key=("centre", "year", "row"),
           person=(ByRecord(local_id="contact_local_id"),), owner=OwnedBy(), from_export=True,
           doc="stays in the common schema"),
     Table("export_problems", "yearly", "centre, year BIGINT, local_id, field, code, message, row BIGINT, "
@@ -245,8 +253,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "monetary DOUBLE, r_score BIGINT, f_score BIGINT, m_score BIGINT, rfm_score BIGINT, category",
           key=("scope", "contact_id"), person=(ByContact(),), owner=OwnedBy("scope"),
           doc="RFM scores per scope (a centre or NETWORK)"),
-    Table("stays_linked", "replaced", "centre, year BIGINT, row BIGINT, contact_local_id, "
-          "arrival TIMESTAMP_NS, nights BIGINT, persons BIGINT, amount DOUBLE, product, contact_id",
+    Table("stays_linked", "replaced", _stay_columns(", contact_id"),
           key=("centre", "year", "row"), person=(ByRecord(local_id="contact_local_id"), ByContact()),
           owner=OwnedBy(), doc="stays with their network contact"),
     Table("clusters", "replaced", "cluster BIGINT, size BIGINT, share DOUBLE, n_stays DOUBLE, "
