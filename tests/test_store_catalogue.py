@@ -216,6 +216,7 @@ def test_centre_rows_follow_the_owner_rule(run_dir):
         records = con.execute("SELECT DISTINCT centre, local_id FROM records").df().groupby("centre")[
             "local_id"].agg(set).to_dict()
         present = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        shared: set[str] = set()
         for t in (cat.TABLES[n] for n in sorted(present)):
             total = con.execute(f'SELECT count(*) FROM "{t.name}"').fetchall()[0][0]
             seen = 0
@@ -236,11 +237,16 @@ def test_centre_rows_follow_the_owner_rule(run_dir):
                 for p in t.person:
                     if isinstance(p, ByRecord) and p.local_id == "local_id" and isinstance(t.owner, OwnedBy):
                         assert set(rows[p.local_id].dropna()) <= set(records.get(c, ())), t.name
+                # another centre's record appears only in the pairs joining two centres
+                if cat.foreign_rows(con, t.name, c):
+                    assert isinstance(t.owner, OwnedByPair), t.name
+                    shared.add(t.name)
             if isinstance(t.owner, OwnedBy):
                 # every row is a centre's or the network's own (scores, measures)
                 network = con.execute(f'SELECT count(*) FROM "{t.name}" WHERE "{t.owner.column}" = ?',
                                       [NETWORK]).fetchall()[0][0]
                 assert seen + network == total, t.name
+        assert "dedup_pairs" in shared  # the check sees the cross-centre duplicates of the demo
     finally:
         con.close()
 

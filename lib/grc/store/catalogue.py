@@ -488,4 +488,18 @@ def centre_rows(con, name: str, centre: str, columns: str = "*") -> pd.DataFrame
                        [centre] * cond.count("?")).df()
 
 
+def foreign_rows(con, name: str, centre: str) -> int:
+    """Rows of ``centre``'s cut of table ``name`` that name a record of another centre (through
+    the table's record rules): none but the pairs joining two centres' records, whose other
+    side a centre's output must mask."""
+    t = table(name)
+    cond = centre_condition(t)
+    sides = [f'(t."{p.centre}" <> ? AND t."{p.local_id}" IS NOT NULL)'
+             for p in t.person if isinstance(p, ByRecord)]
+    if not sides or cond == "FALSE":
+        return 0
+    sql = f'SELECT count(*) FROM "{t.name}" t WHERE {cond} AND ({" OR ".join(sides)})'
+    return int(con.execute(sql, [centre] * (cond.count("?") + len(sides))).fetchall()[0][0])
+
+
 validate()
