@@ -209,12 +209,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "email_raw, postcode_raw, city_raw, first_key, last_key, org_key, kind, department, region, "
           "phone_type, mobile_type, email_suggestion, npai BOOLEAN, rnvp1, rnvp2, rnvp3, rnvp4, rnvp5, "
           "rnvp6, mailable BOOLEAN, emailable BOOLEAN, bloctel BOOLEAN, phoneable BOOLEAN, "
-          "retention_expired BOOLEAN",
-        key=("centre", "local_id"),
-        personal=(*_IDENTITY, "civility_raw", "first_name_raw", "last_name_raw", "phone_raw",
-                  "mobile_raw", "email_raw", "email_suggestion", "first_key", "last_key", *_RNVP,
-                  "postcode_raw", "city_raw"),
-        person=(ByRecord(),), purge="anonymise", owner=OwnedBy(), doc="qualified records, latest version"),
+          "retention_expired BOOLEAN", key=("centre", "local_id"),
+          personal=(*_IDENTITY, "civility_raw", "first_name_raw", "last_name_raw", "phone_raw",
+                    "mobile_raw", "email_raw", "email_suggestion", "first_key", "last_key", *_RNVP,
+                    "postcode_raw", "city_raw"),
+          person=(ByRecord(),), purge="anonymise", owner=OwnedBy(), doc="qualified records, latest version"),
     Table("record_links", "replaced", "centre, local_id, contact_id, exported BOOLEAN, first_year BIGINT, "
           "last_year BIGINT", key=("centre", "local_id"), person=(ByRecord(), ByContact()),
           owner=OwnedBy(), doc="source record → network contact"),
@@ -234,8 +233,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           key=("centre_a", "local_id_a", "centre_b", "local_id_b"), person=_BOTH_SIDES, purge="delete",
           owner=OwnedByPair(), doc="candidate pairs with their similarity (no identity)"),
     Table("dedup_review", "replaced", f"{_PAIR}, " + ", ".join(
-        f"{c}_{s}" for c in ("civility", "first_name", "last_name", "organisation", "address1", "postcode",
-                             "city", "email", "phone", "mobile") for s in "ab")
+          f"{c}_{s}" for c in ("civility", "first_name", "last_name", "organisation", "address1",
+                               "postcode", "city", "email", "phone", "mobile") for s in "ab")
           + f", updated_at_a TIMESTAMP_NS, updated_at_b TIMESTAMP_NS, {_FEATURES}",
           key=("centre_a", "local_id_a", "centre_b", "local_id_b"),
           personal=tuple(f"{c}_{s}" for c in ("civility", "first_name", "last_name", "address1", "email",
