@@ -124,16 +124,5 @@ QUALIFIED_EXTRA = [
 ]
 
 # --- Network base tables (DuckDB, processed_dir/network.duckdb) -----------------------------
-# runs(run_id, year, started_at, finished_at, status, config_hash, code_version)
-# files(run_id, centre, year, kind, file, sha256, rows)
-# raw_contacts(centre, year, row, run_id, sha256, data JSON)   -- as received, every year
-# raw_stays(centre, year, row, run_id, sha256, data JSON)
-# records(centre, year, local_id, ... common schema ...)       -- mapped, every year
-# qualified(centre, year, local_id, ... qualified columns ...) -- current state per record
-# stays(centre, year, contact_local_id, arrival, nights, persons, amount, product, contact_id)
-# quality_issues(centre, year, local_id, field, code, message, value, suggestion)
-# record_links(centre, local_id, contact_id, first_year, last_year, exported)
-# contacts(contact_id, golden fields..., centres, n_records)
-# segments(contact_id, ...), scores(scope, contact_id, ...)
-# history(contact_id, centre, local_id, year, field, old_value, new_value, event, run_id)
-# centre_status(centre, year, status, message)
+# Declared once, with their columns, types, personal data and owning centre, in
+# grc.store.catalogue (TABLES).

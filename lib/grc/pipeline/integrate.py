@@ -176,9 +176,9 @@ def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: R
     """
     from tqdm.auto import tqdm
 
-    acc: dict[str, list[pd.DataFrame]] = {t: [] for t in
-                                          ("raw_contacts", "raw_stays", "files", "records", "stays",
-                                           "export_problems")}
+    from grc.store.catalogue import export_tables
+
+    acc: dict[str, list[pd.DataFrame]] = {t: [] for t in export_tables()}
     done: list[str] = []
     for code, frames, message in tqdm(_read_all(cfg, codes, run_id, workers), total=len(codes),
                                       desc="Lecture des exports", unit="centre", disable=not progress):

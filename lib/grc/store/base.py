@@ -3,6 +3,10 @@
 A run never writes into the live file: it copies the base to a work file, writes there, and
 swaps it in with an atomic rename at the end. A run that fails or is killed leaves the base
 exactly as it was before it.
+
+Every table is declared in ``grc.store.catalogue``: tables are created from their declaration
+(columns, types), a frame bringing a column the declaration does not have is refused, and a
+base holding an undeclared table or column is not swapped in.
 """
 
 from __future__ import annotations
@@ -17,10 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-# tables that accumulate one slice per (centre, year)
-YEARLY_TABLES = ["raw_contacts", "raw_stays", "records", "stays", "files", "export_problems"]
-# tables that accumulate forever (append-only logs)
-LOG_TABLES = ["runs", "history", "erasures", "centre_status"]
+from grc.store import catalogue as cat
 
 
 class BaseError(Exception):
@@ -73,6 +74,7 @@ def transaction(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(work))
     try:
         yield con
+        _check(con)
         con.execute("CHECKPOINT")
         con.close()
         os.replace(work, path)
@@ -117,69 +119,104 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _declared(name: str, kind: str) -> cat.Table:
+    """The catalogue's declaration of ``name``, checked to be written the way it says."""
+    try:
+        t = cat.table(name)
+    except cat.CatalogueError as exc:
+        raise BaseError(str(exc)) from None
+    if t.kind != kind:
+        raise BaseError(f"Table « {name} » déclarée « {t.kind} » au catalogue, écrite comme « {kind} ».")
+    return t
+
+
+def _check(con: duckdb.DuckDBPyConnection) -> None:
+    cat.drop_retired(con)
+    try:
+        cat.check_base(con)
+    except cat.CatalogueError as exc:
+        raise BaseError(str(exc)) from None
+
+
+def _frame_for(t: cat.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for DuckDB; a column the declaration does not have is refused."""
+    extra = [str(c) for c in frame.columns if c not in t.types]
+    if extra:
+        raise BaseError(f"Table « {t.name} » : colonne(s) {extra} absente(s) du catalogue "
+                        "(grc/store/catalogue.py) : déclarez-les (type, donnée personnelle ou non).")
+    return _prepare(frame)
+
+
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """Replace a whole table by ``frame``."""
-    df = _prepare(frame)
-    con.register("_frame", df)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
-    con.unregister("_frame")
+    """Replace a whole table by ``frame`` (a ``replaced`` table of the catalogue)."""
+    t = _declared(name, "replaced")
+    df = _frame_for(t, frame)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" ({t.ddl()})')
+    _insert(con, name, df)
 
 
 def replace_slice(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
                   keys: dict[str, object]) -> None:
     """Delete the rows matching ``keys`` then append ``frame`` (idempotent reload)."""
+    t = _declared(name, "yearly")
     if not has_table(con, name):
-        _create(con, name, frame)
+        _create(con, t, frame)
         return
     cond = " AND ".join(f'"{k}" = ?' for k in keys)
     con.execute(f'DELETE FROM "{name}" WHERE {cond}', list(keys.values()))
     if len(frame):
-        _append(con, name, frame)
+        _append(con, t, frame)
 
 
 def replace_centres(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, year: int,
                     centres: list[str]) -> None:
     """Replace the ``year`` slice of several centres at once (one delete, one insert)."""
+    t = _declared(name, "yearly")
     if not centres:
         return
     if not has_table(con, name):
         if len(frame):
-            _create(con, name, frame)
+            _create(con, t, frame)
         return
     con.register("_centres", pd.DataFrame({"centre": centres}))
     con.execute(f'DELETE FROM "{name}" t USING _centres c WHERE t.year = ? AND t.centre = c.centre', [year])
     con.unregister("_centres")
     if len(frame):
-        _append(con, name, frame)
+        _append(con, t, frame)
 
 
-def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register("_frame", _prepare(frame))
-    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
+def _create(con: duckdb.DuckDBPyConnection, t: cat.Table, frame: pd.DataFrame) -> None:
+    df = _frame_for(t, frame)
+    con.execute(f'CREATE TABLE "{t.name}" ({t.ddl()})')
+    _insert(con, t.name, df)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
+    if not len(df.columns):
+        return
+    con.register("_frame", df)
+    con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _frame')
     con.unregister("_frame")
 
 
 def append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """Append rows to a log table (created on first use)."""
+    t = _declared(name, "log")
     if not has_table(con, name):
-        _create(con, name, frame)
+        _create(con, t, frame)
     elif len(frame):
-        _append(con, name, frame)
+        _append(con, t, frame)
 
 
-def _append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    df = _prepare(frame)
-    cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    for c in [c for c in df.columns if c not in cols]:
-        con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{c}" VARCHAR')
-        cols.append(c)
-    con.register("_frame", df[cols])
-    collist = ", ".join(f'"{c}"' for c in cols)
-    con.execute(f'INSERT INTO "{name}" ({collist}) SELECT {collist} FROM _frame')
-    con.unregister("_frame")
+def _append(con: duckdb.DuckDBPyConnection, t: cat.Table, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` into an existing table; a declared column the table lacks (a base made
+    before it was declared) is added first."""
+    df = _frame_for(t, frame)
+    cols = {r[0] for r in con.execute(f'DESCRIBE "{t.name}"').fetchall()}
+    for c, typ in t.types.items():
+        if c not in cols:
+            con.execute(f'ALTER TABLE "{t.name}" ADD COLUMN "{c}" {typ}')
+    _insert(con, t.name, df)
 
 
 def _json_values(values: pd.Series) -> list[str]:

@@ -5,6 +5,9 @@ table of the base, network-wide (all centres and years, through the network cont
 every later output. The erasure itself is logged without personal data: only salted hashes
 of the identifiers are kept, so that a later export bringing the person back is detected and
 flagged instead of silently re-imported.
+
+The tables reached are those of the catalogue (``grc.store.catalogue``) with a ``person`` rule:
+a table declared there with personal data is erased without any change here.
 """
 
 from __future__ import annotations
@@ -18,15 +21,9 @@ import pandas as pd
 
 from grc import rules
 from grc.store import base as db
+from grc.store import catalogue as cat
 
 SALT = "grc-erasure-v1"
-# tables keyed by (centre, local_id) or (centre, contact_local_id)
-KEYED = {
-    "records": "local_id", "qualified": "local_id", "record_links": "local_id",
-    "quality_issues": "local_id", "export_problems": "local_id", "history": "local_id",
-    "stays": "contact_local_id", "stays_linked": "contact_local_id",
-}
-BY_CONTACT = ["contacts", "segments", "scores", "stays_linked", "history"]
 
 
 def _h(value: str) -> str:
@@ -96,33 +93,7 @@ def apply_erasures(con, erasures: pd.DataFrame, run_id: str) -> set[tuple[str, s
     returned = [k for k in keys if key_hash(*k) in old_keys or
                 any(email_hash(e) in old_mails for e in rec.loc[
                     (rec["centre"] == k[0]) & (rec["local_id"] == k[1]), "email"].dropna())]
-    key_frame = pd.DataFrame(sorted(keys), columns=["centre", "local_id"])
-    con.register("_erase", key_frame)
-    # raw rows as received: find their row numbers through the mapped tables
-    for raw, mapped, col in (("raw_contacts", "records", "local_id"), ("raw_stays", "stays", "contact_local_id")):
-        if db.has_table(con, raw) and db.has_table(con, mapped):
-            con.execute(f'DELETE FROM "{raw}" r USING (SELECT m.centre, m.year, m.row FROM "{mapped}" m '
-                        f'JOIN _erase e ON m.centre = e.centre AND m."{col}" = e.local_id) x '
-                        'WHERE r.centre = x.centre AND r.year = x.year AND r.row = x.row')
-    for table, col in KEYED.items():
-        if db.has_table(con, table):
-            con.execute(f'DELETE FROM "{table}" t USING _erase e WHERE t.centre = e.centre '
-                        f'AND t."{col}" = e.local_id')
-    if contact_ids:
-        cid = pd.DataFrame({"contact_id": sorted(contact_ids)})
-        con.register("_cid", cid)
-        for table in BY_CONTACT:
-            if db.has_table(con, table):
-                con.execute(f'DELETE FROM "{table}" t USING _cid c WHERE t.contact_id = c.contact_id')
-        for table in ("dedup_pairs", "dedup_review"):
-            if db.has_table(con, table):
-                cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-                if {"centre_a", "local_id_a", "centre_b", "local_id_b"} <= set(cols):
-                    for s in ("a", "b"):
-                        con.execute(f'DELETE FROM "{table}" t USING _erase e WHERE t.centre_{s} = e.centre '
-                                    f'AND t.local_id_{s} = e.local_id')
-        con.unregister("_cid")
-    con.unregister("_erase")
+    erase_persons(con, pd.DataFrame(sorted(keys), columns=["centre", "local_id"]), contact_ids)
     new_hashes = pd.DataFrame(
         [{"kind": "key", "hash": key_hash(*k)} for k in sorted(keys)]
         + [{"kind": "email", "hash": h} for h in sorted(req_mails)])
@@ -137,6 +108,20 @@ def apply_erasures(con, erasures: pd.DataFrame, run_id: str) -> set[tuple[str, s
         db.append(con, "erasure_returns", pd.DataFrame(
             [{"run_id": run_id, "centre": c, "key_hash": key_hash(c, i)} for c, i in returned]))
     return keys
+
+
+def erase_persons(con, keys: pd.DataFrame, contact_ids: set[str]) -> dict[str, int]:
+    """Delete, in every table of the catalogue holding rows about persons, the rows about these
+    records (``keys``: centre, local_id) and network contacts; return the rows deleted per table."""
+    done: dict[str, int] = {}
+    with cat.persons(con, keys, contact_ids):
+        for t in cat.person_tables():
+            if not cat.present(con, t):
+                continue
+            for src, cond in cat.person_matches(t):
+                n = con.execute(f'DELETE FROM "{t.name}" t USING {src} WHERE {cond}').fetchall()[0][0]
+                done[t.name] = done.get(t.name, 0) + int(n)
+    return done
 
 
 # --- processing register ("registre des traitements", RGPD art. 30) ---------------------------

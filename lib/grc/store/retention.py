@@ -3,7 +3,8 @@
 A prospect is kept three years from its collection or its last contact with the network, a
 client three years after the end of the relationship (its last stay). ``grc purge --before
 DATE`` anonymises, in the network base, every network contact whose retention limit falls
-before DATE; ``--dry-run`` says what would go (counts per centre, no personal data).
+before DATE; ``--dry-run`` says what would go (counts per centre, no personal data). What is
+anonymised or deleted, table by table, is declared in the catalogue (``grc.store.catalogue``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,7 @@ import pandas as pd
 from grc import rules
 from grc.config import NetworkConfig
 from grc.store import base as db
-
-PERSONAL = ["civility", "first_name", "last_name", "position", "address1", "address2", "address3",
-            "phone", "mobile", "email", "civility_raw", "first_name_raw", "last_name_raw",
-            "phone_raw", "mobile_raw", "email_raw", "email_suggestion", "first_key", "last_key",
-            "rnvp1", "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6", "address1_raw", "postcode_raw",
-            "city_raw"]
+from grc.store import catalogue as cat
 
 
 def retention_limits(qualified: pd.DataFrame, stays: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -91,35 +87,30 @@ def _purge(con, res: PurgeResult, dry_run: bool) -> None:
     res.per_centre = {str(k): int(v) for k, v in keys.groupby("centre").size().items()}
     if dry_run or keys.empty:
         return
-    con.register("_keys", keys)
-    con.register("_ids", pd.DataFrame({"contact_id": gone.unique()}))
-    for table in ("records", "qualified"):
-        cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-        sets = ", ".join(f'"{c}" = NULL' for c in PERSONAL if c in cols)
-        if "organisation" in cols:
-            pass  # organisations (schools, clubs) are not personal data; kept for statistics
-        con.execute(f'UPDATE "{table}" t SET {sets} FROM _keys k WHERE t.centre = k.centre '
-                    'AND t.local_id = k.local_id')
-    con.execute('UPDATE raw_contacts w SET data = \'{"anonymise": true}\' FROM (SELECT r.centre, r.year, r.row '
-                'FROM records r JOIN _keys k ON r.centre = k.centre AND r.local_id = k.local_id) x '
-                'WHERE w.centre = x.centre AND w.year = x.year AND w.row = x.row')
-    cols = [r[0] for r in con.execute('DESCRIBE contacts').fetchall()]
-    sets = ", ".join(f'"{c}" = NULL' for c in PERSONAL if c in cols)
-    con.execute(f'UPDATE contacts t SET {sets} FROM _ids i WHERE t.contact_id = i.contact_id')
-    if db.has_table(con, "history"):
-        con.execute("UPDATE history h SET old_value = NULL, new_value = NULL FROM _keys k "
-                    "WHERE h.centre = k.centre AND h.local_id = k.local_id AND h.event = 'modification'")
-    for table in ("quality_issues",):
-        if db.has_table(con, table):
-            con.execute(f'DELETE FROM "{table}" t USING _keys k WHERE t.centre = k.centre '
-                        'AND t.local_id = k.local_id')
-    for table in ("dedup_pairs", "dedup_review"):
-        if db.has_table(con, table):
-            for s in ("a", "b"):
-                con.execute(f'DELETE FROM "{table}" t USING _keys k WHERE t.centre_{s} = k.centre '
-                            f'AND t.local_id_{s} = k.local_id')
-    con.unregister("_keys")
-    con.unregister("_ids")
+    purge_persons(con, keys, set(gone))
     db.append(con, "purges", pd.DataFrame([{
         "date": dt.date.today().isoformat(), "before": res.before.isoformat(),
         "contacts": res.contacts, "records": res.records}]))
+
+
+def purge_persons(con, keys: pd.DataFrame, contact_ids: set[str]) -> dict[str, int]:
+    """In every table of the catalogue holding personal data, anonymise or delete (as declared)
+    the rows about these records (``keys``: centre, local_id) and network contacts; tables
+    without personal data keep their rows (statistics). Return the rows touched per table."""
+    done: dict[str, int] = {}
+    with cat.persons(con, keys, contact_ids):
+        for t in cat.person_tables():
+            if t.purge == "keep" or not cat.present(con, t):
+                continue
+            cols = {r[0] for r in con.execute(f'DESCRIBE "{t.name}"').fetchall()}
+            sets = ", ".join(f'"{c}" = {t.anonymised_as.get(c, "NULL")}' for c in t.personal if c in cols)
+            extra = f" AND ({t.purge_where})" if t.purge_where else ""
+            for src, cond in cat.person_matches(t):
+                if t.purge == "delete":
+                    sql = f'DELETE FROM "{t.name}" t USING {src} WHERE {cond}{extra}'
+                elif sets:
+                    sql = f'UPDATE "{t.name}" t SET {sets} FROM {src} WHERE {cond}{extra}'
+                else:
+                    continue
+                done[t.name] = done.get(t.name, 0) + int(con.execute(sql).fetchall()[0][0])
+    return done
