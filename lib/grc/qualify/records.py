@@ -908,18 +908,33 @@ def _digits(pc: str) -> str:
     return re.sub(r"[\s.]", "", pc)
 
 
+def _ranked_postcodes(cands: list[str], raw: str) -> tuple[list[str], str | None]:
+    """The town's postcodes, closest to what was written first, and the one to suggest
+    (the only one, or the one clearly closest to the written digits)."""
+    if len(cands) <= 1:
+        return cands, cands[0] if cands else None
+    digits = re.sub(r"\D", "", raw.upper().replace("O", "0"))
+    if len(digits) < 3:
+        return cands, None
+    ranked = sorted(cands, key=lambda o: (OSA.distance(digits, o), o))
+    d0, d1 = OSA.distance(digits, ranked[0]), OSA.distance(digits, ranked[1])
+    return ranked, ranked[0] if d0 < d1 and d0 <= 1 else None
+
+
 def _lost_zero(digits: str, ck: str, raw_city: Any) -> PostcodeVerdict:
     cand = "0" + digits
     town = town_of_pair(cand, ck) if ck else None
     if town:
         return _verdict(cand, town, restored=True, checked=True)
     hint = f"« {cand} » si la ville est bien dans le département {cand[:2]}"
-    others = _known_postcodes_of(ck) if ck else []
-    if others:
-        hint = f"« {others[0]} » (code connu pour {raw_city})"
+    others, sug = _ranked_postcodes(_known_postcodes_of(ck) if ck else [], digits)
+    if sug:
+        hint = f"« {sug} » (code connu pour {raw_city})"
+    elif others:
+        hint = f"l'un des codes de {raw_city} : " + ", ".join(others[:5])
     return PostcodeVerdict(None, None, None,
                            f"code postal à 4 chiffres, zéro initial perdu ? corriger en {hint}",
-                           others[0] if others else cand, checked=bool(ck))
+                           sug if others else cand, checked=bool(ck))
 
 
 def _mismatch(digits: str, dep: str, ck: str, raw_city: Any) -> PostcodeVerdict | None:
@@ -928,8 +943,7 @@ def _mismatch(digits: str, dep: str, ck: str, raw_city: Any) -> PostcodeVerdict 
     if not others:
         return None
     same = [o for o in others if department_of_postcode(o) == dep]
-    cands = same or others
-    sug = cands[0] if len(cands) == 1 else None
+    cands, sug = _ranked_postcodes(same or others, digits)
     towns = postcode_towns().get(digits)
     what = (f"{digits} = " + ", ".join(towns[:4]) + (" …" if len(towns) > 4 else "")
             if towns else f"{digits} absent de la base officielle des codes postaux")
@@ -975,9 +989,10 @@ def check_postcode(raw_pc: Any, raw_city: Any, country: Any = None) -> PostcodeV
     if re.fullmatch(r"\d{4}", digits):
         return _lost_zero(digits, ck, raw_city)
     if not re.fullmatch(r"\d{5}", digits):
-        others = _known_postcodes_of(ck) if ck else []
-        sug = others[0] if len(others) == 1 else None
-        fix = f", corriger en « {sug} »" if sug else ", saisir les 5 chiffres du code postal"
+        others, sug = _ranked_postcodes(_known_postcodes_of(ck) if ck else [], pc)
+        fix = (f", corriger en « {sug} »" if sug else
+               f", codes de {raw_city} : " + ", ".join(others[:5]) if others else
+               ", saisir les 5 chiffres du code postal")
         return PostcodeVerdict(None, None, None, f"un code postal a 5 chiffres{fix}", sug)
     dep = department_of_postcode(digits)
     if dep is None:
