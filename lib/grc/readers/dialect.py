@@ -39,7 +39,8 @@ class ExportFile:
 
 
 def detect_encoding(data: bytes) -> tuple[str, str | None]:
-    """(encoding, doubt): utf-8-sig with a BOM, utf-8 when it decodes, else cp1252."""
+    """(encoding, doubt): utf-8-sig with a BOM, utf-8 when it decodes, else cp1252 (or
+    iso-8859-15 when its œ/Œ/Ÿ/€ show), latin-1 as a last resort."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", None
     try:
@@ -48,11 +49,17 @@ def detect_encoding(data: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     try:
-        data.decode("cp1252")
-        return "cp1252", None
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return "latin-1", ("encodage incertain (ni UTF-8 ni Windows-1252) : latin-1 proposé, "
-                           "vérifier les accents")
+        text = None
+    if text is not None:
+        # ISO-8859-15 writes œ, Œ, Ÿ, € where Windows-1252 has ½, ¼, ¾, ¤: inside a word
+        # ("C½ur") they tell the file is Latin-9
+        if re.search(r"[A-Za-zÀ-ÿ][¼½¾¤]|[¼½¾][a-zà-ÿ]", text):
+            return "iso-8859-15", None
+        return "cp1252", None
+    return "latin-1", ("encodage incertain (ni UTF-8 ni Windows-1252) : latin-1 proposé, "
+                       "vérifier les accents")
 
 
 def detect_separator(text: str) -> tuple[str, str | None]:

@@ -127,6 +127,9 @@ def header_scores(name: str, fields: Iterable[str]) -> dict[str, float]:
             sw = syn.split()
             if len(syn) >= 3 and set(sw) <= words:
                 best = max(best, 0.6 + 0.3 * len(sw) / len(words))
+            elif len(words) == 1 and len(key) >= 3 and " " not in syn and \
+                    syn.startswith(key) and len(syn) > len(key) + 1:
+                best = max(best, 0.55)  # an abbreviated header: "Cat" for catégorie
             elif len(key) >= 4 and len(syn) >= 4:
                 sim = OSA.normalized_similarity(key, syn)
                 if sim >= 0.8:
