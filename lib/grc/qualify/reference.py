@@ -13,8 +13,10 @@ network does not change when the reference is rebuilt). Department -> region is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from unidecode import unidecode
@@ -129,9 +131,11 @@ def postcode_department_map() -> dict[str, str]:
 _LEADING_ARTICLE = re.compile(r"^(LES|LE|LA|L) ")
 
 
+@lru_cache(maxsize=1)
 def _key_rows() -> pd.DataFrame:
     """(postcode, key) rows: each town is known by its name and by its line-6 libellé, each
-    with and without its leading article ("LE MESNIL DURDENT", "MESNIL DURDENT")."""
+    with and without its leading article ("LE MESNIL DURDENT", "MESNIL DURDENT"); current
+    communes before old names."""
     df = load_communes()
     cols = ["postcode", "department", "line6", "kind", "city"]
     frames = []
@@ -141,26 +145,35 @@ def _key_rows() -> pd.DataFrame:
     rows = pd.concat(frames, ignore_index=True)
     rows = rows.assign(o=rows["kind"].isin(["deleguee", "associee"])).sort_values(
         ["postcode", "o"], kind="stable")
-    return rows.drop_duplicates(["postcode", "key"]).drop(columns="o")
+    return rows.drop_duplicates(["postcode", "key"]).drop(columns="o").reset_index(drop=True)
+
+
+def _grouped(keys: Iterable[str], values: Iterable[Any]) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for k, v in zip(keys, values, strict=True):
+        out.setdefault(k, []).append(v)
+    return out
 
 
 @lru_cache(maxsize=1)
 def postcode_city_keys() -> dict[str, frozenset[str]]:
     """postcode -> set of town keys known for it (names and libellés)."""
-    return {pc: frozenset(g) for pc, g in _key_rows().groupby("postcode")["key"]}
+    rows = _key_rows()
+    return {pc: frozenset(v) for pc, v in _grouped(rows["postcode"], rows["key"]).items()}
 
 
 @lru_cache(maxsize=1)
 def city_key_postcodes() -> dict[str, frozenset[str]]:
     """town key -> set of postcodes known for it."""
-    return {k: frozenset(g) for k, g in _key_rows().groupby("key")["postcode"]}
+    rows = _key_rows()
+    return {k: frozenset(v) for k, v in _grouped(rows["key"], rows["postcode"]).items()}
 
 
 @lru_cache(maxsize=1)
 def _pair_lines() -> dict[tuple[str, str], tuple[str, str, str | None]]:
     rows = _key_rows()
-    old = rows["kind"].isin(["deleguee", "associee"])
-    line5 = rows["city"].where(old, None)
+    old = rows["kind"].isin(["deleguee", "associee"]).to_numpy()
+    line5 = [c if o else None for c, o in zip(rows["city"], old, strict=True)]
     return {(p, k): (d, line, l5) for p, k, d, line, l5 in
             zip(rows["postcode"], rows["key"], rows["department"], rows["line6"], line5,
                 strict=True)}
@@ -170,7 +183,8 @@ def _pair_lines() -> dict[tuple[str, str], tuple[str, str, str | None]]:
 def postcode_key_names() -> dict[str, tuple[tuple[str, str], ...]]:
     """postcode -> ((town key, official name), ...) for every key of its towns."""
     rows = _key_rows()
-    return {pc: tuple(zip(g["key"], g["city"], strict=True)) for pc, g in rows.groupby("postcode")}
+    pairs = zip(rows["key"], rows["city"], strict=True)
+    return {pc: tuple(v) for pc, v in _grouped(rows["postcode"], pairs).items()}
 
 
 def town_of_pair(pc: str, key: str) -> tuple[str, str, str | None] | None:
