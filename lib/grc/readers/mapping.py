@@ -275,7 +275,7 @@ def _scores_matrix(ef: ExportFile, kind: str, fields: list[str], ids: set[str] |
             j = fields.index("contact_local_id" if kind == "stays" else "local_id")
             vals = set(ef.frame[c].dropna().astype(str).str.strip())
             share = len(vals & ids) / max(len(vals), 1)
-            if share > 0.5:
+            if share > 0.5 and len(vals) > min(20, len(ids) // 2):  # not nights or persons
                 m[i, j] = max(m[i, j], 0.7 + 0.3 * share)
     return cols, m, facts
 
@@ -572,9 +572,13 @@ def draft_table(contacts: str | Path, stays: str | Path | None, code: str,
     cf = read_export(contacts, "contacts")
     sf = read_export(stays, "stays") if stays else None
     stay_ids = None
-    if sf is not None:
-        stay_ids = {str(v).strip() for c in sf.frame.columns for v in sf.frame[c].dropna().head(
-            2000) if str(v).strip()}
+    if sf is not None:  # the values of the stays' likeliest client-id column
+        hs = {c: header_scores(c, ["contact_local_id"])["contact_local_id"]
+              for c in sf.frame.columns}
+        best = max(hs, key=hs.get) if hs else None
+        id_cols = [best] if best and hs[best] >= 0.5 else list(sf.frame.columns)
+        stay_ids = {str(v).strip() for c in id_cols for v in sf.frame[c].dropna()
+                    if str(v).strip()}
     cprops = propose_columns(cf, "contacts", stay_ids)
     ids = None
     lid = [p.local for p in cprops if p.field == "local_id"]
