@@ -264,3 +264,10 @@ def test_dialect_detectors():
     assert fmt == "%d/%m/%Y" and amb  # day-first proposed, flagged
     assert detect_date_format(pd.Series(["2025-02-01"]))[0] == "%Y-%m-%d"
     assert detect_date_format(pd.Series(["06 12 34 56 78"]))[0] is None
+
+
+def test_map_reports_a_missing_file_in_french(tmp_path, capsys):
+    assert main(["map", "--contacts", str(tmp_path / "absent.csv"), "--code", "ZZ",
+                 "--out", str(tmp_path / "ZZ.yaml")]) == 1
+    assert "introuvable" in capsys.readouterr().err
+    assert not (tmp_path / "ZZ.yaml").exists()
