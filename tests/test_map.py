@@ -100,6 +100,68 @@ HELD_BACK: dict[str, dict] = {
         "unknown": ["?"],
         "optin": ("Oui", "Non"),
     },
+    # written after the first three were measured and the mapper last changed: a blind one.
+    # Comma separated Windows-1252, month-first dates, English-language codes
+    "resaweb": {
+        "contacts": {"file": "customers.csv", "sep": ",", "encoding": "cp1252",
+                     "date_format": "%m/%d/%Y"},
+        "stays": {"file": "invoices.csv", "sep": ",", "encoding": "cp1252", "decimal": ".",
+                  "date_format": "%m/%d/%Y"},
+        "columns": {
+            "contacts": {"CustomerNo": "local_id", "Gender": "civility",
+                         "Firstname": "first_name", "Name": "last_name",
+                         "Organization": "organisation", "Function": "position",
+                         "Address": "address1", "Address2": "address2", "ZIP": "postcode",
+                         "Place": "city", "Country": "country", "Telephone": "phone",
+                         "Cellular": "mobile", "E-Mail": "email", "Group": "segment",
+                         "Newsletter OK": "optin_email", "Calls OK": "optin_phone",
+                         "Created": "created_at", "Changed": "updated_at"},
+            "stays": {"CustomerNo": "contact_local_id", "From": "arrival", "Nights": "nights",
+                      "Persons": "persons", "Revenue": "amount", "Article": "product"},
+        },
+        "ignore": {"contacts": [], "stays": ["Invoice"]},
+        "codes": dict(zip(_S, ["School (nursery)", "Primary school", "Secondary school",
+                               "High school", "University", "Holiday camp", "Sports club",
+                               "Sports federation", "Cultural association",
+                               "Social association", "Company", "Public body", "Foreign group",
+                               "Family", "Young traveller", "Adult"], strict=True)),
+        "unknown": ["Other"],
+        "optin": ("yes", "no"),
+    },
+    # written after the mapper's last change, run once as a blind check: semicolons, UTF-8
+    # with BOM, two-digit years, a French vocabulary of its own
+    "gestgroupe": {
+        "contacts": {"file": "contacts_export.csv", "sep": ";", "encoding": "utf-8-sig",
+                     "date_format": "%d/%m/%y"},
+        "stays": {"file": "reservations_export.csv", "sep": ";", "encoding": "utf-8-sig",
+                  "decimal": ",", "date_format": "%d/%m/%y"},
+        "columns": {
+            "contacts": {"Numéro": "local_id", "Politesse": "civility", "Nom usuel": "last_name",
+                         "Prénom usuel": "first_name", "Organisme payeur": "organisation",
+                         "Rôle": "position", "Voie": "address1", "Bâtiment": "address2",
+                         "Code postal": "postcode", "Ville de résidence": "city",
+                         "Pays de résidence": "country", "Fixe": "phone",
+                         "Portable perso": "mobile", "Adresse électronique": "email",
+                         "Clientèle": "segment", "Infolettre": "optin_email",
+                         "Prospection téléphonique": "optin_phone",
+                         "Ouverture du compte": "created_at",
+                         "Dernière mise à jour": "updated_at"},
+            "stays": {"Numéro client": "contact_local_id", "Date d'entrée": "arrival",
+                      "Nombre de nuits": "nights", "Nombre de participants": "persons",
+                      "Prix TTC": "amount", "Type d'hébergement": "product"},
+        },
+        "ignore": {"contacts": [], "stays": ["N° dossier"]},
+        "codes": dict(zip(_S, ["Scolaire - maternelle", "Scolaire - élémentaire",
+                               "Scolaire - collège", "Scolaire - lycée",
+                               "Enseignement supérieur", "Accueil collectif de mineurs",
+                               "Club sportif amateur", "Comité / ligue sportive",
+                               "Association culturelle", "Association à vocation sociale",
+                               "Entreprise", "Administration / collectivité",
+                               "Groupe de l'étranger", "Famille", "Jeune (moins de 26 ans)",
+                               "Adulte / senior"], strict=True)),
+        "unknown": ["Non renseigné", "Partenaire"],
+        "optin": ("Oui", "Non"),
+    },
 }
 
 
@@ -119,7 +181,7 @@ def demo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def held_back(tmp_path_factory) -> Path:
-    return _network(tmp_path_factory.mktemp("map_held"), HELD_BACK, 3, 8)
+    return _network(tmp_path_factory.mktemp("map_held"), HELD_BACK, 5, 8)
 
 
 def _compare(root: Path) -> dict[str, dict]:

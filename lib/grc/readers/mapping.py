@@ -46,12 +46,13 @@ HEADERS: dict[str, list[str]] = {
                  "address 1", "address line 1", "rue", "voie", "adresse ligne 1", "line 1"],
     "address2": ["adr2", "adr 2", "adresse 2", "adresse2", "complement", "street2", "street 2",
                  "address 2", "complement d adresse", "complement adresse", "address line 2",
-                 "line 2", "batiment"],
+                 "line 2", "batiment", "adresse suite", "suite adresse", "suite"],
     "address3": ["adr3", "adr 3", "adresse 3", "adresse3", "lieu dit", "lieudit", "street3",
                  "street 3", "address 3", "address line 3", "line 3", "boite postale"],
     "postcode": ["cp", "code postal", "zip", "postcode", "postal code", "zip code", "codepostal",
                  "code post", "cpostal"],
-    "city": ["ville", "commune", "town", "city", "localite", "bureau distributeur", "cite"],
+    "city": ["ville", "commune", "town", "city", "localite", "bureau distributeur", "cite",
+             "place", "locality"],
     "country": ["pays", "country", "code pays", "country code", "nation"],
     "phone": ["tel", "telephone", "phone", "telephone fixe", "tel fixe", "fixe", "tel domicile",
               "landline", "tel bureau", "phone number", "home phone", "work phone", "tel 1"],
@@ -61,7 +62,8 @@ HEADERS: dict[str, list[str]] = {
               "adresse electronique", "email address", "e mail address"],
     "segment": ["categorie", "client type", "type de clientele", "segment", "type client",
                 "typologie", "famille client", "type", "category", "clientele", "type de client",
-                "customer type", "categorie client", "cible", "marche"],
+                "customer type", "categorie client", "cible", "marche", "customer group",
+                "market segment", "guest type"],
     "optin_email": ["optin mail", "optin email", "opt in email", "newsletter", "accord courriel",
                     "accord mail", "accord email", "accepte mail", "accepte email",
                     "consentement email", "consentement mail", "abonne newsletter", "mailing",
@@ -90,7 +92,8 @@ HEADERS: dict[str, list[str]] = {
                "total ttc", "price", "revenue", "montant total", "prix total", "total price",
                "ca ttc", "tarif"],
     "product": ["prestation", "package", "formule", "produit", "product", "offre", "type sejour",
-                "type de sejour", "rate plan", "forfait", "prestation principale"],
+                "type de sejour", "rate plan", "forfait", "prestation principale", "article",
+                "item", "service", "room type"],
     "satisfaction": ["satisfaction", "note", "note satisfaction", "score", "note client",
                      "rating", "avis", "note enquete"],
     "surveyed": ["enquete", "enquete envoyee", "questionnaire", "survey", "survey sent",
@@ -169,6 +172,8 @@ class ColumnFacts:
     median: float | None = None
     text_words: float = 0.0
     median_date: pd.Timestamp | None = None
+    town: float = 0.0  # share of values that are towns of the reference
+    code_words: float = 0.0  # share of distinct values that name a common segment code
 
 
 def column_facts(values: pd.Series, excel_date: str | None = None) -> ColumnFacts:
@@ -195,6 +200,15 @@ def column_facts(values: pd.Series, excel_date: str | None = None) -> ColumnFact
     f.numeric = float(num.notna().mean())
     f.median = float(num.median()) if num.notna().any() else None
     f.text_words = float(s.str.contains(r"[A-Za-zÀ-ÿ]{2,}").mean())
+    if f.text_words > 0.8:
+        from grc.qualify.reference import city_key, city_key_postcodes
+
+        known = city_key_postcodes()
+        f.town = float(s.map(lambda t: city_key(t) in known).mean())
+        if f.distinct <= 60:
+            uniq = s.unique()
+            f.code_words = float(np.mean([max(_word_score(u, c) for c in CODE_WORDS) >= 0.5
+                                          for u in uniq]))
     if excel_date:
         iso = pd.to_datetime(s, format="ISO8601", errors="coerce")
         f.date, f.date_format = float(iso.notna().mean()), excel_date
@@ -239,9 +253,13 @@ def content_scores(f: ColumnFacts, kind: str) -> dict[str, float]:
     if kind == "contacts" and f.integer > 0.95 and f.median is not None and f.filled and \
             f.unique_share < 0.9 and f.postcode < 0.5:
         sc["employees"] = 0.4
+    if f.town > 0.6 and (f.distinct >= 20 or f.unique_share >= 0.2):  # towns vary
+        sc["city"] = f.town
     if f.text_words > 0.8 and f.distinct <= 60 and f.unique_share < 0.2 and f.civility < 0.5 \
-            and f.country < 0.5 and f.consent < 0.5:
+            and f.country < 0.5 and f.consent < 0.5 and "city" not in sc:
         sc["segment" if kind == "contacts" else "product"] = 0.45
+        if kind == "contacts" and f.code_words > 0.5:
+            sc["segment"] = 0.6 + 0.3 * f.code_words
     return sc
 
 
@@ -305,7 +323,7 @@ def propose_columns(ef: ExportFile, kind: str, ids: set[str] | None = None,
             fields.append(opt)
     cols, m, facts = _scores_matrix(ef, kind, fields, ids)
     _date_order(cols, m, fields, facts)
-    rows, cidx = linear_sum_assignment(-m)
+    rows, cidx = linear_sum_assignment(-_lock_exact_headers(cols, fields, m))
     chosen = {cols[r]: (fields[c], float(m[r, c])) for r, c in zip(rows, cidx, strict=True)}
     out = []
     for i, c in enumerate(cols):
@@ -318,6 +336,23 @@ def propose_columns(ef: ExportFile, kind: str, ids: set[str] | None = None,
             continue
         out.append(ColumnProposal(c, fld, conf, _column_note(c, fld, conf, m[i], fields,
                                                              facts[c])))
+    return out
+
+
+def _lock_exact_headers(cols: list[str], fields: list[str], m: np.ndarray) -> np.ndarray:
+    """Scores for the assignment: a header that is exactly a known name of one field keeps
+    that field (the assignment may not trade it away for a better total: "Adresse" stays
+    address1 even when "Adresse (suite)" would fit it too)."""
+    out = m.copy()
+    exact: dict[int, int] = {}
+    for i, c in enumerate(cols):
+        hits = [j for j, sc in enumerate(header_scores(c, fields).values()) if sc == 1.0]
+        if len(hits) == 1:
+            exact[i] = hits[0]
+    taken = list(exact.values())
+    for i, j in exact.items():
+        if taken.count(j) == 1:
+            out[i, j] += 1.0
     return out
 
 
@@ -341,42 +376,42 @@ def _column_note(col: str, fld: str, conf: float, row: np.ndarray, fields: list[
 
 # --- segment codes ---------------------------------------------------------------------------
 CODE_WORDS: dict[str, list[str]] = {
-    "SCO-MAT": ["maternelle", "ecole maternelle", "ecole mat", "petite section", "mat"],
-    "SCO-PRIM": ["primaire", "elementaire", "ecole primaire", "ecole elementaire", "cm1", "cm2",
+    "SCO-MAT": ["nursery", "kindergarten", "preschool", "maternelle", "ecole maternelle", "ecole mat", "petite section", "mat"],
+    "SCO-PRIM": ["primary", "primary school", "elementary", "primaire", "elementaire", "ecole primaire", "ecole elementaire", "cm1", "cm2",
                  "ce1", "ce2", "cp", "classe decouverte", "classe de decouverte", "classe verte",
                  "classe de mer", "classe patrimoine", "prim", "ecole prim", "ecole elem"],
-    "SCO-COL": ["college", "collegiens", "col", "6e", "5e", "4e", "3e"],
-    "SCO-LYC": ["lycee", "lyceens", "lyc", "lycee professionnel", "bac"],
-    "SCO-SUP": ["universite", "univ", "iut", "bts", "etudiant", "etudiants", "ecole superieure",
+    "SCO-COL": ["secondary", "secondary school", "middle school", "college", "collegiens", "col", "6e", "5e", "4e", "3e"],
+    "SCO-LYC": ["high school", "sixth form", "lycee", "lyceens", "lyc", "lycee professionnel", "bac"],
+    "SCO-SUP": ["university", "college students", "students", "higher education", "universite", "univ", "iut", "bts", "etudiant", "etudiants", "ecole superieure",
                 "superieur", "enseignement superieur", "sup", "faculte", "grande ecole",
                 "integration", "bde"],
-    "JEU-ACM": ["centre de loisirs", "accueil de loisirs", "acm", "alsh", "colonie",
+    "JEU-ACM": ["holiday camp", "summer camp", "youth centre", "day camp", "centre de loisirs", "accueil de loisirs", "acm", "alsh", "colonie",
                 "colonie de vacances", "centre loisirs", "loisirs", "mini camp", "camp", "accueil",
                 "periscolaire", "mjc", "scouts"],
-    "SPO-CLUB": ["club", "club sportif", "club sport", "sport", "sportif", "football", "rugby",
+    "SPO-CLUB": ["sports club", "sports", "team", "club", "club sportif", "club sport", "sport", "sportif", "football", "rugby",
                  "handball", "judo", "basket", "athletisme", "natation", "escalade", "tennis",
                  "as", "us", "stade", "stage sportif", "tournoi"],
-    "SPO-FED": ["federation", "comite", "ligue", "comite departemental", "federation sportive",
+    "SPO-FED": ["federation", "sports federation", "league", "committee", "federation", "comite", "ligue", "comite departemental", "federation sportive",
                 "fed", "district", "cdos", "ffa"],
-    "CUL-ASSO": ["culture", "culturel", "culturelle", "association culturelle", "chorale",
+    "CUL-ASSO": ["cultural", "cultural association", "choir", "music", "arts", "culture", "culturel", "culturelle", "association culturelle", "chorale",
                  "troupe", "theatre", "musique", "harmonie", "ecole de musique", "cult", "choeur",
                  "artistique", "danse", "asso cult"],
-    "SOC-ASSO": ["social", "sociale", "association sociale", "solidaire", "handicap",
+    "SOC-ASSO": ["social association", "charity", "disability", "welfare", "social", "sociale", "association sociale", "solidaire", "handicap",
                  "vacances pour tous", "secours", "foyer", "aide", "familles", "apf", "adapte",
                  "sejour adapte", "soc", "asso sociale", "ccas", "insertion"],
-    "PRO-SEM": ["entreprise", "seminaire", "societe", "sas", "sarl", "sa", "formation", "ent",
+    "PRO-SEM": ["company", "business", "corporate", "seminar", "training", "entreprise", "seminaire", "societe", "sas", "sarl", "sa", "formation", "ent",
                 "pro", "professionnel", "affaires", "conseil", "eurl", "groupe sa"],
-    "PRO-INST": ["collectivite", "mairie", "administration", "cse", "ce", "comite d entreprise",
+    "PRO-INST": ["public body", "public", "local authority", "council", "works council", "collectivite", "mairie", "administration", "cse", "ce", "comite d entreprise",
                  "communaute de communes", "conseil departemental", "conseil regional",
                  "institution", "coll", "public", "hopital", "commune"],
-    "INT-GRP": ["international", "etranger", "groupe etranger", "echange", "echange de jeunes",
+    "INT-GRP": ["foreign group", "international group", "foreign", "abroad", "international", "etranger", "groupe etranger", "echange", "echange de jeunes",
                 "inter", "europe", "erasmus", "jugend", "youth", "gruppo", "grupo", "circuit",
                 "foreign", "jugendgruppe", "exchange"],
-    "IND-FAM": ["famille", "familles", "fam", "family", "parents", "nuitee famille",
+    "IND-FAM": ["families", "famille", "familles", "fam", "family", "parents", "nuitee famille",
                 "demi pension famille"],
-    "IND-JEU": ["jeune", "jeunes", "jeu", "youth traveller", "routard", "backpacker", "dortoir",
+    "IND-JEU": ["young traveller", "young", "youth hostel", "under 26", "jeune", "jeunes", "jeu", "youth traveller", "routard", "backpacker", "dortoir",
                 "nuitee dortoir", "etudiant individuel", "moins de 26"],
-    "IND-ADU": ["adulte", "adultes", "adu", "senior", "seniors", "individuel", "particulier",
+    "IND-ADU": ["adults", "seniors", "individuals", "adulte", "adultes", "adu", "senior", "seniors", "individuel", "particulier",
                 "demi pension", "adult", "individual"],
 }
 B2C = {"IND-FAM", "IND-JEU", "IND-ADU"}
