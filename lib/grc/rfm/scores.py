@@ -39,7 +39,7 @@ import pandas as pd
 from grc.config import ConfigError, read_yaml
 from grc.schema import NETWORK
 
-DAYS_PER_MONTH = 365.25 / 12  # 30.4375: average month length (fractional windows)
+DAYS_PER_MONTH = 365.25 / 12  # 30.4375: average month length (day-based recency of callers)
 
 CRITERIA = ("recency", "frequency", "monetary")
 UNITS: dict[str, tuple[str, ...]] = {
