@@ -59,5 +59,11 @@ bench: $(STAMP)
 course: $(STAMP)
 	$(BIN)/python data/course/make_marielle_nature.py
 
+# Official reference data (data/reference/communes.csv.gz) rebuilt from npm packages with
+# `npm pack` (needs npm and the network); the result is committed, so a run needs neither.
+.PHONY: reference
+reference: $(STAMP)
+	$(BIN)/python data/reference/build_reference.py
+
 clean:
 	rm -rf data/processed reports/*.html reports/network reports/centres

@@ -11,11 +11,12 @@ import pytest
 import yaml
 from grc.config import ConfigError
 from grc.rfm.scores import (
-    DAYS_PER_MONTH,
     RFM_COLUMNS,
     GridError,
     compute_rfm,
+    in_window,
     load_grid,
+    months_between,
     parse_grid,
     quantile_levels,
     quantile_score,
@@ -401,7 +402,9 @@ def test_compute_rfm_values():
                                  "n_stays", "total_amount", "last_stay"]
     a = rfm.loc["A"]
     assert a["last_stay"] == pd.Timestamp("2025-11-01")
-    assert a["recency_months"] == pytest.approx(60 / DAYS_PER_MONTH)
+    # calendar months (the window's rule): 2025-11-01 -> 2025-11-30 is one month, then 29 of
+    # the 30 days to 2025-12-31 (was 60 days / 30.4375 = 1.971 before the window-edge fix)
+    assert a["recency_months"] == pytest.approx(1 + 29 / 30)
     assert a["n_stays"] == 3 and a["total_amount"] == 12000
     assert a["frequency"] == pytest.approx(1.0)  # 3 stays over 3 years
     assert a["monetary"] == pytest.approx(4000)
@@ -452,22 +455,65 @@ def test_rfm_table_split_client_scored_once_at_network_scope():
 
 
 def test_observation_window_bounds_and_date_objects(omnicom):
-    # window ]2024-12-31 ; 2025-12-31] for a 12-month grid; plain dates are accepted
+    # window [2024-12-31 ; 2025-12-31] for a 12-month grid (a stay exactly 12 months old is
+    # in, as its recency of 12 months scores "3 to 12 months"); plain dates are accepted
     stays = pd.DataFrame({
-        "contact_id": ["A", "A", "A"],
-        "centre": ["X"] * 3,
-        "arrival": [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 12, 31)],
-        "amount": [1000.0, 30.0, 50.0],
-        "nights": [1] * 3,
-        "persons": [1] * 3,
+        "contact_id": ["A"] * 4,
+        "centre": ["X"] * 4,
+        "arrival": [dt.date(2024, 12, 30), dt.date(2024, 12, 31), dt.date(2025, 1, 1),
+                    dt.date(2025, 12, 31)],
+        "amount": [5000.0, 1000.0, 30.0, 50.0],
+        "nights": [1] * 4,
+        "persons": [1] * 4,
     })
     rfm = compute_rfm(stays, REF, omnicom)
-    assert rfm.loc["A", "n_stays"] == 2
-    assert rfm.loc["A", "monetary"] == pytest.approx(40)
+    assert rfm.loc["A", "n_stays"] == 3
+    assert rfm.loc["A", "monetary"] == pytest.approx(360)
     assert rfm.loc["A", "recency_months"] == 0
     out = score(rfm, omnicom).loc["A"]
     assert (out["r_score"], out["f_score"], out["m_score"], out["category"]) == (
-        10, 10, 10, "Bons clients")
+        10, 10, 20, "Bons clients")
+
+
+@pytest.mark.parametrize(("ref", "last", "months", "inside"), [
+    # exactly one year before: 12 months, in the window, 5 recency points
+    ("2025-12-31", "2024-12-31", 12.0, True),
+    ("2025-12-31", "2024-12-30", 12 + 1 / 31, False),
+    ("2025-12-31", "2025-01-01", 11 + 30 / 31, True),
+    # leap years: the year before spans 29 February (366 days) and still counts as 12 months
+    ("2024-12-31", "2023-12-31", 12.0, True),
+    ("2024-12-31", "2023-12-30", 12 + 1 / 31, False),
+    ("2024-02-29", "2023-02-28", 12.0, True),  # 29 Feb -> 28 Feb of the year before
+    ("2024-02-29", "2023-02-27", 12 + 1 / 30, False),
+    ("2025-02-28", "2024-02-28", 12.0, True),
+    ("2025-02-28", "2024-02-29", 11 + 28 / 29, True),
+    ("2025-02-28", "2024-02-27", 12 + 1 / 31, False),  # 28 Jan -> 28 Feb 2024: 31 days
+    ("2025-03-01", "2024-02-29", 12 + 1 / 29, False),
+    ("2025-03-01", "2024-03-01", 12.0, True),
+])
+def test_window_edge_recency_and_frequency_agree(omnicom, ref, last, months, inside):
+    stays = pd.DataFrame({"contact_id": ["A"], "centre": ["X"], "arrival": [last],
+                          "amount": [50.0]})
+    rfm = compute_rfm(stays, ref, omnicom)
+    assert rfm.loc["A", "recency_months"] == pytest.approx(months, abs=1e-12)
+    assert rfm.loc["A", "n_stays"] == int(inside)
+    out = score(rfm, omnicom).loc["A"]
+    # "within 12 months" on recency iff the stay counts in the 12-month frequency and basket
+    assert (out["r_score"] == 5) == inside
+    assert (out["f_score"] == 10) == inside and (out["m_score"] == 10) == inside
+    assert in_window([last], ref, 12)[0] == inside
+    scoped = rfm_table(stays, ref, omnicom)
+    assert (scoped["r_score"] == 5).tolist() == [inside, inside]  # centre and NETWORK
+
+
+def test_months_between_matches_datedif_and_is_monotone():
+    ref = pd.Timestamp("2025-12-31")
+    days = pd.date_range("2019-01-01", ref, freq="D")
+    m = months_between(days, ref)
+    assert (np.diff(m) < 0).all()  # later stay, fewer months
+    assert m[-1] == 0 and np.isnan(months_between([pd.NaT], ref)[0])
+    for d, whole in (("2025-10-31", 2), ("2025-11-30", 1), ("2020-02-29", 70)):
+        assert int(months_between([d], ref)[0]) == whole
 
 
 def _random_stays(seed: int = 7, n: int = 600) -> pd.DataFrame:

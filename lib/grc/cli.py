@@ -1,4 +1,4 @@
-"""Command line: ``grc generate | run | check | extract | history | purge``."""
+"""Command line: ``grc generate | run | check | map | extract | history | purge``."""
 
 from __future__ import annotations
 
@@ -122,6 +122,40 @@ def _cmd_extract(argv: list[str]) -> int:
     return cli_extract(argv)
 
 
+def _cmd_map(args: argparse.Namespace) -> int:
+    from grc.readers.mapping import draft_table, render_yaml, summary_lines
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print(f"ERREUR : {out} existe déjà (table relue ?) ; --force pour l'écraser.",
+              file=sys.stderr)
+        return 1
+    try:
+        draft = draft_table(args.contacts, args.stays, args.code)
+    except (OSError, ValueError) as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_yaml(draft, args.name), encoding="utf-8")
+    print(f"Brouillon de table de correspondance écrit dans {out}.")
+    for line in summary_lines(draft):
+        print(f"  {line}")
+    print(f"Relire les lignes « à vérifier » / « à décider », placer la table dans le dossier "
+          f"des tables du réseau, puis : grc check --config <network.yaml> --centre {args.code}")
+    return 0
+
+
+def _add_map_parser(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser("map", help="rédiger le brouillon de table de correspondance d'un centre")
+    m.add_argument("--contacts", required=True, help="export des contacts (.csv ou .xlsx)")
+    m.add_argument("--stays", help="export des séjours (.csv ou .xlsx)")
+    m.add_argument("--code", required=True, help="code du centre (nom du fichier de table)")
+    m.add_argument("--out", required=True, help="table à écrire, par exemple CODE.yaml")
+    m.add_argument("--name", help="nom du centre")
+    m.add_argument("--force", action="store_true", help="écraser une table existante")
+    m.set_defaults(func=_cmd_map)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="grc", description="Base réseau des centres : qualification, "
                                 "dédoublonnage, segmentation, RFM et rapports.")
@@ -172,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.set_defaults(func=_cmd_pdf)
 
     sub.add_parser("extract", help="extraire un fichier ciblé (voir grc extract --help)", add_help=False)
+    _add_map_parser(sub)
     return p
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from grc.qualify.reference import load_communes
+from grc.qualify.reference import load_demo_communes
 
 # --- segments: weight in the base, B2B/B2C, seasonality and group sizes ------------------------
 SEGMENTS: dict[str, dict] = {
@@ -351,7 +351,7 @@ class Generator:
         self.years = list(range(years[0], years[1] + 1))
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.communes = load_communes().reset_index(drop=True)
+        self.communes = load_demo_communes().reset_index(drop=True)
         self.truth_records: list[dict] = []
         self.truth_defects: list[dict] = []
 

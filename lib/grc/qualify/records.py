@@ -30,9 +30,11 @@ from grc.qualify.reference import (
     city_key,
     city_key_postcodes,
     department_of_postcode,
-    load_communes,
-    postcode_city_keys,
+    postcode_communes,
+    postcode_key_names,
+    postcode_towns,
     region_of_department,
+    town_of_pair,
 )
 
 ISSUE_FRAME_COLUMNS = ["centre", "local_id", "field", "code", "message", "value", "suggestion"]
@@ -883,14 +885,99 @@ class PostcodeVerdict:
     problem: str | None = None  # French message, for invalid_postcode
     suggestion: str | None = None
     restored: bool = False
+    town: str | None = None  # La Poste's line-6 town when the pair is in the reference
+    checked: bool = False  # the postcode–town pair was checked against the reference
+    field: str = "postcode"  # the field the problem is about ("city": a misspelt town)
+    locality: str | None = None  # an old commune's name, for line 5 (La Poste's rule)
 
 
 def _known_postcodes_of(ck: str) -> list[str]:
     return sorted(city_key_postcodes().get(ck, ()))
 
 
+def _verdict(pc: str, town: tuple[str, str, str | None] | None = None,
+             **kw: Any) -> PostcodeVerdict:
+    dep = town[0] if town else department_of_postcode(pc)
+    return PostcodeVerdict(pc, dep, region_of_department(dep), town=town[1] if town else None,
+                           locality=town[2] if town else None, **kw)
+
+
+def _digits(pc: str) -> str:
+    if re.fullmatch(r"\d+\.0", pc):  # a spreadsheet number "1000.0"
+        return pc[:-2]
+    return re.sub(r"[\s.]", "", pc)
+
+
+def _ranked_postcodes(cands: list[str], raw: str) -> tuple[list[str], str | None]:
+    """The town's postcodes, closest to what was written first, and the one to suggest
+    (the only one, or the one clearly closest to the written digits)."""
+    if len(cands) <= 1:
+        return cands, cands[0] if cands else None
+    digits = re.sub(r"\D", "", raw.upper().replace("O", "0"))
+    if len(digits) < 3:
+        return cands, None
+    ranked = sorted(cands, key=lambda o: (OSA.distance(digits, o), o))
+    d0, d1 = OSA.distance(digits, ranked[0]), OSA.distance(digits, ranked[1])
+    return ranked, ranked[0] if d0 < d1 and d0 <= 1 else None
+
+
+def _lost_zero(digits: str, ck: str, raw_city: Any) -> PostcodeVerdict:
+    cand = "0" + digits
+    town = town_of_pair(cand, ck) if ck else None
+    if town:
+        return _verdict(cand, town, restored=True, checked=True)
+    hint = f"« {cand} » si la ville est bien dans le département {cand[:2]}"
+    others, sug = _ranked_postcodes(_known_postcodes_of(ck) if ck else [], digits)
+    if sug:
+        hint = f"« {sug} » (code connu pour {raw_city})"
+    elif others:
+        hint = f"l'un des codes de {raw_city} : " + ", ".join(others[:5])
+    return PostcodeVerdict(None, None, None,
+                           f"code postal à 4 chiffres, zéro initial perdu ? corriger en {hint}",
+                           sug if others else cand, checked=bool(ck))
+
+
+def _mismatch(digits: str, dep: str, ck: str, raw_city: Any) -> PostcodeVerdict | None:
+    """A postcode that is not the town's: in the same department or another one."""
+    others = _known_postcodes_of(ck)
+    if not others:
+        return None
+    same = [o for o in others if department_of_postcode(o) == dep]
+    cands, sug = _ranked_postcodes(same or others, digits)
+    towns = postcode_towns().get(digits)
+    what = (f"{digits} = " + ", ".join(towns[:4]) + (" …" if len(towns) > 4 else "")
+            if towns else f"{digits} absent de la base officielle des codes postaux")
+    where = "même département" if same else "autre département"
+    fix = f"corriger en « {sug} »" if sug else "codes de cette ville : " + ", ".join(cands[:5])
+    return _verdict(digits, problem=f"ne correspond pas à la ville « {raw_city} » ({what} ; "
+                    f"{where}) : {fix}", suggestion=sug, checked=True)
+
+
+def _misspelt_town(digits: str, ck: str, raw_city: Any) -> PostcodeVerdict | None:
+    """An unknown town close to one of the postcode's towns (a typing error)."""
+    keys = postcode_key_names().get(digits, ())
+    best = max(((OSA.normalized_similarity(ck, k), t) for k, t in keys), default=None)
+    if best is None or best[0] < 0.85:
+        return None
+    return _verdict(digits, problem=f"ville « {raw_city} » inconnue pour le code {digits}, "
+                    f"mal orthographiée ? corriger la ville en « {best[1]} »",
+                    suggestion=best[1], checked=True, field="city")
+
+
+def _single_town(pc: Any) -> str | None:
+    """The official name of a postcode's only commune (None when it serves several)."""
+    cur = postcode_communes().get(pc, ()) if isinstance(pc, str) else ()
+    return cur[0] if len(cur) == 1 else None
+
+
 def check_postcode(raw_pc: Any, raw_city: Any, country: Any = None) -> PostcodeVerdict:
-    """Five digits, leading zero restored when the town confirms it, department and region."""
+    """Five digits, leading zero restored when the town confirms it, department and region.
+
+    The postcode–town pair is checked against the official reference
+    (:func:`grc.qualify.reference.load_communes`): a postcode that is not the town's (in its
+    department or another) or a town misspelt for its postcode is a problem; a town the
+    reference does not know (a hamlet, a CEDEX line) is not.
+    """
     pc = _text(raw_pc)
     ctry = (_text(country) or "FR").upper()
     if ctry not in ("FR", "FRA", "FRANCE"):
@@ -898,43 +985,28 @@ def check_postcode(raw_pc: Any, raw_city: Any, country: Any = None) -> PostcodeV
     if pc is None:
         return PostcodeVerdict(None, None, None)
     ck = city_key(raw_city)
-    digits = re.sub(r"[\s.]", "", pc)
-    if re.fullmatch(r"\d+\.0", pc):  # a spreadsheet number "1000.0"
-        digits = pc[:-2]
+    digits = _digits(pc)
     if re.fullmatch(r"\d{4}", digits):
-        cand = "0" + digits
-        known = postcode_city_keys().get(cand)
-        if ck and known and ck in known:
-            dep = department_of_postcode(cand)
-            return PostcodeVerdict(cand, dep, region_of_department(dep), restored=True)
-        hint = f"« {cand} » si la ville est bien dans le département {cand[:2]}"
-        others = _known_postcodes_of(ck) if ck else []
-        if others:
-            hint = f"« {others[0]} » (code connu pour {raw_city})"
-        return PostcodeVerdict(None, None, None,
-                               f"code postal à 4 chiffres, zéro initial perdu ? corriger en {hint}",
-                               others[0] if others else cand)
+        return _lost_zero(digits, ck, raw_city)
     if not re.fullmatch(r"\d{5}", digits):
-        others = _known_postcodes_of(ck) if ck else []
-        sug = others[0] if len(others) == 1 else None
-        fix = f", corriger en « {sug} »" if sug else ", saisir les 5 chiffres du code postal"
+        others, sug = _ranked_postcodes(_known_postcodes_of(ck) if ck else [], pc)
+        fix = (f", corriger en « {sug} »" if sug else
+               f", codes de {raw_city} : " + ", ".join(others[:5]) if others else
+               ", saisir les 5 chiffres du code postal")
         return PostcodeVerdict(None, None, None, f"un code postal a 5 chiffres{fix}", sug)
     dep = department_of_postcode(digits)
     if dep is None:
         return PostcodeVerdict(None, None, None,
                                "département inexistant, vérifier le code postal", None)
-    known = postcode_city_keys().get(digits)
-    if ck and known and ck not in known:
-        others = _known_postcodes_of(ck)
-        odeps = {department_of_postcode(o) for o in others}
-        if others and dep not in odeps:
-            sug = others[0] if len(others) == 1 else None
-            towns = ", ".join(sorted(load_communes().loc[lambda d: d.postcode == digits, "city"]))
-            fix = f"corriger en « {sug} »" if sug else "codes connus : " + ", ".join(others[:5])
-            return PostcodeVerdict(
-                digits, dep, region_of_department(dep),
-                f"ne correspond pas à la ville « {raw_city} » ({digits} = {towns}) : {fix}", sug)
-    return PostcodeVerdict(digits, dep, region_of_department(dep))
+    if not ck:
+        return _verdict(digits)
+    town = town_of_pair(digits, ck)
+    if town:
+        return _verdict(digits, town, checked=True)
+    if "CEDEX" in str(raw_city).upper() and ck in city_key_postcodes():
+        return _verdict(digits, checked=True)  # CEDEX codes are not in the reference
+    return (_mismatch(digits, dep, ck, raw_city) or _misspelt_town(digits, ck, raw_city)
+            or _verdict(digits))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1289,11 +1361,18 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     out["region"] = spread("region")
     pc_problem = spread("problem")
     pc_sugg = spread("suggestion")
-    bad_pc = pc_problem.notna().to_numpy()
+    on_city = spread("field").eq("city").to_numpy()
+    bad_pc = pc_problem.notna().to_numpy() & ~on_city
     iss.add(bad_pc, "postcode", "invalid_postcode",
             lambda m: "Code postal invalide " + _q(pc_raw[m].fillna("")) + " : "
             + pc_problem[m].fillna(""),
             pc_raw, pc_sugg)
+    iss.add(pc_problem.notna().to_numpy() & on_city, "city", "invalid_postcode",
+            lambda m: "Ville invalide " + _q(city_raw[m].fillna("")) + " : "
+            + pc_problem[m].fillna(""),
+            city_raw, pc_sugg)
+    line6_town = spread("town")
+    old_commune = spread("locality")
     out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
 
     # e-mails are validated once per distinct value, in worker processes on large inputs
@@ -1399,11 +1478,16 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     lines[1][:] = np.where(has_orgline, orgline, person)
     to2 = has_orgline & (person != None) & (lines[2] == None)  # noqa: E711
     lines[2][to2] = person[to2]
-    lines[6][:] = map_rows_array(_city_line, out["postcode"], out["city"])
+    had5 = lines[5] != None  # noqa: E711 - an old commune on line 5 is not a street
+    to5 = old_commune.notna().to_numpy() & ~had5
+    if to5.any():
+        lines[5][to5] = map_unique_array(old_commune[to5], rnvp_text)
+    lines[6][:] = map_rows_array(_city_line, out["postcode"],
+                                 line6_town.where(line6_town.notna(), out["city"]))
     for k in range(1, 7):
         out[f"rnvp{k}"] = _obj(lines[k], idx)
 
-    has_street = (lines[4] != None) | (lines[5] != None)  # noqa: E711
+    has_street = (lines[4] != None) | had5  # noqa: E711
     has_pc = out["postcode"].notna().to_numpy()
     has_city = out["city"].notna().to_numpy()
     has_any_addr = (a1.notna() | a2.notna() | a3.notna()).to_numpy() | pc_raw.notna().to_numpy() \
@@ -1420,8 +1504,7 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
         no_city = has_any_addr & ~has_city
         ref_city = _obj([None] * n, idx)
         if no_city.any():
-            ref_city[no_city] = out["postcode"][no_city].map(load_communes().drop_duplicates(
-                "postcode", keep=False).set_index("postcode")["city"]).astype(object)
+            ref_city[no_city] = out["postcode"][no_city].map(_single_town).astype(object)
         msg = pd.Series("Adresse incomplète : ville manquante, la compléter", index=idx,
                         dtype=object)
         with_ref = no_city & ref_city.notna().to_numpy()

@@ -886,8 +886,6 @@ def _rfm_at_dates(stays: pd.DataFrame, dates: Sequence[dt.date], grid: rfm.Grid)
     """
     w = grid.observation_window_months
     refs = [pd.Timestamp(d) for d in dates]
-    starts = [r - pd.DateOffset(months=int(w)) if float(w).is_integer()
-              else r - pd.Timedelta(days=w * rfm.DAYS_PER_MONTH) for r in refs]
     arrival = pd.to_datetime(stays["arrival"]).dt.normalize().to_numpy()
     amount = pd.to_numeric(stays["amount"], errors="coerce").to_numpy(dtype=float) \
         if "amount" in stays else np.full(len(stays), np.nan)
@@ -897,21 +895,22 @@ def _rfm_at_dates(stays: pd.DataFrame, dates: Sequence[dt.date], grid: rfm.Grid)
     for i, r in enumerate(refs):
         m = ok & (arrival <= r.to_datetime64())
         pieces.append(pd.DataFrame({"_d": i, "contact_id": ids[m], "_arrival": arrival[m],
-                                    "_amount": amount[m]}))
+                                    "_amount": amount[m],
+                                    "_in": rfm.in_window(arrival[m], r, w)}))
     x = pd.concat(pieces, ignore_index=True)
     if x.empty:
         return pd.DataFrame(columns=["_d", "contact_id", "recency_months", "frequency", "monetary"])
     keys = ["_d", "contact_id"]
     last = x.groupby(keys, sort=True)["_arrival"].max()
-    ref_of = pd.Series(refs, dtype="datetime64[ns]").to_numpy()
-    start_of = pd.Series(starts, dtype="datetime64[ns]").to_numpy()
-    win = x[x["_arrival"].to_numpy() > start_of[x["_d"].to_numpy()]]
+    win = x[x["_in"].to_numpy()]
     g = win.groupby(keys, sort=True)
     n_stays = g.size().reindex(last.index, fill_value=0)
     out = last.rename("last_stay").reset_index()
     d_idx = out["_d"].to_numpy()
-    out["recency_months"] = (ref_of[d_idx] - out["last_stay"].to_numpy()).astype("timedelta64[D]") \
-        .astype("int64") / rfm.DAYS_PER_MONTH
+    out["recency_months"] = np.nan
+    for i in np.unique(d_idx):  # the recency rule of grc.rfm.scores (calendar months)
+        at = d_idx == i
+        out.loc[at, "recency_months"] = rfm.months_between(out.loc[at, "last_stay"], refs[i])
     n = n_stays.to_numpy()
     unit_f = grid.criteria["frequency"].unit
     out["frequency"] = (n / (w / 12.0) if unit_f == "per_year" else n / w if unit_f == "per_month"

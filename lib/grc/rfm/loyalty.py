@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from grc.rfm.scores import DAYS_PER_MONTH, Grid
+from grc.rfm.scores import Grid, months_between
 
 
 class LehuStep(NamedTuple):
@@ -178,7 +178,8 @@ def lapsed_high_value(
     when given) OR a lifetime average stay amount at or above the ``monetary_quantile`` of
     the clients of ``scored``. ``scored`` holds one row per client (one scope of
     ``rfm_table``, or ``score(compute_rfm(...))``). Lapsed = last arrival up to the reference
-    date more than ``months`` months (of 30.4375 days) before it.
+    date more than ``months`` calendar months before it (the recency rule of
+    :func:`grc.rfm.scores.months_between`).
     Columns: ``key, category, rfm_score, last_stay, months_since_last, lifetime_stays,
     lifetime_amount, lifetime_average``, biggest lifetime amount first.
     """
@@ -198,7 +199,7 @@ def lapsed_high_value(
     )
     cols = [key] + [c for c in ("category", "rfm_score") if c in scored.columns]
     base = scored[cols].merge(life, left_on=key, right_index=True, how="inner")
-    base["months_since_last"] = (ref - base["last_stay"].dt.normalize()).dt.days / DAYS_PER_MONTH
+    base["months_since_last"] = months_between(base["last_stay"], ref)
     if categories is None and grid is not None:
         categories = grid.category_order()[:2]
     high = pd.Series(False, index=base.index)

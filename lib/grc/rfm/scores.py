@@ -16,7 +16,12 @@ overlap; categories must tile every real sum between the lowest and the highest 
 score. A missing value (no stay, hence no recency or no average basket) earns the
 criterion's ``missing_points`` (0 unless stated).
 
-Recency is measured in months of ``DAYS_PER_MONTH`` days (365.25 / 12 = 30.4375).
+Recency is measured in calendar months (:func:`months_between`): whole months as Excel's
+DATEDIF(…; "m") counts them, plus the elapsed share of the month under way, so a stay exactly
+one year before the reference date is 12 months old, leap years included. The observation
+window holds the stays at most ``observation_window_months`` old by that same rule
+(:func:`in_window`): a client scored "within 12 months" on recency has a stay counted in the
+12-month frequency and amount, and the other way round.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import pandas as pd
 from grc.config import ConfigError, read_yaml
 from grc.schema import NETWORK
 
-DAYS_PER_MONTH = 365.25 / 12  # 30.4375: recency_months = days / DAYS_PER_MONTH
+DAYS_PER_MONTH = 365.25 / 12  # 30.4375: average month length (day-based recency of callers)
 
 CRITERIA = ("recency", "frequency", "monetary")
 UNITS: dict[str, tuple[str, ...]] = {
@@ -429,9 +434,37 @@ def _as_timestamp(d: dt.date | pd.Timestamp | str) -> pd.Timestamp:
     return pd.Timestamp(d).normalize()
 
 
-def _window_start(ref: pd.Timestamp, window_months: float) -> pd.Timestamp:
-    return ref - pd.DateOffset(months=int(window_months)) if float(window_months).is_integer() \
-        else ref - pd.Timedelta(days=window_months * DAYS_PER_MONTH)
+def months_between(dates: Any, ref: dt.date | pd.Timestamp | str) -> np.ndarray:
+    """Calendar months from each date to ``ref`` (the dates up to ``ref``; NaN for NaT).
+
+    Whole months counted like DATEDIF(date; ref; "m") (the day of ``ref`` clipped to the end
+    of a shorter month, as ``ref - DateOffset(months=k)``), plus the share of the next month
+    elapsed: 2024-12-31 -> 2025-12-31 is 12.0; 2024-12-30 is 12 + 1/31; with ``ref``
+    2025-02-28, 2024-02-28 is 12.0 and 2024-02-29 is 11 + 28/29.
+    """
+    ref = _as_timestamp(ref)
+    d = pd.DatetimeIndex(pd.to_datetime(np.asarray(dates).ravel())).normalize()
+    out = np.full(len(d), np.nan)
+    ok = ~d.isna()
+    if not ok.any():
+        return out
+    dd = d[ok]
+    k = (ref.year - dd.year.to_numpy()) * 12 + (ref.month - dd.month.to_numpy())
+    anchor_day = np.minimum(ref.day, dd.days_in_month.to_numpy())
+    k = k - (anchor_day < dd.day.to_numpy())
+    anchors = {int(m): ref - pd.DateOffset(months=int(m)) for m in np.unique(np.r_[k, k + 1])}
+    a = pd.DatetimeIndex([anchors[int(m)] for m in k])
+    b = pd.DatetimeIndex([anchors[int(m) + 1] for m in k])
+    out[ok] = k + (a - dd).days.to_numpy() / (a - b).days.to_numpy()
+    return out
+
+
+def in_window(dates: Any, ref: dt.date | pd.Timestamp | str, window_months: float) -> np.ndarray:
+    """True for the dates of the observation window: up to ``ref`` and at most
+    ``window_months`` old by :func:`months_between` (the recency rule, edge included)."""
+    ref = _as_timestamp(ref)
+    m = months_between(dates, ref)
+    return (m >= 0) & (m <= window_months)
 
 
 def _past_stays(stays: pd.DataFrame, ref: pd.Timestamp, key: str) -> pd.DataFrame:
@@ -449,10 +482,9 @@ def _rfm_groups(past: pd.DataFrame, ref: pd.Timestamp, grid: Grid, by: list[str]
                 extra: pd.Index | None = None) -> pd.DataFrame:
     """R, F, M of each ``by`` group of ``past`` (see ``compute_rfm``), indexed by the groups."""
     window_months = grid.observation_window_months
-    start = _window_start(ref, window_months)
     gb = by[0] if len(by) == 1 else by
     last = past.groupby(gb)["_arrival"].max()
-    win = past.loc[past["_arrival"].gt(start)]
+    win = past.loc[in_window(past["_arrival"], ref, window_months)]
     g = win.groupby(gb)
     n_stays = g.size()
     total = g["_amount"].sum(min_count=1)
@@ -464,7 +496,7 @@ def _rfm_groups(past: pd.DataFrame, ref: pd.Timestamp, grid: Grid, by: list[str]
         idx = idx.union(extra)
     out = pd.DataFrame(index=idx)
     out["last_stay"] = last.reindex(idx)
-    out["recency_months"] = (ref - out["last_stay"]).dt.days / DAYS_PER_MONTH
+    out["recency_months"] = months_between(out["last_stay"], ref)
     out["n_stays"] = n_stays.reindex(idx).fillna(0).astype("int64")
     out["total_amount"] = total.reindex(idx)
     unit_f = grid.criteria["frequency"].unit
@@ -494,9 +526,11 @@ def compute_rfm(
     """Recency, frequency and monetary per ``key`` from stays, in the grid's units.
 
     - stays arriving after ``reference_date`` are ignored;
-    - ``recency_months``: (reference_date - last arrival) in days / 30.4375, over all the
-      history up to the reference date (``last_stay`` is that arrival);
-    - the observation window is ``]reference_date - window ; reference_date]``;
+    - ``recency_months``: calendar months from the last arrival to ``reference_date``
+      (:func:`months_between`), over all the history up to the reference date (``last_stay``
+      is that arrival);
+    - the observation window holds the stays at most ``window`` months old by the same rule
+      (:func:`in_window`: ``[reference_date - window ; reference_date]``, both ends in);
       ``n_stays`` and ``total_amount`` count the stays of the window; ``frequency`` is
       ``n_stays`` per year, per month or in total, ``monetary`` the average amount of the
       window's stays with a known amount, their total or the last stay's amount (NaN when the
