@@ -72,6 +72,26 @@ ISSUE_CODES: dict[str, str] = {
     "retention_expired": "Durée de conservation dépassée (CNIL)",
 }
 
+# French labels of the fields, as a centre's staff know them (return files, messages)
+FIELD_LABELS: dict[str, str] = {
+    "local_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",
+    "last_name": "Nom", "organisation": "Organisation", "position": "Fonction",
+    "address1": "Adresse (ligne 1)", "address2": "Adresse (ligne 2)",
+    "address3": "Adresse (ligne 3)", "postcode": "Code postal", "city": "Ville",
+    "country": "Pays", "phone": "Téléphone", "mobile": "Téléphone portable", "email": "E-mail",
+    "segment": "Type de client", "segment_local": "Type de client", "optin_email":
+    "Accord pour les e-mails", "optin_phone": "Accord pour le démarchage téléphonique",
+    "created_at": "Date de création de la fiche", "updated_at": "Date de mise à jour de la fiche",
+    "employees": "Effectif de l'organisation", "arrival": "Date d'arrivée", "nights": "Nuitées",
+    "persons": "Personnes", "amount": "Montant", "product": "Prestation",
+}
+
+
+def field_label(field: str | None) -> str:
+    """The French label of a common-schema field (the field itself when unknown)."""
+    return FIELD_LABELS.get(str(field), str(field)) if field else ""
+
+
 NETWORK = "NETWORK"
 
 # --- Qualified records (output of grc.qualify.records.qualify) -------------------------------------

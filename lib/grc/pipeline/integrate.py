@@ -440,6 +440,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             raise PipelineError("Tous les centres ont échoué : la base reste inchangée.\n"
                                 + "\n".join(f"- {c} : {m}" for c, m in result.failed.items()))
 
+        # this year's return-file figures, kept so that next year's file compares with them
+        db.replace_slice(con, "return_summary", returns.summary_frame(qualified, issues, dd.pairs,
+                                                                      cfg.year), {"year": cfg.year})
+        before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
+                                                       [cfg.year - 1]))
+
         # --- files (written beside, swapped in with the base) -----------------------------
         if light:
             result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
@@ -466,7 +472,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 continue
             iss = i_by.get(code, issues.iloc[:0])
             jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
-                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code)))
+                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
+                last_stay=last_stay, previous=before.get(code), year=cfg.year,
+                centre_name=cfg.centre(code).name))
         run_jobs(jobs)
         result.timings["fichiers"] = time.perf_counter() - t
     # the base is committed: swap the files in
@@ -612,11 +620,9 @@ def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
 
 def _centre_duplicates(dd, code: str) -> pd.DataFrame | None:
     """Likely duplicates inside one centre (both records of that centre only)."""
-    p = dd.pairs
-    if p is None or p.empty:
-        return None
-    inside = p[(p["centre_a"] == code) & (p["centre_b"] == code) & p["decision"].isin(["match", "review"])]
-    return inside.reset_index(drop=True)
+    from grc.returns.write import centre_pairs
+
+    return centre_pairs(dd.pairs, code)
 
 
 def _data_version(con, year: int) -> str:
