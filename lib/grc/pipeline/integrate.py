@@ -400,6 +400,11 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_table(con, "record_links", links)
         db.replace_table(con, "contacts", contacts)
         db.replace_table(con, "dedup_pairs", dd.pairs)
+        from grc.returns import imports as returned
+
+        # who decided what and when (the decision file), and whether this run applied it
+        db.replace_table(con, "dedup_decisions",
+                         returned.applied_decisions(returned.decisions_path(cfg), dd.links))
         db.replace_table(con, "dedup_review", dd.review)
         db.replace_table(con, "segments", segments)
         db.replace_table(con, "scores", scores)
@@ -475,6 +480,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
                 last_stay=last_stay, previous=before.get(code), year=cfg.year,
                 centre_name=cfg.centre(code).name))
+        log = returned.returns_log(con)
+        jobs.append(lambda: returned.write_log(log, work / "returns_log.csv"))
         run_jobs(jobs)
         result.timings["fichiers"] = time.perf_counter() - t
     # the base is committed: swap the files in
@@ -599,9 +606,10 @@ def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
 
 def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
     from grc.dedup import link as dedup
+    from grc.returns.imports import decisions_path
 
-    p = cfg.decisions_file or (cfg.root / "params" / "dedup_decisions.csv")
-    return dedup.load_decisions(p) if p and Path(p).exists() else None
+    p = decisions_path(cfg)
+    return dedup.load_decisions(p) if p.exists() else None
 
 
 def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
