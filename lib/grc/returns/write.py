@@ -133,7 +133,7 @@ def _fix_table(centre: str, q: pd.DataFrame, issues: pd.DataFrame) -> Table:
     fix = fix.sort_values(["local_id", "field", "code"], kind="stable")
     for r in fix.itertuples(index=False):
         lid = str(r.local_id)
-        t.rows.append([lid, names.get(lid) if len(q) else None, field_label(r.field),
+        t.rows.append([lid, names.get(lid) if len(q) else None, field_label(r.field) or "Fiche entière",
                        _clean(getattr(r, "value", None)), _clean(r.message),
                        _clean(getattr(r, "suggestion", None)), None, None,
                        f"{centre}:{lid}|{r.field}|{r.code}"])
@@ -298,10 +298,22 @@ def _write_table(wb: Workbook, t: Table) -> None:
                 ws.cell(row=i, column=x + 1).fill = _DIFF_FILL
                 ws.cell(row=i, column=y + 1).fill = _DIFF_FILL
     ws.freeze_panes = "B2" if t.title == SHEET_DUP else "A2"
+    _print_setup(ws)
     last = get_column_letter(len(t.columns))
     ws.auto_filter.ref = f"A1:{last}{max(len(t.rows) + 1, 2)}"
     if t.choices:
         _answer_list(ws, t)
+
+
+def _print_setup(ws: Any) -> None:
+    """Printed (or exported to PDF) in landscape, one page wide, the header on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if ws.max_row > 1:
+        ws.print_title_rows = "1:1"
 
 
 def _answer_list(ws: Any, t: Table) -> None:
@@ -321,6 +333,7 @@ def _answer_list(ws: Any, t: Table) -> None:
 def _write_guide(wb: Workbook, lines: list[tuple[str, bool]]) -> None:
     ws = wb.create_sheet(SHEET_GUIDE, 0)
     ws.column_dimensions["A"].width = 110
+    _print_setup(ws)
     for i, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(row=i, column=1)
         set_text(cell, text or None)

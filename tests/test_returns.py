@@ -1,0 +1,258 @@
+"""Return files: written for a centre's reception, filled as a receptionist would, imported
+back, applied at the next run (grc.returns.write, grc.returns.imports, ``grc returns import``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from grc.cli import main
+from grc.config import load_config
+from grc.pipeline.integrate import run_pipeline
+from grc.returns import imports as I
+from grc.returns import write as W
+from grc.schema import FIELD_LABELS
+from openpyxl import load_workbook
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory) -> Path:
+    """2 centres, 400 clients, 2024 integrated (2025 waiting): read-only for the tests."""
+    from grc.demo.generator import generate
+
+    out = tmp_path_factory.mktemp("returns") / "net"
+    generate(out, centres=2, contacts=400, years="2024-2025", seed=0)
+    run_pipeline(load_config(out / "network.yaml").with_year(2024), progress=False)
+    return out
+
+
+def _con(d: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(d / "processed" / "network.duckdb"), read_only=True)
+
+
+def _busiest(d: Path) -> str:
+    """The centre with the most probable duplicates in its return file."""
+    con = _con(d)
+    p = con.execute("SELECT * FROM dedup_pairs").df()
+    con.close()
+    counts = {c: len(W.centre_pairs(p, c) if W.centre_pairs(p, c) is not None else [])
+              for c in load_config(d / "network.yaml").centre_codes()}
+    return max(counts, key=counts.get)
+
+
+def _cols(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1]}
+
+
+def test_return_file_speaks_the_centres_language(net):
+    code = _busiest(net)
+    wb = load_workbook(net / "processed" / "retours" / f"{code}.xlsx")
+    assert wb.sheetnames == ["Mode d'emploi", "À corriger", "NPAI", "Doublons probables",
+                             "Synthèse", "_grc"]
+    assert wb["_grc"].sheet_state == "hidden"
+    guide = " ".join(str(v) for row in wb["Mode d'emploi"].values for v in row if v)
+    assert "Ce que vous renvoyez" in guide and f"{code}.xlsx" in guide
+    fix = wb["À corriger"]
+    head = [c.value for c in fix[1]]
+    assert head[:6] == ["Identifiant", "Nom", "Champ", "Valeur reçue", "Motif", "Correction proposée"]
+    rows = list(fix.iter_rows(min_row=2, values_only=True))
+    assert rows and {r[2] for r in rows} <= set(FIELD_LABELS.values()) | {"Fiche entière"}
+    assert any(r[5] for r in rows), "a proposed correction where the product knows it"
+    assert fix.freeze_panes == "A2" and fix.auto_filter.ref.startswith("A1:")
+    assert fix.column_dimensions["I"].hidden  # the key column
+    dup = wb["Doublons probables"]
+    dh = _cols(dup)
+    assert "Nom (fiche 1)" in dh and "Dernier séjour (fiche 2)" in dh and "Décision" in dh
+    text = " ".join(str(c) for c in dh)
+    for internal in ("centre_a", "local_id_b", "lvl_", "first_sim", "override", "score"):
+        assert internal not in text
+    dv = dup.data_validations.dataValidation
+    assert len(dv) == 1 and dv[0].formula1 == '"même client,clients différents,je ne sais pas"'
+    assert str(dv[0].sqref).startswith("A2:A")
+    # differences highlighted: a pair whose names differ has both name cells filled
+    n1, n2 = dh["Nom (fiche 1)"], dh["Nom (fiche 2)"]
+    for r in range(2, dup.max_row + 1):
+        a, b = dup.cell(r, n1), dup.cell(r, n2)
+        if a.value and b.value and a.value.lower() != b.value.lower():
+            assert a.fill.fgColor.rgb.endswith("FCE4D6") and b.fill.fgColor.rgb.endswith("FCE4D6")
+    syn = wb["Synthèse"]
+    assert [c.value for c in syn[1]] == ["Indicateur", "Export 2023", "Export 2024", "Évolution"]
+
+
+def test_hostile_values_stay_text(tmp_path):
+    q = pd.DataFrame([{"centre": "LAT", "local_id": "=1+1", "year": 2025, "exported": True,
+                       "last_name": "=HYPERLINK(\"http://x\")", "first_name": "A\x0bB",
+                       "npai": True, "address1": "@SUM(A1)", "postcode": "86000",
+                       "city": "-2+3"}])
+    iss = pd.DataFrame([{"centre": "LAT", "local_id": "=1+1", "field": "email",
+                         "code": "invalid_email", "message": "+33 invalide",
+                         "value": "=cmd|' /C calc'!A0", "suggestion": None}])
+    p = W.write_return_file(tmp_path, "LAT", q, iss)
+    wb = load_workbook(p)
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+    assert wb["À corriger"]["D2"].value == "=cmd|' /C calc'!A0"
+    assert "A[U+000B]B" in wb["NPAI"]["B2"].value
+
+
+def _pairs_to_ask(d: Path, code: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """The file's pairs (pipeline's) plus one candidate pair the model left apart (asked "à
+    vérifier"), the centre's records and issues, and the key of two records that are not a
+    candidate pair at all."""
+    con = _con(d)
+    pairs = con.execute("SELECT * FROM dedup_pairs").df()
+    q = con.execute("SELECT * FROM qualified WHERE centre = ? AND exported", [code]).df()
+    iss = con.execute("SELECT * FROM quality_issues WHERE centre = ? AND year = 2024", [code]).df()
+    con.close()
+    asked = W.centre_pairs(pairs, code)
+    apart = pairs[(pairs["centre_a"] == code) & (pairs["centre_b"] == code)
+                  & (pairs["decision"] == "non-match") & ~pairs["same_contact"]]
+    apart = apart.sort_values("score", ascending=False)
+    extra = apart.head(1).assign(decision="review")
+    cands = {W.pair_key(*r) for r in pairs[["centre_a", "local_id_a", "centre_b", "local_id_b"]]
+             .astype(str).itertuples(index=False)}
+    ids = sorted(q["local_id"])
+    spare = next(W.pair_key(code, ids[0], code, x) for x in ids[1:]
+                 if W.pair_key(code, ids[0], code, x) not in cands)
+    return pd.concat([asked, extra], ignore_index=True), q, iss, spare
+
+
+def _rows(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+
+
+def _rewrite(ws, rows: list[list]) -> None:
+    """Put rows back in a new order (what "Trier" does), cell values only."""
+    for i, row in enumerate(rows, start=2):
+        for j, v in enumerate(row, start=1):
+            ws.cell(i, j).value = v
+    for i in range(len(rows) + 2, ws.max_row + 1):
+        for j in range(1, ws.max_column + 1):
+            ws.cell(i, j).value = None
+
+
+def _fill_like_reception(path: Path, code: str, other_key: str) -> dict:
+    """Answer the file as a receptionist: drop-down choices, a row deleted, rows re-sorted,
+    a filter hiding rows, and a few mistakes. Returns what was answered."""
+    wb = load_workbook(path)
+    dup = wb["Doublons probables"]
+    h = _cols(dup)
+    key_col, dec_col = h[W.KEY_HEADER] - 1, h["Décision"] - 1
+    rows = _rows(dup)
+    merged = [r for r in rows if r[h["Avis du siège"] - 1].startswith("fusionnés")]
+    review = [r for r in rows if r[h["Avis du siège"] - 1] == "à vérifier"]
+    assert len(merged) >= 4 and len(review) == 1
+    same, different, unsure = review[0], merged[0], merged[1]
+    same[dec_col], different[dec_col], unsure[dec_col] = "même client", "Clients différents ", \
+        "je ne sais pas"
+    merged[2][dec_col] = "peut-être"
+    merged[3][dec_col] = "même client"
+    merged[3][key_col] = f"{code}:INCONNU|" + merged[3][key_col].split("|")[1]
+    stale = list(merged[-1])  # a row pointing at a pair that is not proposed any more
+    stale[dec_col], stale[key_col] = "même client", other_key
+    rows = [stale] + list(reversed(rows))  # sorted differently
+    _rewrite(dup, rows)
+    dup.row_dimensions[3].hidden = True  # a filter left on: hidden rows are still read
+    answered = {"same": same[key_col], "different": different[key_col],
+                "rows": {r[key_col]: i for i, r in enumerate(rows, start=2)}}
+    fix = wb["À corriger"]
+    fh = _cols(fix)
+    frows = _rows(fix)
+    for r in frows[:3]:
+        r[fh["Votre réponse"] - 1] = "corrigé dans le logiciel"
+    frows[3][fh["Votre réponse"] - 1] = "la valeur est exacte"
+    answered["fixed"] = [r[fh[W.KEY_HEADER] - 1] for r in frows[:3]]
+    frows = sorted(frows[:-2], key=lambda r: str(r[fh["Champ"] - 1]), reverse=True)  # 2 deleted
+    _rewrite(fix, frows)
+    wb.save(path)
+    return answered
+
+
+def test_round_trip_next_year(net, tmp_path, capsys):
+    d = tmp_path / "net"
+    shutil.copytree(net, d)
+    cfg = load_config(d / "network.yaml")
+    code = _busiest(d)
+    other = next(c for c in cfg.centre_codes() if c != code)
+    pairs, q, iss, spare_key = _pairs_to_ask(d, code)
+    sent = W.write_return_file(tmp_path / "envoyé", code, q, iss, pairs, year=2024)
+    back = tmp_path / "reçus" / f"{code}.xlsx"
+    back.parent.mkdir()
+    shutil.copy(sent, back)
+    answered = _fill_like_reception(back, code, spare_key)
+    wrong = tmp_path / "reçus" / f"{other}.xlsx"  # the centre sent its file under another name
+    shutil.copy(back, wrong)
+
+    rc = main(["returns", "import", "--config", str(d / "network.yaml"), str(back), str(wrong)])
+    out = capsys.readouterr().out
+    assert rc == 1  # some answers refused, the others recorded
+    where = f"Fichier {code}.xlsx, feuille « Doublons probables », ligne"
+    rows = answered["rows"]
+    unknown = next(k for k in rows if ":INCONNU|" in k)
+    assert f"{where} {rows[unknown]} : la paire n'existe plus : identifiant « INCONNU » inconnu" in out
+    assert f"{where} {rows[spare_key]} : la paire" in out and "n'est plus proposée" in out
+    assert "réponse « peut-être » non prévue" in out
+    assert f"Fichier {other}.xlsx : ce fichier est le fichier retour du centre {code}, pas celui " \
+           f"de {other}" in out
+
+    dec = pd.read_csv(I.decisions_path(cfg), dtype=str)
+    assert sorted(dec["decision"]) == ["different", "same"]
+    assert set(dec["decided_by"]) == {f"centre {code}"} and dec["decided_at"].str.len().min() >= 19
+    assert set(dec["pair_key"]) == {answered["same"], answered["different"]}
+
+    run_pipeline(cfg, progress=False)  # the next year
+    con = _con(d)
+    links = con.execute("SELECT centre, local_id, contact_id FROM record_links").df()
+    base_dec = con.execute("SELECT * FROM dedup_decisions").df()
+    answers = con.execute("SELECT * FROM return_answers").df()
+    fu = I.correction_followup(con, 2025)
+    fu_detail = I.correction_followup(con, 2025, detail=True)
+    con.close()
+    cid = links.set_index(["centre", "local_id"])["contact_id"]
+
+    def ids(key: str) -> tuple[str, str]:
+        a, b = (x.split(":", 1) for x in key.split("|"))
+        return cid[tuple(a)], cid[tuple(b)]
+
+    a, b = ids(answered["same"])
+    assert a == b, "« même client » merges the pair"
+    a, b = ids(answered["different"])
+    assert a != b, "« clients différents » separates the pair"
+    # the base keeps who decided what and when, and that the run applied it
+    assert set(base_dec["decided_by"]) == {f"centre {code}"}
+    assert base_dec["applied"].astype(bool).all() and base_dec["decided_at"].notna().all()
+    assert {"enregistrée", "refusée"} <= set(answers["status"])
+    assert (answers["decided_by"] == f"centre {code}").all()
+    # decided pairs are not asked again next year
+    wb = load_workbook(d / "processed" / "retours" / f"{code}.xlsx")
+    keys = {r[-1] for r in wb["Doublons probables"].iter_rows(min_row=2, values_only=True)}
+    assert answered["same"] not in keys and answered["different"] not in keys
+    syn = {r[0]: r[1:] for r in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
+    assert syn["Contacts exportés"][0] is not None  # last year's figure beside this year's
+    # next year's figures on the returned corrections
+    assert list(fu.columns) == ["centre", "year", "status", "label", "count"]
+    assert set(fu["status"]) <= set(I.FOLLOWUP_LABELS)
+    sent_n = int((iss["code"].isin(W.TO_FIX)).sum())
+    assert int(fu.loc[fu["centre"] == code, "count"].sum()) == len(
+        iss[iss["code"].isin(W.TO_FIX)].drop_duplicates(["local_id", "field", "code"])) <= sent_n
+    mine = fu_detail[fu_detail["answer"].eq("corrigé dans le logiciel")]
+    assert len(mine) == 3 and set(mine["status"]) <= {"appliquée", "contredite", "retirée"}
+    # the head office's log
+    log = pd.read_csv(d / "processed" / "exports" / "returns_log.csv")
+    row = log[(log["centre"] == code) & (log["annee_export"] == 2024)].iloc[0]
+    assert row["decisions_meme_client"] == 1 and row["decisions_clients_differents"] == 1
+    assert row["decisions_appliquees"] == 2 and row["reponses_refusees"] >= 3
+    assert row["corrections_annoncees"] == 3 and row["valeurs_confirmees"] == 1
+
+    run_pipeline(cfg, progress=False)  # and the run after: never merged again
+    con = _con(d)
+    cid = con.execute("SELECT centre, local_id, contact_id FROM record_links").df() \
+        .set_index(["centre", "local_id"])["contact_id"]
+    con.close()
+    a, b = ids(answered["different"])
+    assert a != b
