@@ -256,3 +256,88 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     con.close()
     a, b = ids(answered["different"])
     assert a != b
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_soffice = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice absent (soffice introuvable) : « make libreoffice » "
+    "installe le paquet Debian libreoffice-calc")
+LAPTOP_WIDTH = 1366
+
+
+def _convert(src: Path, fmt: str, out: Path, profile: Path) -> Path:
+    """``soffice --headless --convert-to fmt``; fails the test on any error."""
+    import subprocess
+
+    out.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                          "--convert-to", fmt, "--outdir", str(out), str(src)],
+                         capture_output=True, text=True, timeout=300)
+    target = out / (src.stem + "." + fmt.split(":")[0])
+    assert res.returncode == 0 and target.exists(), (res.stdout, res.stderr)
+    assert "Error" not in res.stderr, res.stderr
+    return target
+
+
+def _artifacts() -> Path:
+    import os
+
+    from grc.config import project_root
+
+    d = Path(os.environ.get("GRC_ARTIFACTS_DIR") or project_root() / "reports" / "screenshots")
+    d = d / "retours"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _png(pdf: Path, dest: Path, profile: Path) -> None:
+    """The first page of ``pdf`` as a PNG ``LAPTOP_WIDTH`` pixels wide."""
+    import subprocess
+
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-singlefile", "-f", "1", "-l", "1", "-scale-to-x",
+                        str(LAPTOP_WIDTH), "-scale-to-y", "-1", str(pdf), str(dest.with_suffix(""))],
+                       check=True, timeout=120)
+    else:  # LibreOffice draws the first page itself
+        shutil.copy(_convert(pdf, "png", pdf.parent / "png", profile), dest)
+    assert dest.exists() and dest.stat().st_size > 1000
+
+
+@needs_soffice
+def test_libreoffice_opens_converts_and_resaves(net, tmp_path):
+    code = _busiest(net)
+    src = tmp_path / f"{code}.xlsx"
+    shutil.copy(net / "processed" / "retours" / f"{code}.xlsx", src)
+    wb = load_workbook(src)
+    dup = wb["Doublons probables"]
+    dup["A2"] = "clients différents"
+    wb.save(src)
+    profile = tmp_path / "lo-profile"
+    # re-saved by LibreOffice: the drop-down, the hidden sheet and the answers survive
+    resaved = _convert(src, "xlsx", tmp_path / "libreoffice", profile)
+    lo = load_workbook(resaved)
+    assert lo["_grc"].sheet_state == "hidden"
+    assert any("même client" in (v.formula1 or "") for v in
+               lo["Doublons probables"].data_validations.dataValidation)
+    known = set(load_config(net / "network.yaml").centre_codes())
+    a = I.read_return_file(src, known)
+    b = I.read_return_file(resaved, known, expected_centre=code)
+    assert not a.problems and not b.problems and b.centre == code
+    assert [(x["key"], x["answer"]) for x in a.answers] == \
+        [(x["key"], x["answer"]) for x in b.answers] != []
+    # each sheet as a centre sees it, laptop width
+    shots = _artifacts()
+    names = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    for n, title in enumerate(names, start=1):
+        one = load_workbook(src)
+        for ws in one.worksheets:
+            ws.sheet_state = "visible" if ws.title == title else "hidden"
+        one.active = one.sheetnames.index(title)
+        single = tmp_path / "sheets" / f"{code}_{n}.xlsx"
+        single.parent.mkdir(exist_ok=True)
+        one.save(single)
+        pdf = _convert(single, "pdf", tmp_path / "pdf", profile)
+        _png(pdf, shots / f"{code}__{n}_{title.replace(' ', '_')}.png", profile)
+    print(f"Captures des feuilles du fichier retour : {shots}")
+    assert len(list(shots.glob(f"{code}__*.png"))) >= len(names) == 5

@@ -57,6 +57,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _DIFF_FILL = PatternFill("solid", fgColor="FCE4D6")
 _ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
 
 
 @dataclass
@@ -153,8 +154,8 @@ def _npai_table(centre: str, q: pd.DataFrame) -> Table:
     return t
 
 
-_SIDE = [("Identifiant", 12), ("Nom", 22), ("Organisation", 22), ("Adresse", 34),
-         ("Téléphone", 16), ("E-mail", 26), ("Dernier séjour", 13)]
+_SIDE = [("Identifiant", 11), ("Nom", 18), ("Organisation", 20), ("Adresse", 26),
+         ("Téléphone", 15), ("E-mail", 24), ("Dernier séjour", 11)]
 
 
 def _side_values(r: pd.Series | None, lid: str, last_stay: Any) -> list[Any]:
@@ -169,11 +170,10 @@ def _dup_table(centre: str, q: pd.DataFrame, dups: pd.DataFrame,
                last_stay: pd.Series | None) -> Table:
     cols = [Column(DECISION_HEADER, 20, answer=True)]
     for head, width in _SIDE:
-        cols += [Column(f"{head} (fiche 1)", width, wrap=head == "Adresse",
-                        date=head == "Dernier séjour"),
-                 Column(f"{head} (fiche 2)", width, wrap=head == "Adresse",
-                        date=head == "Dernier séjour")]
-    cols += [Column("Avis du siège", 18), Column(COMMENT_HEADER, 26, answer=True),
+        wrap = head not in ("Identifiant", "Dernier séjour")
+        cols += [Column(f"{head} (fiche {n})", width, wrap=wrap, date=head == "Dernier séjour")
+                 for n in (1, 2)]
+    cols += [Column("Avis du siège", 14, wrap=True), Column(COMMENT_HEADER, 24, answer=True),
              Column(KEY_HEADER, 8, hidden=True)]
     t = Table(SHEET_DUP, cols, choices=DECISIONS,
               diff_pairs=[(1 + 2 * i, 2 + 2 * i) for i in range(1, len(_SIDE))])
@@ -282,16 +282,20 @@ def _write_table(wb: Workbook, t: Table) -> None:
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = col.width
         ws.column_dimensions[letter].hidden = col.hidden
+    ws.row_dimensions[1].height = 15 * max(_lines(c.head, c.width) for c in t.columns)
     for i, row in enumerate(t.rows, start=2):
         for j, (v, col) in enumerate(zip(row, t.columns, strict=True), start=1):
             cell = ws.cell(row=i, column=j)
             set_text(cell, v)
             if col.answer:
                 cell.fill = _ANSWER_FILL
-            if col.wrap:
-                cell.alignment = _WRAP
+            cell.alignment = _WRAP if col.wrap else _TOP
             if col.date and v is not None:
                 cell.number_format = "DD/MM/YYYY"
+        lines = max([_lines(v, col.width) for v, col in zip(row, t.columns, strict=True)
+                     if col.wrap] or [1])
+        if lines > 1:
+            ws.row_dimensions[i].height = 15 * lines
         for x, y in t.diff_pairs:
             a, b = row[x], row[y]
             if a is not None and b is not None and str(a).strip().lower() != str(b).strip().lower():
@@ -303,6 +307,15 @@ def _write_table(wb: Workbook, t: Table) -> None:
     ws.auto_filter.ref = f"A1:{last}{max(len(t.rows) + 1, 2)}"
     if t.choices:
         _answer_list(ws, t)
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (row heights are set
+    explicitly: LibreOffice does not grow them when it opens the file)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(int(width) - 2, 10)
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
 def _print_setup(ws: Any) -> None:
@@ -338,6 +351,7 @@ def _write_guide(wb: Workbook, lines: list[tuple[str, bool]]) -> None:
         cell = ws.cell(row=i, column=1)
         set_text(cell, text or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[i].height = 22 if i == 1 else 15 * _lines(text, 100)
         if bold:
             cell.font = Font(bold=True, size=14 if i == 1 else 12)
 
