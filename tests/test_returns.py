@@ -155,7 +155,8 @@ def _fill_like_reception(path: Path, code: str, other_key: str) -> dict:
     merged[3][key_col] = f"{code}:INCONNU|" + merged[3][key_col].split("|")[1]
     stale = list(merged[-1])  # a row pointing at a pair that is not proposed any more
     stale[dec_col], stale[key_col] = "même client", other_key
-    rows = [stale] + list(reversed(rows))  # sorted differently
+    gone = merged[4] if len(merged) > 4 else None
+    rows = [stale] + [r for r in reversed(rows) if r is not gone]  # sorted, one row deleted
     _rewrite(dup, rows)
     dup.row_dimensions[3].hidden = True  # a filter left on: hidden rows are still read
     answered = {"same": same[key_col], "different": different[key_col],
@@ -169,6 +170,11 @@ def _fill_like_reception(path: Path, code: str, other_key: str) -> dict:
     answered["fixed"] = [r[fh[W.KEY_HEADER] - 1] for r in frows[:3]]
     frows = sorted(frows[:-2], key=lambda r: str(r[fh["Champ"] - 1]), reverse=True)  # 2 deleted
     _rewrite(fix, frows)
+    npai = wb["NPAI"]
+    nh = _cols(npai)
+    npai.cell(2, nh["Votre réponse"]).value = "adresse vérifiée, exacte"
+    npai.cell(2, nh["Commentaire"]).value = "appelé le client, adresse confirmée"
+    answered["npai"] = npai.cell(2, nh[W.KEY_HEADER]).value
     wb.save(path)
     return answered
 
@@ -228,12 +234,19 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     assert base_dec["applied"].astype(bool).all() and base_dec["decided_at"].notna().all()
     assert {"enregistrée", "refusée"} <= set(answers["status"])
     assert (answers["decided_by"] == f"centre {code}").all()
+    npai = answers[answers["kind"] == "npai"].iloc[0]
+    assert npai["key"] == answered["npai"] and npai["answer"] == "adresse vérifiée, exacte"
+    assert npai["comment"] == "appelé le client, adresse confirmée"
     # decided pairs are not asked again next year
     wb = load_workbook(d / "processed" / "retours" / f"{code}.xlsx")
     keys = {r[-1] for r in wb["Doublons probables"].iter_rows(min_row=2, values_only=True)}
     assert answered["same"] not in keys and answered["different"] not in keys
     syn = {r[0]: r[1:] for r in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
     assert syn["Contacts exportés"][0] is not None  # last year's figure beside this year's
+    mine_fu = dict(zip(fu.loc[fu["centre"] == code, "status"], fu.loc[fu["centre"] == code, "count"],
+                       strict=True))
+    assert syn[W.CORRECTION_ROWS["appliquée"]][1] == mine_fu.get("appliquée", 0)
+    assert syn[W.CORRECTION_ROWS["contredite"]][1] == mine_fu.get("contredite", 0)
     # next year's figures on the returned corrections
     assert list(fu.columns) == ["centre", "year", "status", "label", "count"]
     assert set(fu["status"]) <= set(I.FOLLOWUP_LABELS)

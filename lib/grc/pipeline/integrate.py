@@ -450,6 +450,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                                                                       cfg.year), {"year": cfg.year})
         before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
                                                        [cfg.year - 1]))
+        fu = returned.correction_followup(con, cfg.year)
+        fixed_by = {c: dict(zip(g["status"], g["count"], strict=True)) for c, g in fu.groupby("centre")}
 
         # --- files (written beside, swapped in with the base) -----------------------------
         if light:
@@ -479,7 +481,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
                 retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
                 last_stay=last_stay, previous=before.get(code), year=cfg.year,
-                centre_name=cfg.centre(code).name))
+                centre_name=cfg.centre(code).name, corrections=fixed_by.get(code)))
         log = returned.returns_log(con)
         jobs.append(lambda: returned.write_log(log, work / "returns_log.csv"))
         run_jobs(jobs)

@@ -222,14 +222,29 @@ def summary_counts(q: pd.DataFrame, issues: pd.DataFrame, n_pairs: int | None = 
     return out
 
 
-def _summary_table(now: dict[str, int], before: dict[str, int] | None, year: int | None) -> Table:
+# what became of last year's corrections (grc.returns.imports.correction_followup statuses)
+CORRECTION_ROWS = {"appliquée": "Corrections demandées l'an dernier : faites",
+                   "en attente": "Corrections demandées l'an dernier : toujours à faire",
+                   "contredite": "Corrections annoncées faites, mais toujours fausses dans l'export",
+                   "maintenue": "Valeurs que vous avez confirmées exactes",
+                   "retirée": "Fiches à corriger absentes du nouvel export"}
+
+
+def _summary_table(now: dict[str, int], before: dict[str, int] | None, year: int | None,
+                   corrections: dict[str, int] | None = None) -> Table:
     y = year or dt.date.today().year
-    cols = [Column("Indicateur", 52), Column(f"Export {y - 1}", 14), Column(f"Export {y}", 14),
-            Column("Évolution", 12)]
+    cols = [Column("Indicateur", 60, wrap=True), Column(f"Export {y - 1}", 14),
+            Column(f"Export {y}", 14), Column("Évolution", 12)]
     t = Table(SHEET_SUMMARY, cols)
     for label, n in now.items():
         old = before.get(label) if before else None
         t.rows.append([label, old, n, None if old is None else n - old])
+    if corrections:
+        for status, label in CORRECTION_ROWS.items():
+            t.rows.append([label, None, int(corrections.get(status, 0)), None])
+    if not before:
+        t.rows.append([f"Pas de fichier retour pour l'export {y - 1} : l'évolution apparaîtra "
+                       "l'an prochain.", None, None, None])
     return t
 
 
@@ -379,11 +394,13 @@ def write_return_file(path: str | Path, centre: str, qualified: pd.DataFrame,
                       issues: pd.DataFrame, duplicates: pd.DataFrame | None = None, *,
                       last_stay: pd.Series | None = None,
                       previous: dict[str, int] | None = None, year: int | None = None,
-                      centre_name: str | None = None, reply_by: str | None = None) -> Path:
+                      centre_name: str | None = None, reply_by: str | None = None,
+                      corrections: dict[str, int] | None = None) -> Path:
     """Write the centre's return workbook at ``path`` (a folder -> ``<path>/<CODE>.xlsx``).
 
     Only rows of ``centre`` are written, whatever the frames hold. ``last_stay``: last arrival
-    per ``(centre, local_id)``; ``previous``: last year's :func:`summary_counts`. Written
+    per ``(centre, local_id)``; ``previous``: last year's :func:`summary_counts`;
+    ``corrections``: what became of last year's corrections (status -> count). Written
     atomically.
     """
     path = Path(path)
@@ -398,7 +415,7 @@ def write_return_file(path: str | Path, centre: str, qualified: pd.DataFrame,
     tables = [_fix_table(centre, q, i), _npai_table(centre, q)]
     tables.append(_dup_table(centre, q, d, last_stay))
     counts = summary_counts(q, i, len(tables[2].rows))
-    tables.append(_summary_table(counts, previous, year))
+    tables.append(_summary_table(counts, previous, year, corrections))
 
     wb = Workbook()
     wb.remove(wb.active)
