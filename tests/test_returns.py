@@ -206,6 +206,8 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     assert f"Fichier {other}.xlsx : ce fichier est le fichier retour du centre {code}, pas celui " \
            f"de {other}" in out
 
+    again = main(["returns", "import", "--config", str(d / "network.yaml"), str(back)])
+    assert again == 1 and f"Fichier {code}.xlsx : déjà importé le" in capsys.readouterr().out
     dec = pd.read_csv(I.decisions_path(cfg), dtype=str)
     assert sorted(dec["decision"]) == ["different", "same"]
     assert set(dec["decided_by"]) == {f"centre {code}"} and dec["decided_at"].str.len().min() >= 19
@@ -354,3 +356,22 @@ def test_libreoffice_opens_converts_and_resaves(net, tmp_path):
         _png(pdf, shots / f"{code}__{n}_{title.replace(' ', '_')}.png", profile)
     print(f"Captures des feuilles du fichier retour : {shots}")
     assert len(list(shots.glob(f"{code}__*.png"))) >= len(names) == 5
+
+
+def test_unreadable_or_anonymous_files(tmp_path):
+    known = {"LAT", "CAP"}
+    bad = tmp_path / "LAT.xlsx"
+    bad.write_text("pas un classeur")
+    assert "Fichier LAT.xlsx : illisible" in I.read_return_file(bad, known).problems[0]
+    assert "introuvable" in I.read_return_file(tmp_path / "absent.xlsx", known).problems[0]
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.save(tmp_path / "copie.xlsx")
+    rf = I.read_return_file(tmp_path / "copie.xlsx", known)
+    assert rf.centre is None and "impossible de savoir de quel centre" in rf.problems[0]
+    q = pd.DataFrame([{"centre": "LAT", "local_id": "1", "year": 2025, "npai": False}])
+    p = W.write_return_file(tmp_path / "out", "LAT", q, pd.DataFrame(columns=["centre", "code"]))
+    rf = I.read_return_file(p, known, expected_centre="CAP")
+    assert rf.centre is None and "pas celui de CAP" in rf.problems[0]
+    assert I.read_return_file(p, known).centre == "LAT"

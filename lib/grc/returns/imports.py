@@ -29,7 +29,8 @@ from grc.store import base as db
 
 ANSWER_COLUMNS = ["centre", "year", "file", "sheet", "row", "kind", "key", "local_id", "field",
                   "code", "centre_a", "local_id_a", "centre_b", "local_id_b", "answer",
-                  "comment", "decided_by", "decided_at", "imported_at", "status", "message"]
+                  "comment", "decided_by", "decided_at", "imported_at", "status", "message",
+                  "file_sha256"]
 DECISION_FILE_COLUMNS = ["centre_a", "local_id_a", "centre_b", "local_id_b", "decision",
                          "decided_by", "decided_at", "source", "export_year", "pair_key"]
 _KIND = {W.SHEET_DUP: "doublon", W.SHEET_FIX: "correction", W.SHEET_NPAI: "npai"}
@@ -47,6 +48,7 @@ class ReturnFile:
     """What one returned file holds."""
 
     path: Path
+    sha256: str = ""
     centre: str | None = None
     year: int | None = None
     decided_at: str | None = None
@@ -173,10 +175,16 @@ def read_return_file(path: str | Path, known_centres: set[str],
                      expected_centre: str | None = None) -> ReturnFile:
     """Read one returned file: its centre, year and the answers of each sheet (not checked
     against the base yet, see :func:`check_answers`)."""
+    import hashlib
+
     from openpyxl import load_workbook
 
     rf = ReturnFile(Path(path))
+    if not rf.path.is_file():
+        rf.problems.append(f"{_where(rf.path)} : introuvable ({rf.path}).")
+        return rf
     try:
+        rf.sha256 = hashlib.sha256(rf.path.read_bytes()).hexdigest()
         wb = load_workbook(rf.path, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, the others go on
         rf.problems.append(f"{_where(rf.path)} : illisible ({type(exc).__name__}). Un fichier "
@@ -247,7 +255,7 @@ def check_answers(rf: ReturnFile, view: BaseView, imported_at: str) -> pd.DataFr
         rows.append({**a, "centre": rf.centre, "year": rf.year, "file": rf.path.name,
                      "decided_by": f"centre {rf.centre}", "decided_at": rf.decided_at or imported_at,
                      "imported_at": imported_at, "status": "refusée" if msg else "enregistrée",
-                     "message": msg})
+                     "message": msg, "file_sha256": rf.sha256})
     out = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
     out = out.astype({c: object for c in ANSWER_COLUMNS if c not in ("row", "year")})
     out["year"] = pd.array(out["year"].tolist(), dtype="Int64")
@@ -319,14 +327,22 @@ def import_returns(cfg: NetworkConfig, files: list[str | Path], *,
     con = db.connect(cfg.db_path, read_only=True)
     try:
         view = base_view(con)
+        done = db.read_table(con, "return_answers")
     finally:
         con.close()
+    seen = dict(zip(done["file_sha256"], done["imported_at"], strict=True)) \
+        if "file_sha256" in done else {}
     frames, problems = [], []
     for f in files:
         rf = read_return_file(f, known, expected_centre)
         problems += rf.problems
         if rf.centre is None:
             continue
+        if rf.sha256 in seen:
+            problems.append(f"{_where(rf.path)} : déjà importé le {seen[rf.sha256]} (même "
+                            "contenu) ; ignoré.")
+            continue
+        seen[rf.sha256] = imported_at
         ans = check_answers(rf, view, imported_at)
         problems += [m for m in ans["message"] if m]
         frames.append(ans)
