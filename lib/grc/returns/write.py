@@ -122,9 +122,9 @@ def _address(r: pd.Series) -> str:
 
 # ----------------------------------------------------------------------------- sheets
 def _fix_table(centre: str, q: pd.DataFrame, issues: pd.DataFrame) -> Table:
-    cols = [Column("Identifiant", 12), Column("Nom", 24), Column("Champ", 20),
-            Column("Valeur reçue", 26), Column("Motif", 48, wrap=True),
-            Column("Correction proposée", 26), Column(ANSWER_HEADER, 26, answer=True),
+    cols = [Column("Identifiant", 12), Column("Nom", 22, wrap=True), Column("Champ", 18),
+            Column("Valeur reçue", 26, wrap=True), Column("Motif", 48, wrap=True),
+            Column("Correction proposée", 26, wrap=True), Column(ANSWER_HEADER, 24, answer=True),
             Column(COMMENT_HEADER, 28, answer=True), Column(KEY_HEADER, 8, hidden=True)]
     t = Table(SHEET_FIX, cols, choices=FIX_ANSWERS)
     fix = issues[issues["code"].isin(TO_FIX)] if len(issues) else issues
@@ -297,7 +297,8 @@ def _write_table(wb: Workbook, t: Table) -> None:
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = col.width
         ws.column_dimensions[letter].hidden = col.hidden
-    ws.row_dimensions[1].height = 15 * max(_lines(c.head, c.width) for c in t.columns)
+    ws.row_dimensions[1].height = 15 * max(_lines(c.head, c.width) for c in t.columns
+                                           if not c.hidden)
     for i, row in enumerate(t.rows, start=2):
         for j, (v, col) in enumerate(zip(row, t.columns, strict=True), start=1):
             cell = ws.cell(row=i, column=j)
