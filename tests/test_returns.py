@@ -114,6 +114,7 @@ def _pairs_to_ask(d: Path, code: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
                   & (pairs["decision"] == "non-match") & ~pairs["same_contact"]]
     apart = apart.sort_values("score", ascending=False)
     extra = apart.head(1).assign(decision="review")
+    assert len(extra) == 1, "a candidate pair the model kept apart"
     cands = {W.pair_key(*r) for r in pairs[["centre_a", "local_id_a", "centre_b", "local_id_b"]]
              .astype(str).itertuples(index=False)}
     ids = sorted(q["local_id"])
@@ -136,26 +137,31 @@ def _rewrite(ws, rows: list[list]) -> None:
             ws.cell(i, j).value = None
 
 
-def _fill_like_reception(path: Path, code: str, other_key: str) -> dict:
+def _fill_like_reception(path: Path, code: str, apart_key: str, other_key: str) -> dict:
     """Answer the file as a receptionist: drop-down choices, a row deleted, rows re-sorted,
-    a filter hiding rows, and a few mistakes. Returns what was answered."""
+    a filter hiding rows, and a few mistakes. Returns what was answered.
+
+    ``apart_key``: the pair the model kept apart (answered "même client"); ``other_key``: two
+    records that are no candidate pair (a stale row)."""
     wb = load_workbook(path)
     dup = wb["Doublons probables"]
     h = _cols(dup)
     key_col, dec_col = h[W.KEY_HEADER] - 1, h["Décision"] - 1
     rows = _rows(dup)
-    merged = [r for r in rows if r[h["Avis du siège"] - 1].startswith("fusionnés")]
-    review = [r for r in rows if r[h["Avis du siège"] - 1] == "à vérifier"]
-    assert len(merged) >= 4 and len(review) == 1
-    same, different, unsure = review[0], merged[0], merged[1]
+    same = next(r for r in rows if r[key_col] == apart_key)
+    assert same[h["Avis du siège"] - 1] == "à vérifier"
+    others = sorted((r for r in rows if r is not same),
+                    key=lambda r: not r[h["Avis du siège"] - 1].startswith("fusionnés"))
+    assert len(others) >= 4 and others[0][h["Avis du siège"] - 1].startswith("fusionnés")
+    different, unsure, bad, unknown = others[:4]
     same[dec_col], different[dec_col], unsure[dec_col] = "même client", "Clients différents ", \
         "je ne sais pas"
-    merged[2][dec_col] = "peut-être"
-    merged[3][dec_col] = "même client"
-    merged[3][key_col] = f"{code}:INCONNU|" + merged[3][key_col].split("|")[1]
-    stale = list(merged[-1])  # a row pointing at a pair that is not proposed any more
+    bad[dec_col] = "peut-être"
+    unknown[dec_col] = "même client"
+    unknown[key_col] = f"{code}:INCONNU|" + unknown[key_col].split("|")[1]
+    stale = list(others[-1])  # a row pointing at a pair that is not proposed any more
     stale[dec_col], stale[key_col] = "même client", other_key
-    gone = merged[4] if len(merged) > 4 else None
+    gone = others[4] if len(others) > 5 else None
     rows = [stale] + [r for r in reversed(rows) if r is not gone]  # sorted, one row deleted
     _rewrite(dup, rows)
     dup.row_dimensions[3].hidden = True  # a filter left on: hidden rows are still read
@@ -190,7 +196,8 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     back = tmp_path / "reçus" / f"{code}.xlsx"
     back.parent.mkdir()
     shutil.copy(sent, back)
-    answered = _fill_like_reception(back, code, spare_key)
+    apart_key = W.pair_key(*pairs[["centre_a", "local_id_a", "centre_b", "local_id_b"]].iloc[-1])
+    answered = _fill_like_reception(back, code, apart_key, spare_key)
     wrong = tmp_path / "reçus" / f"{other}.xlsx"  # the centre sent its file under another name
     shutil.copy(back, wrong)
 
