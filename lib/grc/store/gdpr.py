@@ -24,6 +24,7 @@ KEYED = {
     "records": "local_id", "qualified": "local_id", "record_links": "local_id",
     "quality_issues": "local_id", "export_problems": "local_id", "history": "local_id",
     "stays": "contact_local_id", "stays_linked": "contact_local_id",
+    "return_answers": "local_id",  # a centre's answers (free comments) on that record
 }
 BY_CONTACT = ["contacts", "segments", "scores", "stays_linked", "history"]
 
@@ -113,7 +114,7 @@ def apply_erasures(con, erasures: pd.DataFrame, run_id: str) -> set[tuple[str, s
         for table in BY_CONTACT:
             if db.has_table(con, table):
                 con.execute(f'DELETE FROM "{table}" t USING _cid c WHERE t.contact_id = c.contact_id')
-        for table in ("dedup_pairs", "dedup_review"):
+        for table in ("dedup_pairs", "dedup_review", "return_answers"):
             if db.has_table(con, table):
                 cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
                 if {"centre_a", "local_id_a", "centre_b", "local_id_b"} <= set(cols):
