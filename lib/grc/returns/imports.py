@@ -404,19 +404,22 @@ def correction_followup(con: Any, year: int, detail: bool = False) -> pd.DataFra
     says the value is right; ``retirée``: the record is no longer exported.
     """
     cols = ["centre", "year", "status", "label", "count"]
-    prev = db.read_table(con, "quality_issues", "WHERE year = ?", [year - 1])
-    if prev.empty:
+    if not db.has_table(con, "quality_issues") or not db.has_table(con, "records"):
         return pd.DataFrame(columns=cols)
-    sent = prev[prev["code"].isin(W.TO_FIX)][["centre", "local_id", "field", "code", "value"]]
-    sent = sent.drop_duplicates(["centre", "local_id", "field", "code"])
-    now = db.read_table(con, "quality_issues", "WHERE year = ?", [year])
-    recs = db.read_table(con, "records", "WHERE year = ?", [year])
-    exported = set(zip(recs["centre"], recs["local_id"], strict=True)) if len(recs) else set()
-    sent = sent[sent["centre"].isin(set(recs["centre"]) if len(recs) else set())]
-    still = now[["centre", "local_id", "field", "code", "value"]].rename(columns={"value": "new_value"})
-    out = sent.merge(still.drop_duplicates(["centre", "local_id", "field", "code"]),
-                     on=["centre", "local_id", "field", "code"], how="left", indicator=True)
-    ans = db.read_table(con, "return_answers", "WHERE kind = 'correction' AND status = 'enregistrée'")
+    codes = ", ".join(f"'{c}'" for c in sorted(W.TO_FIX))
+    pick = ("SELECT DISTINCT ON (centre, local_id, field, code) centre, local_id, field, code, "
+            f"value FROM quality_issues WHERE year = ? AND code IN ({codes})")
+    sent = con.execute(pick, [year - 1]).df()
+    if sent.empty:
+        return pd.DataFrame(columns=cols)
+    now = con.execute(pick, [year]).df()
+    recs = con.execute("SELECT DISTINCT centre, local_id FROM records WHERE year = ?", [year]).df()
+    exported = pd.MultiIndex.from_frame(recs[["centre", "local_id"]])
+    sent = sent[sent["centre"].isin(set(recs["centre"]))]  # a centre without a new export: nothing
+    still = now.rename(columns={"value": "new_value"})
+    out = sent.merge(still, on=["centre", "local_id", "field", "code"], how="left", indicator=True)
+    ans = db.read_table(con, "return_answers", "WHERE kind = 'correction' AND status = 'enregistrée' "
+                        "AND year = ?", [year - 1])
     if len(ans):
         ans = ans.sort_values("imported_at").drop_duplicates(["centre", "local_id", "field", "code"],
                                                              keep="last")
@@ -430,7 +433,7 @@ def correction_followup(con: Any, year: int, detail: bool = False) -> pd.DataFra
     out.loc[there, "status"] = "en attente"
     out.loc[there & (out["answer"].eq(W.FIXED) | changed), "status"] = "contredite"
     out.loc[there & out["answer"].eq(W.RIGHT), "status"] = "maintenue"
-    gone = [(c, lid) not in exported for c, lid in zip(out["centre"], out["local_id"], strict=True)]
+    gone = ~pd.MultiIndex.from_frame(out[["centre", "local_id"]]).isin(exported)
     out.loc[gone, "status"] = "retirée"
     out["year"] = year
     if detail:

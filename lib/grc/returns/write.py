@@ -128,13 +128,17 @@ def _fix_table(centre: str, q: pd.DataFrame, issues: pd.DataFrame) -> Table:
             Column(COMMENT_HEADER, 28, answer=True), Column(KEY_HEADER, 8, hidden=True)]
     t = Table(SHEET_FIX, cols, choices=FIX_ANSWERS)
     fix = issues[issues["code"].isin(TO_FIX)] if len(issues) else issues
+    if len(fix) and len(q):  # records of this year's export only
+        fix = fix[fix["local_id"].astype(str).isin(set(q["local_id"].astype(str)))]
     if fix.empty:
         return t
-    names = q.drop_duplicates("local_id").set_index("local_id").apply(_name, axis=1) if len(q) else {}
+    who = q[q["local_id"].isin(set(fix["local_id"]))].drop_duplicates("local_id")
+    names = dict(zip(who["local_id"].astype(str), who.apply(_name, axis=1), strict=True)) \
+        if len(who) else {}
     fix = fix.sort_values(["local_id", "field", "code"], kind="stable")
     for r in fix.itertuples(index=False):
         lid = str(r.local_id)
-        t.rows.append([lid, names.get(lid) if len(q) else None, field_label(r.field) or "Fiche entière",
+        t.rows.append([lid, names.get(lid), field_label(r.field) or "Fiche entière",
                        _clean(getattr(r, "value", None)), _clean(r.message),
                        _clean(getattr(r, "suggestion", None)), None, None,
                        f"{centre}:{lid}|{r.field}|{r.code}"])
@@ -200,7 +204,10 @@ def _dup_table(centre: str, q: pd.DataFrame, dups: pd.DataFrame,
 
 
 def summary_counts(q: pd.DataFrame, issues: pd.DataFrame, n_pairs: int | None = None) -> dict[str, int]:
-    """The figures of "Synthèse" for one centre and one year (French label -> count)."""
+    """The figures of "Synthèse" for one centre and one year (French label -> count); issues
+    of records absent from ``q`` (not in this year's export) are not counted."""
+    if len(issues) and len(q):
+        issues = issues[issues["local_id"].astype(str).isin(set(q["local_id"].astype(str)))]
     out: dict[str, int] = {"Contacts exportés": int(len(q))}
     for flag, label in (("mailable", "Contacts joignables par courrier"),
                         ("emailable", "Contacts joignables par e-mail"),
