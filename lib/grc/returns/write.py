@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,13 +307,18 @@ def _write_table(wb: Workbook, t: Table) -> None:
         ws.column_dimensions[letter].hidden = col.hidden
     ws.row_dimensions[1].height = 15 * max(_lines(c.head, c.width) for c in t.columns
                                            if not c.hidden)
+    styles: dict[int, Any] = {}  # each column's cell style, set once then copied (fast)
     for i, row in enumerate(t.rows, start=2):
         for j, (v, col) in enumerate(zip(row, t.columns, strict=True), start=1):
             cell = ws.cell(row=i, column=j)
             set_text(cell, v)
-            if col.answer:
-                cell.fill = _ANSWER_FILL
-            cell.alignment = _WRAP if col.wrap else _TOP
+            if j in styles:
+                cell._style = copy(styles[j])
+            else:
+                if col.answer:
+                    cell.fill = _ANSWER_FILL
+                cell.alignment = _WRAP if col.wrap else _TOP
+                styles[j] = copy(cell._style)
             if col.date and v is not None:
                 cell.number_format = "DD/MM/YYYY"
         lines = max([_lines(v, col.width) for v, col in zip(row, t.columns, strict=True)
