@@ -72,12 +72,8 @@ def test_return_file_speaks_the_centres_language(net):
     dv = dup.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].formula1 == '"même client,clients différents,je ne sais pas"'
     assert str(dv[0].sqref).startswith("A2:A")
-    # differences highlighted: a pair whose names differ has both name cells filled
-    n1, n2 = dh["Nom (fiche 1)"], dh["Nom (fiche 2)"]
-    for r in range(2, dup.max_row + 1):
-        a, b = dup.cell(r, n1), dup.cell(r, n2)
-        if a.value and b.value and a.value.lower() != b.value.lower():
-            assert a.fill.fgColor.rgb.endswith("FCE4D6") and b.fill.fgColor.rgb.endswith("FCE4D6")
+    assert any(c.fill.fgColor.rgb.endswith("FCE4D6") for row in dup.iter_rows(min_row=2)
+               for c in row), "differences highlighted"
     syn = wb["Synthèse"]
     assert [c.value for c in syn[1]] == ["Indicateur", "Export 2023", "Export 2024", "Évolution"]
 
@@ -391,3 +387,30 @@ def test_unreadable_or_anonymous_files(tmp_path):
     rf = I.read_return_file(p, known, expected_centre="CAP")
     assert rf.centre is None and "pas celui de CAP" in rf.problems[0]
     assert I.read_return_file(p, known).centre == "LAT"
+
+
+def test_differences_highlighted_on_what_differs(tmp_path):
+    """"M." and "Monsieur", "01 23…" and "+33 1 23…" are the same; "Duval" and "Dvual" are not."""
+    rec = {"centre": "LAT", "year": 2025, "civility": "M", "first_key": "alain",
+           "phone": "+33123456789", "email": "a.duval@free.fr", "npai": False}
+    q = pd.DataFrame([
+        {**rec, "local_id": "1", "civility_raw": "M.", "first_name_raw": "Alain",
+         "last_name_raw": "Duval", "last_key": "duval", "phone_raw": "01 23 45 67 89"},
+        {**rec, "local_id": "2", "civility_raw": "Monsieur", "first_name_raw": "Alain",
+         "last_name_raw": "DUVAL", "last_key": "duval", "phone_raw": "+33 1 23 45 67 89",
+         "email": "alain.duval@free.fr"},
+        {**rec, "local_id": "3", "civility_raw": "M", "first_name_raw": "Alain",
+         "last_name_raw": "Dvual", "last_key": "dvual", "phone_raw": "0123456789"}])
+    pairs = pd.DataFrame({"centre_a": "LAT", "local_id_a": ["1", "1"], "centre_b": "LAT",
+                          "local_id_b": ["2", "3"], "score": [9.0, 8.0], "decision": "review"})
+    p = W.write_return_file(tmp_path, "LAT", q, pd.DataFrame(columns=["centre", "code"]), pairs)
+    ws = load_workbook(p)["Doublons probables"]
+    h = _cols(ws)
+
+    def lit(row: int, head: str) -> bool:
+        return ws.cell(row, h[head]).fill.fgColor.rgb.endswith("FCE4D6")
+
+    assert ws.cell(2, h["Nom (fiche 2)"]).value == "Monsieur Alain DUVAL"  # as the software has it
+    assert not lit(2, "Nom (fiche 1)") and not lit(2, "Téléphone (fiche 2)")
+    assert lit(2, "E-mail (fiche 1)") and lit(2, "E-mail (fiche 2)")
+    assert lit(3, "Nom (fiche 1)") and lit(3, "Nom (fiche 2)") and not lit(3, "E-mail (fiche 2)")

@@ -81,7 +81,7 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     choices: list[str] | None = None
-    diff_pairs: list[tuple[int, int]] = field(default_factory=list)  # column pairs to compare
+    highlight: list[list[int]] = field(default_factory=list)  # per row: columns that differ
 
 
 def pair_key(centre_a: str, local_a: str, centre_b: str, local_b: str) -> str:
@@ -171,6 +171,26 @@ def _side_values(r: pd.Series | None, lid: str, last_stay: Any) -> list[Any]:
             tel or None, _as_sent(r, "email"), _clean(last_stay)]
 
 
+def _norm(v: Any) -> str:
+    return " ".join(str(v).lower().split()) if _clean(v) not in (None, "") else ""
+
+
+def _side_keys(r: pd.Series | None, last_stay: Any) -> list[Any]:
+    """What is compared to highlight a difference (normalised forms: "M." and "Monsieur",
+    "01 23 45 67 89" and "+33123456789" are the same), one per column after the identifier."""
+    if r is None:
+        return [""] * 6
+
+    def pick(*cols: str) -> str:
+        return " ".join(_norm(r.get(c)) for c in cols if _norm(r.get(c)))
+
+    name = pick("civility", "first_key", "last_key") or _norm(_name(r))
+    org = pick("org_key") or _norm(r.get("organisation"))
+    addr = pick("rnvp3", "rnvp4", "rnvp5", "rnvp6") or _norm(_address(r))
+    tel = " ".join(sorted({_norm(r.get(c)) for c in ("phone", "mobile")} - {""}))
+    return [name, org, addr, tel, _norm(r.get("email")), _norm(_clean(last_stay))]
+
+
 def _dup_table(centre: str, q: pd.DataFrame, dups: pd.DataFrame,
                last_stay: pd.Series | None) -> Table:
     cols = [Column(DECISION_HEADER, 20, answer=True)]
@@ -180,8 +200,7 @@ def _dup_table(centre: str, q: pd.DataFrame, dups: pd.DataFrame,
                  for n in (1, 2)]
     cols += [Column("Avis du siège", 14, wrap=True), Column(COMMENT_HEADER, 24, answer=True),
              Column(KEY_HEADER, 8, hidden=True)]
-    t = Table(SHEET_DUP, cols, choices=DECISIONS,
-              diff_pairs=[(1 + 2 * i, 2 + 2 * i) for i in range(1, len(_SIDE))])
+    t = Table(SHEET_DUP, cols, choices=DECISIONS)
     if dups is None or dups.empty:
         return t
     recs = q.drop_duplicates("local_id").set_index("local_id")
@@ -194,13 +213,16 @@ def _dup_table(centre: str, q: pd.DataFrame, dups: pd.DataFrame,
     d = dups.sort_values("score", ascending=False, kind="stable") if "score" in dups else dups
     for r in d.itertuples(index=False):
         a, b = sorted([str(r.local_id_a), str(r.local_id_b)])
-        va = _side_values(recs.loc[a] if a in recs.index else None, a, stay.get(a))
-        vb = _side_values(recs.loc[b] if b in recs.index else None, b, stay.get(b))
+        ra, rb = (recs.loc[x] if x in recs.index else None for x in (a, b))
+        va, vb = _side_values(ra, a, stay.get(a)), _side_values(rb, b, stay.get(b))
         row: list[Any] = [None]
         for x, y in zip(va, vb, strict=True):
             row += [x, y]
         opinion = "fusionnés (même client)" if getattr(r, "decision", "") == "match" else "à vérifier"
         t.rows.append(row + [opinion, None, pair_key(centre, a, centre, b)])
+        ka, kb = _side_keys(ra, stay.get(a)), _side_keys(rb, stay.get(b))
+        t.highlight.append([c for i, (x, y) in enumerate(zip(ka, kb, strict=True))
+                            if x and y and x != y for c in (3 + 2 * i, 4 + 2 * i)])
     return t
 
 
@@ -325,11 +347,8 @@ def _write_table(wb: Workbook, t: Table) -> None:
                      if col.wrap] or [1])
         if lines > 1:
             ws.row_dimensions[i].height = 15 * lines
-        for x, y in t.diff_pairs:
-            a, b = row[x], row[y]
-            if a is not None and b is not None and str(a).strip().lower() != str(b).strip().lower():
-                ws.cell(row=i, column=x + 1).fill = _DIFF_FILL
-                ws.cell(row=i, column=y + 1).fill = _DIFF_FILL
+        for j in (t.highlight[i - 2] if t.highlight else []):
+            ws.cell(row=i, column=j + 1).fill = _DIFF_FILL
     ws.freeze_panes = "B2" if t.title == SHEET_DUP else "A2"
     _print_setup(ws)
     last = get_column_letter(len(t.columns))
