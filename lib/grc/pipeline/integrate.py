@@ -451,6 +451,7 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
                                                        [cfg.year - 1]))
         fu = returned.correction_followup(con, cfg.year)
+        db.replace_slice(con, "correction_followup", fu, {"year": cfg.year})
         fixed_by = {c: dict(zip(g["status"], g["count"], strict=True)) for c, g in fu.groupby("centre")}
 
         # --- files (written beside, swapped in with the base) -----------------------------

@@ -393,6 +393,12 @@ FOLLOWUP_LABELS = {"appliquée": "corrigée dans le nouvel export",
                    "retirée": "fiche absente du nouvel export"}
 
 
+def _no_followup() -> pd.DataFrame:
+    return pd.DataFrame({"centre": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
+                         "status": pd.Series(dtype=object), "label": pd.Series(dtype=object),
+                         "count": pd.Series(dtype="int64")})
+
+
 def correction_followup(con: Any, year: int, detail: bool = False) -> pd.DataFrame:
     """What became, in the ``year`` export, of the corrections sent in the ``year - 1`` return
     files: per centre, ``centre, year, status, label, count`` (``detail``: one row per
@@ -405,13 +411,13 @@ def correction_followup(con: Any, year: int, detail: bool = False) -> pd.DataFra
     """
     cols = ["centre", "year", "status", "label", "count"]
     if not db.has_table(con, "quality_issues") or not db.has_table(con, "records"):
-        return pd.DataFrame(columns=cols)
+        return _no_followup()
     codes = ", ".join(f"'{c}'" for c in sorted(W.TO_FIX))
     pick = ("SELECT DISTINCT ON (centre, local_id, field, code) centre, local_id, field, code, "
             f"value FROM quality_issues WHERE year = ? AND code IN ({codes})")
     sent = con.execute(pick, [year - 1]).df()
     if sent.empty:
-        return pd.DataFrame(columns=cols)
+        return _no_followup()
     now = con.execute(pick, [year]).df()
     recs = con.execute("SELECT DISTINCT centre, local_id FROM records WHERE year = ?", [year]).df()
     exported = pd.MultiIndex.from_frame(recs[["centre", "local_id"]])
