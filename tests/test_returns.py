@@ -169,6 +169,7 @@ def _fill_like_reception(path: Path, code: str, apart_key: str, other_key: str) 
     for r in frows[:3]:
         r[fh["Votre réponse"] - 1] = "corrigé dans le logiciel"
     frows[3][fh["Votre réponse"] - 1] = "la valeur est exacte"
+    frows[4][fh["Votre réponse"] - 1] = "le client demande l'effacement"
     answered["fixed"] = [r[fh[W.KEY_HEADER] - 1] for r in frows[:3]]
     frows = sorted(frows[:-2], key=lambda r: str(r[fh["Champ"] - 1]), reverse=True)  # 2 deleted
     _rewrite(fix, frows)
@@ -206,6 +207,7 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     assert f"{where} {rows[unknown]} : la paire n'existe plus : identifiant « INCONNU » inconnu" in out
     assert f"{where} {rows[spare_key]} : la paire" in out and "n'est plus proposée" in out
     assert "réponse « peut-être » non prévue" in out
+    assert "1 demande(s) d'effacement transmise(s)" in out and "rien n'est effacé d'office" in out
     assert f"Fichier {other}.xlsx : ce fichier est le fichier retour du centre {code}, pas celui " \
            f"de {other}" in out
 
@@ -275,6 +277,7 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     # refused: the unknown identifier and the stale pair (the "peut-être" went with the erasure)
     assert row["decisions_appliquees"] == 2 and row["reponses_refusees"] == 2
     assert row["corrections_annoncees"] == 3 and row["valeurs_confirmees"] == 1
+    assert row["demandes_effacement"] == 1
 
     run_pipeline(cfg, progress=False)  # and the run after: never merged again
     con = _con(d)

@@ -308,6 +308,11 @@ class ImportResult:
         lines = []
         for (c, f), g in (ok.groupby(["centre", "file"]) if len(ok) else []):
             lines.append(f"{f} (centre {c}) : {len(g)} réponse(s) enregistrée(s).")
+        erase = ok[ok["answer"] == W.ERASE] if len(ok) else ok
+        if len(erase):
+            lines.append(f"{len(erase)} demande(s) d'effacement transmise(s) par les centres "
+                         "(table return_answers) : à vérifier puis à ajouter au fichier des "
+                         "demandes d'effacement (erasure_file) ; rien n'est effacé d'office.")
         lines.append(f"{self.decisions_written} décision(s) de doublon ajoutée(s) à "
                      f"{self.decisions_file} ; appliquées au prochain « grc run ».")
         if self.problems:

@@ -303,7 +303,8 @@ def _guide_lines(centre: str, name: str, year: int | None, reply_by: str | None,
         ("1. Corrigez chaque fiche dans votre logiciel de réservation (recherche par "
          "« Identifiant »). Le fichier ne modifie rien par lui-même.", False),
         (f"2. Dans la colonne « {ANSWER_HEADER} », choisissez dans la liste ce que vous avez "
-         f"fait : « {FIXED} », « {RIGHT} », « {ERASE} » ou « {UNSURE} ».", False),
+         f"fait : « {FIXED} », « {RIGHT} », « {ERASE} » (le siège traite alors la demande "
+         f"dans toute la base du réseau) ou « {UNSURE} ».", False),
         (f"3. Dans « {SHEET_DUP} », choisissez la « {DECISION_HEADER} » : « {SAME} » (les deux "
          f"fiches seront réunies), « {DIFFERENT} » (elles ne seront plus jamais rapprochées) ou "
          f"« {UNSURE} ».", False),
