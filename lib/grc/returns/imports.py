@@ -353,11 +353,11 @@ def import_returns(cfg: NetworkConfig, files: list[str | Path], *,
         frames.append(ans)
     answers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ANSWER_COLUMNS)
     dpath = decisions_path(cfg)
-    written = append_decisions(dpath, decision_rows(answers)) if len(answers) else 0
-    log = None
-    with db.transaction(cfg.db_path) as con:
+    written, log = 0, None
+    with db.transaction(cfg.db_path) as con:  # the base and the decision file change together
         if len(answers):
             db.append(con, "return_answers", answers)
+            written = append_decisions(dpath, decision_rows(answers))
         if cfg.exports_dir.exists():
             log = cfg.exports_dir / "returns_log.csv"
             write_log(returns_log(con), log)
