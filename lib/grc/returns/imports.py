@@ -358,9 +358,13 @@ def import_returns(cfg: NetworkConfig, files: list[str | Path], *,
         if len(answers):
             db.append(con, "return_answers", answers)
             written = append_decisions(dpath, decision_rows(answers))
-        if cfg.exports_dir.exists():
-            log = cfg.exports_dir / "returns_log.csv"
+    if cfg.exports_dir.exists():
+        log = cfg.exports_dir / "returns_log.csv"
+        con = db.connect(cfg.db_path, read_only=True)
+        try:
             write_log(returns_log(con), log)
+        finally:
+            con.close()
     return ImportResult(answers, problems, written, dpath, log)
 
 
