@@ -396,11 +396,12 @@ def _write_guide(wb: Workbook, lines: list[tuple[str, bool]]) -> None:
     ws = wb.create_sheet(SHEET_GUIDE, 0)
     ws.column_dimensions["A"].width = 110
     _print_setup(ws)
+    ws.page_setup.fitToHeight = 1  # the guide on one page
     for i, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(row=i, column=1)
         set_text(cell, text or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[i].height = 22 if i == 1 else 15 * _lines(text, 100)
+        ws.row_dimensions[i].height = 22 if i == 1 else 15 * _lines(text, 125)
         if bold:
             cell.font = Font(bold=True, size=14 if i == 1 else 12)
 
