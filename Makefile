@@ -6,7 +6,7 @@ CONFIG ?= params/network.yaml
 JOBS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv reports demo test lint lab bench chromium clean course pdf
+.PHONY: all venv reports demo test lint lab bench chromium libreoffice clean course pdf
 
 all: reports
 
@@ -40,7 +40,16 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "AVERTISSEMENT : chromium non installé"; }
 
-test: $(STAMP) chromium
+# LibreOffice Calc (headless) and poppler for the return-file test (Debian packages; skipped
+# if already there).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "Installation de libreoffice-calc et poppler-utils (apt)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null) \
+	  || echo "AVERTISSEMENT : libreoffice-calc non installé"; }
+
+test: $(STAMP) chromium libreoffice
 	$(BIN)/ruff check lib tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	$(BIN)/python -m pytest --nbval-lax -p no:xdist notebooks/05_exercise_walkthrough.ipynb

@@ -382,18 +382,20 @@ def test_return_file_only_that_centre(tmp_path):
     p = write_return_file(tmp_path / "retours", "LAT", q, iss, dups)
     assert p == tmp_path / "retours" / "LAT.xlsx" and p.exists()
     wb = load_workbook(p)
-    assert wb.sheetnames == ["À corriger", "NPAI", "Doublons probables", "Synthèse"]
+    assert wb.sheetnames == ["Mode d'emploi", "À corriger", "NPAI", "Doublons probables",
+                             "Synthèse", "_grc"]
     fix = list(wb["À corriger"].values)
-    assert fix[0][:5] == ("Identifiant", "Champ", "Valeur reçue", "Motif", "Correction proposée")
+    assert fix[0][:6] == ("Identifiant", "Nom", "Champ", "Valeur reçue", "Motif",
+                          "Correction proposée")
     ids = {r[0] for r in fix[1:]}
     assert ids == {"1", "3"}
-    assert any(r[4] == "a@gmail.com" for r in fix[1:])
+    assert any(r[5] == "a@gmail.com" and r[2] == "E-mail" for r in fix[1:])
     npai = list(wb["NPAI"].values)
     assert [r[0] for r in npai[1:]] == ["3"]
     dup = list(wb["Doublons probables"].values)
     assert len(dup) == 2 and "CAP" not in str(dup)
-    summ = {r[0]: r[1] for r in wb["Synthèse"].values}
-    assert summ["Contacts"] == 2
+    summ = {r[0]: r[2] for r in wb["Synthèse"].values}
+    assert summ["Contacts exportés"] == 2
     assert wb["À corriger"]["A1"].font.bold and wb["À corriger"].freeze_panes == "A2"
     text = " ".join(str(c) for ws in wb for row in ws.values for c in row)
     assert "b@gmial.com" not in text

@@ -1,4 +1,5 @@
-"""Command line: ``grc generate | run | check | map | extract | history | purge``."""
+"""Command line: ``grc generate | run | check | map | extract | history | purge | pdf |
+returns import``."""
 
 from __future__ import annotations
 
@@ -116,6 +117,23 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_returns_import(args: argparse.Namespace) -> int:
+    from grc.config import ConfigError, load_config
+    from grc.returns.imports import import_returns
+    from grc.store.base import BaseError
+
+    try:
+        cfg = load_config(args.config)
+        res = import_returns(cfg, args.files, expected_centre=args.centre)
+    except (ConfigError, BaseError) as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+    print(res.summary())
+    if res.log_file:
+        print(f"Suivi des retours : {res.log_file}")
+    return 1 if res.problems else 0
+
+
 def _cmd_extract(argv: list[str]) -> int:
     from grc.campaigns.extract import cli_extract
 
@@ -204,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--centre", action="append", help="ce centre seulement (répétable)")
     pdf.add_argument("--quiet", action="store_true")
     pdf.set_defaults(func=_cmd_pdf)
+
+    rt = sub.add_parser("returns", help="fichiers retour des centres")
+    rt_sub = rt.add_subparsers(dest="returns_command", required=True)
+    ri = rt_sub.add_parser("import", help="lire les fichiers retour renvoyés par les centres "
+                           "(décisions appliquées au prochain grc run)")
+    ri.add_argument("--config", required=True)
+    ri.add_argument("--centre", help="centre attendu (défaut : le nom du fichier, CODE.xlsx)")
+    ri.add_argument("files", nargs="+", metavar="FICHIER", help="fichiers .xlsx renvoyés")
+    ri.set_defaults(func=_cmd_returns_import)
 
     sub.add_parser("extract", help="extraire un fichier ciblé (voir grc extract --help)", add_help=False)
     _add_map_parser(sub)

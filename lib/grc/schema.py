@@ -66,20 +66,6 @@ STAY_REQUIRED = ["contact_local_id", "arrival"]
 
 KEY = ["centre", "local_id"]
 
-# French labels of the common fields, for everything a person reads (pages, return files)
-FIELD_LABELS: dict[str, str] = {
-    "local_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",
-    "last_name": "Nom", "organisation": "Organisation", "position": "Fonction",
-    "address1": "Adresse (ligne 1)", "address2": "Adresse (ligne 2)",
-    "address3": "Adresse (ligne 3)", "postcode": "Code postal", "city": "Ville",
-    "country": "Pays", "phone": "Téléphone", "mobile": "Mobile", "email": "E-mail",
-    "segment": "Segment", "optin_email": "Accord e-mail", "optin_phone": "Accord téléphone",
-    "created_at": "Date de création", "updated_at": "Date de mise à jour",
-    "employees": "Effectif de l'organisation", "contact_local_id": "Identifiant du client",
-    "arrival": "Date d'arrivée", "nights": "Nuits", "persons": "Personnes",
-    "amount": "Montant TTC", "product": "Produit", "contact_id": "Contact réseau",
-}
-
 ISSUE_COLUMNS = ["centre", "local_id", "field", "code", "message"]
 
 ISSUE_CODES: dict[str, str] = {
@@ -97,6 +83,27 @@ ISSUE_CODES: dict[str, str] = {
     "no_channel": "Aucun canal utilisable (adresse, e-mail ou téléphone)",
     "retention_expired": "Durée de conservation dépassée (CNIL)",
 }
+
+# French labels of the fields, as a centre's staff know them (return files, messages)
+FIELD_LABELS: dict[str, str] = {
+    "local_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",
+    "last_name": "Nom", "organisation": "Organisation", "position": "Fonction",
+    "address1": "Adresse (ligne 1)", "address2": "Adresse (ligne 2)",
+    "address3": "Adresse (ligne 3)", "postcode": "Code postal", "city": "Ville",
+    "country": "Pays", "phone": "Téléphone", "mobile": "Téléphone portable", "email": "E-mail",
+    "segment": "Type de client", "segment_local": "Type de client", "optin_email":
+    "Accord pour les e-mails", "optin_phone": "Accord pour le démarchage téléphonique",
+    "created_at": "Date de création de la fiche", "updated_at": "Date de mise à jour de la fiche",
+    "employees": "Effectif de l'organisation", "arrival": "Date d'arrivée", "nights": "Nuitées",
+    "persons": "Personnes", "amount": "Montant", "product": "Prestation",
+    "contact_local_id": "Identifiant du client", "contact_id": "Contact réseau",
+}
+
+
+def field_label(field: str | None) -> str:
+    """The French label of a common-schema field (the field itself when unknown)."""
+    return FIELD_LABELS.get(str(field), str(field)) if field else ""
+
 
 NETWORK = "NETWORK"
 

@@ -400,6 +400,11 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_table(con, "record_links", links)
         db.replace_table(con, "contacts", contacts)
         db.replace_table(con, "dedup_pairs", dd.pairs)
+        from grc.returns import imports as returned
+
+        # who decided what and when (the decision file), and whether this run applied it
+        db.replace_table(con, "dedup_decisions",
+                         returned.applied_decisions(returned.decisions_path(cfg), dd.links))
         db.replace_table(con, "dedup_review", dd.review)
         db.replace_table(con, "segments", segments)
         db.replace_table(con, "scores", scores)
@@ -441,6 +446,15 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             raise PipelineError("Tous les centres ont échoué : la base reste inchangée.\n"
                                 + "\n".join(f"- {c} : {m}" for c, m in result.failed.items()))
 
+        # this year's return-file figures, kept so that next year's file compares with them
+        db.replace_slice(con, "return_summary", returns.summary_frame(qualified, issues, dd.pairs,
+                                                                      cfg.year), {"year": cfg.year})
+        before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
+                                                       [cfg.year - 1]))
+        fu = returned.correction_followup(con, cfg.year)
+        db.replace_slice(con, "correction_followup", fu, {"year": cfg.year})
+        fixed_by = {c: dict(zip(g["status"], g["count"], strict=True)) for c, g in fu.groupby("centre")}
+
         # --- files (written beside, swapped in with the base) -----------------------------
         if light:
             result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
@@ -467,7 +481,11 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 continue
             iss = i_by.get(code, issues.iloc[:0])
             jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
-                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code)))
+                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
+                last_stay=last_stay, previous=before.get(code), year=cfg.year,
+                centre_name=cfg.centre(code).name, corrections=fixed_by.get(code)))
+        log = returned.returns_log(con)
+        jobs.append(lambda: returned.write_log(log, work / "returns_log.csv"))
         run_jobs(jobs)
         result.timings["fichiers"] = time.perf_counter() - t
     # the base is committed: swap the files in
@@ -595,9 +613,10 @@ def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
 
 def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
     from grc.dedup import link as dedup
+    from grc.returns.imports import decisions_path
 
-    p = cfg.decisions_file or (cfg.root / "params" / "dedup_decisions.csv")
-    return dedup.load_decisions(p) if p and Path(p).exists() else None
+    p = decisions_path(cfg)
+    return dedup.load_decisions(p) if p.exists() else None
 
 
 def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
@@ -616,11 +635,9 @@ def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
 
 def _centre_duplicates(dd, code: str) -> pd.DataFrame | None:
     """Likely duplicates inside one centre (both records of that centre only)."""
-    p = dd.pairs
-    if p is None or p.empty:
-        return None
-    inside = p[(p["centre_a"] == code) & (p["centre_b"] == code) & p["decision"].isin(["match", "review"])]
-    return inside.reset_index(drop=True)
+    from grc.returns.write import centre_pairs
+
+    return centre_pairs(dd.pairs, code)
 
 
 def _data_version(con, year: int) -> str:

@@ -203,6 +203,12 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           doc="every measure per scope (a centre or NETWORK) and year (grc.measures)"),
     Table("centre_status", "yearly", "centre, year BIGINT, run_id, status, message",
           key=("centre", "year"), owner=OwnedBy(), doc="each centre's read status per year"),
+    Table("return_summary", "yearly", "centre, year BIGINT, indicator, value BIGINT",
+          key=("centre", "year", "indicator"), owner=OwnedBy(),
+          doc="counts of each centre's return file (Synthèse sheet)"),
+    Table("correction_followup", "yearly", "centre, year BIGINT, status, label, count BIGINT",
+          key=("centre", "year", "status"), owner=OwnedBy(),
+          doc="what became of the corrections centres sent back (counts only)"),
     # --- rewritten by every run -------------------------------------------------------------
     Table("qualified", "replaced", _record_columns("BOOLEAN") + ", exported BOOLEAN, first_year BIGINT, "
           "civility_raw, first_name_raw, last_name_raw, organisation_raw, phone_raw, mobile_raw, "
@@ -240,6 +246,10 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           personal=tuple(f"{c}_{s}" for c in ("civility", "first_name", "last_name", "address1", "email",
                                                 "phone", "mobile") for s in "ab"),
           person=_BOTH_SIDES, purge="delete", owner=OwnedByPair(), doc="pairs for a human decision"),
+    Table("dedup_decisions", "replaced", "centre_a, local_id_a, centre_b, local_id_b, decision, "
+          "decided_by, decided_at, source, export_year, pair_key, in_force BOOLEAN, applied BOOLEAN",
+          key=("pair_key", "decided_at"), person=_BOTH_SIDES, purge="delete", owner=OwnedByPair(),
+          doc="review decisions on pairs (who decided, when, whether the run applied them)"),
     Table("segments", "replaced",
           "contact_id, segment, segment_label, family, kind, civility, position, department, region, "
           "ref_centre, distance_km DOUBLE, distance_band, employees DOUBLE, size_band, n_stays BIGINT, "
@@ -276,6 +286,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           doc="salted hashes of erased identifiers (to detect a person coming back)"),
     Table("erasure_returns", "log", "run_id, centre, key_hash", owner=OwnedBy(),
           doc="erased persons found again in a new export (hashes only)"),
+    Table("return_answers", "log", "centre, year BIGINT, file, sheet, row BIGINT, kind, key, "
+          "local_id, field, code, centre_a, local_id_a, centre_b, local_id_b, answer, comment, "
+          "decided_by, decided_at, imported_at, status, message, file_sha256",
+          personal=("comment",), person=(ByRecord(), *_BOTH_SIDES), purge="delete", owner=OwnedBy(),
+          doc="every answer of the return files centres sent back (free comments included)"),
     Table("purges", "log", "date, before, contacts BIGINT, records BIGINT", doc="purges (counts only)"),
 ]}
 
