@@ -582,3 +582,31 @@ def _answers(wb: StudentWorkbook) -> Verdict:
 
 
 verifier_reponses = _safe(_answers, "verifier_reponses")
+
+
+# --------------------------------------------------------------------------------------------
+# Answers typed in the notebook: only the form is checked here (the hidden tests grade them)
+# --------------------------------------------------------------------------------------------
+
+
+def lettres_lues(reponse: Any, lettres: str) -> Verdict:
+    """Read a choice answer (« A C ») and say which letters were understood, without grading."""
+    from grc.course.grading import letters
+
+    given = letters(reponse)
+    if not given:
+        return _pending(f"écrivez entre les guillemets la ou les lettres choisies parmi {', '.join(lettres)}.")
+    unknown = sorted(given - set(lettres))
+    if unknown:
+        return Verdict(False, f"lettre(s) inconnue(s) : {', '.join(unknown)} ; choisissez parmi "
+                              f"{', '.join(lettres)}.")
+    return Verdict(True, f"réponse enregistrée : {', '.join(sorted(given))}. Elle sera notée par le formateur.")
+
+
+def mot_lu(reponse: Any, mots: tuple[str, ...]) -> Verdict:
+    """Read a one-word answer (« oui », « non »), without grading."""
+    if p.blank(reponse):
+        return _pending(f"écrivez entre les guillemets l'un des mots : {', '.join(mots)}.")
+    if p.norm(reponse) not in {p.norm(m) for m in mots}:
+        return Verdict(False, f"réponse non reconnue : répondez par {', '.join(mots)}.")
+    return Verdict(True, f"réponse enregistrée : {p.norm(reponse)}.")

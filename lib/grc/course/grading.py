@@ -71,3 +71,8 @@ def set_points(given: Iterable[int] | None, expected: Iterable[int], points: flo
     """Found items minus extra ones, over the expected items."""
     got, want = set(given or ()), set(expected)
     return Points(points * max(len(got & want) - len(got - want), 0) / len(want), points)
+
+
+def word_points(answer: Any, accepted: Iterable[str], points: float) -> Points:
+    """All the points when the answer is one of the accepted words (« oui », « non »…)."""
+    return Points(points if p.norm(answer) in {p.norm(a) for a in accepted} else 0, points)
