@@ -29,8 +29,10 @@ c.CourseDirectory.course_id = "bts_ndrc_marielle_nature"
 # an answer cell keeps its first line (for example `prestations = ""`), the solution is removed
 c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
 c.ClearSolutions.text_stub = {TEXT_STUB!r}
-# the corrected workbook is never released to students
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*_corrige.xlsx"]
+# the corrected workbook is written to formateur/, outside source/: never released
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# the student's workbook is their work: autograde must not replace it with the blank one
+c.Autograde.exclude_overwriting = {{"{ASSIGNMENT}": ["marielle_nature.xlsx"]}}
 c.ExecutePreprocessor.timeout = 300
 '''
 
