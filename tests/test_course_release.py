@@ -10,10 +10,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grc.config import project_root
 from openpyxl import load_workbook
 from openpyxl.styles import PatternFill
-
-from grc.config import project_root
 
 pytest.importorskip("nbgrader")
 ASSIGNMENT = "marielle_nature"

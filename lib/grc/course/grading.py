@@ -8,8 +8,8 @@ and the pages show « Points : 2 sur 3 ».
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from unidecode import unidecode
