@@ -6,7 +6,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-
 from grc.config import project_root
 from grc.pipeline.run import COURSE_FOOTER, COURSE_NOTEBOOK, EDITIONS, course_notebooks
 from grc.reports.runner import NotebookJob, run_notebooks
