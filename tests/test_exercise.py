@@ -155,3 +155,25 @@ def test_cli_course_release(tmp_path):
                          capture_output=True, text=True, check=True)
     assert (tmp_path / "c" / "source" / "marielle_nature" / "marielle_nature.ipynb").is_file()
     assert "generate_assignment" in res.stdout
+
+
+def test_red_by_conditional_formatting_is_read(right, tmp_path):
+    from openpyxl.formatting.rule import FormulaRule, Rule
+    from openpyxl.styles.differential import DifferentialStyle
+
+    wb = load_workbook(right)
+    base = wb["Base"]
+    for row in range(2, 42):  # the e-mail column coloured by rules instead of by hand
+        base[f"L{row}"].fill = PatternFill(fill_type=None)
+    red = PatternFill(bgColor="FFC7CE")
+    base.conditional_formatting.add("L2:L41", Rule(type="containsBlanks", dxf=DifferentialStyle(fill=red),
+                                                  formula=["LEN(TRIM(L2))=0"]))
+    base.conditional_formatting.add("L2:L41", FormulaRule(
+        formula=['OR(RIGHT(L2,1)="@",RIGHT(L2,8)="@example")'], fill=red))
+    wb.save(tmp_path / "cf.xlsx")
+    assert checks.verifier_rouge(tmp_path / "cf.xlsx").ok
+    wb = load_workbook(tmp_path / "cf.xlsx")
+    wb["Base"].conditional_formatting.add("K2:K41", FormulaRule(formula=["VLOOKUP(K2,A:B,2,0)=1"], fill=red))
+    wb.save(tmp_path / "cf2.xlsx")
+    verdict = checks.verifier_rouge(tmp_path / "cf2.xlsx")
+    assert "enregistrez-le" in str(verdict) and "VLOOKUP" in str(verdict)

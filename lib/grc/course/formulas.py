@@ -381,3 +381,16 @@ def evaluate(formula: str, sheet: str, get: Getter, max_row: int | Callable[[str
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def truthy(value: Any) -> bool:
+    """A formula result read as a condition (VRAI, a non-zero number)."""
+    try:
+        return _bool(value)
+    except ValueError:
+        return False
+
+
+def compare(op: str, a: Any, b: Any) -> bool:
+    """Compare two cell values as the spreadsheet does (``=``, ``<>``, ``<``, ``<=``…)."""
+    return _compare(op, a, b)

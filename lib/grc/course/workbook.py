@@ -5,7 +5,8 @@ openpyxl. For a formula cell the value the spreadsheet computed and saved is use
 file holds a formula without a saved value (written by a program, or saved without
 recalculation) the formula is computed by :mod:`grc.course.formulas` if it only uses the
 functions of the course, else the student is asked to open and save the file in the
-spreadsheet. Red cells are read from the fill colour (Accueil > Couleur de remplissage).
+spreadsheet. Red cells are read from the fill colour (Accueil > Couleur de remplissage) and
+from simple conditional formats (cell empty or not, a formula, a comparison) with a red fill.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 from grc.config import project_root
@@ -74,15 +76,10 @@ def find_workbook(name: str | Path = WORKBOOK_NAME) -> Path:
     )
 
 
-def is_red(cell: Any) -> bool:
-    """True when the cell's fill is a red (from light red #FFC7CE to dark red)."""
-    fill = cell.fill
-    if fill is None or fill.fill_type in (None, "none"):
-        return False
-    color = fill.fgColor if fill.fill_type == "solid" else (fill.fgColor or fill.bgColor)
+def _red_color(color: Any) -> bool:
     rgb = None
     if color is not None and color.type == "rgb" and isinstance(color.rgb, str):
-        rgb = color.rgb[-6:]
+        rgb = color.rgb[-6:] if color.rgb[-6:] != "000000" or color.rgb[:2] == "FF" else None
     elif color is not None and color.type == "indexed" and color.indexed is not None \
             and color.indexed < len(COLOR_INDEX):
         rgb = COLOR_INDEX[color.indexed][-6:]
@@ -90,6 +87,24 @@ def is_red(cell: Any) -> bool:
         return False
     r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
     return r >= 0xC0 and r - max(g, b) >= 0x30
+
+
+def is_red(cell: Any) -> bool:
+    """True when the cell's fill is a red (from light red #FFC7CE to dark red)."""
+    fill = cell.fill
+    if fill is None or fill.fill_type in (None, "none"):
+        return False
+    return _red_color(fill.fgColor) or (fill.fill_type != "solid" and _red_color(fill.bgColor))
+
+
+def _red_dxf(dxf: Any) -> bool:
+    """A conditional format's style fills in red (Excel writes its colour as the background)."""
+    fill = getattr(dxf, "fill", None)
+    return fill is not None and (_red_color(fill.bgColor) or _red_color(fill.fgColor))
+
+
+CF_OPERATORS = {"equal": "=", "notEqual": "<>", "lessThan": "<", "lessThanOrEqual": "<=",
+                "greaterThan": ">", "greaterThanOrEqual": ">="}
 
 
 @dataclass
@@ -169,6 +184,55 @@ class StudentWorkbook:
             self.not_computed.append(f"{where} (erreur : {exc})")
         return None
 
+    def conditional_red(self, sheet: str) -> set[tuple[int, int]]:
+        """Cells (row, column) that a conditional format of the sheet shows in red."""
+        ws = self._formulas[sheet]
+        styles = getattr(self._formulas, "_differential_styles", None)
+        out: set[tuple[int, int]] = set()
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                dxf = rule.dxf
+                if dxf is None and rule.dxfId is not None and styles is not None \
+                        and rule.dxfId < len(styles.styles):
+                    dxf = styles.styles[rule.dxfId]
+                if not _red_dxf(dxf):
+                    continue
+                for rng in cf.sqref.ranges:
+                    c0, r0, c1, r1 = rng.bounds
+                    for r in range(r0, min(r1, ws.max_row) + 1):
+                        for c in range(c0, c1 + 1):
+                            if self._rule_applies(sheet, rule, r, c, (r0, c0)):
+                                out.add((r, c))
+        return out
+
+    def _rule_applies(self, sheet: str, rule: Any, row: int, col: int, origin: tuple[int, int]) -> bool:
+        value = self.value(sheet, row, col)
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if rule.type == "containsBlanks":
+            return blank
+        if rule.type == "notContainsBlanks":
+            return not blank
+        where = f"{sheet}!{get_column_letter(col)}{row}"
+        here = f"{get_column_letter(col)}{row}"
+        start = f"{get_column_letter(origin[1])}{origin[0]}"
+        try:
+            args = [formulas.evaluate(Translator("=" + f, origin=start).translate_formula(here), sheet,
+                                      self.value, self._max_row) for f in rule.formula]
+            if rule.type == "expression":
+                return bool(args) and formulas.truthy(args[0])
+            if rule.type == "cellIs" and rule.operator in CF_OPERATORS:
+                return formulas.compare(CF_OPERATORS[rule.operator], value, args[0])
+            if rule.type == "cellIs" and rule.operator in ("between", "notBetween"):
+                inside = formulas.compare(">=", value, args[0]) and formulas.compare("<=", value, args[1])
+                return inside == (rule.operator == "between")
+        except formulas.Unsupported as exc:
+            self.not_computed.append(f"mise en forme conditionnelle de {where} ({exc})")
+            return False
+        except (ValueError, TypeError, ArithmeticError, IndexError):
+            return False  # the spreadsheet shows no colour when the rule's formula errs
+        self.not_computed.append(f"mise en forme conditionnelle « {rule.type} » de {where} (non lue)")
+        return False
+
     def table(self, sheet: str, columns: list[str]) -> Table:
         """The sheet's rows under its header row; raises when a column of ``columns`` is absent."""
         if not self.has_sheet(sheet):
@@ -187,13 +251,15 @@ class StudentWorkbook:
                 f"{', '.join('« ' + c + ' »' for c in missing)}. Gardez les titres de colonnes donnés."
             )
         out = Table(sheet, list(columns), [], [], [])
+        conditional = self.conditional_red(sheet)
         for r in range(2, ws.max_row + 1):
             values = {c: self.value(sheet, r, header[c]) for c in columns}
             if all(v is None for v in values.values()):
                 continue
             out.rows.append(values)
             out.excel_rows.append(r)
-            out.red.append({c for c in columns if is_red(ws.cell(row=r, column=header[c]))})
+            out.red.append({c for c in columns if is_red(ws.cell(row=r, column=header[c]))
+                            or (r, header[c]) in conditional})
         return out
 
     def answers(self) -> dict[str, Any]:
