@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.formula.translate import Translator
+from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
 
 from grc.config import project_root
