@@ -267,7 +267,7 @@ def _structure_cells(raw: dict[str, Any], got: dict[str, Any], ref: Any) -> dict
     return cells
 
 
-def _check_rows(wb: StudentWorkbook, base: Table, raw: dict[int, dict[str, Any]]) -> tuple[dict[int, int], _Tally]:
+def _check_rows(base: Table, raw: dict[int, dict[str, Any]]) -> tuple[dict[int, int], _Tally]:
     tally = _Tally()
     index, unreadable, repeated = _rows_by_id(base)
     for where in unreadable:
@@ -290,7 +290,7 @@ def _structure(wb: StudentWorkbook) -> Verdict:
         return _pending("la feuille « Base » est encore vide : copiez-y les clients de la feuille "
                         "« Clients » et séparez les informations, une par colonne.")
     ref = wb.reference_date()
-    index, tally = _check_rows(wb, base, raw)
+    index, tally = _check_rows(base, raw)
     for n in sorted(set(index) & set(raw)):
         i = index[n]
         for col, ok in _structure_cells(raw[n], base.rows[i], ref).items():
@@ -401,24 +401,6 @@ def _gaps(raw: dict[str, Any]) -> int:
     return sum(incomplete(c, v, kind) for c, v in values.items())
 
 
-def _twins(raw: dict[int, dict[str, Any]]) -> dict[int, int]:
-    """{N° to flag: N° kept} for records of one person (same name and same phone or e-mail)."""
-    pairs: dict[int, int] = {}
-    keys: dict[tuple[str, str], list[int]] = {}
-    for n, row in raw.items():
-        name = p.norm(p.split_name(row["Nom Prénom"])[0])
-        for key in (p.phone_digits(row["Téléphone"]),
-                    p.norm(row["E-mail"]) if p.EMAIL.match(str(row["E-mail"] or "")) else None):
-            if key and name:
-                keys.setdefault((name, key), []).append(n)
-    for group in keys.values():
-        if len(set(group)) > 1:
-            ordered = sorted(set(group), key=lambda n: (_gaps(raw[n]), n))
-            for n in ordered[1:]:
-                pairs[n] = ordered[0]
-    return pairs
-
-
 def _duplicate(wb: StudentWorkbook) -> Verdict:
     """Check the column « Doublon »: the less complete record of one person is flagged."""
     raw = _raw(wb)
@@ -427,8 +409,18 @@ def _duplicate(wb: StudentWorkbook) -> Verdict:
         return _pending("la feuille « Base » est encore vide : restructurez d'abord la base.")
     index, _, _ = _rows_by_id(base)
     flagged = {n for n, i in index.items() if _is_flagged(base.rows[i]["Doublon"])}
-    pairs = _twins(raw)
-    remove, keep = set(pairs), set(pairs.values())
+    groups: dict[tuple[str, str], set[int]] = {}  # one person: same name, same phone or e-mail
+    for n, row in raw.items():
+        name = p.norm(p.split_name(row["Nom Prénom"])[0])
+        mail = p.norm(row["E-mail"]) if p.EMAIL.match(str(row["E-mail"] or "")) else None
+        for key in (p.phone_digits(row["Téléphone"]), mail):
+            if key and name:
+                groups.setdefault((name, key), set()).add(n)
+    remove, keep = set(), set()
+    for group in (g for g in groups.values() if len(g) > 1):
+        ordered = sorted(group, key=lambda n: (_gaps(raw[n]), n))  # the most complete first
+        keep.add(ordered[0])
+        remove.update(ordered[1:])
     if not flagged:
         return _pending("aucune fiche n'est signalée dans la colonne « Doublon » : écrivez « Oui » sur "
                         "la ligne de la fiche à supprimer.")
@@ -480,16 +472,6 @@ def _rfm_hints() -> dict[str, str]:
     }
 
 
-def _expected_rfm(raw: dict[int, dict[str, Any]], ref: Any) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        ID: list(raw),
-        "recency_months": [p.months_since(r["Date du dernier achat"], ref) for r in raw.values()],
-        "frequency": [p.to_number(r["Achats par an"]) for r in raw.values()],
-        "monetary": [p.to_number(r["Panier moyen"]) for r in raw.values()],
-    })
-    return rfm.score(frame, course_grid()).set_index(ID)
-
-
 def _rfm(wb: StudentWorkbook) -> Verdict:
     """Check recency, the R, F, M points, the score and the category of every client kept."""
     raw = _raw(wb)
@@ -499,7 +481,13 @@ def _rfm(wb: StudentWorkbook) -> Verdict:
     if not rows or all(p.blank(base.rows[i]["Score RFM"]) for i in rows.values()):
         return _pending("les colonnes RFM de la feuille « Base » sont encore vides : calculez la récence, "
                         "les points R, F, M, le score et la catégorie avec des formules.")
-    exp = _expected_rfm(raw, wb.reference_date())
+    ref = wb.reference_date()
+    exp = rfm.score(pd.DataFrame({
+        ID: list(raw),
+        "recency_months": [p.months_since(r["Date du dernier achat"], ref) for r in raw.values()],
+        "frequency": [p.to_number(r["Achats par an"]) for r in raw.values()],
+        "monetary": [p.to_number(r["Panier moyen"]) for r in raw.values()],
+    }), course_grid()).set_index(ID)
     hints = _rfm_hints()
     tally = _Tally()
     columns = {"Points R": "r_score", "Points F": "f_score", "Points M": "m_score", "Score RFM": "rfm_score"}

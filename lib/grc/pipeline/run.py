@@ -36,9 +36,13 @@ COURSE_FOOTER = ("Cas d'entraînement : personnes, entreprises, adresses, e-mail
 
 def course_notebooks(cfg: NetworkConfig, trainer: Path) -> dict[str, Path]:
     """The trainer's notebook (answers, guide) and the student version nbgrader makes of it."""
-    from grc.course.release import write_student_notebook
+    from grc.course.release import ReleaseError, write_student_notebook
 
-    student = write_student_notebook(cfg.processed_dir / "cours" / "marielle_nature_eleve.ipynb", trainer)
+    try:
+        student = write_student_notebook(cfg.processed_dir / "cours" / "marielle_nature_eleve.ipynb", trainer)
+    except ReleaseError as exc:  # nbgrader missing: the trainer's page is still made
+        print(f"AVERTISSEMENT : édition élève du cours non produite ({exc})", file=sys.stderr)
+        return {"formateur": trainer}
     return {"eleve": student, "formateur": trainer}
 
 
@@ -199,7 +203,7 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
                                    project_root() / "data" / "course" / "marielle_nature_corrige.xlsx",
                                    project_root() / "params" / "rfm" / "omnicom.yaml"])
         notebooks = course_notebooks(cfg, nbdir / nb)
-        for edition, elabel in EDITIONS:
+        for edition, elabel in [(e, label) for e, label in EDITIONS if e in notebooks]:
             header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
                       "title": label, "run_date": run_date, "data_version": course_hash[:12],
                       "edition": elabel.capitalize(), "footer": COURSE_FOOTER}
