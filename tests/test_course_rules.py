@@ -26,6 +26,6 @@ def test_rules_in_force_by_date():
 def test_course_rules_table_is_french_and_dated():
     table = material.regles_demarchage(dt.date(2026, 9, 15), "À la date de la campagne")
     page = table._repr_html_()
-    assert "15 septembre 2026" in page and "Loi n° 2025-594" in page and "<table>" in page
+    assert "15 septembre 2026" in page and "Loi n° 2025-594" in page and "<li>" in page
     assert "1er mars 2023" in str(table)
     assert material.french_date(dt.date(2026, 8, 1)) == "1er août 2026"

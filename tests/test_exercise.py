@@ -177,3 +177,12 @@ def test_red_by_conditional_formatting_is_read(right, tmp_path):
     wb.save(tmp_path / "cf2.xlsx")
     verdict = checks.verifier_rouge(tmp_path / "cf2.xlsx")
     assert "enregistrez-le" in str(verdict) and "VLOOKUP" in str(verdict)
+
+
+def test_typed_answers_are_recorded_not_judged():
+    recorded = checks.lettres_lues("a, d", "ABCDE")
+    assert recorded.recorded and str(recorded).startswith("Réponse enregistrée : A, D.")
+    assert "Bonne réponse" not in str(recorded) and "Bonne réponse" not in recorded._repr_html_()
+    assert checks.lettres_lues("", "ABCDE").pending
+    assert "inconnue" in str(checks.lettres_lues("Z", "ABCDE"))
+    assert checks.mot_lu("Oui", ("oui", "non")).recorded and not checks.mot_lu("peut-être", ("oui", "non")).ok

@@ -65,6 +65,7 @@ class Verdict:
     pending: bool = False
     right: int = 0
     total: int = 0
+    recorded: bool = False  # an answer read but not graded here (choices: the hidden tests grade)
 
     @property
     def part(self) -> float:
@@ -81,6 +82,8 @@ class Verdict:
     def _head(self) -> str:
         if self.pending:
             return "À faire"
+        if self.recorded:
+            return "Réponse enregistrée"
         return "Bonne réponse" if self.ok else "À revoir"
 
     def _items(self, items: list[str]) -> str:
@@ -96,7 +99,8 @@ class Verdict:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        color = "#8a8a8a" if self.pending else ("#2e7d32" if self.ok else "#c62828")
+        color = "#8a8a8a" if self.pending else "#1f5f8b" if self.recorded else \
+            ("#2e7d32" if self.ok else "#c62828")
         parts = [f"<div class='grc-verdict' style='border-left:4px solid {color};padding:4px 10px;"
                  f"margin:4px 0'><b>{html.escape(self._head())}</b> : {html.escape(self.message)}"]
         if self.wrong:
@@ -588,7 +592,8 @@ def lettres_lues(reponse: Any, lettres: str) -> Verdict:
     if unknown:
         return Verdict(False, f"lettre(s) inconnue(s) : {', '.join(unknown)} ; choisissez parmi "
                               f"{', '.join(lettres)}.")
-    return Verdict(True, f"réponse enregistrée : {', '.join(sorted(given))}. Elle sera notée par le formateur.")
+    return Verdict(True, f"{', '.join(sorted(given))}. Elle sera notée avec l'ensemble du devoir.",
+                   recorded=True)
 
 
 def mot_lu(reponse: Any, mots: tuple[str, ...]) -> Verdict:
@@ -597,4 +602,4 @@ def mot_lu(reponse: Any, mots: tuple[str, ...]) -> Verdict:
         return _pending(f"écrivez entre les guillemets l'un des mots : {', '.join(mots)}.")
     if p.norm(reponse) not in {p.norm(m) for m in mots}:
         return Verdict(False, f"réponse non reconnue : répondez par {', '.join(mots)}.")
-    return Verdict(True, f"réponse enregistrée : {p.norm(reponse)}.")
+    return Verdict(True, f"{p.norm(reponse)}.", recorded=True)

@@ -30,11 +30,10 @@ class RulesTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(r.text)}</td><td>{html.escape(r.source)}</td></tr>"
-                       for r in self.rules)
+        items = "".join(f"<li>{html.escape(r.text)}<br><i>Source : {html.escape(r.source)}</i></li>"
+                        for r in self.rules)
         return (f"<p><b>{html.escape(self.title)}</b> ({html.escape(french_date(self.day))})</p>"
-                f"<table><thead><tr><th>Règle</th><th>Source</th></tr></thead><tbody>{rows}"
-                f"</tbody></table>")
+                f"<ul class='grc-rules'>{items}</ul>")
 
 
 def regles_demarchage(day: dt.date, title: str = "Démarchage téléphonique des particuliers") -> RulesTable:
