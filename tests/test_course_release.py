@@ -42,14 +42,14 @@ def _set_answer(nb, grade_id: str, source: str) -> None:
 
 
 def _partial_workbook(src: Path, dst: Path) -> None:
-    """The corrected workbook with mistakes a student makes: reds forgotten, a wrong bound."""
+    """The corrected workbook with mistakes a student makes: reds forgotten, points swapped."""
     wb = load_workbook(src)
     base = wb["Base"]
     for row in range(2, 8):  # no red in the first rows
         for cell in base[row]:
             cell.fill = PatternFill(fill_type=None)
-    for row in range(2, 12):  # "<" instead of "<=" on the recency bound
-        base[f"U{row}"] = f"=IF(T{row}<3,10,IF(T{row}<12,5,0))"
+    for row in range(2, 12):  # the 5 and 0 points of recency swapped
+        base[f"U{row}"] = f"=IF(T{row}<3,10,IF(T{row}<=12,0,5))"
     wb["Réponses"]["C8"] = "1; 4; 7"
     wb.save(dst)
 
@@ -62,17 +62,20 @@ def _submit(course: Path, student: str, notebook, files: dict[str, Path]) -> Non
         shutil.copyfile(path, folder / name)
 
 
-def _scores(course: Path) -> dict[str, float]:
+def _scores(course: Path) -> dict[str, dict[str, float]]:
+    """Automatic points per student and per graded cell."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         out = {}
         for student in ("formateur", "intact", "partiel"):
             sub = gb.find_submission(ASSIGNMENT, student)
-            out[student] = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades)
+            out[student] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades
+                            if g.auto_score is not None}
         return out
 
 
+@pytest.mark.slow  # about 1.5 min: nbgrader autogrades three notebooks
 def test_release_student_version_and_autograde(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     course = tmp_path / "cours"
@@ -105,7 +108,14 @@ def test_release_student_version_and_autograde(tmp_path, monkeypatch):
     _submit(course, "partiel", partial, {"marielle_nature.xlsx": tmp_path / "partiel.xlsx"})
 
     _nbgrader("autograde", ASSIGNMENT, "--create", "--force", cwd=course)
-    scores = _scores(course)
-    assert scores["formateur"] == pytest.approx(AUTO_POINTS)
-    assert scores["intact"] == 0
-    assert 5 < scores["partiel"] < AUTO_POINTS - 5, scores
+    cells = _scores(course)
+    scores = {student: sum(points.values()) for student, points in cells.items()}
+    assert scores["formateur"] == pytest.approx(AUTO_POINTS), cells["formateur"]
+    assert scores["intact"] == 0, cells["intact"]
+    partial = cells["partiel"]
+    assert partial["note_q02_offre"] == 2 and partial["note_q04_canaux"] == pytest.approx(0.33)
+    assert partial["note_q13_structure"] == 4 and partial["note_q15_doublon"] == 2  # untouched parts
+    assert 0 < partial["note_q14_rouge"] < 3 and 0 < partial["note_q18_rfm"] < 4  # reds, bounds
+    assert partial["note_q20_cible"] == pytest.approx(1.3)  # right category, 3 of 10 N°
+    assert partial["note_q11_campagne"] == 0
+    assert 5 < scores["partiel"] < AUTO_POINTS - 5, partial
