@@ -117,5 +117,5 @@ def test_release_student_version_and_autograde(tmp_path, monkeypatch):
     assert partial["note_q13_structure"] == 4 and partial["note_q15_doublon"] == 2  # untouched parts
     assert 0 < partial["note_q14_rouge"] < 3 and 0 < partial["note_q18_rfm"] < 4  # reds, bounds
     assert partial["note_q20_cible"] == pytest.approx(1.3)  # right category, 3 of 10 N°
-    assert partial["note_q11_campagne"] == 0
+    assert partial["note_q11_campagne"] == 0 and partial["note_q09_bloctel"] == 1  # R8 only
     assert 5 < scores["partiel"] < AUTO_POINTS - 5, partial

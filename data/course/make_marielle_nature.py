@@ -253,6 +253,8 @@ README_LINES = [
      "formules (grille de la feuille « Grille RFM »)."],
     ["4. Répondre", "Remplissez la colonne C de la feuille « Réponses », enregistrez, fermez le "
      "classeur et relancez le carnet."],
+    ["Bloctel (extrait)", "numéros inscrits sur la liste d'opposition, écrits autrement que dans la "
+     "base : comparez les chiffres, pas l'écriture."],
 ]
 
 GRID_ROWS = [
@@ -440,6 +442,7 @@ def write_solution(path: Path, seed: int = SEED) -> Path:
         "R5": "=COUNTIF(Base!Y:Y,\"Clients tièdes\")",
         "R6": "=COUNTIF(Base!Y:Y,\"Clients inactifs\")",
         "R7": PRIVATE_SALE,
+        "R8": 3,  # N° 2, 6, 17: on the extract, private, no agreement to be called
     }
     for row in answers.iter_rows(min_row=2):
         key = row[0].value

@@ -553,7 +553,7 @@ def _answers(wb: StudentWorkbook) -> Verdict:
     unreadable = [k for k, v in filled.items() if (read_ids(v) is None if k == "R7" else _int(v) is None)]
     if unreadable:
         out.wrong["Réponses à écrire en nombres"] = unreadable
-        out.hints.append("écrivez un nombre entier (R1 à R6) ou des N° séparés par des points-virgules (R7).")
+        out.hints.append("écrivez un nombre entier (R1 à R6, R8) ou des N° séparés par des points-virgules (R7).")
     n_red = sum(len(r & set(QUALIFIED_COLUMNS)) for r in base.red)
     if "R1" in filled and _int(filled["R1"]) is not None and _int(filled["R1"]) != n_red:
         out.wrong["R1 ne correspond pas à votre feuille Base"] = [f"{n_red} cases rouges dans la feuille"]

@@ -55,6 +55,8 @@ ANSWER_ROWS = [
     ("R5", "Nombre de clients tièdes (score RFM de 1 à 24)"),
     ("R6", "Nombre de clients inactifs (score RFM égal à 0)"),
     ("R7", "N° des clients invités en priorité à la vente privée, séparés par des points-virgules"),
+    ("R8", "Campagne d'appels du 15/04/2026 (règle Bloctel) : nombre de particuliers de la base "
+           "inscrits sur l'extrait Bloctel qu'on ne peut pas appeler"),
 ]
 ANSWER_HEADER = ["Repère", "Question", "Votre réponse"]
 
