@@ -199,9 +199,11 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
     course = []
     nb, label, page = COURSE_NOTEBOOK
     if (nbdir / nb).exists():
+        course_code = sorted((Path(__file__).resolve().parents[1] / "course").glob("*.py"))
         course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
                                    project_root() / "data" / "course" / "marielle_nature_corrige.xlsx",
-                                   project_root() / "params" / "rfm" / "omnicom.yaml"])
+                                   project_root() / "params" / "rfm" / "omnicom.yaml",
+                                   Path(__file__).resolve().parents[1] / "rules.py", *course_code])
         notebooks = course_notebooks(cfg, nbdir / nb)
         for edition, elabel in [(e, label) for e, label in EDITIONS if e in notebooks]:
             header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
