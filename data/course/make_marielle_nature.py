@@ -22,11 +22,10 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from grc.course import workbook as W
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-
-from grc.course import workbook as W
 
 SEED = 2026
 REFERENCE_DATE = dt.date(2026, 3, 31)  # date of the extraction sent to Omnicom
