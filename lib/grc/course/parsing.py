@@ -123,12 +123,6 @@ def phone_digits(value: Any) -> str | None:
     return digits if len(digits) == 10 and digits.startswith("0") else None
 
 
-def normalize_phone(value: Any) -> str | None:
-    """``"06 12 34 56 78"`` from any writing; None when the number is incomplete or empty."""
-    d = phone_digits(value)
-    return " ".join(d[i : i + 2] for i in range(0, 10, 2)) if d else None
-
-
 def normalize_civility(value: Any) -> str | None:
     """``"M."`` or ``"Mme"`` from M, Mr, Monsieur, Madame, Mlle…; None if empty or unknown."""
     text = text_or_none(value)
