@@ -191,3 +191,27 @@ def test_typed_answers_are_recorded_not_judged():
     assert checks.lettres_lues("", "ABCDE").pending
     assert "inconnue" in str(checks.lettres_lues("Z", "ABCDE"))
     assert checks.mot_lu("Oui", ("oui", "non")).recorded and not checks.mot_lu("peut-être", ("oui", "non")).ok
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("LE GOFF Yann", ("LE GOFF", "Yann")), ("Durand É.", ("DURAND", "É.")),
+    ("MARTIN Jean-Pierre", ("MARTIN", "Jean-Pierre")), (None, (None, None)),
+])
+def test_split_name(cell, expected):
+    assert checks.p.split_name(cell) == expected
+
+
+def test_cell_parsers():
+    p = checks.p
+    assert p.split_address("8, boulevard Voltaire - 75011 PARIS") == ("8, boulevard Voltaire", "75011", "Paris")
+    assert p.split_address("25 rue Crébillon, Nantes") == ("25 rue Crébillon", None, "Nantes")
+    assert p.phone_digits(639981234) == "0639981234" and p.phone_digits("+33 6 39 98 12 34") == "0639981234"
+    assert p.phone_digits("06 39 98 12") is None
+    assert p.age_on("42 ans") == 42 and p.to_number("45,50 €") == 45.5
+    assert p.normalize_civility("Monsieur") == "M." and p.normalize_civility("Mlle") == "Mme"
+    import datetime as dt
+
+    assert p.months_since(dt.date(2025, 12, 31)) == 3 and p.months_since(dt.date(2026, 1, 1)) == 2
+    assert checks.incomplete("Entreprise", None, "Particulier") is False
+    assert checks.incomplete("Code postal", 44000, "Particulier") is False
+    assert checks.incomplete("E-mail", "a@example", "Particulier") is True
