@@ -76,3 +76,16 @@ def set_points(given: Iterable[int] | None, expected: Iterable[int], points: flo
 def word_points(answer: Any, accepted: Iterable[str], points: float) -> Points:
     """All the points when the answer is one of the accepted words (« oui », « non »…)."""
     return Points(points if p.norm(answer) in {p.norm(a) for a in accepted} else 0, points)
+
+
+def workbook_answer(classeur: Any, key: str) -> Any:
+    """The student's answer ``key`` (R1…R8) in the sheet « Réponses »; None when unreadable.
+
+    A missing sheet or file costs the points of that answer only, never the whole cell.
+    """
+    from grc.course.workbook import StudentWorkbook, WorkbookError
+
+    try:
+        return StudentWorkbook(classeur).answers().get(key)
+    except (WorkbookError, OSError):
+        return None
