@@ -205,7 +205,7 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
                                    project_root() / "params" / "rfm" / "omnicom.yaml",
                                    Path(__file__).resolve().parents[1] / "rules.py", *course_code])
         notebooks = course_notebooks(cfg, nbdir / nb)
-        for edition, elabel in [(e, label) for e, label in EDITIONS if e in notebooks]:
+        for edition, elabel in [(e, el) for e, el in EDITIONS if e in notebooks]:
             header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
                       "title": label, "run_date": run_date, "data_version": course_hash[:12],
                       "edition": elabel.capitalize(), "footer": COURSE_FOOTER}
