@@ -1,17 +1,26 @@
-"""Course walkthrough helpers (grc.course.exercise) and the Marielle Nature data script."""
+"""The Marielle Nature workbook: data script, and the checks' feedback on a student's workbook.
+
+The right workbook is filled with openpyxl the way a student does it in the spreadsheet (values
+split by hand or by Convertir, formulas for ages and RFM points, red fills, the duplicate
+flag, the answers sheet): ``make_marielle_nature.write_solution``. The wrong one starts from it
+and makes the mistakes students make.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
+import subprocess
+import sys
 
-import pandas as pd
 import pytest
 from grc.config import project_root
-from grc.course import exercise as ex
-from grc.rfm import scores as rfm
+from grc.course import checks, formulas, grading
+from grc.course.workbook import StudentWorkbook
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
 
-SCRIPT = project_root() / "data" / "course" / "make_marielle_nature.py"
+DATA = project_root() / "data" / "course"
+SCRIPT = DATA / "make_marielle_nature.py"
 
 
 def _script():
@@ -21,351 +30,188 @@ def _script():
     return mod
 
 
-def _hints(verdict: ex.Verdict) -> str:
-    return " ".join(verdict.hints)
+@pytest.fixture(scope="module")
+def right(tmp_path_factory):
+    return _script().write_solution(tmp_path_factory.mktemp("wb") / "juste.xlsx")
 
 
-# ------------------------------------------------------------------------------ data script
+@pytest.fixture(scope="module")
+def wrong(right, tmp_path_factory):
+    wb = load_workbook(right)
+    base = wb["Base"]
+    base["J4"] = "Nantes 44000"  # N° 3: postcode left in the city
+    base["Q3"] = "54,79 €"  # N° 2: basket still text
+    base["I4"].fill = PatternFill("solid", fgColor="FFC7CE")  # N° 3 postcode, fine: empty -> red
+    base["F2"].fill = PatternFill("solid", fgColor="FF0000")  # N° 1 company of a private client
+    base["L6"].fill = PatternFill(fill_type=None)  # N° 5 e-mail missing, red forgotten
+    base["S35"] = None  # duplicate not flagged...
+    base["S2"] = "Oui"  # ...the complete record flagged instead
+    base["U9"] = "=IF(T9<3,10,IF(T9<=12,0,5))"  # N° 8: points swapped
+    path = right.with_name("faux.xlsx")
+    wb.save(path)
+    return path
 
 
-def test_data_script_is_deterministic_and_matches_committed_file(tmp_path):
+def test_data_script_is_deterministic_and_matches_committed_files(tmp_path):
     mod = _script()
-    a = mod.write(tmp_path / "a.xlsx")
-    b = mod.write(tmp_path / "b.xlsx")
-    assert a.read_bytes() == b.read_bytes()
-    assert a.read_bytes() == ex.data_path().read_bytes(), "régénérez data/course/marielle_nature.xlsx"
-    assert mod.REFERENCE_DATE == ex.REFERENCE_DATE
+    a, b = mod.write(tmp_path / "a.xlsx"), mod.write(tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes() == (DATA / "marielle_nature.xlsx").read_bytes(), \
+        "régénérez data/course (make course)"
+    assert mod.write_solution(tmp_path / "c.xlsx").read_bytes() == \
+        (DATA / "marielle_nature_corrige.xlsx").read_bytes()
 
 
-def test_data_script_seed_changes_generated_values(tmp_path):
-    mod = _script()
-    rows1, _ = mod.build_rows(seed=1)
-    rows2, _ = mod.build_rows(seed=2)
-    assert [r[3] for r in rows1] == [r[3] for r in rows2]  # identities are written out
-    assert [r[7] for r in rows1] != [r[7] for r in rows2]  # phones come from the seed
+def test_identities_are_fictitious():
+    """Phones in the ARCEP fiction blocks, e-mails on documentation domains (or left broken)."""
+    wb = StudentWorkbook(DATA / "marielle_nature.xlsx")
+    raw = wb.table("Clients", ["Téléphone", "E-mail"])
+    blocks = {"019900", "026191", "035301", "063998"}
+    for row in raw.rows:
+        digits = checks.p.phone_digits(row["Téléphone"])
+        if digits:
+            assert digits[:6] in blocks, row
+        domain = str(row["E-mail"] or "").rpartition("@")[2]
+        assert domain in ("", "example") or domain.endswith(("example.com", "example.org", "example.net")), row
+    for number in (wb.value("Bloctel (extrait)", r, 1) for r in range(2, 10)):
+        assert checks.p.phone_digits(number)[:6] in blocks
+    assert "fictives" in str(wb.value("Lisez-moi", 3, 1))
 
 
-def test_raw_base_is_messy_as_the_issue_says():
-    raw = ex.load_base()
-    assert 30 <= len(raw) <= 60
-    assert raw["N°"].is_unique
-    assert set(raw["Type de client"]) == {ex.PARTICULIER, ex.PROFESSIONNEL}
-    assert {"Madame", "Mme", "M.", "Monsieur", "Mr"} <= set(raw["Civilité"].dropna())
-    assert any(isinstance(v, int) for v in raw["Téléphone"])  # typed as a number
-    assert any(isinstance(v, str) and "+33" in v for v in raw["Téléphone"])
-    assert any(isinstance(v, str) and "€" in v for v in raw["Panier moyen"])
-    assert raw["E-mail"].isna().any() and raw["Adresse"].isna().any()
-    names = set(raw["Nom Prénom"])
-    assert {"DURAND Élise", "Durand É."} <= names
-    assert {"Salon bio Paris", "Carte de fidélité", "Site Internet"} <= set(raw["Source"])
-    assert len(ex.load_bloctel()) >= 5
+def test_grid_copy_matches_params():
+    assert checks.GRID_FILE.read_text(encoding="utf-8") == \
+        (project_root() / "params" / "rfm" / "omnicom.yaml").read_text(encoding="utf-8")
 
 
-# ------------------------------------------------------------------------------ helpers
+def test_right_workbook_gets_full_marks(right):
+    for check in (checks.verifier_structure, checks.verifier_rouge, checks.verifier_doublon,
+                  checks.verifier_rfm, checks.verifier_reponses):
+        verdict = check(right)
+        assert verdict.ok and verdict.part == 1, (check.__name__, str(verdict))
+    answers = StudentWorkbook(right).answers()
+    assert answers["R1"] == 21 and answers["R2"] == 13
+    assert [answers[k] for k in ("R3", "R4", "R5", "R6")] == [10, 16, 6, 7]
 
 
-@pytest.mark.parametrize(
-    "cell, expected",
-    [
-        ("DURAND Élise", ("DURAND", "Élise")),
-        ("LE GOFF Yann", ("LE GOFF", "Yann")),
-        ("MARTIN Jean-Pierre", ("MARTIN", "Jean-Pierre")),
-        ("Durand É.", ("DURAND", "É.")),
-        (None, (None, None)),
-    ],
-)
+def test_blank_workbook_is_pending():
+    for check in (checks.verifier_structure, checks.verifier_rouge, checks.verifier_doublon,
+                  checks.verifier_rfm, checks.verifier_reponses):
+        verdict = check(DATA / "marielle_nature.xlsx")
+        assert verdict.pending and verdict.part == 0 and "À faire" in str(verdict)
+
+
+def test_wrong_workbook_feedback_names_row_column_and_rule(wrong):
+    s = checks.verifier_structure(wrong)
+    assert not s.ok and 0.9 < s.part < 1
+    assert s.wrong["Colonne « Ville »"] == ["ligne 4 (N° 3)"]
+    assert s.wrong["Colonne « Panier moyen »"] == ["ligne 3 (N° 2)"]
+    text = str(s)
+    assert "Rechercher et remplacer" in text and "Nantes" not in text and "54,79" not in text
+
+    r = checks.verifier_rouge(wrong)
+    assert not r.ok and 0 < r.part < 1
+    assert r.wrong["Case rouge mais complète ou sans objet, colonne « Entreprise »"] == ["ligne 2 (N° 1)"]
+    assert "« E-mail » : 1" in r.wrong["Cases incomplètes pas encore en rouge, par colonne"]
+    assert any("particulier n'a pas d'entreprise" in h for h in r.hints)
+
+    d = checks.verifier_doublon(wrong)
+    assert not d.ok and d.wrong["Fiches à garder"] == ["ligne 2 (N° 1)"]
+
+    m = checks.verifier_rfm(wrong)
+    assert "ligne 9 (N° 8)" in m.wrong["Colonne « Points R »"]
+    assert any("[3 ; 12] mois → 5" in h for h in m.hints)
+    assert "Points : " not in str(m)
+
+
+def test_unreadable_workbook_gives_a_french_message(tmp_path):
+    bad = tmp_path / "x.xlsx"
+    bad.write_text("pas un classeur", encoding="utf-8")
+    assert "Impossible de lire" in str(checks.verifier_structure(bad))
+    assert "Classeur introuvable" in str(checks.verifier_rfm(tmp_path / "absent.xlsx"))
+
+
+def test_formulas_without_saved_values_are_computed_or_reported():
+    cells = {("S", 1, 1): 5, ("S", 2, 1): "Très bons clients"}
+    get = lambda s, r, c: cells.get((s, r, c))  # noqa: E731
+    assert formulas.evaluate("=IF(A1<3,10,IF(A1<=12,5,0))", "S", get) == 5
+    assert formulas.evaluate('=COUNTIF(A:A,"très bons clients")', "S", get, 5) == 1
+    assert formulas.evaluate('=DATEDIF(DATE(1988,5,14),DATE(2026,3,31),"y")', "S", get) == 37
+    with pytest.raises(formulas.Unsupported):
+        formulas.evaluate("=VLOOKUP(A1,B:C,2,0)", "S", get)
+
+
+def test_grading_helpers():
+    assert grading.choice_points("A, b et D", "ABD", 2) == 2
+    assert grading.choice_points("A B G", "ABCDEF", 2) == pytest.approx(0.33)
+    assert grading.choice_points("C D E F G H", "CDEFG", 3, accepted="H") == 3
+    assert repr(grading.Points(1.5, 2)) == "1.5" and "1,5 sur 2" in grading.Points(1.5, 2)._repr_html_()
+    assert grading.set_points([1, 4, 99], [1, 4, 7, 12], 1) == 0.25
+
+
+def test_package_holds_no_answer():
+    lib = project_root() / "lib" / "grc"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in lib.rglob("*.py"))
+    for leak in ("corrige(", "SOLUTIONS", "segment_men", "private_sale_targets", "INFO_COLUMNS",
+                 'reference("scores")', "edition ==", "1, 4, 7, 12, 17"):
+        assert leak not in text, leak
+
+
+def test_cli_course_release(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "grc", "course", "release", "--out", str(tmp_path / "c")],
+                         capture_output=True, text=True, check=True)
+    assert (tmp_path / "c" / "source" / "marielle_nature" / "marielle_nature.ipynb").is_file()
+    assert "generate_assignment" in res.stdout
+
+
+def test_red_by_conditional_formatting_is_read(right, tmp_path):
+    from openpyxl.formatting.rule import FormulaRule, Rule
+    from openpyxl.styles.differential import DifferentialStyle
+
+    wb = load_workbook(right)
+    base = wb["Base"]
+    for row in range(2, 42):  # the e-mail column coloured by rules instead of by hand
+        base[f"L{row}"].fill = PatternFill(fill_type=None)
+    red = PatternFill(bgColor="FFC7CE")
+    base.conditional_formatting.add("L2:L41", Rule(type="containsBlanks", dxf=DifferentialStyle(fill=red),
+                                                  formula=["LEN(TRIM(L2))=0"]))
+    base.conditional_formatting.add("L2:L41", FormulaRule(
+        formula=['OR(RIGHT(L2,1)="@",RIGHT(L2,8)="@example")'], fill=red))
+    wb.save(tmp_path / "cf.xlsx")
+    assert checks.verifier_rouge(tmp_path / "cf.xlsx").ok
+    wb = load_workbook(tmp_path / "cf.xlsx")
+    wb["Base"].conditional_formatting.add("K2:K41", FormulaRule(formula=["VLOOKUP(K2,A:B,2,0)=1"], fill=red))
+    wb.save(tmp_path / "cf2.xlsx")
+    verdict = checks.verifier_rouge(tmp_path / "cf2.xlsx")
+    assert "enregistrez-le" in str(verdict) and "VLOOKUP" in str(verdict)
+
+
+def test_typed_answers_are_recorded_not_judged():
+    recorded = checks.lettres_lues("a, d", "ABCDE")
+    assert recorded.recorded and str(recorded).startswith("Réponse enregistrée : A, D.")
+    assert "Bonne réponse" not in str(recorded) and "Bonne réponse" not in recorded._repr_html_()
+    assert checks.lettres_lues("", "ABCDE").pending
+    assert "inconnue" in str(checks.lettres_lues("Z", "ABCDE"))
+    assert checks.mot_lu("Oui", ("oui", "non")).recorded and not checks.mot_lu("peut-être", ("oui", "non")).ok
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("LE GOFF Yann", ("LE GOFF", "Yann")), ("Durand É.", ("DURAND", "É.")),
+    ("MARTIN Jean-Pierre", ("MARTIN", "Jean-Pierre")), (None, (None, None)),
+])
 def test_split_name(cell, expected):
-    assert ex.split_name(cell) == expected
+    assert checks.p.split_name(cell) == expected
 
 
-@pytest.mark.parametrize(
-    "cell, expected",
-    [
-        ("14 rue de Rivoli 75004 Paris", ("14 rue de Rivoli", "75004", "Paris")),
-        ("8, boulevard Voltaire - 75011 PARIS", ("8, boulevard Voltaire", "75011", "Paris")),
-        ("5 rue de la Barre 44800 SAINT-HERBLAIN", ("5 rue de la Barre", "44800", "Saint-Herblain")),
-        ("25 rue Crébillon, Nantes", ("25 rue Crébillon", None, "Nantes")),
-        ("44300 Nantes", (None, "44300", "Nantes")),
-        ("", (None, None, None)),
-    ],
-)
-def test_split_address(cell, expected):
-    assert ex.split_address(cell) == expected
+def test_cell_parsers():
+    p = checks.p
+    assert p.split_address("8, boulevard Voltaire - 75011 PARIS") == ("8, boulevard Voltaire", "75011", "Paris")
+    assert p.split_address("25 rue Crébillon, Nantes") == ("25 rue Crébillon", None, "Nantes")
+    assert p.phone_digits(639981234) == "0639981234" and p.phone_digits("+33 6 39 98 12 34") == "0639981234"
+    assert p.phone_digits("06 39 98 12") is None
+    assert p.age_on("42 ans") == 42 and p.to_number("45,50 €") == 45.5
+    assert p.normalize_civility("Monsieur") == "M." and p.normalize_civility("Mlle") == "Mme"
+    import datetime as dt
 
-
-def test_small_parsers():
-    ref = dt.date(2026, 3, 31)
-    assert ex.age_on("42 ans", ref) == 42 and ex.age_on(29, ref) == 29
-    assert ex.age_on("12/03/1978", ref) == 48
-    assert ex.age_on(dt.datetime(1988, 5, 14), ref) == 37
-    assert ex.age_on(None, ref) is None
-    assert ex.to_number("45,50 €") == 45.5 and ex.to_number(12) == 12.0 and ex.to_number("") is None
-    assert ex.normalize_phone("+33 6 12 34 56 78") == "06 12 34 56 78"
-    assert ex.normalize_phone(612345678) == "06 12 34 56 78"
-    assert ex.normalize_phone("06.12.34.56") is None
-    assert [ex.normalize_civility(v) for v in ["M", "Mr", "Monsieur", "Mlle", "Madame", ""]] == [
-        "M.", "M.", "M.", "Mme", "Mme", None]
-    assert ex.months_since(dt.date(2025, 12, 31), ref) == 3
-    assert ex.months_since(dt.date(2026, 1, 15), ref) == 2
-    assert ex.months_since(pd.Timestamp("2025-03-31"), ref) == 12
-
-
-def test_incomplete_cells_and_red_styler():
-    df = pd.DataFrame({
-        "N°": [1, 2],
-        "Type de client": [ex.PARTICULIER, ex.PROFESSIONNEL],
-        "Civilité": ["Mme", None],
-        "Prénom": ["É.", "Luc"],
-        "Entreprise": [None, None],
-        "Code postal": ["7500", "44000"],
-        "Téléphone": [612345678, "02 40 00 00"],
-        "E-mail": ["a@b", "contact@salon.fr"],
-        "Âge": [None, None],
-    })
-    mask = ex.incomplete_cells(df)
-    assert mask.loc[0].to_dict() == {
-        "N°": False, "Type de client": False, "Civilité": False, "Prénom": True,
-        "Entreprise": False, "Code postal": True, "Téléphone": False, "E-mail": True, "Âge": True}
-    assert mask.loc[1, ["Civilité", "Entreprise", "Téléphone"]].all()
-    assert not mask.loc[1, ["Prénom", "E-mail", "Âge", "Code postal"]].any()
-    html = ex.style_incomplete(df).to_html()
-    assert html.count("#f4cccc") >= 1 and "background-color" in html
-
-
-def test_on_bloctel_matches_any_writing():
-    got = ex.on_bloctel(["06 12 34 56 78", 712345678, None, "01 00 00 00 00"],
-                        ["+33 6 12 34 56 78", "07.12.34.56.78"])
-    assert got.tolist() == [True, True, False, False]
-
-
-# ------------------------------------------------------------------------------ canvassing rules
-
-
-def test_peut_demarcher_course_rule_and_rule_since_august_2026():
-    before, after = dt.date(2026, 8, 10), "2026-08-11"
-    for date in (before, after):
-        assert ex.peut_demarcher("Professionnel", True, "Non", date)
-        assert ex.peut_demarcher("B2B", False, None, date)
-    assert not ex.peut_demarcher("Particulier", True, "Non", before)
-    assert ex.peut_demarcher("Particulier", False, None, before)
-    assert ex.peut_demarcher("Particulier", True, "Oui", before)  # number given to be called
-    assert ex.peut_demarcher("B2C", True, False, before, contract_in_progress=True)
-    assert not ex.peut_demarcher("Particulier", False, None, after)
-    assert not ex.peut_demarcher("Particulier", False, "Non", after)
-    assert ex.peut_demarcher("Particulier", True, True, after)
-    assert ex.peut_demarcher("Particulier", False, "Non", after, contract_in_progress=True)
-    with pytest.raises(ValueError, match="Type de client inconnu"):
-        ex.peut_demarcher("Martien", False, None, before)
-
-
-# ------------------------------------------------------------------------------ known answers
-
-
-def test_known_answers_of_the_base():
-    scores = ex.reference("scores")
-    assert ex.category_counts(scores).to_dict() == {
-        "Très bons clients": 10, "Bons clients": 16, "Clients tièdes": 6, "Clients inactifs": 7}
-    assert ex.find_duplicates(ex.reference("restructured")).values.tolist() == [[34, 1]]
-    assert len(ex.reference("qualified")) == 39
-    # a score right on the category bound (40) stays a "bon client"
-    row = scores.set_index("N°").loc[35]
-    assert (row.rfm_score, row.category) == (40, "Bons clients")
-
-
-def test_worked_example_scores_15():
-    grid = rfm.load_grid(ex.grid_path("dosettes"))
-    out = rfm.score(pd.DataFrame({"recency_months": [2], "frequency": [3], "monetary": [75.0]}), grid)
-    assert out.loc[0, "rfm_score"] == 15
-
-
-# ------------------------------------------------------------------------------ self-checks
-
-
-@pytest.mark.parametrize("answer", [ex.A_COMPLETER, None, "  À compléter "])
-def test_pending_answers(answer):
-    for check in (ex.verifier_informations, ex.verifier_restructuration, ex.verifier_qualification,
-                  ex.verifier_doublons, ex.verifier_rgpd, ex.verifier_bloctel,
-                  ex.verifier_segmentation, ex.verifier_rfm, ex.verifier_cibles):
-        v = check(answer)
-        assert v.pending and not v.ok and "compléter" in str(v).lower()
-
-
-def test_verifier_informations():
-    assert ex.verifier_informations(dict(ex.INFO_COLUMNS)).ok
-    wrong = dict(ex.INFO_COLUMNS, **{"Panier moyen": "identité"})
-    v = ex.verifier_informations(wrong)
-    assert not v.ok and v.wrong["Colonnes mal classées"] == ["Panier moyen"]
-    assert "COMMENT il achète" in _hints(v)
-    v = ex.verifier_informations({"Civilité": "couleur"})
-    assert "Colonnes non classées" in v.wrong and "identité" in _hints(v)
-
-
-def test_verifier_restructuration():
-    good = ex.restructure(ex.load_base())
-    assert ex.verifier_restructuration(good).ok
-    v = ex.verifier_restructuration(good.drop(columns=["Ville"]))
-    assert v.wrong == {"Colonnes manquantes": ["Ville"]}
-    bad = good.copy()
-    bad.loc[bad["N°"] == 7, ["Nom", "Prénom"]] = ["LE", "GOFF Yann"]
-    bad["Panier moyen"] = ex.load_base()["Panier moyen"]
-    bad.loc[bad["N°"] == 2, "Âge"] = None
-    v = ex.verifier_restructuration(bad)
-    assert v.wrong["« Nom » (N°)"] == [7] and v.wrong["« Prénom » (N°)"] == [7]
-    assert v.wrong["« Panier moyen » (N°)"] == [2, 11, 27]
-    assert v.wrong["« Âge » (N°)"] == [2]
-    assert "MAJUSCULES" in _hints(v) and "texte" in _hints(v) and "31/03/2026" in _hints(v)
-    assert "LE GOFF" not in str(v)  # the hint does not give the answer
-    v = ex.verifier_restructuration(good[good["N°"] != 34])
-    assert v.wrong["Lignes disparues (N°)"] == [34] and "qualification" in _hints(v)
-    assert not ex.verifier_restructuration([1, 2]).ok
-
-
-def _expected_cells() -> list[tuple[int, str]]:
-    base = ex.reference("restructured")
-    mask = ex.incomplete_cells(base)
-    return [(n, c) for n, row in zip(base["N°"], mask.to_dict("records"), strict=True)
-            for c, flag in row.items() if flag]
-
-
-def test_verifier_qualification():
-    cells = _expected_cells()
-    assert len(cells) == 21
-    assert ex.verifier_qualification(cells).ok
-    assert ex.verifier_qualification([(n, c.upper()) for n, c in cells]).ok
-    tolerant = ex.verifier_qualification(cells + [(6, "Téléphone")])  # 0 dropped by Excel
-    assert tolerant.ok and "0 perdu" in tolerant.message
-    missing_email = [c for c in cells if c[1] != "E-mail"]
-    v = ex.verifier_qualification(missing_email + [(2, "Entreprise"), (1, "Téléphone")])
-    assert not v.ok
-    assert v.wrong["Cases incomplètes oubliées, par colonne"] == ["E-mail : 7"]
-    assert v.wrong["Cases complètes signalées à tort"] == ["(N° 1, Téléphone)", "(N° 2, Entreprise)"]
-    assert "domaine" in _hints(v) and "particulier n'a pas d'entreprise" in _hints(v)
-    v = ex.verifier_qualification([(3, "Couleur")])
-    assert "Réponses illisibles" in v.wrong
-    assert not ex.verifier_qualification(42).ok
-
-
-def test_verifier_doublons():
-    assert ex.verifier_doublons([34]).ok and ex.verifier_doublons(34).ok
-    v = ex.verifier_doublons([1])
-    assert v.wrong["Fiches à garder"] == [1] and "plus complète" in _hints(v)
-    v = ex.verifier_doublons([34, 5])
-    assert v.wrong == {"Fiches sans doublon": [5]}
-    v = ex.verifier_doublons([])
-    assert "Doublons oubliés" in v.wrong
-
-
-def test_verifier_rgpd():
-    assert ex.verifier_rgpd(["base_legale", "destinataires", "duree", "droits", "consentement"]).ok
-    assert ex.verifier_rgpd(["Base légale", "Destinataires", "Durée de conservation",
-                             "Droit d'accès et CNIL", "Case pré-cochée"]).ok
-    v = ex.verifier_rgpd(["responsable", "duree"])
-    assert v.wrong["Mentions pourtant présentes sur le formulaire"] == ["responsable"]
-    assert v.wrong["Mentions manquantes oubliées"] == [4]
-    assert "en-tête" in _hints(v) and "combien de temps" in _hints(v)
-    v = ex.verifier_rgpd(["la couleur du papier"])
-    assert "Mentions non reconnues" in v.wrong
-
-
-def _bloctel_key(date) -> dict[int, bool]:
-    ref = ex.bloctel_answers(ex.reference("qualified"), ex.reference("bloctel"), date)
-    return dict(zip(ref["N°"], ref["Appel autorisé"], strict=True))
-
-
-def test_verifier_bloctel_course_rule():
-    key = _bloctel_key(ex.COURSE_CAMPAIGN_DATE)
-    assert ex.verifier_bloctel(key).ok
-    assert ex.verifier_bloctel({n: ("oui" if b else "non") for n, b in key.items()}).ok
-    # everyone allowed: the consumers on Bloctel without consent are wrong
-    v = ex.verifier_bloctel(dict.fromkeys(key, True))
-    assert v.wrong["Réponses fausses (N°)"] == [2, 6, 17]
-    assert "extrait Bloctel" in _hints(v)
-    # the professional on the list and the consumers who gave their number
-    flipped = {**key, 15: False, 7: False, 1: False}
-    v = ex.verifier_bloctel(flipped)
-    assert v.wrong["Réponses fausses (N°)"] == [1, 7, 15]
-    assert "ne protège que les consommateurs" in _hints(v)
-    assert "Annexe 3" in _hints(v) and "absent de la liste" in _hints(v)
-    v = ex.verifier_bloctel({**{k: key[k] for k in list(key)[1:]}, 13: True, "x": True, 2: "peut-être"})
-    assert v.wrong["N° sans réponse"] == [1]
-    assert v.wrong["N° sans numéro utilisable ou supprimés"] == [13]
-    assert set(v.wrong["Réponses illisibles (N°)"]) == {"x", 2}
-    assert not ex.verifier_bloctel([1, 2]).ok
-
-
-def test_verifier_bloctel_rule_since_august_2026():
-    course = _bloctel_key(ex.COURSE_CAMPAIGN_DATE)
-    today = _bloctel_key(ex.TODAY_CAMPAIGN_DATE)
-    assert sum(today.values()) < sum(course.values())
-    assert ex.verifier_bloctel(today, date=ex.TODAY_CAMPAIGN_DATE).ok
-    v = ex.verifier_bloctel(course, date=ex.TODAY_CAMPAIGN_DATE)
-    assert not v.ok and "11 août 2026" in _hints(v) and "11 août 2026" in v.message
-    flipped = {**today, 7: False}  # on the old list but consented
-    v = ex.verifier_bloctel(flipped, date=ex.TODAY_CAMPAIGN_DATE)
-    assert v.wrong["Réponses fausses (N°)"] == [7] and "accord préalable" in _hints(v)
-
-
-def test_verifier_segmentation():
-    base = ex.reference("qualified")
-    good = ex.segment_men(base)
-    assert ex.verifier_segmentation(good).ok
-    assert ex.verifier_segmentation(list(good["N°"])).ok
-    v = ex.verifier_segmentation(good.sort_values("N°"))
-    assert not v.ok and "triez" in _hints(v)
-    men_all = base[base["Civilité"] == "M."]
-    v = ex.verifier_segmentation(men_all)
-    assert v.wrong == {"Professionnels sélectionnés": [8, 15, 29]} and "type de client" in _hints(v)
-    raw = ex.reference("restructured")
-    only_dot = raw[(raw["Civilité"] == "M.") & (raw["Type de client"] == ex.PARTICULIER)]
-    v = ex.verifier_segmentation(only_dot)
-    assert "Clients oubliés" in v.wrong and "plusieurs façons" in _hints(v)
-    v = ex.verifier_segmentation(list(good["N°"]) + [1, 34])
-    assert v.wrong["Clients hors segment"] == [1] and v.wrong["N° absents de la base qualifiée"] == [34]
-    assert not ex.verifier_segmentation("les hommes").ok
-
-
-def test_verifier_rfm():
-    scores = ex.reference("scores")
-    assert ex.verifier_rfm(scores).ok
-    inputs = ex.rfm_inputs(ex.reference("qualified"))
-    assert ex.verifier_rfm(inputs).ok
-    # recency in days / 30.4375 is accepted too
-    days = ex.reference("qualified")["Date du dernier achat"].map(
-        lambda d: (pd.Timestamp(ex.REFERENCE_DATE) - d).days / rfm.DAYS_PER_MONTH)
-    assert ex.verifier_rfm(inputs.assign(recency_months=days.to_numpy())).ok
-    bad = scores.copy()
-    bad.loc[bad["N°"] == 2, "recency_months"] = 30
-    bad.loc[bad["N°"] == 11, "m_score"] = 20  # 100 € is in the middle band
-    bad.loc[bad["N°"] == 35, "category"] = "Très bons clients"  # 40 is not > 40
-    v = ex.verifier_rfm(bad)
-    assert v.wrong["« recency_months » (N°)"] == [2]
-    assert v.wrong["« m_score » (N°)"] == [11]
-    assert v.wrong["« category » (N°)"] == [35]
-    assert "31/03/2026" in _hints(v) and "compris" in _hints(v) and "> 40" in _hints(v)
-    v = ex.verifier_rfm(ex.rfm_inputs(ex.reference("restructured")))
-    assert v.wrong == {"N° en trop": [34]}
-    v = ex.verifier_rfm(inputs.drop(columns=["monetary"]))
-    assert v.wrong == {"Colonnes manquantes": ["monetary"]}
-    assert not ex.verifier_rfm(inputs.drop(columns=["N°"])).ok
-
-
-def test_verifier_cibles():
-    scores = ex.reference("scores")
-    assert ex.verifier_cibles(ex.private_sale_targets(scores)).ok
-    both = ex.verifier_cibles(scores[scores["rfm_score"] >= 25])
-    assert both.ok and "acceptable" in both.message
-    v = ex.verifier_cibles(scores[scores["rfm_score"] >= 15])
-    assert not v.ok and "Clients « Clients tièdes » invités" in v.wrong
-    assert "fidèles" in _hints(v)
-    top = list(ex.private_sale_targets(scores)["N°"])
-    v = ex.verifier_cibles(top[1:])
-    assert v.wrong == {"Très bons clients oubliés": [1]}
-
-
-def test_verdict_display_and_corriges(capsys):
-    v = ex.verifier_doublons([1])
-    assert "❌" in str(v) and "<div" in v._repr_html_() and not bool(v)
-    for step in ex.SOLUTIONS:
-        ex.corrige(step)
-    with pytest.raises(KeyError):
-        ex.corrige("inconnue")
+    assert p.months_since(dt.date(2025, 12, 31)) == 3 and p.months_since(dt.date(2026, 1, 1)) == 2
+    assert checks.incomplete("Entreprise", None, "Particulier") is False
+    assert checks.incomplete("Code postal", 44000, "Particulier") is False
+    assert checks.incomplete("E-mail", "a@example", "Particulier") is True

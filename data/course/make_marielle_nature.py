@@ -22,18 +22,17 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from grc.course import workbook as W
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 SEED = 2026
 REFERENCE_DATE = dt.date(2026, 3, 31)  # date of the extraction sent to Omnicom
 OUT = Path(__file__).resolve().parent / "marielle_nature.xlsx"
+SOLUTION = Path(__file__).resolve().parent / "marielle_nature_corrige.xlsx"
 
-HEADER = [
-    "N°", "Type de client", "Civilité", "Nom Prénom", "Entreprise", "Activité", "Adresse",
-    "Téléphone", "E-mail", "Source", "Âge ou date de naissance", "Date du dernier achat",
-    "Achats par an", "Panier moyen", "Accepte les appels",
-]
+HEADER = W.RAW_COLUMNS
 
 P, B = "Particulier", "Professionnel"
 SALON_PARIS, SALON_NANTES, SALON_LILLE = "Salon bio Paris", "Salon bien-être Nantes", "Salon bien-être Lille"
@@ -86,7 +85,7 @@ ROWS: list[tuple] = [
 
 # Deliberate defects, by row number (N°)
 NO_EMAIL = {5, 10, 20, 26, 40}
-BAD_EMAIL = {14: "antoine.dubois@gmail", 37: "sebastien.blanc@"}
+BAD_EMAIL = {14: "antoine.dubois@example", 37: "sebastien.blanc@"}
 NO_PHONE = {24, 28}
 SHORT_PHONE = {13}  # 8 digits only
 PHONE_AS_NUMBER = {6, 18, 30}  # typed as a number: Excel drops the leading 0
@@ -108,8 +107,11 @@ PROFILES = {
     "regular_pro": ((20, 200), [3, 4, 6], (60, 100)),
     "occasional_pro": ((120, 420), [1, 2], (40, 90)),
 }
-DOMAINS = ["gmail.com", "orange.fr", "free.fr", "laposte.net", "hotmail.fr", "sfr.fr"]
+# Documentation domains (RFC 2606): no message can reach anyone
+DOMAINS = ["example.com", "example.org", "example.net", "example.com", "example.org", "example.net"]
 AREA = {"75": "01", "44": "02", "59": "03"}
+# ARCEP blocks reserved for fiction (plan national de numérotation): no one can be called
+FICTION_BLOCKS = {"01": "019900", "02": "026191", "03": "035301", "06": "063998", "07": "063998"}
 
 
 def _months(last: dt.date, ref: dt.date) -> int:
@@ -127,11 +129,16 @@ def _ascii(text: str) -> str:
     return "".join(c for c in norm if not unicodedata.combining(c)).lower()
 
 
+def _fiction(digits: str) -> str:
+    """The number moved into the ARCEP block reserved for fiction of its area (or mobiles)."""
+    return FICTION_BLOCKS[digits[:2]] + digits[-4:]
+
+
 def _phone_digits(rng: random.Random, kind: str, address: str) -> str:
     if kind == B:
         area = next((a for dep, a in AREA.items() if f" {dep}" in f" {address}"), "01")
-        return area + "".join(rng.choice("0123456789") for _ in range(8))
-    return rng.choice(["06", "07"]) + "".join(rng.choice("0123456789") for _ in range(8))
+        return _fiction(area + "".join(rng.choice("0123456789") for _ in range(8)))
+    return _fiction(rng.choice(["06", "07"]) + "".join(rng.choice("0123456789") for _ in range(8)))
 
 
 def _write_phone(rng: random.Random, digits: str) -> str:
@@ -178,7 +185,7 @@ def build_rows(seed: int = SEED, ref: dt.date = REFERENCE_DATE) -> tuple[list[li
         last_name = " ".join(w for w in words if w.isupper() and sum(c.isalpha() for c in w) > 1)
         first = " ".join(w for w in words if not (w.isupper() and sum(c.isalpha() for c in w) > 1))
         if kind == B:
-            email = f"contact@{_ascii(company).replace(' ', '').replace(chr(39), '')}.fr"
+            email = f"contact@{_ascii(company).replace(' ', '').replace(chr(39), '')}.example.org"
         else:
             email = f"{_ascii(first)}.{_ascii(last_name).replace(' ', '')}@{rng.choice(DOMAINS)}"
         if n in DUPLICATE_OF:
@@ -195,7 +202,7 @@ def build_rows(seed: int = SEED, ref: dt.date = REFERENCE_DATE) -> tuple[list[li
         out.append([n, kind, civ, name, company, activity, address, phone, email, source, age,
                     last, freq, basket_cell, calls])
     for _ in range(2):
-        bloctel.append(_write_phone(rng, "06" + "".join(rng.choice("0123456789") for _ in range(8))))
+        bloctel.append(_write_phone(rng, _fiction("06" + "".join(rng.choice("0123456789") for _ in range(8)))))
     rng.shuffle(bloctel)
     return out, bloctel
 
@@ -216,47 +223,104 @@ def _fixed_zip(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def write(path: Path = OUT, seed: int = SEED) -> Path:
-    """Write the workbook to ``path`` and return it."""
+def _style_header(ws, widths: list[int]) -> None:
+    head = PatternFill("solid", fgColor="D9EAD3")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "B2"
+
+
+README_LINES = [
+    ["Base clients de Marielle Nature, transmise à Omnicom (cas d'entraînement BTS NDRC)"],
+    ["Date d'extraction", REFERENCE_DATE],
+    ["Données fictives", "personnes, entreprises et adresses inventées ; e-mails sur les domaines "
+     "réservés à la documentation (example.com, example.org, example.net) ; téléphones dans les "
+     "tranches que l'ARCEP réserve à la fiction (01 99 00, 02 61 91, 03 53 01, 06 39 98)."],
+    ["Sources", "salons (bio, bien-être), cartes de fidélité des boutiques, site Internet"],
+    ["Achats par an", "nombre moyen d'achats par an"],
+    ["Panier moyen", "montant moyen d'un achat, en euros TTC"],
+    [],
+    ["Votre travail", ""],
+    ["1. Restructurer", "Copiez les clients de la feuille « Clients » dans la feuille « Base », une "
+     "information par colonne (ne modifiez pas la feuille « Clients »)."],
+    ["2. Qualifier", "Mettez en rouge (couleur de remplissage) les cases incomplètes ; écrivez « Oui » "
+     "dans la colonne « Doublon » de la fiche à supprimer."],
+    ["3. Scorer", "Calculez la récence, les points R, F, M, le score et la catégorie avec des "
+     "formules (grille de la feuille « Grille RFM »)."],
+    ["4. Répondre", "Remplissez la colonne C de la feuille « Réponses », enregistrez, fermez le "
+     "classeur et relancez le carnet."],
+    ["Bloctel (extrait)", "numéros inscrits sur la liste d'opposition, écrits autrement que dans la "
+     "base : comparez les chiffres, pas l'écriture."],
+]
+
+GRID_ROWS = [
+    ["Critères", "Récence", "", "", "Fréquence", "", "", "Montant", "", ""],
+    ["", "Nombre de mois depuis le dernier achat", "", "", "Nombre d'achats par an", "", "",
+     "Panier moyen en €", "", ""],
+    ["", "Strictement inférieur à 3 mois", "Entre 3 et 12 mois", "Strictement supérieur à 12 mois",
+     "Plus de 4 achats", "Entre 1 et 4 achats", "Moins d'un achat", "Strictement supérieur à 100 €",
+     "Entre 25 et 100 €", "Strictement inférieur à 25 €"],
+    ["Points", 10, 5, 0, 20, 10, 0, 20, 10, 0],
+    [],
+    ["Très bons clients", "RFM > 40"],
+    ["Bons clients", "RFM de 25 à 40"],
+    ["Clients tièdes", "RFM de 1 à 24"],
+    ["Clients inactifs", "RFM égal à 0"],
+]
+
+
+def build_workbook(seed: int = SEED) -> Workbook:
+    """The student's workbook: instructions, raw clients, an empty « Base », Bloctel, grid, answers."""
     rows, bloctel = build_rows(seed)
     wb = Workbook()
     stamp = dt.datetime(2026, 3, 31, 9, 0, 0)
     wb.properties.creator = "Marielle Nature"
     wb.properties.created = stamp
     wb.properties.modified = stamp
-    ws = wb.active
-    ws.title = "Clients"
+    info = wb.active
+    info.title = W.SHEET_README
+    for line in README_LINES:
+        info.append(line)
+    info["A1"].font = Font(bold=True)
+    info["B2"].number_format = "DD/MM/YYYY"
+    info.column_dimensions["A"].width = 20
+    info.column_dimensions["B"].width = 110
+    ws = wb.create_sheet(W.SHEET_RAW)
     for r in rows:
         ws.append(r)
-    head = PatternFill("solid", fgColor="D9EAD3")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = head
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, dt.date):
                 cell.number_format = "DD/MM/YYYY"
-    widths = [5, 14, 10, 22, 24, 18, 40, 18, 32, 22, 14, 14, 9, 12, 10]
-    for i, w in enumerate(widths):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    wl = wb.create_sheet("Bloctel (extrait)")
+    _style_header(ws, [5, 14, 10, 22, 24, 18, 40, 18, 34, 22, 14, 14, 9, 12, 10])
+    base = wb.create_sheet(W.SHEET_BASE)
+    base.append(W.BASE_COLUMNS)
+    _style_header(base, [5, 14, 9, 14, 13, 24, 18, 26, 11, 14, 17, 34, 22, 6, 12, 9, 10, 10, 9, 10,
+                         9, 9, 9, 10, 18])
+    wl = wb.create_sheet(W.SHEET_BLOCTEL)
     wl.append(["Numéros inscrits sur la liste d'opposition Bloctel (extrait)"])
     wl["A1"].font = Font(bold=True)
     for num in bloctel:
         wl.append([num])
     wl.column_dimensions["A"].width = 30
-    info = wb.create_sheet("Lisez-moi")
-    for line in [
-        ["Base clients de Marielle Nature, transmise à Omnicom"],
-        ["Date d'extraction", REFERENCE_DATE],
-        ["Sources", "salons (bio, bien-être), cartes de fidélité des boutiques, site Internet"],
-        ["Achats par an", "nombre moyen d'achats par an"],
-        ["Panier moyen", "montant moyen d'un achat, en euros TTC"],
-    ]:
-        info.append(line)
-    info["B2"].number_format = "DD/MM/YYYY"
-    info.column_dimensions["A"].width = 20
-    info.column_dimensions["B"].width = 70
+    grid = wb.create_sheet(W.SHEET_GRID)
+    for line in GRID_ROWS:
+        grid.append(line)
+    for i in range(1, 11):
+        grid.column_dimensions[get_column_letter(i)].width = 18
+    answers = wb.create_sheet(W.SHEET_ANSWERS)
+    answers.append(W.ANSWER_HEADER)
+    for key, question in W.ANSWER_ROWS:
+        answers.append([key, question, None])
+    _style_header(answers, [8, 90, 30])
+    return wb
+
+
+def save(wb: Workbook, path: Path) -> Path:
+    """Save with fixed zip timestamps (the same bytes on every run)."""
     buf = io.BytesIO()
     wb.save(buf)
     path = Path(path)
@@ -265,6 +329,125 @@ def write(path: Path = OUT, seed: int = SEED) -> Path:
     return path
 
 
+def write(path: Path = OUT, seed: int = SEED) -> Path:
+    """Write the student's workbook to ``path`` and return it."""
+    return save(build_workbook(seed), path)
+
+
+# --------------------------------------------------------------------------------------------
+# The trainer's corrected workbook, filled as a student would in the spreadsheet
+# --------------------------------------------------------------------------------------------
+
+RED = PatternFill("solid", fgColor="FFC7CE")
+PRIVATE_SALE = "1; 4; 7; 12; 17; 22; 25; 30; 36; 39"  # the very good clients (RFM > 40)
+# the incomplete cells, as the trainer circles them in red (see README: 21 cells)
+RED_CELLS = [(3, "Code postal"), (5, "E-mail"), (9, "Adresse"), (9, "Code postal"), (9, "Ville"),
+             (10, "E-mail"), (13, "Téléphone"), (14, "E-mail"), (16, "Adresse"), (19, "Civilité"),
+             (20, "E-mail"), (20, "Âge"), (24, "Téléphone"), (26, "E-mail"), (28, "Téléphone"),
+             (28, "Âge"), (31, "Code postal"), (34, "Prénom"), (34, "Âge"), (37, "E-mail"),
+             (40, "E-mail")]
+AGE_FORMULA = "=DATEDIF({cell},'Lisez-moi'!$B$2,\"y\")"
+RFM_FORMULAS = {
+    "Récence (mois)": "=DATEDIF(O{r},'Lisez-moi'!$B$2,\"m\")",
+    "Points R": "=IF(T{r}<3,10,IF(T{r}<=12,5,0))",
+    "Points F": "=IF(P{r}>4,20,IF(P{r}>=1,10,0))",
+    "Points M": "=IF(Q{r}>100,20,IF(Q{r}>=25,10,0))",
+    "Score RFM": "=U{r}+V{r}+W{r}",
+    "Catégorie": "=IF(X{r}>40,\"Très bons clients\",IF(X{r}>=25,\"Bons clients\","
+                 "IF(X{r}>=1,\"Clients tièdes\",\"Clients inactifs\")))",
+}
+CIVILITY = {"madame": "Mme", "mme": "Mme", "mlle": "Mme", "m.": "M.", "m": "M.", "mr": "M.",
+            "monsieur": "M."}
+
+
+def _split_name(cell: str) -> tuple[str, str]:
+    words = cell.split()
+    upper = [w for w in words if w.isupper() and sum(c.isalpha() for c in w) > 1]
+    if not upper:
+        return words[0].upper(), " ".join(words[1:])
+    return " ".join(upper), " ".join(w for w in words if w not in upper)
+
+
+def _split_address(cell: str) -> tuple[str, str, str]:
+    m = re.search(r"(?<!\d)(\d{5})(?!\d)\s*(.*)$", cell)
+    if m:
+        city = m.group(2).strip(" ,-")
+        return cell[: m.start()].strip(" ,-"), m.group(1), city.title() if city.isupper() else city
+    if "," in cell:
+        street, city = cell.rsplit(",", 1)
+        return street.strip(), "", city.strip()
+    return cell, "", ""
+
+
+def _age(value: object, row: int) -> object:
+    if isinstance(value, dt.date):
+        return AGE_FORMULA.format(cell=f"Clients!K{row}")
+    if isinstance(value, str) and value.strip():
+        digits = re.sub(r"\D", "", value)
+        return int(digits) if len(value) <= 7 else AGE_FORMULA.format(cell=f"Clients!K{row}")
+    return value if value != "" else None
+
+
+def _phone(value: object) -> str:
+    digits = re.sub(r"\D", "", str(value or ""))
+    if digits.startswith("33") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if len(digits) == 9:
+        digits = "0" + digits
+    return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))
+
+
+def solution_rows(seed: int = SEED) -> list[list[object]]:
+    """The sheet « Base » as the trainer fills it (values, formulas), without colours."""
+    rows, _ = build_rows(seed)
+    out = []
+    for excel_row, raw in enumerate(rows[1:], 2):
+        (n, kind, civ, name, company, activity, address, phone, email, source, age, last, freq,
+         basket, calls) = raw
+        last_name, first = _split_name(name)
+        street, postcode, city = _split_address(address) if address else ("", "", "")
+        values = [n, kind, CIVILITY.get(str(civ).lower(), civ) or None, last_name, first or None,
+                  company or None, activity or None, street or None, postcode or None, city or None,
+                  _phone(phone) or None, email or None, source, _age(age, excel_row), last, freq,
+                  float(str(basket).replace(" €", "").replace(",", ".")), calls or None,
+                  "Oui" if n in DUPLICATE_OF else None]
+        if n not in DUPLICATE_OF:  # the record to delete is not scored
+            values += [f.format(r=excel_row) for f in RFM_FORMULAS.values()]
+        out.append(values)
+    return out
+
+
+def write_solution(path: Path, seed: int = SEED) -> Path:
+    """The corrected workbook: « Base » filled, incomplete cells in red, the answers sheet."""
+    wb = build_workbook(seed)
+    base = wb[W.SHEET_BASE]
+    for values in solution_rows(seed):
+        base.append(values)
+    cols = {name: i for i, name in enumerate(W.BASE_COLUMNS, 1)}
+    for row in base.iter_rows(min_row=2):
+        row[cols["Date du dernier achat"] - 1].number_format = "DD/MM/YYYY"
+    for n, col in RED_CELLS:  # rows are in N° order, under the header
+        base.cell(row=n + 1, column=cols[col]).fill = RED
+    red = len(RED_CELLS)
+    answers = wb[W.SHEET_ANSWERS]
+    formulas = {
+        "R1": red,
+        "R2": "=COUNTIFS(Base!B:B,\"Particulier\",Base!C:C,\"M.\")",
+        "R3": "=COUNTIF(Base!Y:Y,\"Très bons clients\")",
+        "R4": "=COUNTIF(Base!Y:Y,\"Bons clients\")",
+        "R5": "=COUNTIF(Base!Y:Y,\"Clients tièdes\")",
+        "R6": "=COUNTIF(Base!Y:Y,\"Clients inactifs\")",
+        "R7": PRIVATE_SALE,
+        "R8": 3,  # N° 2, 6, 17: on the extract, private, no agreement to be called
+    }
+    for row in answers.iter_rows(min_row=2):
+        key = row[0].value
+        if key in formulas:
+            row[2].value = formulas[key]
+    return save(wb, path)
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     print(f"Écrit : {write(target)}")
+    print(f"Écrit : {write_solution(target.with_name(SOLUTION.name))}")

@@ -1,5 +1,5 @@
 """Command line: ``grc generate | run | check | map | extract | history | purge | pdf |
-returns import``."""
+returns import | course release``."""
 
 from __future__ import annotations
 
@@ -174,6 +174,30 @@ def _add_map_parser(sub: argparse._SubParsersAction) -> None:
     m.set_defaults(func=_cmd_map)
 
 
+def _cmd_course(args: argparse.Namespace) -> int:
+    """``grc course release --out DIR``: the Marielle Nature course as an nbgrader course folder."""
+    from grc.course.release import ReleaseError, release
+
+    try:
+        paths = release(Path(args.out))
+    except ReleaseError as exc:
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
+    print(f"Cours écrit dans {args.out} :")
+    for label, path in paths.items():
+        print(f"  {label} : {path}")
+    print(f"Puis, dans {args.out} : nbgrader generate_assignment marielle_nature")
+    return 0
+
+
+def _add_course_parser(sub) -> None:
+    co = sub.add_parser("course", help="cours Marielle Nature (BTS NDRC) pour nbgrader")
+    co_sub = co.add_subparsers(dest="course_command", required=True)
+    rel = co_sub.add_parser("release", help="écrire le dossier de cours nbgrader")
+    rel.add_argument("--out", required=True, help="dossier du cours (source/marielle_nature, nbgrader_config.py)")
+    rel.set_defaults(func=_cmd_course)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="grc", description="Base réseau des centres : qualification, "
                                 "dédoublonnage, segmentation, RFM et rapports.")
@@ -231,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     ri.add_argument("--centre", help="centre attendu (défaut : le nom du fichier, CODE.xlsx)")
     ri.add_argument("files", nargs="+", metavar="FICHIER", help="fichiers .xlsx renvoyés")
     ri.set_defaults(func=_cmd_returns_import)
+
+    _add_course_parser(sub)
 
     sub.add_parser("extract", help="extraire un fichier ciblé (voir grc extract --help)", add_help=False)
     _add_map_parser(sub)

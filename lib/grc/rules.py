@@ -58,6 +58,69 @@ CALLING_HOURS = Rule(
 )
 
 
+CALLING_HOURS_FIRST_DAY = dt.date(2023, 3, 1)
+"""First day of the calling days and hours of décret n° 2022-1313."""
+
+# --- telephone canvassing as the BTS course taught it (2021) and its later additions ----------
+BLOCTEL_PRINCIPLES = Rule(
+    "bloctel_principles",
+    "Bloctel : liste d'opposition au démarchage téléphonique, gratuite pour le consommateur, "
+    "inscription valable 3 ans (bloctel.gouv.fr, service géré par la société Opposetel) ; "
+    "interdiction pour tout professionnel, directement ou par un intermédiaire, de démarcher "
+    "par téléphone un numéro inscrit, sauf : fourniture de journaux, périodiques ou magazines, "
+    "instituts de sondage et associations sans prospection commerciale, relation contractuelle "
+    "en cours, numéro donné librement pour être rappelé ; le téléphone seulement (ni e-mail ni "
+    "SMS) ; les numéros professionnels ne sont pas concernés (prospection B to B en rapport avec "
+    "l'activité de l'entreprise) ; le professionnel paie l'accès et fait vérifier son fichier "
+    "avant toute campagne ; interdiction de vendre un fichier de numéros inscrits.",
+    "Loi n° 2014-344 du 17 mars 2014 (loi Hamon), Code de la consommation, art. L223-1 à "
+    "L223-5 (en vigueur du 1er juin 2016 au 10 août 2026)",
+)
+PHONE_LAW_2020 = Rule(
+    "phone_law_2020",
+    "Loi du 24 juillet 2020 : le professionnel se présente clairement et rappelle au "
+    "consommateur son droit de s'inscrire sur Bloctel ; démarchage téléphonique interdit pour "
+    "la rénovation énergétique (sauf contrat en cours) ; code de bonnes pratiques et "
+    "vérification du fichier auprès de Bloctel au moins une fois par mois pour qui démarche "
+    "habituellement, avant toute campagne sinon ; jours et horaires d'appel fixés par décret ; "
+    "contrat conclu à la suite d'un démarchage illicite nul ; amendes portées à 75 000 € "
+    "(personne physique) et 375 000 € (personne morale), contre 3 000 € et 15 000 € avant.",
+    "Loi n° 2020-901 du 24 juillet 2020 visant à encadrer le démarchage téléphonique et à "
+    "lutter contre les appels frauduleux",
+)
+PHONE_CONSENT_DUTIES = Rule(
+    "phone_consent_duties",
+    "Depuis le 11 août 2026 : le consentement est une manifestation de volonté libre, "
+    "spécifique, éclairée, univoque et révocable, par un acte positif clair (case non "
+    "pré-cochée) ; le professionnel doit pouvoir le prouver ; il informe le consommateur, "
+    "lors de la collecte de son numéro, que toute prospection par téléphone suppose son "
+    "consentement préalable ; exception : une sollicitation dans le cadre d'un contrat en "
+    "cours, en rapport avec son objet ; les professionnels (B to B) ne sont pas concernés.",
+    "Loi n° 2025-594 du 30 juin 2025 contre toutes les fraudes aux aides publiques, art. 13 ; "
+    "Code de la consommation, art. L223-1",
+)
+PHONE_PENALTIES = Rule(
+    "phone_penalties",
+    "Sanctions : amende administrative jusqu'à 75 000 € pour une personne physique et "
+    "375 000 € pour une personne morale ; contrat conclu à la suite d'un démarchage illicite "
+    "nul ; en cas d'abus de faiblesse lié au démarchage, jusqu'à 5 ans d'emprisonnement et "
+    "500 000 € d'amende.",
+    "Code de la consommation, art. L242-16 et L132-14-1 (loi n° 2025-594 du 30 juin 2025, art. 13)",
+)
+
+
+def phone_rules_in_force(day: dt.date | pd.Timestamp) -> tuple[Rule, ...]:
+    """The rules on phone canvassing of private persons in force on ``day``, in reading order."""
+    day = pd.Timestamp(day).date()
+    if bloctel_regime(day):
+        out: tuple[Rule, ...] = (BLOCTEL_PRINCIPLES, PHONE_LAW_2020)
+    else:
+        out = (PHONE_CONSENT, PHONE_CONSENT_DUTIES)
+    if day >= CALLING_HOURS_FIRST_DAY:
+        out += (CALLING_HOURS,)
+    return out + ((PHONE_PENALTIES,) if day >= PHONE_CONSENT_FIRST_DAY else ())
+
+
 def bloctel_regime(reference_date: dt.date | pd.Timestamp) -> bool:
     """True while the Bloctel regime applies (up to 10 August 2026 included)."""
     return pd.Timestamp(reference_date).date() <= BLOCTEL_LAST_DAY
@@ -173,6 +236,7 @@ RULES: tuple[Rule, ...] = (
     EMAIL_B2C_CONSENT, EMAIL_SOFT_OPTIN, EMAIL_B2B, EMAIL_GENERIC, OBJECTION, POST_OPTOUT,
     PHONE_BLOCTEL, PHONE_CONSENT, PHONE_B2B, PHONE_CONTRACT, CALLING_HOURS, RETENTION,
     QUALITY_EMAIL, QUALITY_EMAIL_TYPO, QUALITY_PHONE, QUALITY_ADDRESS, QUALITY_NPAI,
+    BLOCTEL_PRINCIPLES, PHONE_LAW_2020, PHONE_CONSENT_DUTIES, PHONE_PENALTIES,
 )
 """Every rule of the book (the legal ones first)."""
 LEGAL_RULES: tuple[Rule, ...] = RULES[:12]

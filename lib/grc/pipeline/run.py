@@ -30,6 +30,22 @@ SCOPE_NOTEBOOKS = [
 ]
 COURSE_NOTEBOOK = ("05_exercise_walkthrough.ipynb", "Exercice Marielle Nature", "exercice")
 EDITIONS = [("eleve", "édition élève"), ("formateur", "édition formateur")]
+COURSE_FOOTER = ("Cas d'entraînement : personnes, entreprises, adresses, e-mails (domaines example) et "
+                 "téléphones (tranches ARCEP réservées à la fiction) sont fictifs.")
+
+
+def course_notebooks(cfg: NetworkConfig, trainer: Path) -> dict[str, Path]:
+    """The trainer's notebook (answers, guide) and the student version nbgrader makes of it."""
+    from grc.course.release import ReleaseError, write_student_notebook
+
+    try:
+        student = write_student_notebook(cfg.processed_dir / "cours" / "marielle_nature_eleve.ipynb", trainer)
+    except ReleaseError as exc:  # nbgrader missing: the trainer's page is still made
+        print(f"AVERTISSEMENT : édition élève du cours non produite ({exc})", file=sys.stderr)
+        return {"formateur": trainer}
+    return {"eleve": student, "formateur": trainer}
+
+
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
@@ -183,13 +199,17 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
     course = []
     nb, label, page = COURSE_NOTEBOOK
     if (nbdir / nb).exists():
+        course_code = sorted((Path(__file__).resolve().parents[1] / "course").glob("*.py"))
         course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
+                                   project_root() / "data" / "course" / "marielle_nature_corrige.xlsx",
                                    project_root() / "params" / "rfm" / "omnicom.yaml",
-                                   project_root() / "params" / "rfm" / "dosettes.yaml"])
-        for edition, elabel in EDITIONS:
+                                   Path(__file__).resolve().parents[1] / "rules.py", *course_code])
+        notebooks = course_notebooks(cfg, nbdir / nb)
+        for edition, elabel in [(e, el) for e, el in EDITIONS if e in notebooks]:
             header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
-                      "title": label, "run_date": run_date, "data_version": course_hash[:12]}
-            course.append(NotebookJob(nbdir / nb, {"edition": edition},
+                      "title": label, "run_date": run_date, "data_version": course_hash[:12],
+                      "edition": elabel.capitalize(), "footer": COURSE_FOOTER}
+            course.append(NotebookJob(notebooks[edition], {"edition": edition},
                                       cfg.reports_dir / "cours" / f"{page}_{edition}.html", header,
                                       course_hash))
     for scope in [NETWORK, *codes]:

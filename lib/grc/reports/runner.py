@@ -187,7 +187,7 @@ def header_resources(job: NotebookJob, with_code: bool) -> dict[str, Any]:
         "title": str(title),
         "fields": fields,
         "with_code": bool(with_code),
-        "edition": "Édition avec code" if with_code else "Édition relecteurs",
+        "edition": header.get("edition") or ("Édition avec code" if with_code else "Édition relecteurs"),
         "index_href": header.get("index_href", ""),
         "footer": header.get(
             "footer", "Rapport généré par grc-workbooks : agrégats uniquement, aucune donnée personnelle."
