@@ -229,6 +229,13 @@ def test_round_trip_next_year(net, tmp_path, capsys):
     answers = con.execute("SELECT * FROM return_answers").df()
     fu = I.correction_followup(con, 2025)
     fu_detail = I.correction_followup(con, 2025, detail=True)
+    # the follow-up is also a measure family: the summary and pages read it from there
+    stored = con.execute("SELECT scope, measure, value FROM measures WHERE year = 2025 "
+                         "AND measure LIKE 'correction:%'").df()
+    want = {(c, f"correction:{s}"): float(n)
+            for (c, s), n in fu.groupby(["centre", "status"])["count"].sum().items()}
+    assert {(r.scope, r.measure): r.value for r in stored.itertuples()
+            if r.scope != "NETWORK"} == want and want
     erased_ids = set(iss["local_id"]) - set(con.execute(
         "SELECT local_id FROM records WHERE centre = ?", [code]).df()["local_id"])
     con.close()

@@ -259,6 +259,10 @@ RULE_LABELS: dict[str, str] = {
     "quality_phone": "téléphone absent ou invalide",
     "quality_address": "adresse postale incomplète",
     "quality_npai": "NPAI",
+    "bloctel_principles": "principes de Bloctel (2016-2026)",
+    "phone_law_2020": "loi du 24 juillet 2020 (démarchage téléphonique)",
+    "phone_consent_duties": "obligations liées au consentement (téléphone, depuis le 11/08/2026)",
+    "phone_penalties": "sanctions du démarchage illicite",
 }
 
 # --- channels, senders, decisions ----------------------------------------------------------

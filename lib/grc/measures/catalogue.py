@@ -116,6 +116,12 @@ def _family(name: str) -> Measure | None:
     if family == "segment":
         return Measure(name, f"Contacts du segment {key}",
                        f"Nombre de contacts de l'année rattachés au segment commun {key}.")
+    if family == "correction":
+        return Measure(name, f"Corrections renvoyées par les centres : {key}",
+                       "Parmi les corrections que le centre a indiquées dans son fichier retour, "
+                       f"nombre de celles dont le statut est « {key} » dans l'export de l'année "
+                       "(appliquée : l'export porte la valeur corrigée ; en attente : pas encore "
+                       "d'export qui la montre ; contredite : le nouvel export est toujours faux).")
     if family == "followup":
         status = FOLLOWUP_STATUS.get(key, key)
         return Measure(name, f"Anomalies signalées l'an dernier : {status}",
@@ -142,6 +148,9 @@ FAMILY_DEFINITIONS = [
             "qui y sont classés à la date de référence."),
     Measure("segment:<code>", "Contacts par segment",
             "Pour chaque segment commun, nombre de contacts de l'année qui y sont rattachés."),
+    Measure("correction:<statut>", "Corrections renvoyées par les centres",
+            "Devenir des corrections que chaque centre a indiquées dans son fichier retour : "
+            "appliquées, en attente, contredites par le nouvel export, maintenues ou retirées."),
     Measure("followup:<statut>", "Suivi du fichier retour",
             "Devenir des anomalies corrigeables signalées l'an dernier : corrigées, toujours "
             "présentes, ou fiches retirées de l'export."),

@@ -223,10 +223,12 @@ def issue_followup(prev_issues: pd.DataFrame, issues: pd.DataFrame, qualified: p
 def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                      stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
                      year: int, followup: pd.DataFrame | None = None,
-                     reference_date: dt.date | None = None) -> pd.DataFrame:
+                     reference_date: dt.date | None = None,
+                     corrections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
 
-    Stays after ``reference_date`` (bookings to come) count in no measure.
+    Stays after ``reference_date`` (bookings to come) count in no measure. ``corrections``:
+    ``centre, status, count`` of the corrections centres sent back in their return files.
     """
     if reference_date is not None and len(stays):
         stays = stays[pd.to_datetime(stays["arrival"]) <= pd.Timestamp(reference_date)]
@@ -238,6 +240,12 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
         for st, n in followup.groupby("status").size().items():
             rows.append({"centre": NETWORK, "year": year, "metric": f"followup:{st}", "value": float(n)})
 
+    if corrections is not None and len(corrections):
+        by = corrections.groupby(["centre", "status"])["count"].sum()
+        rows += [{"centre": c, "year": year, "metric": f"correction:{st}", "value": float(n)}
+                 for (c, st), n in by.items()]
+        rows += [{"centre": NETWORK, "year": year, "metric": f"correction:{st}", "value": float(n)}
+                 for st, n in corrections.groupby("status")["count"].sum().items()]
     rows_frame = pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
     centres = _centre_metrics(qualified, issues, links, stays, scores, segments, year)
     seg_codes = segments[["contact_id", "segment"]] if len(segments) else segments

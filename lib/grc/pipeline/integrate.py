@@ -420,8 +420,12 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                 if clusters.k else None}]))
         from grc.measures.metrics import compute_measures, scope_hashes
 
+        # what became of the corrections centres sent back (a measure family, like the rest)
+        fu = returned.correction_followup(con, cfg.year)
+        db.replace_slice(con, "correction_followup", fu, {"year": cfg.year})
         metrics = compute_measures(qualified, issues, links, stays, scores, segments, cfg.year,
-                                   followup=followup, reference_date=cfg.reference_date)
+                                   followup=followup, reference_date=cfg.reference_date,
+                                   corrections=fu)
         db.replace_slice(con, "measures", metrics, {"year": cfg.year})
         hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
                                "stays": stays, "scores": scores}, all_codes,
@@ -451,8 +455,6 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
                                                                       cfg.year), {"year": cfg.year})
         before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
                                                        [cfg.year - 1]))
-        fu = returned.correction_followup(con, cfg.year)
-        db.replace_slice(con, "correction_followup", fu, {"year": cfg.year})
         fixed_by = {c: dict(zip(g["status"], g["count"], strict=True)) for c, g in fu.groupby("centre")}
 
         # --- files (written beside, swapped in with the base) -----------------------------

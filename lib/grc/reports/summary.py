@@ -88,6 +88,23 @@ def _returns_html(measures: pd.DataFrame, scope: str, year: int) -> str:
             "</table></div>")
 
 
+CORRECTION_STATUSES = ["appliquée", "en attente", "contredite", "maintenue", "retirée"]
+
+
+def _corrections_html(measures: pd.DataFrame, scope: str, year: int) -> str:
+    rows = [(st, measure_value(measures, f"correction:{st}", scope, year))
+            for st in CORRECTION_STATUSES]
+    rows = [(st, n) for st, n in rows if n]
+    if not rows:
+        return ("<p>Aucune correction renvoyée par le centre dans son fichier retour n'est à "
+                "suivre cette année.</p>")
+    body = "".join(f"<tr><td>{escape(st)}</td><td class=\"num\">"
+                   f"{figure_html(f'correction:{st}', scope, year, n)}</td></tr>" for st, n in rows)
+    return (f'<div class="wrap"><table><caption>Corrections renvoyées par le centre</caption>'
+            f"<thead><tr><th>Statut dans l'export {year}</th><th>Corrections</th></tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
+
+
 def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: str,
                  year: int, pages: list[tuple[str, str]]) -> str:
     """The summary page of ``scope`` (escaped; aggregates only)."""
@@ -110,6 +127,8 @@ def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: s
         f'<p class="source">{escape(THRESHOLDS_TEXT)}</p>\n'
         f'<h2 id="corrections">Fichier retour : fiches à corriger</h2>\n'
         f"{_returns_html(measures, scope, year)}\n"
+        f'<h2 id="retours">Corrections renvoyées l\'an dernier</h2>\n'
+        f"{_corrections_html(measures, scope, year)}\n"
         f'<h2 id="actions">Les actions les plus utiles</h2>\n<ol>{todo}</ol>\n'
         "<p class=\"source\">Agrégats uniquement : aucune donnée personnelle.</p>\n"
         "</main>\n</body>\n</html>\n")
