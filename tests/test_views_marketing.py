@@ -193,10 +193,12 @@ def test_extraction_example_is_the_cli_selection():
     assert sel.centres == ["C1"] and sel.channel == "email" and sel.families == ["Scolaires"]
     assert vm.example_selection("NETWORK").centres == []
     res = vm.extraction_example(contacts, segs, None, REF, "C1")
-    assert res.selected == 4 and res.kept == 1 and res.frame["contact_id"].tolist() == ["a"]
+    # schools are professionals: no prior consent needed for e-mail (rule book), so b is kept;
+    # c has no e-mail, d is past the retention period
+    assert res.selected == 4 and res.kept == 2 and res.frame["contact_id"].tolist() == ["a", "b"]
     counts = vm.extraction_counts(res).set_index("Étape")["Contacts"]
-    assert counts.iloc[0] == 4 and counts.iloc[-1] == 1 and counts.iloc[1:-1].sum() == 3
-    assert vm.extraction_example(contacts, segs, None, REF, "NETWORK").kept == 2  # a and e
+    assert counts.iloc[0] == 4 and counts.iloc[-1] == 2 and counts.iloc[1:-1].sum() == 2
+    assert vm.extraction_example(contacts, segs, None, REF, "NETWORK").kept == 3  # a, b and e
     assert vm.extraction_example(contacts.iloc[:0], segs, None, REF, "C1") is None
     assert vm.extraction_counts(None).empty
 

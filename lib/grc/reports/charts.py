@@ -55,16 +55,44 @@ def _styler(df: pd.DataFrame):
     return Styler(df, uuid=f"grc{next(_TABLE_SEQ)}")
 
 
+# French headers of the views' columns, written once (a page passes ``labels`` to override one)
+COLUMN_LABELS: dict[str, str] = {
+    "family": "Famille", "clients_prev": "Clients N-1", "clients_last": "Clients N",
+    "variation": "Variation", "share_prev": "Part N-1", "share_last": "Part N",
+    "segment_label": "Segment", "rank": "Rang", "product": "Produit", "stays": "Séjours",
+    "share": "Part", "amount": "Chiffre d'affaires", "region": "Région", "clients": "Clients",
+    "department": "Département", "cluster": "Groupe", "description": "Description",
+    "contacts": "Contacts", "share_network": "Part réseau", "category": "Catégorie",
+    "amount_share": "Part du CA", "amount_per_client": "CA par client",
+    "recency_months": "Récence (mois)", "frequency": "Fréquence", "monetary": "Montant",
+    "retained": "Revenus en N", "retention": "Rétention", "fiches_n_1": "fiches N-1",
+    "part_n_1": "part N-1", "fiches_n": "fiches N", "part_n": "part N",
+    "signalées_n_1": "signalées N-1", "toujours_à_corriger": "toujours à corriger",
+    "plus_exportées": "plus exportées", "taux_correction": "taux de correction",
+    "e_mail": "e-mail", "avec_problème": "avec problème", "évolution_problème": "évolution",
+    "taux_doublons": "taux de doublons", "score_médian": "score médian",
+    "clients_partagés": "clients partagés", "valide_si_renseigné": "valide si renseigné",
+}
+
+
 def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None = None,
           digits: dict[str, int] | None = None, caption: str | None = None,
-          bars: list[str] | None = None, same_scale: bool = False):
-    """A readable Styler: French numbers, percentages and euros, no index.
+          bars: list[str] | None = None, same_scale: bool = False,
+          labels: dict[str, str] | None = None):
+    """A readable Styler: French headers (:data:`COLUMN_LABELS`, ``labels`` first), French
+    numbers, percentages and euros, no index. Columns may be named either way in ``pct``,
+    ``eur``, ``digits`` and ``bars``.
 
     ``bars``: numeric columns drawn as in-cell bars (from 0 to the column's maximum, or to the
     maximum of all of them with ``same_scale``, to compare e.g. a centre with the network), a
     chart at the cost of a table (no figure to draw and encode).
     """
-    pct, eur, digits = pct or [], eur or [], digits or {}
+    lab = {**COLUMN_LABELS, **(labels or {})}
+    df = df.rename(columns={c: lab[c] for c in df.columns if c in lab})
+    pct = [lab.get(c, c) for c in pct or []]
+    eur = [lab.get(c, c) for c in eur or []]
+    bars = [lab.get(c, c) for c in bars or []]
+    digits = {lab.get(c, c): d for c, d in (digits or {}).items()}
     fmt: dict[str, Any] = {}
     for c in df.columns:
         if c in pct:
