@@ -6,7 +6,7 @@ CONFIG ?= params/network.yaml
 JOBS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv reports demo test lint lab bench chromium clean course
+.PHONY: all venv reports demo test lint lab bench chromium axe clean course
 
 all: reports
 
@@ -36,7 +36,15 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "AVERTISSEMENT : chromium non installé"; }
 
-test: $(STAMP) chromium
+# axe-core (accessibility rules) for the browser test, from the npm registry (skipped if there).
+AXE_VERSION := 4.14.1
+axe:
+	@test -f .cache/axe/node_modules/axe-core/axe.min.js || { \
+	  echo "Installation d'axe-core $(AXE_VERSION) (npm)"; \
+	  npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION) >/dev/null \
+	  || echo "AVERTISSEMENT : axe-core non installé (npm absent ?)"; }
+
+test: $(STAMP) chromium axe
 	$(BIN)/ruff check lib tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	$(BIN)/python -m pytest --nbval-lax -p no:xdist notebooks/05_exercise_walkthrough.ipynb

@@ -175,8 +175,9 @@ def register_entries(cfg) -> list[dict[str, str]]:
     ]
 
 
-def write_register(cfg, path=None):
-    """Write ``reports/registre_traitements.html`` (no personal data)."""
+def write_register(cfg, path=None, site: dict | None = None):
+    """Write ``reports/registre_traitements.html`` (no personal data); ``site``: the page's
+    header in the report site (:meth:`grc.reports.site.SiteMap.header`)."""
     import html
 
     from grc.reports.runner import atomic_write_text
@@ -188,6 +189,14 @@ def write_register(cfg, path=None):
         rows.append("<table>" + "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in entry.items())
             + "</table>")
+    intro = (f"<p>{html.escape(cfg.network)} — généré à partir de la configuration "
+             f"({html.escape(cfg.path.name)}), année {cfg.year}, date de référence "
+             f"{cfg.reference_date:%d/%m/%Y}.</p>")
+    if site is not None:
+        from grc.reports.site import render_page
+
+        atomic_write_text(path, render_page(site, intro + "".join(rows)))
+        return path
     doc = f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>Registre des traitements — {html.escape(cfg.network)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}}
@@ -195,8 +204,7 @@ table{{border-collapse:collapse;width:100%;margin:1rem 0}}th,td{{border:1px soli
 text-align:left;vertical-align:top}}th{{background:#f3f5f8;width:14rem}}</style></head>
 <body><p><a href="index.html">← Retour à l'index</a></p>
 <h1>Registre des activités de traitement</h1>
-<p>{html.escape(cfg.network)} — généré à partir de la configuration ({html.escape(cfg.path.name)}),
-année {cfg.year}, date de référence {cfg.reference_date:%d/%m/%Y}.</p>
+{intro}
 {''.join(rows)}
 </body></html>
 """
