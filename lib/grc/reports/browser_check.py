@@ -186,19 +186,19 @@ def check_pages_in_browser(
     report["pages"] = [os.path.relpath(p, root) for p in pages]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        current: dict[str, str] = {"page": ""}
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(LOCAL_SCHEMES):
+                r.continue_()
+            else:
+                report["external_requests"].append((current["page"], url))
+                r.abort()
+
         try:
             for n, width in enumerate(widths):
                 context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
-                current: dict[str, str] = {"page": ""}
-
-                def route(r, current=current):
-                    url = r.request.url
-                    if url.startswith(LOCAL_SCHEMES):
-                        r.continue_()
-                    else:
-                        report["external_requests"].append((current["page"], url))
-                        r.abort()
-
                 context.route("**/*", route)
                 for path in pages:
                     rel = os.path.relpath(path, root)

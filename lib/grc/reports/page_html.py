@@ -114,7 +114,8 @@ def mark_number_cells(table: str) -> str:
 
 def box_table(table: str, label: str) -> str:
     """The table in its own focusable scrolling region."""
-    return (f'<div class="grc-table-box" role="region" tabindex="0" aria-label="{_attr_text(label)}">'
+    # attributes in alphabetical order, as an HTML serialiser (BeautifulSoup) writes them
+    return (f'<div aria-label="{_attr_text(label)}" class="grc-table-box" role="region" tabindex="0">'
             f"{mark_number_cells(table)}</div>")
 
 
@@ -160,7 +161,7 @@ def finish_page(page: str) -> str:
                 anchor = found.group(1) if found else f"section-{len(sections) + 1}"
                 if not found:
                     out.append(body[last:m.start()])
-                    out.append(f'<h2 id="{anchor}"{m.group(2)}>{m.group(3)}</h2>')
+                    out.append(f'<h2{m.group(2)} id="{anchor}">{m.group(3)}</h2>')
                     last = m.end()
                 sections.append((anchor, heading))
             continue
@@ -173,7 +174,8 @@ def finish_page(page: str) -> str:
     out.append(body[last:])
     body = _STYLE.sub(lambda m: m.group(1) + readable_colours(m.group(2)) + m.group(3), "".join(out))
     if start >= 0:
-        body = body.replace(TOC_MARK, toc_html(sections), 1)
+        toc = toc_html(sections)
+        body = re.sub(re.escape(TOC_MARK) + r"\s*", lambda m: toc + "\n" if toc else "", body, count=1)
     return head + body
 
 
@@ -183,5 +185,5 @@ def toc_html(sections: list[tuple[str, str]]) -> str:
         return ""
     items = "".join(f'<li><a href="#{_attr_text(anchor)}">{htmllib.escape(text, quote=False)}</a></li>'
                     for anchor, text in sections)
-    return (f'<nav class="grc-toc" aria-label="Sommaire de la page"><p class="grc-toc-title">'
+    return (f'<nav aria-label="Sommaire de la page" class="grc-toc"><p class="grc-toc-title">'
             f"Dans cette page</p><ol>{items}</ol></nav>")
