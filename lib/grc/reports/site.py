@@ -9,8 +9,8 @@ All links are relative to the page, so the site works offline from any folder it
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,14 @@ def scope_page_path(scope: str, page: str) -> str:
 
 
 def relative_href(target: str, current: str) -> str:
-    """``target`` (site-relative) as seen from the page ``current`` (site-relative)."""
-    return posixpath.relpath(target, posixpath.dirname(current) or ".")
+    """``target`` (site-relative) as seen from the page ``current`` (site-relative), e.g.
+    ``index.html`` from ``centres/LAT/rfm.html`` is ``../../index.html``."""
+    here = current.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,11 @@ class SiteMap:
             return NETWORK_SCOPE_NAME
         return next((f"{name} ({code})" for code, name in self.centres if code == scope), scope)
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {path: i for i, (path, _) in enumerate(self.ordered)}
+
+    @cached_property
     def ordered(self) -> list[tuple[str, str]]:
         """(path, label) of every page in reading order (the previous/next chain)."""
         out = [(INDEX, "Sommaire")]
@@ -167,8 +178,8 @@ class SiteMap:
                            "href": relative_href(scope_page_path(scope, first), current)})
         if current != INDEX:
             crumbs.append({"label": title, "href": None})
-        chain = self.ordered()
-        at = next((i for i, (path, _) in enumerate(chain) if path == current), None)
+        chain = self.ordered
+        at = self._positions.get(current)
 
         def neighbour(i: int) -> dict[str, Any] | None:
             if at is None or not 0 <= i < len(chain):
@@ -197,6 +208,7 @@ class SiteMap:
         }
 
 
+@lru_cache(maxsize=1)
 def template_env():
     """The Jinja environment of the site's own pages (index, documents): autoescaped, with the
     report templates' partials and ``include_static`` (raw text of a file under ``static/``)."""
