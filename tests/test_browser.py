@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import pandas as pd
@@ -233,6 +234,24 @@ def test_demo_site_tables_sort_and_download(demo_site):
             assert info.value.suggested_filename == "centres-du-reseau.csv"
             head = csv.splitlines()[0].split(";")
             assert head[0] == "Code" and len(csv.splitlines()) == len(codes) + 1
+
+            # a centre page: menus close with Escape, the table of contents leads to its section,
+            # printing hides the navigation and lets wide tables run over the page
+            codes_dir = sorted((demo_site / "reports" / "centres").iterdir())[0]
+            page.goto((codes_dir / "qualification.html").as_uri())
+            menu = page.locator("details.grc-picker")
+            menu.locator("summary").click()
+            assert menu.evaluate("d => d.open")
+            page.keyboard.press("Escape")
+            assert not menu.evaluate("d => d.open")
+            toc = page.locator("nav.grc-toc a").nth(2)  # "3. Principaux problèmes"
+            target = toc.get_attribute("href")
+            toc.click()
+            reached = page.evaluate("() => document.querySelector(':target') && document.querySelector(':target').id")
+            assert reached in (target[1:], unquote(target[1:])) and reached.startswith("3.")
+            page.emulate_media(media="print")
+            assert page.locator("nav.grc-nav").evaluate("e => getComputedStyle(e).display") == "none"
+            assert page.locator(".grc-table-box").first.evaluate("e => getComputedStyle(e).overflowX") == "visible"
             context.close()
         finally:
             browser.close()

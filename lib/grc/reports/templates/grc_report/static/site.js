@@ -1,5 +1,6 @@
-/* grc report tables: sort by a column (a button in each header cell, keyboard included),
-   filter long tables, download a table as CSV (built in the page: offline, no request). */
+/* grc report pages: sort a table by a column (a button in each header cell, keyboard included),
+   filter long tables, download a table as CSV (built in the page: offline, no request); close
+   the navigation menus with Escape. */
 (function () {
   "use strict";
   var FILTER_MIN_ROWS = 12;
@@ -142,4 +143,19 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll(".grc-table-box"), setUp);
+
+  /* navigation menus (<details>, usable without this script): a click (or Enter) elsewhere
+     closes the open one, and so does Escape */
+  var menus = Array.prototype.slice.call(document.querySelectorAll("details.grc-menu"));
+  document.addEventListener("click", function (e) {
+    menus.forEach(function (m) { if (m.open && !m.contains(e.target)) { m.open = false; } });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    menus.forEach(function (m) {
+      if (!m.open) { return; }
+      m.open = false;
+      if (m.contains(document.activeElement)) { m.querySelector("summary").focus(); }
+    });
+  });
 })();
