@@ -181,6 +181,7 @@ def write_register(cfg, path=None, site: dict | None = None):
     import html
 
     from grc.reports.runner import atomic_write_text
+    from grc.reports.site import render_page
 
     path = Path(path or cfg.reports_dir / "registre_traitements.html")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,21 +193,10 @@ def write_register(cfg, path=None, site: dict | None = None):
     intro = (f"<p>{html.escape(cfg.network)} — généré à partir de la configuration "
              f"({html.escape(cfg.path.name)}), année {cfg.year}, date de référence "
              f"{cfg.reference_date:%d/%m/%Y}.</p>")
-    if site is not None:
-        from grc.reports.site import render_page
-
-        atomic_write_text(path, render_page(site, intro + "".join(rows)))
-        return path
-    doc = f"""<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>Registre des traitements — {html.escape(cfg.network)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}}
-table{{border-collapse:collapse;width:100%;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.5rem;
-text-align:left;vertical-align:top}}th{{background:#f3f5f8;width:14rem}}</style></head>
-<body><p><a href="index.html">← Retour à l'index</a></p>
-<h1>Registre des activités de traitement</h1>
-{intro}
-{''.join(rows)}
-</body></html>
-"""
+    title = "Registre des activités de traitement"
+    site = site or {"network": cfg.network, "year": cfg.year, "title": title,
+                    "tab_title": f"{title} — {cfg.network}",
+                    "index": {"label": "Sommaire", "href": "index.html", "current": False}}
+    doc = render_page(site, intro + "".join(rows))
     atomic_write_text(path, doc)
     return path
