@@ -68,15 +68,18 @@ def test_tables_are_boxed_numbers_right_aligned():
         '<a class="anchor-link" href="#a">¶</a></h2><table><thead><tr><th>Action</th><th>Clients</th>'
         "</tr></thead><tbody><tr><td>Relancer l'école</td><td>1 234</td></tr>"
         "<tr><td>Écrire</td><td>–</td></tr></tbody></table>"
-        "<h2>Seconde</h2><table><caption>Parts \"x\"</caption><tbody><tr><td class=\"data\">12,5 %</td>"
-        "</tr></tbody></table></main>"
+        "<h2>Seconde</h2><table><caption>Parts \"x\"</caption><thead><tr><th class=\"blank\">&nbsp;</th>"
+        "<th>Part</th></tr></thead><tbody><tr><th>A</th><td class=\"data\">12,5 %</td>"
+        "</tr></tbody></table>" + "<table><tbody><tr><td>x</td></tr></tbody></table>" * 2 + "</main>"
     )
     out = page_html.finish_page(page)
-    assert out.count('class="grc-table-box" role="region" tabindex="0"') == 2
+    assert out.count('class="grc-table-box" role="region" tabindex="0"') == 4
+    assert 'aria-label="Seconde"' in out and 'aria-label="Seconde (tableau 2)"' in out  # unique names
     assert 'aria-label="Première partie"' in out and "aria-label=\"Parts 'x'\"" in out
     assert '<th class="num">Clients</th>' in out and "<th>Action</th>" in out
     assert '<td class="num">1 234</td>' in out and "<td>Relancer l'école</td>" in out
     assert '<td class="data num">12,5 %</td>' in out
+    assert '<td class="blank">&nbsp;</td><th class="num">Part</th>' in out  # empty corner: not a header
     toc = re.search(r'<nav aria-label="Sommaire de la page" class="grc-toc".*?</nav>', out).group(0)
     assert '<a href="#a">Première partie</a>' in toc and '<a href="#section-2">Seconde</a>' in toc
     assert '<h2 id="section-2">Seconde</h2>' in out

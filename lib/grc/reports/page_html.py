@@ -91,22 +91,24 @@ def _mark_row(row: str, header: bool, columns: set[int]) -> str:
     for pos, cell in enumerate(_CELL.finditer(row)):
         tag, attrs, inner = cell.group(1), cell.group(2), cell.group(3)
         numeric = pos in columns if header else (tag.lower() == "td" and is_number(text_of(inner)))
-        if numeric:
-            out.append(row[last:cell.start()])
-            out.append(f"<{tag}{_with_class(attrs, 'num')}>{inner}</{tag}>")
-            last = cell.end()
+        if header and tag.lower() == "th" and not text_of(inner):
+            tag = "td"  # an empty corner is not a header (screen readers would announce nothing)
+        elif not numeric:
+            continue
+        out.append(row[last:cell.start()])
+        out.append(f"<{tag}{_with_class(attrs, 'num') if numeric else attrs}>{inner}</{tag}>")
+        last = cell.end()
     out.append(row[last:])
     return "".join(out)
 
 
 def mark_number_cells(table: str) -> str:
-    """Add the class ``num`` to number cells and to the header cells of number columns."""
+    """Add the class ``num`` to number cells and to the header cells of number columns; empty
+    header cells (a table's corner) become ordinary cells."""
     columns = _number_columns(table)
 
     def section(m: re.Match) -> str:
         header = m.group(1).lower() == "thead"
-        if header and not columns:
-            return m.group(0)
         return _ROW.sub(lambda r: _mark_row(r.group(0), header, columns), m.group(0))
 
     return _SECTION.sub(section, table)
@@ -153,6 +155,7 @@ def finish_page(page: str) -> str:
     sections: list[tuple[str, str]] = []
     out: list[str] = []
     last, heading, count = 0, "", 0
+    used: dict[str, int] = {}
     for m in _BLOCKS.finditer(body):
         if m.group(1):  # a heading
             heading = text_of(m.group(3))
@@ -168,6 +171,9 @@ def finish_page(page: str) -> str:
         count += 1
         caption = _CAPTION.search(m.group(0))
         label = (text_of(caption.group(1)) if caption else "") or heading or f"Tableau {count}"
+        used[label] = used.get(label, 0) + 1
+        if used[label] > 1:  # each region has its own name (screen readers list them)
+            label = f"{label} (tableau {used[label]})"
         out.append(body[last:m.start()])
         out.append(box_table(m.group(0), label))
         last = m.end()
