@@ -70,7 +70,11 @@
   }
 
   function csvField(text) {
-    if (/^[=+\-@\t\r]/.test(text) && isNaN(asNumber(text))) { text = "'" + text; }  // spreadsheet-safe
+    if (!isNaN(asNumber(text))) {  // "1 234,5" → "1234,5": a number for a French spreadsheet
+      text = text.replace(/(\d)[\s\u00a0\u202f]+(?=\d)/g, "$1");
+    } else if (/^[=+\-@\t\r]/.test(text)) {
+      text = "'" + text;  // spreadsheet-safe: never read as a formula
+    }
     return /[";\n\r]/.test(text) ? "\"" + text.replace(/"/g, "\"\"") + "\"" : text;
   }
 
