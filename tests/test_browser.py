@@ -249,6 +249,16 @@ def test_demo_site_tables_sort_and_download(demo_site):
             toc.click()
             reached = page.evaluate("() => document.querySelector(':target') && document.querySelector(':target').id")
             assert reached in (target[1:], unquote(target[1:])) and reached.startswith("3.")
+            # a number column of a notebook table sorts by value (French formats: "1 234", "12,5 %")
+            button = page.locator(".grc-table-box thead th.num button.grc-sort").first
+            button.click()
+            values = button.evaluate("""b => {
+                const th = b.closest('th'), table = b.closest('table');
+                return Array.from(table.tBodies[0].rows, r => r.cells[th.cellIndex].textContent.trim());
+            }""")
+            numbers = [float(v.replace("\u202f", "").replace("\xa0", "").replace(" ", "").rstrip("%")
+                             .replace(",", ".")) for v in values if v not in ("", "–")]
+            assert len(numbers) >= 2 and numbers == sorted(numbers), values
             page.emulate_media(media="print")
             assert page.locator("nav.grc-nav").evaluate("e => getComputedStyle(e).display") == "none"
             assert page.locator(".grc-table-box").first.evaluate("e => getComputedStyle(e).overflowX") == "visible"

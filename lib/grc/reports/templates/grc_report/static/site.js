@@ -143,10 +143,21 @@
     button.setAttribute("aria-label", "Télécharger le tableau « " + label + " » (CSV)");
     button.addEventListener("click", function () { download(table, label); });
     tools.appendChild(button);
+    var hint = document.createElement("span");
+    hint.className = "grc-scroll-hint";
+    hint.textContent = "Tableau plus large que l'écran : faites-le défiler horizontalement.";
+    tools.appendChild(hint);
     box.parentNode.insertBefore(tools, box.nextSibling);
+    hints.push([box, hint]);
   }
 
+  var hints = [];
+  function showHints() {
+    hints.forEach(function (h) { h[1].hidden = h[0].scrollWidth <= h[0].clientWidth + 1; });
+  }
   Array.prototype.forEach.call(document.querySelectorAll(".grc-table-box"), setUp);
+  showHints();
+  window.addEventListener("resize", function () { window.requestAnimationFrame(showHints); });
 
   /* navigation menus (<details>, usable without this script): a click (or Enter) elsewhere
      closes the open one, and so does Escape */
