@@ -6,7 +6,7 @@ CONFIG ?= params/network.yaml
 JOBS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv reports demo test lint lab bench chromium libreoffice clean course pdf
+.PHONY: all venv reports demo test lint lab bench chromium libreoffice axe clean course pdf
 
 all: reports
 
@@ -49,7 +49,16 @@ libreoffice:
 	    --no-install-recommends libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null) \
 	  || echo "AVERTISSEMENT : libreoffice-calc non installé"; }
 
-test: $(STAMP) chromium libreoffice
+
+# axe-core (accessibility rules) for the browser test, from the npm registry (skipped if there).
+AXE_VERSION := 4.14.1
+axe:
+	@test -f .cache/axe/node_modules/axe-core/axe.min.js || { \
+	  echo "Installation d'axe-core $(AXE_VERSION) (npm)"; \
+	  npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION) >/dev/null \
+	  || echo "AVERTISSEMENT : axe-core non installé (npm absent ?)"; }
+
+test: $(STAMP) chromium libreoffice axe
 	$(BIN)/ruff check lib tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	$(BIN)/python -m pytest --nbval-lax -p no:xdist notebooks/05_exercise_walkthrough.ipynb

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import pandas as pd
 import pytest
-from grc.reports.browser_check import check_reports_in_browser, find_chromium
+from grc.reports.browser_check import (
+    RESERVED_PAGES,
+    WIDTHS,
+    check_pages_in_browser,
+    check_reports_in_browser,
+    find_axe,
+    find_chromium,
+)
 from grc.reports.index_page import write_index
 from grc.reports.runner import NotebookJob, run_notebooks
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -28,10 +37,13 @@ def _require_chromium() -> None:
     except ImportError:
         missing = True
     if missing:
-        msg = "Chromium (/usr/bin/chromium) ou playwright absent : `make chromium`"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        _missing("Chromium (/usr/bin/chromium) ou playwright absent : `make chromium`")
+
+
+def _missing(msg: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
 
 
 def _notebook(path: Path) -> Path:
@@ -109,3 +121,147 @@ def test_broken_things_are_reported(tmp_path):
     assert len(report["broken_images"]) == 2
     assert [url for _, url in report["external_requests"]] == ["http://example.invalid/x.png"]
     assert any("boum" in text for _, text in report["console_errors"])
+
+
+# --------------------------------------------------------------------------- the demo site
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+@pytest.fixture(scope="module")
+def demo_site(small_base, tmp_path_factory) -> Path:
+    """The small demo network (4 centres) with every page made by `grc run`."""
+    from grc.cli import main
+
+    d = tmp_path_factory.mktemp("site") / "net"
+    shutil.copytree(small_base, d)
+    assert main(["run", "--config", str(d / "network.yaml"), "--jobs", "2", "--quiet"]) == 0
+    return d
+
+
+def _page_types(reports: Path, codes: list[str]) -> dict[Path, str]:
+    """Each page type to open (index, network, two centres, course, documents) → text of its title."""
+    from grc.config import load_config
+    from grc.reports.site import load_pages, scope_page_path
+
+    cfg = load_config(reports.parent / "network.yaml")
+    pages = load_pages()
+    wanted = {reports / "index.html": cfg.network}
+    for scope, name in [("NETWORK", "Ensemble du réseau"),
+                        *((c, f"{cfg.centre(c).name} ({c})") for c in codes[:2])]:
+        for p in pages.scope_pages:
+            wanted[reports / scope_page_path(scope, p.page)] = name
+    for edition, _ in pages.course.editions:
+        wanted[reports / pages.course.path(edition)] = pages.course.network
+    for p in pages.root_pages:
+        wanted[reports / f"{p.page}.html"] = cfg.network
+    return wanted
+
+
+def test_demo_site_in_chromium_at_two_widths(demo_site):
+    """Every page type at 1 366 and 390 px: navigation whose links resolve, the scope in the tab
+    title, nothing wider than the screen outside a table's box, no serious or critical axe-core
+    violation, no console error, no request out of the folder; screenshots kept."""
+    _require_chromium()
+    axe = find_axe()
+    if axe is None:
+        _missing("axe-core absent (.cache/axe) : `make axe`")
+    reports = demo_site / "reports"
+    codes = sorted(p.stem for p in (demo_site / "centres").glob("*.yaml"))
+    wanted = _page_types(reports, codes)
+    absent = sorted(p.relative_to(reports).as_posix() for p in wanted if not p.exists())
+    # only the pages other steps make (summary, glossary) may be missing; they are then skipped
+    assert all(Path(a).name in RESERVED_PAGES for a in absent), absent
+    pages = [p for p in wanted if p.exists()]
+    centre = next(p for p in (reports / f"centres/{codes[0]}/{n}" for n in ("synthese.html", "qualification.html"))
+                  if p.exists())
+    shots = demo_site / "reports" / "screenshots"
+    report = check_pages_in_browser(pages, root=reports, widths=WIDTHS, site=True, axe=axe,
+                                    titles={p: wanted[p] for p in pages}, screenshot_dir=shots,
+                                    screenshot_pages=[reports / "index.html", centre])
+    print(f"\nCaptures d'écran : {shots}")
+    if absent:
+        print("Pages absentes (faites par une autre étape), liens non vérifiés : " + ", ".join(absent))
+    assert report["widths"] == [1366, 390] and len(report["pages"]) == len(pages) >= 14
+    assert report["missing_nav"] == []
+    assert report["bad_titles"] == []
+    assert report["broken_links"] == [] and report["external_links"] == []
+    assert all(Path(href).name in RESERVED_PAGES and not (reports / page).parent.joinpath(href).exists()
+               for page, href in report["reserved_missing"])
+    assert report["overflow"] == []
+    assert report["axe_pages"] == len(pages) and report["axe_violations"] == []
+    assert report["console_errors"] == [] and report["external_requests"] == []
+    assert report["broken_images"] == [] and report["images"] > 0
+    assert report["ok"]
+    assert sorted(Path(s).name for s in report["screenshots"]) == sorted(
+        f"{stem}-{w}.png" for stem in ("index", f"centres__{codes[0]}__{centre.stem}") for w in WIDTHS)
+    for shot in report["screenshots"]:
+        assert Path(shot).stat().st_size > 20_000
+    if os.environ.get("GRC_SCREENSHOTS_COPY"):  # e.g. a review folder
+        out = Path(os.environ["GRC_SCREENSHOTS_COPY"])
+        out.mkdir(parents=True, exist_ok=True)
+        for shot in report["screenshots"]:
+            shutil.copy2(shot, out / Path(shot).name)
+
+
+def test_demo_site_tables_sort_and_download(demo_site):
+    """Sorting by keyboard (a button in the header cell) and the CSV download work offline."""
+    _require_chromium()
+    from grc.reports.browser_check import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    page_path = demo_site / "reports" / "index.html"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(accept_downloads=True, viewport={"width": 1366, "height": 900})
+            page = context.new_page()
+            page.goto(page_path.as_uri())
+            table = page.locator("#centres-table")
+            codes = table.locator("tbody tr td:first-child").all_inner_texts()
+            button = table.locator("thead th button.grc-sort").first
+            button.focus()
+            page.keyboard.press("Enter")
+            assert table.locator("thead th").first.get_attribute("aria-sort") == "ascending"
+            assert table.locator("tbody tr td:first-child").all_inner_texts() == sorted(codes)
+            page.keyboard.press("Enter")
+            assert table.locator("tbody tr td:first-child").all_inner_texts() == sorted(codes, reverse=True)
+            box = page.locator(".grc-table-box", has=page.locator("#centres-table"))
+            assert box.get_attribute("role") == "region" and box.get_attribute("tabindex") == "0"
+            with page.expect_download() as info:
+                page.locator(".grc-table-tools button", has_text="CSV").last.click()
+            csv = Path(info.value.path()).read_text(encoding="utf-8-sig")
+            assert info.value.suggested_filename == "centres-du-reseau.csv"
+            head = csv.splitlines()[0].split(";")
+            assert head[0] == "Code" and len(csv.splitlines()) == len(codes) + 1
+
+            # a centre page: menus close with Escape, the table of contents leads to its section,
+            # printing hides the navigation and lets wide tables run over the page
+            codes_dir = sorted((demo_site / "reports" / "centres").iterdir())[0]
+            page.goto((codes_dir / "qualification.html").as_uri())
+            menu = page.locator("details.grc-picker")
+            menu.locator("summary").click()
+            assert menu.evaluate("d => d.open")
+            page.keyboard.press("Escape")
+            assert not menu.evaluate("d => d.open")
+            toc = page.locator("nav.grc-toc a").nth(2)  # "3. Principaux problèmes"
+            target = toc.get_attribute("href")
+            toc.click()
+            reached = page.evaluate("() => document.querySelector(':target') && document.querySelector(':target').id")
+            assert reached in (target[1:], unquote(target[1:])) and reached.startswith("3.")
+            # a number column of a notebook table sorts by value (French formats: "1 234", "12,5 %")
+            button = page.locator(".grc-table-box thead th.num button.grc-sort").first
+            button.click()
+            values = button.evaluate("""b => {
+                const th = b.closest('th'), table = b.closest('table');
+                return Array.from(table.tBodies[0].rows, r => r.cells[th.cellIndex].textContent.trim());
+            }""")
+            numbers = [float(v.replace("\u202f", "").replace("\xa0", "").replace(" ", "").rstrip("%")
+                             .replace(",", ".")) for v in values if v not in ("", "–")]
+            assert len(numbers) >= 2 and numbers == sorted(numbers), values
+            page.emulate_media(media="print")
+            assert page.locator("nav.grc-nav").evaluate("e => getComputedStyle(e).display") == "none"
+            assert page.locator(".grc-table-box").first.evaluate("e => getComputedStyle(e).overflowX") == "visible"
+            context.close()
+        finally:
+            browser.close()

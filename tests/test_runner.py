@@ -118,8 +118,10 @@ def test_run_incremental_failures_and_html(project):
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
     assert "<table" in html and "12345" in html
-    for text in ("Réseau Démo", "C01 : Le Chalet", "2025", "22/11/2025", "d41d8cd9", "Qualification"):
+    for text in ("Réseau Démo", "C01 : Le Chalet", "2025", "22/11/2025", "Qualification"):
         assert text in html
+    assert "<title>Qualification — C01 : Le Chalet</title>" in html
+    assert "d41d8cd9" not in html  # the data version (a hash) is for the analysts' edition only
     assert '<html lang="fr">' in html
 
     data = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
@@ -148,6 +150,7 @@ def test_with_code_force_and_fresh_kernel_identical(project):
     assert [r.status for r in warm] == ["ok", "ok"]
     warm_html = [j.html_out.read_text(encoding="utf-8") for j in jobs]
     assert "marker_code_token" in warm_html[0]  # code visible in this edition
+    assert "d41d8cd9" in warm_html[0]  # and the data version, for the analysts
     assert 'config = "params/network.yaml"' not in warm_html[0]  # parameters still hidden
     assert not EXTERNAL.search(warm_html[0])
 

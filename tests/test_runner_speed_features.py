@@ -43,7 +43,8 @@ def reference_render(nb, job: NotebookJob, with_code: bool) -> str:
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
     resources = {"metadata": {"name": grc["title"], "path": str(Path(job.notebook).parent)}, "grc": grc}
-    return exporter.from_notebook_node(nb, resources=resources)[0]
+    # the page's last touches (table of contents, table boxes) are applied to both documents
+    return runner.finish_page(exporter.from_notebook_node(nb, resources=resources)[0])
 
 
 def _png() -> str:

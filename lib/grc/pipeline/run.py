@@ -18,18 +18,16 @@ import pandas as pd
 
 from grc import __version__
 from grc.config import NetworkConfig, project_root
+from grc.reports.site import SiteMap, load_pages, scope_page_path
 from grc.schema import NETWORK
 from grc.store import base as db
 
+# the site's pages are declared once, in params/pages.yaml (read here and by the navigation)
+PAGES = load_pages()
 # notebooks run for every centre and for the network: (file, French label, page name)
-SCOPE_NOTEBOOKS = [
-    ("01_qualification.ipynb", "Qualification", "qualification"),
-    ("02_deduplication.ipynb", "Dédoublonnage", "dedoublonnage"),
-    ("03_segmentation.ipynb", "Segmentation", "segmentation"),
-    ("04_rfm_scoring.ipynb", "Scoring RFM et fidélisation", "rfm"),
-]
-COURSE_NOTEBOOK = ("05_exercise_walkthrough.ipynb", "Exercice Marielle Nature", "exercice")
-EDITIONS = [("eleve", "édition élève"), ("formateur", "édition formateur")]
+SCOPE_NOTEBOOKS = PAGES.scope_notebooks()
+COURSE_NOTEBOOK = (PAGES.course.notebook, PAGES.course.label, PAGES.course.page) if PAGES.course else None
+EDITIONS = list(PAGES.course.editions) if PAGES.course else []
 COURSE_FOOTER = ("Cas d'entraînement : personnes, entreprises, adresses, e-mails (domaines example) et "
                  "téléphones (tranches ARCEP réservées à la fiction) sont fictifs.")
 
@@ -187,46 +185,62 @@ def _scope_hashes(cfg: NetworkConfig) -> dict[str, str]:
     return out
 
 
+def site_map(cfg: NetworkConfig, codes: list[str] | None = None) -> SiteMap:
+    """The report site of ``cfg``: its centres (``codes``, default all) and declared pages."""
+    codes = cfg.centre_codes() if codes is None else codes
+    return SiteMap(cfg.network, cfg.year, tuple((c, cfg.centre(c).name) for c in codes), PAGES)
+
+
+def _course_jobs(cfg: NetworkConfig, site: SiteMap, run_date: str) -> list:
+    """The course's two editions: the trainer's notebook and the student version nbgrader
+    makes of it (no solution), each with the site header."""
+    from grc.reports.runner import NotebookJob
+
+    course = PAGES.course
+    if course is None or not (notebooks_dir() / course.notebook).exists():
+        return []
+    code = Path(__file__).resolve().parents[1]
+    course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
+                               project_root() / "data" / "course" / "marielle_nature_corrige.xlsx",
+                               project_root() / "params" / "rfm" / "omnicom.yaml",
+                               code / "rules.py", *sorted((code / "course").glob("*.py"))])
+    notebooks = course_notebooks(cfg, notebooks_dir() / course.notebook)
+    jobs = []
+    for edition, elabel in [(e, el) for e, el in course.editions if e in notebooks]:
+        title = course.title(elabel)
+        header = {"network": course.network, "centre": title, "year": cfg.year, "title": course.label,
+                  "run_date": run_date, "data_version": course_hash[:12],
+                  "edition": elabel.capitalize(), "footer": COURSE_FOOTER,
+                  "site": site.header(course.path(edition), title, scope_label=course.network)}
+        jobs.append(NotebookJob(notebooks[edition], {"edition": edition},
+                                cfg.reports_dir / course.path(edition), header, course_hash))
+    return jobs
+
+
 def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = False) -> list:
-    """Every page to produce: 4 workbooks per centre and for the network, the course."""
+    """Every page made by a notebook (``params/pages.yaml``): per centre, for the network, the course."""
     from grc.reports.runner import NotebookJob
 
     nbdir = notebooks_dir()
     run_date = dt.date.today().isoformat()
     jobs = []
     codes = [c for c in cfg.centre_codes() if c in hashes]
+    site = site_map(cfg, codes)
     cfg_path = str(cfg.path)
-    course = []
-    nb, label, page = COURSE_NOTEBOOK
-    if (nbdir / nb).exists():
-        course_code = sorted((Path(__file__).resolve().parents[1] / "course").glob("*.py"))
-        course_hash = _hash_files([project_root() / "data" / "course" / "marielle_nature.xlsx",
-                                   project_root() / "data" / "course" / "marielle_nature_corrige.xlsx",
-                                   project_root() / "params" / "rfm" / "omnicom.yaml",
-                                   Path(__file__).resolve().parents[1] / "rules.py", *course_code])
-        notebooks = course_notebooks(cfg, nbdir / nb)
-        for edition, elabel in [(e, el) for e, el in EDITIONS if e in notebooks]:
-            header = {"network": "Cours BTS NDRC", "centre": f"{label} ({elabel})", "year": cfg.year,
-                      "title": label, "run_date": run_date, "data_version": course_hash[:12],
-                      "edition": elabel.capitalize(), "footer": COURSE_FOOTER}
-            course.append(NotebookJob(notebooks[edition], {"edition": edition},
-                                      cfg.reports_dir / "cours" / f"{page}_{edition}.html", header,
-                                      course_hash))
     for scope in [NETWORK, *codes]:
         for nb, label, page in SCOPE_NOTEBOOKS:
             if not (nbdir / nb).exists():
                 continue
-            out = (cfg.reports_dir / "network" / f"{page}.html" if scope == NETWORK
-                   else cfg.reports_dir / "centres" / scope / f"{page}.html")
-            name = "Ensemble du réseau" if scope == NETWORK else f"{cfg.centre(scope).name} ({scope})"
+            rel = scope_page_path(scope, page)
             # the version shown is that of the scope's own data: a page changes only with it
-            header = {"network": cfg.network, "centre": name, "year": cfg.year, "title": label,
-                      "run_date": run_date, "data_version": hashes.get(scope, "")[:12]}
-            jobs.append(NotebookJob(nbdir / nb, {"config": cfg_path, "centre": scope}, out, header,
-                                    hashes.get(scope, "")))
+            header = {"network": cfg.network, "centre": site.scope_name(scope), "year": cfg.year,
+                      "title": label, "run_date": run_date, "data_version": hashes.get(scope, "")[:12],
+                      "site": site.header(rel, label, scope=scope, page=page)}
+            jobs.append(NotebookJob(nbdir / nb, {"config": cfg_path, "centre": scope},
+                                    cfg.reports_dir / rel, header, hashes.get(scope, "")))
     # the longest pages first (network, then the course), so that no worker ends on one of them
     n_network = sum(1 for j in jobs if j.params.get("centre") == NETWORK)
-    return jobs[:n_network] + course + jobs[n_network:]
+    return jobs[:n_network] + _course_jobs(cfg, site, run_date) + jobs[n_network:]
 
 
 def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = False,
@@ -256,9 +270,11 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     from grc.reports.glossary import write_glossary
     from grc.store.gdpr import write_register
 
-    write_register(cfg)
-    write_glossary(cfg.reports_dir, cfg.network)
-    write_index(cfg, results)
+    site = site_map(cfg, [c for c in cfg.centre_codes() if c in hashes])
+    write_register(cfg, site=site.header("registre_traitements.html", "Registre des activités de traitement",
+                                         scope_label=cfg.network))
+    write_glossary(cfg.reports_dir, cfg.network, site=site.header("glossaire.html", "Glossaire"))
+    write_index(cfg, results, site)
     return failed
 
 
@@ -273,7 +289,7 @@ def _fmt_status(status: str) -> str:
     return {"ok": "à jour", "échec": "échec", "inchangé": "inchangé"}.get(status, status)
 
 
-def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
+def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap | None = None) -> Path:
     """``reports/index.html``: the network at a glance and a table of centres."""
     from grc.measures.catalogue import measure
     from grc.measures.metrics import INDEX_COLUMNS, INDEX_HEADLINE
@@ -323,23 +339,23 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
         row["status"] = stat
         row["message"] = str(s["message"]).splitlines()[0] if s is not None else ""
         rows.append(row)
-        pages[code] = [(label, f"centres/{code}/{page}.html") for _, label, page in SCOPE_NOTEBOOKS
-                       if (cfg.reports_dir / "centres" / code / f"{page}.html").exists()]
-    pages[NETWORK] = [(label, f"network/{page}.html") for _, label, page in SCOPE_NOTEBOOKS
-                      if (cfg.reports_dir / "network" / f"{page}.html").exists()]
-    pages["cours"] = [(f"{COURSE_NOTEBOOK[1]} ({el})", f"cours/{COURSE_NOTEBOOK[2]}_{ed}.html")
-                      for ed, el in EDITIONS
-                      if (cfg.reports_dir / "cours" / f"{COURSE_NOTEBOOK[2]}_{ed}.html").exists()]
-    for label, extra in (("Glossaire des indicateurs", "glossaire.html"),
-                         ("Registre des traitements", "registre_traitements.html")):
-        if (cfg.reports_dir / extra).exists():
-            pages.setdefault("documents", []).append((label, extra))
+    for scope in [*cfg.centre_codes(), NETWORK]:
+        pages[scope] = [(p.label, scope_page_path(scope, p.page)) for p in PAGES.scope_pages
+                        if p.notebook and (cfg.reports_dir / scope_page_path(scope, p.page)).exists()]
+    if PAGES.course:
+        pages["cours"] = [(PAGES.course.title(el), PAGES.course.path(ed)) for ed, el in EDITIONS
+                          if (cfg.reports_dir / PAGES.course.path(ed)).exists()]
+    for extra in PAGES.root_pages:
+        if (cfg.reports_dir / f"{extra.page}.html").exists():
+            pages.setdefault("documents", []).append((extra.label, f"{extra.page}.html"))
+    site = site or site_map(cfg)
     from grc.reports.summary import PAGE, write_summaries
 
     both_years = read_measures(cfg.db_path)
     both_years = both_years[both_years["year"].isin([cfg.year - 1, cfg.year])]
-    write_summaries(cfg, both_years, pages)
+    write_summaries(cfg, both_years, pages, site)
     for code in [*cfg.centre_codes(), NETWORK]:
-        folder = "network" if code == NETWORK else f"centres/{code}"
-        pages[code] = [("Synthèse", f"{folder}/{PAGE}"), *pages.get(code, [])]
-    return render_index(cfg.reports_dir / "index.html", network, pd.DataFrame(rows), pages)
+        pages[code] = [("Synthèse", scope_page_path(code, PAGE.removesuffix(".html"))),
+                       *pages.get(code, [])]
+    return render_index(cfg.reports_dir / "index.html", network, pd.DataFrame(rows), pages,
+                        site=site.header("index.html", "Sommaire des rapports"))

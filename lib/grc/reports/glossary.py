@@ -35,29 +35,41 @@ def _entry(m: Measure) -> str:
             f'<dd>{escape(m.definition)} <span class="unit">(unité : {escape(unit)})</span></dd>')
 
 
-def glossary_html(network: str) -> str:
-    """The glossary page's HTML (escaped; no personal data: definitions only)."""
+def glossary_body() -> str:
+    """The glossary's content (escaped; definitions only, no personal data)."""
+    from grc.measures.alerts import THRESHOLDS_TEXT
+
     measures = sorted(MEASURES.values(), key=lambda m: m.label.lower())
     families = "".join(_entry(m) for m in FAMILY_DEFINITIONS)
-    law = "".join(f'<dt id="r-{escape(r.name)}">{escape(r.name.replace("_", " ").capitalize())}'
+    law = "".join(f'<dt id="r-{escape(r.name)}">{escape(r.label[0].upper() + r.label[1:])}'
                   f'</dt><dd>{escape(r.text)} <span class="source">Source : '
                   f'{escape(r.source)}.</span></dd>' for r in rules.RULES)
     return (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>Glossaire — {escape(network)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f'<header><h1>Glossaire des indicateurs</h1><p><a href="index.html">Retour à l\'index '
-        f"du réseau {escape(network)}</a></p></header>\n<main>\n"
+        "<h1>Glossaire des indicateurs</h1>\n"
         "<p>Chaque chiffre des rapports est un indicateur défini une seule fois ci-dessous et "
         "calculé une seule fois par exécution : il a la même valeur sur toutes les pages.</p>\n"
         f'<h2 id="indicateurs">Indicateurs</h2>\n<dl>{"".join(_entry(m) for m in measures)}</dl>\n'
         f'<h2 id="familles">Indicateurs par catégorie</h2>\n<dl>{families}</dl>\n'
-        f'<h2 id="regles">Règles légales appliquées</h2>\n<dl>{law}</dl>\n'
-        "</main>\n</body>\n</html>\n")
+        f'<h2 id="alertes">Alertes et phrases automatiques</h2>\n<p>{escape(THRESHOLDS_TEXT)}</p>\n'
+        f'<h2 id="regles">Règles légales appliquées</h2>\n<dl>{law}</dl>\n')
 
 
-def write_glossary(reports_dir: Path, network: str) -> Path:
+def glossary_html(network: str, site: dict | None = None) -> str:
+    """The glossary page: with the site's header when ``site`` is given, standalone otherwise."""
+    if site is not None:
+        from grc.reports.site import render_page
+
+        return render_page(site, glossary_body())
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>Glossaire — {escape(network)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f'<header><p><a href="index.html">{escape(network)}</a></p></header>\n<main>\n'
+        f"{glossary_body()}</main>\n</body>\n</html>\n")
+
+
+def write_glossary(reports_dir: Path, network: str, site: dict | None = None) -> Path:
     """Write ``glossaire.html`` at the root of the reports."""
     path = Path(reports_dir) / "glossaire.html"
-    atomic_write_text(path, glossary_html(network))
+    atomic_write_text(path, glossary_html(network, site))
     return path

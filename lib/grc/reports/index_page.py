@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from grc.measures.catalogue import measure
 from grc.measures.read import figure_html
-from grc.reports.runner import TEMPLATES_DIR, atomic_write_text
+from grc.reports.page_html import finish_page
+from grc.reports.runner import atomic_write_text
+from grc.reports.site import template_env
 
 NETWORK_KEY = "NETWORK"
 
@@ -222,6 +223,7 @@ def write_index(
     centres: pd.DataFrame,
     pages: dict[str, list[tuple[str, str]]],
     percent_columns: set[str] | None = None,
+    site: dict | None = None,
 ) -> Path:
     """Write the reports' ``index.html`` and return its path.
 
@@ -231,7 +233,8 @@ def write_index(
     given (``code`` links the row to ``pages[code]``); a column is shown as a percentage when
     listed in ``percent_columns``, named like a share (``*_share``, ``*_rate``, ``retention``) or
     when its values are fractions within [0, 1]. ``pages``: label and relative href of each
-    page, per centre code and under ``"NETWORK"`` for the network pages.
+    page, per centre code and under ``"NETWORK"`` for the network pages. ``site``: the page's
+    site header (:meth:`grc.reports.site.SiteMap.header`), else a plain header.
     """
     path = Path(path)
     personal = [c for c in centres.columns if str(c).lower() in PERSONAL_COLUMNS]
@@ -306,12 +309,9 @@ def write_index(
         code = str(rec[code_col]) if code_col is not None else ""
         rows.append({"cells": cells, "pages": pages.get(code, [])})
 
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
-        keep_trailing_newline=True,
-    )
-    html = env.get_template("index.html.j2").render(
+    html = template_env().get_template("index.html.j2").render(
+        site=site or {"network": name, "scope": name, "year": network.get("year"), "title": title,
+                      "tab_title": title},
         title=title,
         subtitle=" · ".join(sub),
         kpis=kpis,
@@ -327,5 +327,5 @@ def write_index(
         footer="Agrégats uniquement : aucun nom, e-mail ni téléphone de client. "
         "Page autonome, consultable hors ligne.",
     )
-    atomic_write_text(path, html)
+    atomic_write_text(path, finish_page(html))
     return path

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from grc.reports.page_html import finish_page
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
@@ -37,6 +39,7 @@ def _template_version() -> str:
     for path in sorted((TEMPLATES_DIR / "grc_report").rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode() + path.read_bytes())
+    digest.update((Path(__file__).parent / "page_html.py").read_bytes())  # the pages' last touches
     return "grc-report-" + digest.hexdigest()[:12]
 
 
@@ -166,32 +169,44 @@ def _fr_date(value: Any) -> str:
 
 
 HEADER_FIELDS = (
-    ("network", "Réseau"),
-    ("centre", "Centre"),
-    ("year", "Année"),
-    ("run_date", "Exécuté le"),
-    ("data_version", "Version des données"),
+    ("run_date", "Produit le"),
+    ("data_version", "Version des données"),  # analysts' edition only (a hash means nothing to a reviewer)
 )
+FOOTER = "Rapport généré par grc-workbooks : agrégats uniquement, aucune donnée personnelle."
+
+
+def _default_site(header: dict, title: str) -> dict[str, Any]:
+    """The header of a page made outside a site (no :class:`grc.reports.site.SiteMap`)."""
+    scope = str(header.get("centre") or "")
+    index_href = header.get("index_href") or ""
+    return {
+        "network": str(header.get("network") or ""),
+        "scope": scope,
+        "year": header.get("year") or "",
+        "title": title,
+        "tab_title": f"{title} — {scope}" if scope else title,
+        "index": {"label": "Sommaire", "href": index_href, "current": False} if index_href else None,
+    }
 
 
 def header_resources(job: NotebookJob, with_code: bool) -> dict[str, Any]:
-    """Template variables for the French page header."""
+    """Template variables for the page: the site header (``job.header["site"]``, see
+    :meth:`grc.reports.site.SiteMap.header`, or one made from the header's fields)."""
     header = dict(job.header)
+    title = str(header.get("title") or Path(job.notebook).stem.replace("_", " "))
+    site = dict(header.get("site") or _default_site(header, title))
     fields = []
     for key, label in HEADER_FIELDS:
-        if header.get(key) not in (None, ""):
+        if header.get(key) not in (None, "") and (with_code or key != "data_version"):
             value = header[key]
             fields.append((label, _fr_date(value) if key == "run_date" else str(value)))
-    title = header.get("title") or Path(job.notebook).stem.replace("_", " ")
+    site["fields"] = fields
+    site["edition"] = header.get("edition") or ("Édition avec code (analystes)" if with_code else "")
+    site["footer"] = header.get("footer", FOOTER)
     return {
-        "title": str(title),
-        "fields": fields,
+        "title": title,
+        "site": site,
         "with_code": bool(with_code),
-        "edition": header.get("edition") or ("Édition avec code" if with_code else "Édition relecteurs"),
-        "index_href": header.get("index_href", ""),
-        "footer": header.get(
-            "footer", "Rapport généré par grc-workbooks : agrégats uniquement, aucune donnée personnelle."
-        ),
         "template_version": TEMPLATE_VERSION,
     }
 
@@ -384,7 +399,7 @@ def render_html(nb, job: NotebookJob, with_code: bool) -> str:
         "grc": grc,
     }
     body, _ = _exporter(with_code).from_notebook_node(nb, resources=resources)
-    return body
+    return finish_page(body)
 
 
 # --------------------------------------------------------------------------- errors

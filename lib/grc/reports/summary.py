@@ -105,23 +105,18 @@ def _corrections_html(measures: pd.DataFrame, scope: str, year: int) -> str:
             f"<tbody>{body}</tbody></table></div>")
 
 
-def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: str,
-                 year: int, pages: list[tuple[str, str]]) -> str:
-    """The summary page of ``scope`` (escaped; aggregates only)."""
-    root = site_prefix(scope)
-    glossary = root + "glossaire.html"
+def summary_body(measures: pd.DataFrame, scope: str, scope_name: str, year: int,
+                 pages: list[tuple[str, str]] | None = None) -> str:
+    """The summary's content (escaped; aggregates only)."""
+    glossary = site_prefix(scope) + "glossaire.html"
     found = alerts(measures, scope, year)
     todo = "".join(f"<li>{escape(a)}</li>" for a in actions(measures, scope, year, found))
-    links = " · ".join(f'<a href="{escape(href)}">{escape(label)}</a>' for label, href in pages)
+    links = ""
+    if pages:
+        links = "<p>Les autres pages : " + " · ".join(
+            f'<a href="{escape(href)}">{escape(label)}</a>' for label, href in pages) + "</p>\n"
     return (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>Synthèse — {escape(scope_name)}</title>\n"
-        f"<style>{STYLE}{_EXTRA_STYLE}</style>\n</head>\n<body>\n"
-        f'<header><p><a href="{root}index.html">{escape(network)}</a> › '
-        f"{escape(scope_name)} › Synthèse</p><h1>Synthèse {year} — {escape(scope_name)}</h1>"
-        "</header>\n<main>\n"
-        f"<p>Les autres pages : {links} · <a href=\"{escape(glossary)}\">Glossaire</a></p>\n"
+        f"<h1>Synthèse {year} — {escape(scope_name)}</h1>\n{links}"
         f'<h2 id="chiffres">Chiffres clés</h2>\n{_figures_table(measures, scope, year, glossary)}\n'
         f'<h2 id="alertes">Alertes</h2>\n{_alerts_html(found)}\n'
         f'<p class="source">{escape(THRESHOLDS_TEXT)}</p>\n'
@@ -130,23 +125,47 @@ def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: s
         f'<h2 id="retours">Corrections renvoyées l\'an dernier</h2>\n'
         f"{_corrections_html(measures, scope, year)}\n"
         f'<h2 id="actions">Les actions les plus utiles</h2>\n<ol>{todo}</ol>\n'
-        "<p class=\"source\">Agrégats uniquement : aucune donnée personnelle.</p>\n"
-        "</main>\n</body>\n</html>\n")
+        "<p class=\"source\">Agrégats uniquement : aucune donnée personnelle.</p>\n")
 
 
-def write_summaries(cfg, measures: pd.DataFrame,
-                    pages: dict[str, list[tuple[str, str]]]) -> list[Path]:
+def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: str,
+                 year: int, pages: list[tuple[str, str]], site: dict | None = None) -> str:
+    """The summary page of ``scope``: with the site's header when ``site`` is given."""
+    if site is not None:
+        from grc.reports.site import render_page
+
+        return render_page(site, summary_body(measures, scope, scope_name, year))
+    root = site_prefix(scope)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>Synthèse — {escape(scope_name)}</title>\n"
+        f"<style>{STYLE}{_EXTRA_STYLE}</style>\n</head>\n<body>\n"
+        f'<header><p><a href="{root}index.html">{escape(network)}</a> › '
+        f"{escape(scope_name)} › Synthèse</p></header>\n<main>\n"
+        f"{summary_body(measures, scope, scope_name, year, pages)}</main>\n</body>\n</html>\n")
+
+
+def write_summaries(cfg, measures: pd.DataFrame, pages: dict[str, list[tuple[str, str]]],
+                    site=None) -> list[Path]:
     """``network/synthese.html`` and ``centres/<CODE>/synthese.html`` for every centre.
 
-    ``pages``: per scope, (label, href relative to the site root) of its other pages.
+    ``pages``: per scope, (label, href relative to the site root) of its other pages;
+    ``site``: the :class:`grc.reports.site.SiteMap` whose header every page carries.
     """
+    from grc.reports.site import scope_page_path
+
     out = []
     scopes = [(NETWORK, cfg.network, cfg.reports_dir / "network")]
     scopes += [(c, f"{cfg.centre(c).name} ({c})", cfg.reports_dir / "centres" / c)
                for c in cfg.centre_codes()]
     for scope, name, folder in scopes:
         rel = [(label, site_prefix(scope) + href) for label, href in pages.get(scope, [])]
+        header = None if site is None else site.header(
+            scope_page_path(scope, PAGE.removesuffix(".html")), "Synthèse", scope=scope,
+            page=PAGE.removesuffix(".html"))
         path = folder / PAGE
-        atomic_write_text(path, summary_html(measures, scope, name, cfg.network, cfg.year, rel))
+        atomic_write_text(path, summary_html(measures, scope, name, cfg.network, cfg.year, rel,
+                                             header))
         out.append(path)
     return out

@@ -156,11 +156,13 @@ def register_entries(cfg) -> list[dict[str, str]]:
     ]
 
 
-def write_register(cfg, path=None):
-    """Write ``reports/registre_traitements.html`` (no personal data)."""
+def write_register(cfg, path=None, site: dict | None = None):
+    """Write ``reports/registre_traitements.html`` (no personal data); ``site``: the page's
+    header in the report site (:meth:`grc.reports.site.SiteMap.header`)."""
     import html
 
     from grc.reports.runner import atomic_write_text
+    from grc.reports.site import render_page
 
     path = Path(path or cfg.reports_dir / "registre_traitements.html")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,17 +172,13 @@ def write_register(cfg, path=None):
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in entry.items())
             + "</table>")
-    doc = f"""<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>Registre des traitements — {html.escape(cfg.network)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}}
-table{{border-collapse:collapse;width:100%;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.5rem;
-text-align:left;vertical-align:top}}th{{background:#f3f5f8;width:14rem}}</style></head>
-<body><p><a href="index.html">← Retour à l'index</a></p>
-<h1>Registre des activités de traitement</h1>
-<p>{html.escape(cfg.network)} — généré à partir de la configuration ({html.escape(cfg.path.name)}),
-année {cfg.year}, date de référence {cfg.reference_date:%d/%m/%Y}.</p>
-{''.join(rows)}
-</body></html>
-"""
+    intro = (f"<p>{html.escape(cfg.network)} — généré à partir de la configuration "
+             f"({html.escape(cfg.path.name)}), année {cfg.year}, date de référence "
+             f"{cfg.reference_date:%d/%m/%Y}.</p>")
+    title = "Registre des activités de traitement"
+    site = site or {"network": cfg.network, "year": cfg.year, "title": title,
+                    "tab_title": f"{title} — {cfg.network}",
+                    "index": {"label": "Sommaire", "href": "index.html", "current": False}}
+    doc = render_page(site, intro + "".join(rows))
     atomic_write_text(path, doc)
     return path
