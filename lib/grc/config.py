@@ -258,6 +258,13 @@ class NetworkConfig:
             raise ConfigError(f"Centre inconnu « {code} » : {path} absent. Centres connus : {known}…")
         return load_centre(path)
 
+    def centre_name(self, code: str) -> str:
+        """The centre's name, or its code when its table cannot be read (that centre fails alone)."""
+        try:
+            return self.centre(code).name
+        except ConfigError:
+            return code
+
     def export_dir(self, code: str, year: int | None = None) -> Path:
         return self.raw_dir / str(year or self.year) / code
 

@@ -36,6 +36,7 @@ from unidecode import unidecode
 
 from grc import rules
 from grc.config import ConfigError, NetworkConfig, load_config, read_yaml
+from grc.safefiles import restore_csv, text_cells_as_text, write_csv, xlsx_safe_frame
 from grc.schema import NETWORK
 
 CHANNELS = ("courrier", "email", "telephone")
@@ -387,12 +388,14 @@ def write_extract(result: ExtractResult, path: str | Path) -> Path:
     out = out.rename(columns=HEADERS)
     summary = result.summary()
     if suffix == ".csv":
-        out.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
-        summary.to_csv(exclusions_path(path), sep=";", index=False, encoding="utf-8-sig")
+        write_csv(out, path, sep=";", encoding="utf-8-sig")
+        write_csv(summary, exclusions_path(path), sep=";", encoding="utf-8-sig")
     else:
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            out.to_excel(xl, sheet_name="Extraction", index=False)
-            summary.to_excel(xl, sheet_name="Exclusions", index=False)
+            xlsx_safe_frame(out).to_excel(xl, sheet_name="Extraction", index=False)
+            xlsx_safe_frame(summary).to_excel(xl, sheet_name="Exclusions", index=False)
+            for ws in xl.book.worksheets:
+                text_cells_as_text(ws)  # a name such as =HYPERLINK(…) stays text
     return path
 
 
@@ -408,8 +411,8 @@ def _read_export(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8-sig") as fh:
         head = fh.readline()
     sep = ";" if head.count(";") > head.count(",") else ","
-    return pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                       na_values=[""])
+    return restore_csv(pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                                   na_values=[""]))
 
 
 def load_frames(config: NetworkConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -71,7 +71,16 @@ def _state_path(cfg: NetworkConfig) -> Path:
 def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | None = None,
             force: bool = False, reports: bool = True, with_code: bool = False,
             progress: bool = True) -> int:
-    """The whole ``grc run``; returns the exit status (0 only if everything succeeded)."""
+    """The whole ``grc run``; returns the exit status (0 only if everything succeeded).
+
+    The base is locked for the whole run: a second ``grc run`` on it stops with a message.
+    """
+    with db.base_lock(cfg.db_path):
+        return _run_all(cfg, centres, jobs, force, reports, with_code, progress)
+
+
+def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, force: bool,
+             reports: bool, with_code: bool, progress: bool) -> int:
     from grc.pipeline.integrate import run_pipeline
     from grc.reports.runner import PRELOAD_MODULES, WorkerPool
 
@@ -198,7 +207,7 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
                 continue
             out = (cfg.reports_dir / "network" / f"{page}.html" if scope == NETWORK
                    else cfg.reports_dir / "centres" / scope / f"{page}.html")
-            name = "Ensemble du réseau" if scope == NETWORK else f"{cfg.centre(scope).name} ({scope})"
+            name = "Ensemble du réseau" if scope == NETWORK else f"{cfg.centre_name(scope)} ({scope})"
             # the version shown is that of the scope's own data: a page changes only with it
             header = {"network": cfg.network, "centre": name, "year": cfg.year, "title": label,
                       "run_date": run_date, "data_version": hashes.get(scope, "")[:12]}
@@ -292,8 +301,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None) -> Path:
     st = status.set_index("centre") if len(status) else pd.DataFrame()
     pages: dict[str, list[tuple[str, str]]] = {}
     for code in cfg.centre_codes():
-        centre = cfg.centre(code)
-        row = {"code": code, "name": centre.name}
+        row = {"code": code, "name": cfg.centre_name(code)}
         for m in INDEX_COLUMNS:
             row[m] = wide.at[code, m] if code in wide.index and m in wide.columns else None
         s = st.loc[code] if code in st.index else None

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from grc.safefiles import set_text
 from grc.schema import ISSUE_CODES
 
 _FIX_HEAD = ["Identifiant", "Champ", "Valeur reçue", "Motif", "Correction proposée", "Code"]
@@ -28,9 +29,9 @@ def _rows(df: pd.DataFrame, cols: list[str]) -> list[list]:
 
 def _sheet(wb: Workbook, title: str, head: list[str], rows: list[list]) -> None:
     ws = wb.create_sheet(title)
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
+    for i, r in enumerate([head, *rows], start=1):
+        for j, v in enumerate(r, start=1):
+            set_text(ws.cell(row=i, column=j), v)  # text stays text: never a formula
     for c in ws[1]:
         c.font = Font(bold=True)
     ws.freeze_panes = "A2"
