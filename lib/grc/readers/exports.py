@@ -334,7 +334,7 @@ def _read_csv(centre: Centre, spec: dict, path: Path, fname: str) -> tuple[pd.Da
             lines.append(row_start)
     except csv.Error as exc:
         raise ExportError([Problem(centre.code, fname, _csv_error_message(str(exc)),
-                                   row=reader.line_num + 1 if "new-line" in str(exc) else reader.line_num)]
+                                   row=start if "field larger" in str(exc) else reader.line_num)]
                           ) from exc
     frame = pd.DataFrame(body, columns=head, dtype=object)
     frame.insert(0, "row", lines)
