@@ -8,6 +8,7 @@ exactly as it was before it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -89,8 +90,13 @@ def base_lock(path: Path) -> Iterator[None]:
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        # a POSIX record lock: held by this process only (helpers it forks do not keep it
+        # after it is killed) and released by the system when the process ends
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            os.close(fd)
+            raise
         other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
         os.close(fd)
         raise BaseError(f"La base {path} est déjà en cours de mise à jour par un autre « grc run » "
@@ -106,7 +112,7 @@ def base_lock(path: Path) -> Iterator[None]:
         _LOCKS.pop(key, None)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 
