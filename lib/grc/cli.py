@@ -43,6 +43,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"BLOQUANT : {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"BLOQUANT : fichier illisible ({exc.strerror}) : {exc.filename}. Vérifiez ses droits "
+              "d'accès ou recopiez-le.", file=sys.stderr)
+        return 1
     except ExportError as exc:
         print(f"Export {args.centre} {year} refusé : {len(exc.problems)} problème(s) BLOQUANT(S) "
               "(« grc run » garderait les données de l'an dernier pour ce centre) :", file=sys.stderr)
