@@ -96,3 +96,18 @@ def test_cr_only_line_endings_are_read(net, capsys):
     rc, _, err = run(net, capsys)
     assert "Traceback" not in err
     assert (code, 2025) in record_counts(net)
+
+
+def test_utf16_and_bom_messages_at_reader_level():
+    import pytest
+    from grc.readers.exports import ExportError, _decode
+
+    text = "NUM;NOM\r\n1;Élodie\r\n"
+    with pytest.raises(ExportError) as err:
+        _decode(text.encode("utf-16"), "utf-8", "ABC", "ABC/c.csv")
+    assert "UTF-16" in str(err.value) and "sans doute" not in str(err.value)
+    with pytest.raises(ExportError) as err:  # UTF-16 without BOM (little-endian)
+        _decode(text.encode("utf-16-le"), "cp1252", "ABC", "ABC/c.csv")
+    assert "UTF-16" in str(err.value)
+    assert _decode(text.encode("utf-16"), "utf-16", "ABC", "ABC/c.csv")[0] == text
+    assert _decode(b"\xef\xbb\xbf" + text.encode("utf-8"), "utf-8", "ABC", "ABC/c.csv")[0] == text

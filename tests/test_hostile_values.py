@@ -150,3 +150,31 @@ def test_xlsx_serial_dates_and_formulas_without_value(net, capsys):
     assert pd.isna(st.at[3, "amount"]) and st.at[3, "contact_local_id"] == id3
     assert st.at[2, "contact_local_id"] == id2
     assert "formula_without_value" in _issues(net, code, id3)
+
+
+def test_formula_with_its_cached_value_is_read_and_not_flagged(net, capsys):
+    import re
+    import zipfile
+
+    code = by_software(net)["resaxl"]
+    path = export_file(net, code, "stays")
+    wb = load_workbook(path)
+    ws = wb.active
+    head = [c.value for c in ws[1]]
+    amount = head.index("Montant") + 1
+    ws.cell(row=4, column=amount).value = "=100+23.5"
+    wb.save(path)
+    # as Excel saves it: the formula and its computed value
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/") and b"<f>" in parts[n])
+    parts[sheet] = re.sub(rb"(<f>100\+23\.5</f>)<v ?/>", rb"\1<v>123.5</v>", parts[sheet])
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+    rc, out, _ = check(net, capsys, code)
+    assert "formule" not in out
+    rc, _, err = run(net, capsys)
+    assert rc == 0, err
+    assert _stays_by_row(net, code).at[4, "amount"] == 123.5
