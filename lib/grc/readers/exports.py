@@ -112,6 +112,7 @@ _UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0
 # control characters that no export should hold (tab, line feed and carriage return excepted)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CSV_FIELD_LIMIT = csv.field_size_limit()
+_FORMULA_TAG = re.compile(rb"<f[ >/]")
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -267,7 +268,7 @@ def _formulas_without_value(centre: str, fname: str, path: Path, sheet: str) -> 
 
     try:
         with zipfile.ZipFile(path) as z:
-            has_formula = any(b"<f" in z.read(n) for n in z.namelist()
+            has_formula = any(_FORMULA_TAG.search(z.read(n)) for n in z.namelist()
                               if n.startswith("xl/worksheets/") and n.endswith(".xml"))
     except (zipfile.BadZipFile, OSError, KeyError):
         return []
@@ -449,7 +450,9 @@ def _map_dates(code: str, kind: str, spec: dict, out: pd.DataFrame, local_of: di
         parsed = _parse_dates(out[f], fmt, excel=excel)
         parsed = parsed.fillna(_excel_serial(out[f].where(parsed.isna())))
         bad = out[f].notna() & parsed.isna()
-        beyond = bad & out[f].map(lambda v: _date_beyond_range(v, fmt)).astype(bool)
+        beyond = pd.Series(False, index=out.index)
+        if bad.any():
+            beyond[bad] = np.array([_date_beyond_range(v, fmt) for v in out.loc[bad, f]], dtype=bool)
         unreadable = bad & ~beyond
         if unreadable.sum() and unreadable.sum() > DATE_FORMAT_FAILURE * max(out[f].notna().sum(), 1):
             ex = out.loc[unreadable, f].iloc[0]
