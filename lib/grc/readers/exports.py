@@ -225,7 +225,8 @@ def read_raw(centre: Centre, kind: str, base_dir: Path) -> tuple[pd.DataFrame, P
                                    "aucune ligne de données (en-tête seul) : l'export est refusé en "
                                    "entier, le centre garde ses données de l'an dernier ; réexportez "
                                    "le fichier avec ses lignes.", row=2)])
-    problems += _control_characters(centre.code, fname, frame)
+    if frame.attrs.get("control_characters", True):
+        problems += _control_characters(centre.code, fname, frame)
     return frame, path, problems
 
 
@@ -255,7 +256,7 @@ def _read_xlsx(centre: Centre, spec: dict, path: Path, fname: str) -> tuple[pd.D
     if len(frame.columns) == 0:
         raise ExportError([Problem(centre.code, fname, "onglet vide : réexportez le fichier.")])
     if len(frame):
-        frame = frame[(frame.apply(lambda c: c.astype(str).str.strip()) != "").any(axis=1)]
+        frame = frame[frame.ne("").any(axis=1)]
     frame.insert(0, "row", [int(i) + 2 for i in frame.index])
     frame = frame.reset_index(drop=True)
     return frame, _formulas_without_value(centre.code, fname, path, sheet if isinstance(sheet, str)
@@ -339,6 +340,7 @@ def _read_csv(centre: Centre, spec: dict, path: Path, fname: str) -> tuple[pd.Da
                           ) from exc
     frame = pd.DataFrame(body, columns=head, dtype=object)
     frame.insert(0, "row", lines)
+    frame.attrs["control_characters"] = _CONTROL.search(text) is not None  # else no cell to scan
     return frame, problems
 
 
@@ -361,9 +363,9 @@ def _control_characters(centre: str, fname: str, frame: pd.DataFrame) -> list[Pr
         if col == "row":
             continue
         col_s = frame[col]
-        hits = col_s.str.contains(_CONTROL.pattern, regex=True, na=False) if col_s.dtype == object else None
-        if hits is None or not hits.any():
-            continue
+        if col_s.dtype != object or not _CONTROL.search("\n".join(v for v in col_s if isinstance(v, str))):
+            continue  # one search over the whole column; cell by cell only when it holds one
+        hits = col_s.str.contains(_CONTROL.pattern, regex=True, na=False)
         for i in hits.to_numpy().nonzero()[0]:
             v = col_s.iat[i]
             if isinstance(v, str) and (m := _CONTROL.search(v)):
@@ -411,15 +413,23 @@ def _mapped_twice(mapping: dict[str, str]) -> dict[str, list[str]]:
 
 def _problem_rows(out: pd.DataFrame, mask: pd.Series, f: str, id_col: str):
     """``(value, row, local_id)`` of the rows of ``mask``."""
+    if not mask.any():
+        return ()
     sub = out.loc[mask, [f, "row", id_col]]
     return zip(sub[f], sub["row"].astype(int), sub[id_col], strict=True)
 
 
 def _excel_serial(s: pd.Series) -> pd.Series:
     """Excel serial day numbers (45658 = 01/01/2025) as dates; anything else NaT."""
-    num = pd.to_numeric(s, errors="coerce")
-    ok = num.between(SERIAL_MIN, SERIAL_MAX)
-    return pd.Timestamp("1899-12-30") + pd.to_timedelta(num.where(ok), unit="D")
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    cand = s.notna()
+    if not cand.any():
+        return out
+    num = pd.to_numeric(s[cand], errors="coerce")
+    num = num[num.between(SERIAL_MIN, SERIAL_MAX)]
+    if len(num):
+        out[num.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(num.astype(float), unit="D")
+    return out
 
 
 def _date_beyond_range(value: object, fmt: str | None) -> bool:
@@ -448,8 +458,10 @@ def _map_dates(code: str, kind: str, spec: dict, out: pd.DataFrame, local_of: di
             out[f] = pd.NaT
             continue
         parsed = _parse_dates(out[f], fmt, excel=excel)
-        parsed = parsed.fillna(_excel_serial(out[f].where(parsed.isna())))
         bad = out[f].notna() & parsed.isna()
+        if bad.any():
+            parsed = parsed.fillna(_excel_serial(out[f].where(bad)))
+            bad = out[f].notna() & parsed.isna()
         beyond = pd.Series(False, index=out.index)
         if bad.any():
             beyond[bad] = np.array([_date_beyond_range(v, fmt) for v in out.loc[bad, f]], dtype=bool)
@@ -465,7 +477,7 @@ def _map_dates(code: str, kind: str, spec: dict, out: pd.DataFrame, local_of: di
             problems.append(Problem(code, fname, f"date « {v} » illisible (format attendu {fmt}) : "
                                     "corrigez-la dans le logiciel.", row=row, column=local_of[f],
                                     severity="avertissement", code="invalid_date", local_id=lid, field=f))
-        far = beyond | (parsed.notna() & ((parsed < lo) | (parsed > hi)))
+        far = beyond | (parsed < lo) | (parsed > hi)  # NaT compares False
         dropped = " ; ce séjour est écarté des calculs" if f == "arrival" else ""
         for v, row, lid in _problem_rows(out, far, f, id_col):
             problems.append(Problem(code, fname, f"date « {v} » hors de la période plausible ({span}) : "
@@ -473,7 +485,7 @@ def _map_dates(code: str, kind: str, spec: dict, out: pd.DataFrame, local_of: di
                                     "base ; corrigez-la dans le logiciel.", row=row, column=local_of[f],
                                     severity="avertissement", code="date_out_of_range", local_id=lid,
                                     field=f))
-        out[f] = parsed.where(~far)
+        out[f] = parsed.where(~far) if far.any() else parsed
     return problems
 
 
