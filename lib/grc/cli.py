@@ -129,10 +129,15 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from grc.config import load_config
+    from grc.store.base import BaseError
     from grc.store.retention import purge
 
     cfg = load_config(args.config)
-    res = purge(cfg, before=args.before, dry_run=args.dry_run)
+    try:
+        res = purge(cfg, before=args.before, dry_run=args.dry_run)
+    except BaseError as exc:  # e.g. a « grc run » is writing the base
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
     print(res.summary())
     return 0
 
