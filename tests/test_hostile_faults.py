@@ -110,6 +110,24 @@ def test_killed_run_leaves_base_intact_and_next_run_cleans_up(net):
     assert all((c, 2025) in record_counts(net) for c, _ in record_counts(net))
 
 
+def test_terminated_run_cleans_up_after_itself(net):
+    base = sha(db_path(net))
+    processed = db_path(net).parent
+    victim = _grc(net, "run", "--no-reports", "--quiet")
+    work = processed / f".network.duckdb.work-{victim.pid}"
+    deadline = time.monotonic() + 120
+    while not work.exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if victim.poll() is not None:
+        pytest.fail("the run ended before its working copy could be seen")
+    victim.send_signal(signal.SIGTERM)
+    _, err = victim.communicate(timeout=120)
+    assert victim.returncode == 130, err
+    assert "traitement interrompu" in err and "Traceback" not in err
+    assert sha(db_path(net)) == base
+    assert _leftovers(processed) == []
+
+
 @pytest.mark.parametrize("err_no, words", [(errno.ENOSPC, "disque plein"),
                                            (errno.EACCES, "dossier en lecture seule"),
                                            (errno.EROFS, "disque en lecture seule")])

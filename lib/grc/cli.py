@@ -81,6 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from grc.pipeline.run import run_all
     from grc.store.base import BaseError
 
+    previous = _interrupt_on_sigterm()
     try:
         cfg = load_config(args.config)
         if args.year:
@@ -94,6 +95,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except (OSError, duckdb.IOException) as exc:
         print(f"ERREUR : {_write_failure(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("ERREUR : traitement interrompu ; la base réseau reste dans son dernier état validé "
+              "et les copies de travail ont été supprimées.", file=sys.stderr)
+        return 130
+    finally:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_on_sigterm():
+    """SIGTERM (a stopped service, a time limit) ends the run as Ctrl-C does: every clean-up
+    runs (working copies removed, notebook workers stopped). Returns the previous handler."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != main_pid:  # a helper forked by the run: leave at once
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _write_failure(exc: Exception) -> str:
