@@ -7,6 +7,7 @@ module cannot parse fails its centre alone with a French message naming file and
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -108,6 +109,35 @@ def test_killed_run_leaves_base_intact_and_next_run_cleans_up(net):
     assert again.returncode == 0, err
     assert _leftovers(processed) == []
     assert all((c, 2025) in record_counts(net) for c, _ in record_counts(net))
+
+
+def test_killed_run_leaves_no_notebook_worker_behind(net):
+    import psutil
+
+    victim = _grc(net, "run", "--quiet", "--jobs", "2")
+    proc = psutil.Process(victim.pid)
+    deadline = time.monotonic() + 120
+    kids: list = []
+    while victim.poll() is None and time.monotonic() < deadline:
+        kids = proc.children(recursive=True)
+        if sum("spawn_main" in " ".join(k.cmdline()) for k in kids) >= 1:
+            break
+        time.sleep(0.05)
+    assert kids and victim.poll() is None, "no notebook worker seen"
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            alive = [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+            if not alive:
+                break
+            time.sleep(0.2)
+        assert not alive, [" ".join(k.cmdline())[:80] for k in alive]
+    finally:
+        for k in kids:
+            with contextlib.suppress(psutil.Error):
+                k.kill()
 
 
 def test_terminated_run_cleans_up_after_itself(net):
