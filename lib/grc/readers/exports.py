@@ -525,15 +525,10 @@ def _map_numbers(code: str, spec: dict, out: pd.DataFrame, local_of: dict[str, s
     return problems
 
 
-def map_frame(centre: Centre, kind: str, raw: pd.DataFrame, year: int,
-              fname: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Rename local columns to the common schema, map codes, parse dates and numbers."""
-    spec = centre.exports.get(kind, {})
-    mapping: dict[str, str] = {str(k).strip(): str(v) for k, v in (centre.columns.get(kind) or {}).items()}
-    ignore = {str(c).strip() for c in (centre.extra.get("ignore", {}) or {}).get(kind, [])}
+def _check_mapping(centre: Centre, kind: str, mapping: dict[str, str], cols: list[str],
+                   ignore: set[str], fname: str) -> None:
+    """Refuse a table that does not map the file's columns one to one onto the schema."""
     fields = CONTACT_FIELDS if kind == "contacts" else STAY_FIELDS
-    problems: list[Problem] = []
-    cols = [c for c in raw.columns if c != "row"]
     missing = [loc for loc in mapping if loc not in cols]
     if missing:
         near = ", ".join(cols[:12])
@@ -570,6 +565,18 @@ def map_frame(centre: Centre, kind: str, raw: pd.DataFrame, year: int,
         raise ExportError([Problem(centre.code, str(centre.path.name),
                                    "associez au moins « last_name » ou « organisation » "
                                    "dans « columns.contacts ».")])
+
+
+def map_frame(centre: Centre, kind: str, raw: pd.DataFrame, year: int,
+              fname: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rename local columns to the common schema, map codes, parse dates and numbers."""
+    spec = centre.exports.get(kind, {})
+    mapping: dict[str, str] = {str(k).strip(): str(v) for k, v in (centre.columns.get(kind) or {}).items()}
+    ignore = {str(c).strip() for c in (centre.extra.get("ignore", {}) or {}).get(kind, [])}
+    fields = CONTACT_FIELDS if kind == "contacts" else STAY_FIELDS
+    problems: list[Problem] = []
+    cols = [c for c in raw.columns if c != "row"]
+    _check_mapping(centre, kind, mapping, cols, ignore, fname)
     local_of = {v: k for k, v in mapping.items()}
     none = np.full(len(raw), None, dtype=object)
     data: dict[str, object] = {"centre": centre.code, "year": year, "row": raw["row"].to_numpy()}
