@@ -166,9 +166,10 @@ def test_xlsx_missing_column(demo_copy):
 
 def test_grc_check_prints_and_exits(demo_copy, capsys):
     cfg, code, path = _hestia(demo_copy)
-    assert main(["check", "--config", str(demo_copy / "network.yaml"), "--centre", code]) == 0
+    # this centre has a warning (an unknown local code): exit 2, "warnings only"
+    assert main(["check", "--config", str(demo_copy / "network.yaml"), "--centre", code]) == 2
     out = capsys.readouterr().out
-    assert "contacts" in out and code in out
+    assert "contacts" in out and code in out and "AVERTISSEMENT" in out
     path.write_bytes(b"")
     assert main(["check", "--config", str(demo_copy / "network.yaml"), "--centre", code]) == 1
     err = capsys.readouterr().err

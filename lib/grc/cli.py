@@ -24,42 +24,65 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _where(problem: object) -> str:
+    """A problem's text without its own severity tag (the caller prints its own)."""
+    text = str(problem)
+    return text.split("] ", 1)[1] if text.startswith("[") and "] " in text else text
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0: nothing to fix; 1: blocking (the run would refuse the export); 2: warnings only."""
     from grc.config import ConfigError, load_config
     from grc.readers.exports import ExportError, read_centre
 
+    year = args.year
     try:
         cfg = load_config(args.config)
         year = args.year or cfg.year
         centre = cfg.centre(args.centre)
         ex = read_centre(centre, cfg.export_dir(centre.code, year), year)
     except ConfigError as exc:
-        print(f"ERREUR : {exc}", file=sys.stderr)
+        print(f"BLOQUANT : {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"BLOQUANT : fichier illisible ({exc.strerror}) : {exc.filename}. Vérifiez ses droits "
+              "d'accès ou recopiez-le.", file=sys.stderr)
         return 1
     except ExportError as exc:
-        print(f"Export {args.centre} {year} inutilisable :", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  {p}", file=sys.stderr)
+        print(f"Export {args.centre} {year} refusé : {len(exc.problems)} problème(s) BLOQUANT(S) "
+              "(« grc run » garderait les données de l'an dernier pour ce centre) :", file=sys.stderr)
+        for p in exc.problems[: args.max]:
+            print(f"  BLOQUANT {_where(p)}", file=sys.stderr)
         return 1
     print(f"Centre {centre.code} ({centre.name}), export {year} : {len(ex.contacts)} contacts, "
           f"{len(ex.stays)} séjours.")
-    for p in ex.problems[: args.max]:
-        print(f"  {p}")
-    if len(ex.problems) > args.max:
-        print(f"  … et {len(ex.problems) - args.max} autres (--max pour en voir plus)")
     errors = [p for p in ex.problems if p.severity == "erreur"]
-    if ex.problems:
-        print(f"{len(ex.problems)} problème(s) à corriger par le centre (voir ci-dessus).")
-    else:
-        print("Aucun problème : l'export est conforme à la table de correspondance.")
-    return 1 if errors else 0
+    warnings = [p for p in ex.problems if p.severity != "erreur"]
+    for label, probs in (("BLOQUANT", errors), ("AVERTISSEMENT", warnings)):
+        for p in probs[: args.max]:
+            print(f"  {label} {_where(p)}")
+        if len(probs) > args.max:
+            print(f"  … et {len(probs) - args.max} autres (--max pour en voir plus)")
+    if errors:
+        print(f"{len(errors)} problème(s) bloquant(s) et {len(warnings)} avertissement(s).")
+        return 1
+    if warnings:
+        print(f"Aucun problème bloquant ; {len(warnings)} avertissement(s) : lignes intégrées mais à "
+              "corriger par le centre (voir ci-dessus et le fichier de retour).")
+        return 2
+    print("Aucun problème : l'export est conforme à la table de correspondance.")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import duckdb
+
     from grc.config import ConfigError, load_config
     from grc.pipeline.integrate import PipelineError
     from grc.pipeline.run import run_all
+    from grc.store.base import BaseError
 
+    previous = _interrupt_on_sigterm()
     try:
         cfg = load_config(args.config)
         if args.year:
@@ -67,9 +90,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return run_all(cfg, centres=args.centre or None, jobs=args.jobs, force=args.force,
                        reports=not args.no_reports, with_code=args.with_code,
                        progress=not args.quiet)
-    except (ConfigError, PipelineError) as exc:
+    except (ConfigError, PipelineError, BaseError) as exc:
         print(f"ERREUR : {exc}", file=sys.stderr)
         return 1
+    except (OSError, duckdb.IOException) as exc:
+        print(f"ERREUR : {_write_failure(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ERREUR : traitement interrompu ; la base réseau reste dans son dernier état validé "
+              "et les copies de travail ont été supprimées.", file=sys.stderr)
+        return 130
+    finally:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_on_sigterm():
+    """SIGTERM (a stopped service, a time limit) ends the run as Ctrl-C does: every clean-up
+    runs (working copies removed, notebook workers stopped). Returns the previous handler."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != main_pid:  # a helper forked by the run: leave at once
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _write_failure(exc: Exception) -> str:
+    """French message for a folder that cannot be written (read-only, full disk)."""
+    import errno
+
+    reasons = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota disque dépassé",
+               errno.EROFS: "disque en lecture seule", errno.EACCES: "dossier en lecture seule ou "
+               "droits insuffisants", errno.EPERM: "droits insuffisants"}
+    code = getattr(exc, "errno", None)
+    reason = reasons.get(code) if code else None
+    if reason is None:
+        low = str(exc).lower()
+        reason = "disque plein" if "no space" in low else "écriture ou lecture impossible"
+    where = getattr(exc, "filename", None)
+    return (f"{reason}{f' ({where})' if where else ''} : le traitement s'est arrêté et la base "
+            "réseau n'a pas été modifiée. Libérez de la place ou rendez le dossier inscriptible, "
+            "puis relancez « grc run ».")
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -87,10 +154,15 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from grc.config import load_config
+    from grc.store.base import BaseError
     from grc.store.retention import purge
 
     cfg = load_config(args.config)
-    res = purge(cfg, before=args.before, dry_run=args.dry_run)
+    try:
+        res = purge(cfg, before=args.before, dry_run=args.dry_run)
+    except BaseError as exc:  # e.g. a « grc run » is writing the base
+        print(f"ERREUR : {exc}", file=sys.stderr)
+        return 1
     print(res.summary())
     return 0
 
@@ -223,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_run)
 
-    c = sub.add_parser("check", help="vérifier l'export d'un centre (n'écrit rien)")
+    c = sub.add_parser("check", help="vérifier l'export d'un centre (n'écrit rien ; code de sortie 0 : "
+                       "conforme, 1 : problème bloquant, 2 : avertissements seulement)")
     c.add_argument("--config", required=True)
     c.add_argument("--centre", required=True)
     c.add_argument("--year", type=int)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,111 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def read_yaml(path: Path) -> Any:
-    """Read a YAML file with a French message on failure."""
+# a configuration file larger than this is refused (correspondence tables are a few kB)
+YAML_MAX_BYTES = 2_000_000
+# nodes of a YAML document once every alias is expanded ("billion laughs" stops here)
+YAML_MAX_NODES = 200_000
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first: int, second: int):
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.first, self.second = key, first, second
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a key written twice in the same mapping (no silent last-wins)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+                    seen[key] = key_node.start_mark.line + 1
+                except TypeError:  # an unhashable key: the constructor reports it
+                    pass
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_nodes(node: Any, limit: int) -> int:
+    """Number of nodes of the document with aliases expanded (stops counting past ``limit``)."""
+    memo: dict[int, int] = {}
+
+    def count(n: Any) -> int:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        memo[key] = 1  # a recursive structure counts once
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for child in n.value:
+                total += count(child)
+                if total > limit:
+                    break
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += count(k) + count(v)
+                if total > limit:
+                    break
+        memo[key] = total
+        return total
+
+    return count(node) if node is not None else 0
+
+
+def load_yaml_text(text: str, source: str = "<texte>") -> Any:
+    """Parse YAML safely: no Python tags, no duplicate key, bounded alias expansion."""
+    loader = _StrictLoader(text)
     try:
+        node = loader.get_single_node()
+        if _expanded_nodes(node, YAML_MAX_NODES) > YAML_MAX_NODES:
+            raise ConfigError(
+                f"{source} : trop d'alias YAML (le document développé dépasse {YAML_MAX_NODES} "
+                "éléments, motif « billion laughs ») : écrivez les valeurs sans « & » ni « * ».")
+        return loader.construct_document(node) if node is not None else None
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{source} : clé « {exc.key} » écrite deux fois (lignes {exc.first} et {exc.second}) ; "
+            "la seconde écraserait la première. Gardez une seule ligne pour cette clé.") from exc
+    except yaml.constructor.ConstructorError as exc:
+        where = f" ligne {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        raise ConfigError(
+            f"{source} :{where} valeur YAML refusée ({exc.problem}) : seuls les textes, nombres, "
+            "listes et tableaux simples sont permis (pas de balise « !! »).") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{source} :{where} YAML invalide ({problem}). "
+                          "Corrigez la syntaxe du fichier.") from exc
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file safely (see :func:`load_yaml_text`) with a French message on failure."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > YAML_MAX_BYTES:
+            raise ConfigError(f"{path} : fichier de {size:,} octets, trop gros pour une table de "
+                              f"configuration (limite {YAML_MAX_BYTES:,}) : vérifiez le fichier."
+                              .replace(",", "\u202f"))
         with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+            text = fh.read()
     except FileNotFoundError as exc:
         raise ConfigError(f"Fichier introuvable : {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} : YAML invalide ({exc}). Corrigez la syntaxe du fichier.") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path} est un dossier, pas un fichier YAML.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} : fichier non lisible en UTF-8 (octet {exc.start}) : "
+                          "réenregistrez-le en UTF-8.") from exc
+    return load_yaml_text(text, str(path))
 
 
 @dataclass
@@ -152,11 +249,21 @@ class NetworkConfig:
         return sorted(p.stem for p in self.centres_dir.glob("*.yaml"))
 
     def centre(self, code: str) -> Centre:
+        if not CENTRE_CODE.fullmatch(str(code)):
+            raise ConfigError(f"Code centre « {code} » refusé : lettres, chiffres, « - » ou « _ » "
+                              f"seulement (le nom d'une table de {self.centres_dir}, sans .yaml).")
         path = self.centres_dir / f"{code}.yaml"
         if not path.exists():
             known = ", ".join(self.centre_codes()[:10])
             raise ConfigError(f"Centre inconnu « {code} » : {path} absent. Centres connus : {known}…")
         return load_centre(path)
+
+    def centre_name(self, code: str) -> str:
+        """The centre's name, or its code when its table cannot be read (that centre fails alone)."""
+        try:
+            return self.centre(code).name
+        except ConfigError:
+            return code
 
     def export_dir(self, code: str, year: int | None = None) -> Path:
         return self.raw_dir / str(year or self.year) / code
@@ -176,6 +283,24 @@ class NetworkConfig:
         return dataclasses.replace(
             self, year=year, reference_date=reference_date or dt.date(year, 12, 31)
         )
+
+
+CENTRE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
+def inside(folder: Path, name: Any, what: str, source: Path | str) -> Path:
+    """``folder / name``, refused unless it stays inside ``folder`` (no ``..``, no absolute path).
+
+    The message names the setting and the file only: never anything read from the target.
+    """
+    text = str(name or "").strip()
+    candidate = Path(text)
+    if (not text or candidate.is_absolute() or ".." in candidate.parts or "\\" in text
+            or not (folder.resolve() / candidate).resolve().is_relative_to(folder.resolve())):
+        raise ConfigError(f"{source} : « {what} » vaut « {text} », un chemin hors du dossier "
+                          f"{folder} : indiquez seulement le nom du fichier (ex. contacts.csv), "
+                          "placé dans ce dossier.")
+    return folder / candidate
 
 
 def resolve(root: Path, value: Any) -> Path | None:

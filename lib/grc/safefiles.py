@@ -45,6 +45,23 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def restore_cell(value: Any) -> Any:
+    """The value :func:`csv_cell` was given (for our own programs reading back our CSV files)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def restore_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame read from a file written by :func:`write_csv`, with the original text values."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(restore_cell)
+    out.columns = [restore_cell(str(c)) for c in out.columns]
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> None:
     """``frame.to_csv`` with every text cell neutralised (see module docstring)."""
     kwargs.setdefault("index", False)

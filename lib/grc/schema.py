@@ -82,6 +82,13 @@ ISSUE_CODES: dict[str, str] = {
     "duplicate_local_id": "Identifiant local exporté plusieurs fois",
     "no_channel": "Aucun canal utilisable (adresse, e-mail ou téléphone)",
     "retention_expired": "Durée de conservation dépassée (CNIL)",
+    # reading the export (grc.readers.exports): the row is kept, the value flagged
+    "negative_value": "Nuits, personnes ou montant négatif (écarté des calculs)",
+    "rounded_value": "Nombre de nuits ou de personnes non entier (arrondi)",
+    "date_out_of_range": "Date hors de la période plausible (ignorée)",
+    "control_character": "Caractère de contrôle invisible dans une valeur",
+    "mixed_encoding": "Ligne dans un autre encodage que le fichier",
+    "formula_without_value": "Formule Excel enregistrée sans sa valeur",
 }
 
 # French labels of the fields, as a centre's staff know them (return files, messages)

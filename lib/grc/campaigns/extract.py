@@ -42,6 +42,7 @@ from grc.campaigns.selection import (  # noqa: F401 - re-exported: the module's 
     targets,
 )
 from grc.config import ConfigError, NetworkConfig, load_config
+from grc.safefiles import restore_csv
 from grc.schema import NETWORK
 
 #: Exclusion reasons (key -> French label), in the order rules are applied.
@@ -297,8 +298,8 @@ def _read_export(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8-sig") as fh:
         head = fh.readline()
     sep = ";" if head.count(";") > head.count(",") else ","
-    return pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                       na_values=[""])
+    return restore_csv(pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                                   na_values=[""]))
 
 
 def load_frames(config: NetworkConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from grc import __version__
-from grc.config import NetworkConfig, load_segmentation
+from grc.config import ConfigError, NetworkConfig, load_segmentation
 from grc.readers.exports import ExportError, read_centre
+from grc.safefiles import write_csv
 from grc.schema import CONTACT_FIELDS, ISSUE_COLUMNS, NETWORK
 from grc.store import base as db
 
@@ -466,38 +467,58 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             return result
         t = time.perf_counter()
         work = cfg.processed_dir / f".exports-work-{run_id}"
-        jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments,
-                                       dd, erased_keys)]
         retours = cfg.processed_dir / f".retours-work-{run_id}"
-        retours.mkdir(parents=True, exist_ok=True)
-        old_retours = cfg.processed_dir / "retours"
-        exported_q = qualified[qualified["exported"].astype(bool)]
-        q_by = dict(tuple(exported_q.groupby("centre", sort=False)))
-        i_by = dict(tuple(issues.groupby("centre", sort=False))) if len(issues) else {}
-        for code in all_codes:
-            if code not in codes and (old_retours / f"{code}.xlsx").exists():
-                shutil.copy2(old_retours / f"{code}.xlsx", retours / f"{code}.xlsx")
-                continue
-            q = q_by.get(code)
-            if q is None or q.empty:
-                continue
-            iss = i_by.get(code, issues.iloc[:0])
-            jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
-                retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
-                last_stay=last_stay, previous=before.get(code), year=cfg.year,
-                centre_name=cfg.centre(code).name, corrections=fixed_by.get(code)))
         log = returned.returns_log(con)
-        jobs.append(lambda: returned.write_log(log, work / "returns_log.csv"))
-        run_jobs(jobs)
+        try:
+            _write_files(cfg, codes, all_codes, work, retours, qualified, issues, links, contacts,
+                         scores, segments, dd, erased_keys,
+                         {"last_stay": last_stay, "previous": before, "fixed_by": fixed_by, "log": log})
+        except BaseException:
+            for folder in (work, retours):  # no copy of personal data outlives a failed run
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         result.timings["fichiers"] = time.perf_counter() - t
     # the base is committed: swap the files in
     _swap(work, cfg.exports_dir)
-    _swap(retours, old_retours)
+    _swap(retours, cfg.processed_dir / "retours")
     result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
                      "contacts": len(contacts), "stays": len(stays), "issues": len(issues),
                      "history": len(hist)}
     result.timings["total"] = time.perf_counter() - t0
     return result
+
+
+def _write_files(cfg: NetworkConfig, codes: list[str], all_codes: list[str], work: Path, retours: Path,
+                 qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                 contacts: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, dd,
+                 erased_keys: set, back: dict) -> None:
+    """The exports, the return files and the returns log, written in the work folders ``work``
+    and ``retours``; ``back``: last stays, last year's return-file counts, the corrections
+    followed per centre and the returns log (see :mod:`grc.returns`)."""
+    from grc.returns import imports as returned
+    from grc.returns import write as returns
+
+    jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments,
+                                   dd, erased_keys)]
+    retours.mkdir(parents=True, exist_ok=True)
+    old_retours = cfg.processed_dir / "retours"
+    exported_q = qualified[qualified["exported"].astype(bool)]
+    q_by = dict(tuple(exported_q.groupby("centre", sort=False)))
+    i_by = dict(tuple(issues.groupby("centre", sort=False))) if len(issues) else {}
+    for code in all_codes:
+        if code not in codes and (old_retours / f"{code}.xlsx").exists():
+            shutil.copy2(old_retours / f"{code}.xlsx", retours / f"{code}.xlsx")
+            continue
+        q = q_by.get(code)
+        if q is None or q.empty:
+            continue
+        iss = i_by.get(code, issues.iloc[:0])
+        jobs.append(lambda code=code, q=q, iss=iss: returns.write_return_file(
+            retours / f"{code}.xlsx", code, q, iss, _centre_duplicates(dd, code),
+            last_stay=back["last_stay"], previous=back["previous"].get(code), year=cfg.year,
+            centre_name=cfg.centre_name(code), corrections=back["fixed_by"].get(code)))
+    jobs.append(lambda: returned.write_log(back["log"], work / "returns_log.csv"))
+    run_jobs(jobs)
 
 
 def run_jobs(jobs: list, workers: int | None = None) -> None:
@@ -627,7 +648,11 @@ def _centre_locations(cfg: NetworkConfig, codes: list[str]) -> pd.DataFrame:
     com = load_communes().drop_duplicates("postcode").set_index("postcode")
     rows = []
     for c in codes:
-        t = cfg.centre(c)
+        try:
+            t = cfg.centre(c)
+        except ConfigError:  # a broken table fails its centre only (see read_stage)
+            rows.append({"centre": c, "lat": None, "lon": None})
+            continue
         lat, lon = t.extra.get("lat"), t.extra.get("lon")
         if (lat is None or lon is None) and t.postcode in com.index:
             lat, lon = com.at[t.postcode, "lat"], com.at[t.postcode, "lon"]
@@ -655,16 +680,16 @@ def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, is
                    segments: pd.DataFrame, dd, erased: set) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     run_links = links[links["last_year"] == cfg.year].sort_values(["centre", "local_id"])
-    run_links[["centre", "local_id", "contact_id"]].to_csv(folder / "record_links.csv", index=False)
+    write_csv(run_links[["centre", "local_id", "contact_id"]], folder / "record_links.csv")
     exported = qualified.loc[qualified["exported"], ["centre", "local_id"]]
     iss = issues.merge(exported, on=["centre", "local_id"])
-    iss.sort_values(["centre", "local_id", "field", "code"])[ISSUE_COLUMNS].to_csv(
-        folder / "quality_issues.csv", index=False)
-    contacts.sort_values("contact_id").to_csv(folder / "contacts.csv", index=False)
-    scores.to_csv(folder / "rfm.csv", index=False)
-    segments.sort_values("contact_id").to_csv(folder / "segments.csv", index=False)
+    write_csv(iss.sort_values(["centre", "local_id", "field", "code"])[ISSUE_COLUMNS],
+              folder / "quality_issues.csv")
+    write_csv(contacts.sort_values("contact_id"), folder / "contacts.csv")
+    write_csv(scores, folder / "rfm.csv")
+    write_csv(segments.sort_values("contact_id"), folder / "segments.csv")
     if dd.review is not None and len(dd.review):
-        dd.review.to_csv(folder / "dedup_review.csv", index=False)
+        write_csv(dd.review, folder / "dedup_review.csv")
 
 
 def contact_fields() -> list[str]:

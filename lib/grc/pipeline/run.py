@@ -85,7 +85,16 @@ def _state_path(cfg: NetworkConfig) -> Path:
 def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | None = None,
             force: bool = False, reports: bool = True, with_code: bool = False,
             progress: bool = True) -> int:
-    """The whole ``grc run``; returns the exit status (0 only if everything succeeded)."""
+    """The whole ``grc run``; returns the exit status (0 only if everything succeeded).
+
+    The base is locked for the whole run: a second ``grc run`` on it stops with a message.
+    """
+    with db.base_lock(cfg.db_path):
+        return _run_all(cfg, centres, jobs, force, reports, with_code, progress)
+
+
+def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, force: bool,
+             reports: bool, with_code: bool, progress: bool) -> int:
     from grc.pipeline.integrate import run_pipeline
     from grc.reports.runner import PRELOAD_MODULES, WorkerPool
 
@@ -188,7 +197,7 @@ def _scope_hashes(cfg: NetworkConfig) -> dict[str, str]:
 def site_map(cfg: NetworkConfig, codes: list[str] | None = None) -> SiteMap:
     """The report site of ``cfg``: its centres (``codes``, default all) and declared pages."""
     codes = cfg.centre_codes() if codes is None else codes
-    return SiteMap(cfg.network, cfg.year, tuple((c, cfg.centre(c).name) for c in codes), PAGES)
+    return SiteMap(cfg.network, cfg.year, tuple((c, cfg.centre_name(c)) for c in codes), PAGES)
 
 
 def _course_jobs(cfg: NetworkConfig, site: SiteMap, run_date: str) -> list:
@@ -328,8 +337,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
     st = status.set_index("centre") if len(status) else pd.DataFrame()
     pages: dict[str, list[tuple[str, str]]] = {}
     for code in cfg.centre_codes():
-        centre = cfg.centre(code)
-        row = {"code": code, "name": centre.name}
+        row = {"code": code, "name": cfg.centre_name(code)}
         for m in INDEX_COLUMNS:
             row[m] = wide.at[code, m] if code in wide.index and m in wide.columns else None
         s = st.loc[code] if code in st.index else None

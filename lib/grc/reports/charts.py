@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -48,11 +50,19 @@ _TABLE_SEQ = itertools.count(1)
 BAR_COLOUR = "#a9c0e0"  # a light shade of the plots' blue: the figures stay readable on it
 
 
+def md_text(text: str) -> str:
+    """``text`` (a name from an export or the configuration) shown literally inside Markdown:
+    no HTML, no link, no emphasis."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", html.escape(str(text), quote=False))
+
+
 def _styler(df: pd.DataFrame):
     """``df.style`` with a page-stable id (pandas draws a random one: pages must be reproducible)."""
     from pandas.io.formats.style import Styler
 
-    return Styler(df, uuid=f"grc{next(_TABLE_SEQ)}")
+    # every label comes from the data or the configuration: escaped (a centre named <script>…)
+    sty = Styler(df, uuid=f"grc{next(_TABLE_SEQ)}")
+    return sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
 
 
 # French headers of the views' columns, written once (a page passes ``labels`` to override one)
@@ -105,7 +115,7 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
             fmt[c] = fr_num
         elif pd.api.types.is_datetime64_any_dtype(df[c]):
             fmt[c] = fr_date
-    sty = _styler(df).format(fmt, na_rep="–").hide(axis="index")
+    sty = _styler(df).format(fmt, na_rep="–", escape="html").hide(axis="index")
     bar_cols = [c for c in bars or [] if c in df.columns]
     shared_top = (pd.concat([pd.to_numeric(df[c], errors="coerce") for c in bar_cols]).max()
                   if bar_cols else None)
@@ -115,7 +125,7 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
             sty = sty.bar(subset=[c], color=BAR_COLOUR, vmin=0, vmax=float(top), height=70,
                           width=100)
     if caption:
-        sty = sty.set_caption(caption)
+        sty = sty.set_caption(html.escape(caption))
     return sty
 
 
@@ -125,12 +135,12 @@ def heat_table(counts: pd.DataFrame, colour: pd.DataFrame | None = None, cmap: s
     """A heatmap as a table: ``counts`` written in cells coloured by ``colour`` (same shape,
     default the counts) on one scale for the whole table; the index is kept (row labels)."""
     values = counts if colour is None else colour
-    sty = _styler(counts).format(fmt or fr_num, na_rep="–")
+    sty = _styler(counts).format(fmt or fr_num, na_rep="–", escape="html")
     if counts.size:
         sty = sty.background_gradient(cmap=cmap, axis=None, gmap=values.to_numpy(dtype=float),
                                       vmin=vmin, vmax=vmax)
     if caption:
-        sty = sty.set_caption(caption)
+        sty = sty.set_caption(html.escape(caption))
     return sty
 
 

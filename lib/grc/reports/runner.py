@@ -742,8 +742,26 @@ def run_one(
 AHEAD_NICENESS = 5
 
 
-def _init_worker(preload: tuple[str, ...], niceness: int = 0) -> None:
+def _leave_with_parent(parent: int | None) -> None:
+    """Exit this worker as soon as the run ``parent`` that started it is gone (``kill -9``,
+    even before this worker was up): no worker outlives its run; its kernel then stops by
+    itself (ipykernel polls its parent)."""
+    import threading
+
+    if parent is None:
+        parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="grc-parent-watch").start()
+
+
+def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None = None) -> None:
     """Pool initializer: start this worker's warm kernel at once (retried at the first notebook)."""
+    _leave_with_parent(parent)
     if niceness:
         try:
             os.nice(niceness)
@@ -774,7 +792,7 @@ class WorkerPool:
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.preload, AHEAD_NICENESS),
+            initargs=(self.preload, AHEAD_NICENESS, os.getpid()),
         )
         try:
             # one no-op task per worker: each submit spawns a process while none is idle yet

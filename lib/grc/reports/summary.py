@@ -157,7 +157,7 @@ def write_summaries(cfg, measures: pd.DataFrame, pages: dict[str, list[tuple[str
 
     out = []
     scopes = [(NETWORK, cfg.network, cfg.reports_dir / "network")]
-    scopes += [(c, f"{cfg.centre(c).name} ({c})", cfg.reports_dir / "centres" / c)
+    scopes += [(c, f"{cfg.centre_name(c)} ({c})", cfg.reports_dir / "centres" / c)
                for c in cfg.centre_codes()]
     for scope, name, folder in scopes:
         rel = [(label, site_prefix(scope) + href) for label, href in pages.get(scope, [])]

@@ -64,10 +64,12 @@ def _past(stays: pd.DataFrame, reference_date: dt.date | pd.Timestamp) -> pd.Dat
 
 
 def note(text: str):
-    """A French sentence rendered as Markdown in the notebook."""
+    """A French sentence rendered as Markdown in the notebook (raw HTML shown as text)."""
+    import html
+
     from IPython.display import Markdown
 
-    return Markdown(text)
+    return Markdown(html.escape(text, quote=False))
 
 
 def scope_label(centre: str) -> str:

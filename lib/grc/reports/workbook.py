@@ -48,9 +48,12 @@ class Workbook:
 
     @cached_property
     def title(self) -> str:
+        """The scope's name, escaped for the pages' Markdown notes (names come from config)."""
+        from grc.reports.charts import md_text
+
         if self.is_network:
-            return f"{self.cfg.network} : ensemble du réseau"
-        return f"{self.cfg.centre(self.centre).name} ({self.centre})"
+            return f"{md_text(self.cfg.network)} : ensemble du réseau"
+        return f"{md_text(self.cfg.centre(self.centre).name)} ({md_text(self.centre)})"
 
     def _q(self, table: str, where: str = "", params: list | None = None) -> pd.DataFrame:
         con = db.connect(self.cfg.db_path, read_only=True)

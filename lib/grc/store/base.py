@@ -12,6 +12,7 @@ base holding an undeclared table or column is not swapped in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -60,33 +61,122 @@ def _keep_warm(path: Path) -> None:
     keep[key] = (ident, duckdb.connect(key, read_only=True))
 
 
+# locks held by this process: lock file -> [descriptor, depth, pid]
+_LOCKS: dict[str, list[int]] = {}
+
+
+def _lock_path(path: Path) -> Path:
+    return Path(path).with_name(f".{Path(path).name}.lock")
+
+
+@contextlib.contextmanager
+def base_lock(path: Path) -> Iterator[None]:
+    """Only one process writes the base at a time; a second one stops at once with a message.
+
+    Re-entrant within a process. Taking the lock also removes what a killed run left behind
+    (:func:`clean_stale`): with the lock held, no other run can be using it.
+    """
+    import fcntl
+
+    lock = _lock_path(path)
+    key = str(lock.resolve())
+    held = _LOCKS.get(key)
+    if held is not None and held[2] == os.getpid():
+        held[1] += 1
+        try:
+            yield
+        finally:
+            held[1] -= 1
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        # a POSIX record lock: held by this process only (helpers it forks do not keep it
+        # after it is killed) and released by the system when the process ends
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            os.close(fd)
+            raise
+        other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise BaseError(f"La base {path} est déjà en cours de mise à jour par un autre « grc run » "
+                        f"(processus {other}) : attendez qu'il se termine, puis relancez. "
+                        "Rien n'a été modifié.") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    _LOCKS[key] = [fd, 1, os.getpid()]
+    try:
+        clean_stale(path)
+        yield
+    finally:
+        _LOCKS.pop(key, None)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(path: Path) -> list[Path]:
+    """Remove the working copies a killed run left beside the base (personal data outside it).
+
+    ``.<base>.work-<pid>`` (and its WAL) of a process that is gone, and the ``.exports-work-…``,
+    ``.retours-work-…``, ``.exports.old``, ``.retours.old`` folders. Call with the lock held.
+    """
+    path = Path(path)
+    folder = path.parent
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for p in folder.glob(f".{path.name}.work-*"):
+        pid = p.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    for pattern in (".exports-work-*", ".retours-work-*", ".exports.old", ".retours.old"):
+        for p in folder.glob(pattern):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 @contextlib.contextmanager
 def transaction(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Work on a copy of the base and swap it in only if the block succeeds."""
+    """Work on a copy of the base and swap it in only if the block succeeds (under the lock)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    work = path.with_name(f".{path.name}.work-{os.getpid()}")
-    for stale in path.parent.glob(f".{path.name}.work-*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-    if path.exists():
-        shutil.copy2(path, work)
-    con = duckdb.connect(str(work))
-    try:
-        yield con
-        _check(con)
-        con.execute("CHECKPOINT")
-        con.close()
-        os.replace(work, path)
-    except BaseException:
-        with contextlib.suppress(Exception):
+    with base_lock(path):
+        work = path.with_name(f".{path.name}.work-{os.getpid()}")
+        con = None
+        try:
+            if path.exists():
+                shutil.copy2(path, work)
+            con = duckdb.connect(str(work))
+            yield con
+            _check(con)  # every table and column declared in the catalogue
+            con.execute("CHECKPOINT")
             con.close()
-        with contextlib.suppress(OSError):
-            work.unlink()
-        wal = work.with_name(work.name + ".wal")
-        with contextlib.suppress(OSError):
-            wal.unlink()
-        raise
+            os.replace(work, path)
+        except BaseException:
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    con.close()
+            for p in (work, work.with_name(work.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            raise
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
