@@ -282,7 +282,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     site = site_map(cfg, [c for c in cfg.centre_codes() if c in hashes])
     write_register(cfg, site=site.header("registre_traitements.html", "Registre des activités de traitement",
                                          scope_label=cfg.network))
-    write_glossary(cfg.reports_dir, cfg.network, site=site.header("glossaire.html", "Glossaire"))
+    write_glossary(cfg.reports_dir, cfg.network, site=site.header("glossaire.html", "Glossaire des indicateurs", scope_label=cfg.network))
     write_index(cfg, results, site)
     return failed
 

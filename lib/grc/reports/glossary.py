@@ -45,7 +45,6 @@ def glossary_body() -> str:
                   f'</dt><dd>{escape(r.text)} <span class="source">Source : '
                   f'{escape(r.source)}.</span></dd>' for r in rules.RULES)
     return (
-        "<h1>Glossaire des indicateurs</h1>\n"
         "<p>Chaque chiffre des rapports est un indicateur défini une seule fois ci-dessous et "
         "calculé une seule fois par exécution : il a la même valeur sur toutes les pages.</p>\n"
         f'<h2 id="indicateurs">Indicateurs</h2>\n<dl>{"".join(_entry(m) for m in measures)}</dl>\n'
@@ -65,7 +64,7 @@ def glossary_html(network: str, site: dict | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f"<title>Glossaire — {escape(network)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<header><p><a href="index.html">{escape(network)}</a></p></header>\n<main>\n'
-        f"{glossary_body()}</main>\n</body>\n</html>\n")
+        f"<h1>Glossaire des indicateurs</h1>\n{glossary_body()}</main>\n</body>\n</html>\n")
 
 
 def write_glossary(reports_dir: Path, network: str, site: dict | None = None) -> Path:

@@ -116,7 +116,7 @@ def summary_body(measures: pd.DataFrame, scope: str, scope_name: str, year: int,
         links = "<p>Les autres pages : " + " · ".join(
             f'<a href="{escape(href)}">{escape(label)}</a>' for label, href in pages) + "</p>\n"
     return (
-        f"<h1>Synthèse {year} — {escape(scope_name)}</h1>\n{links}"
+        f"{links}"
         f'<h2 id="chiffres">Chiffres clés</h2>\n{_figures_table(measures, scope, year, glossary)}\n'
         f'<h2 id="alertes">Alertes</h2>\n{_alerts_html(found)}\n'
         f'<p class="source">{escape(THRESHOLDS_TEXT)}</p>\n'
@@ -143,6 +143,7 @@ def summary_html(measures: pd.DataFrame, scope: str, scope_name: str, network: s
         f"<style>{STYLE}{_EXTRA_STYLE}</style>\n</head>\n<body>\n"
         f'<header><p><a href="{root}index.html">{escape(network)}</a> › '
         f"{escape(scope_name)} › Synthèse</p></header>\n<main>\n"
+        f"<h1>Synthèse {year} — {escape(scope_name)}</h1>\n"
         f"{summary_body(measures, scope, scope_name, year, pages)}</main>\n</body>\n</html>\n")
 
 
