@@ -19,11 +19,14 @@ from grc.schema import NETWORK
 MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
 
 # measures shown in the index's table of centres, in order (labels from the catalogue)
-INDEX_COLUMNS = ["records", "contacts", "issue_rate", "qualified_share", "emailable_rate",
-                 "duplicates", "shared_contacts", "stays_year", "retention"]
+INDEX_COLUMNS = ["records", "issue_rate", "emailable_rate", "clients_year", "retention"]
+# their short headers in that table (the glossary and the summaries give the full labels)
+INDEX_SHORT_LABELS = {"records": "Fiches", "issue_rate": "Avec problème",
+                      "emailable_rate": "Joignables e-mail", "clients_year": "Clients",
+                      "retention": "Rétention", "alertes": "Alertes"}
 # measures shown as the network's headline on the index, in order
-INDEX_HEADLINE = ["records", "contacts", "duplicates", "issue_rate", "qualified_share",
-                  "shared_share", "stays_year", "revenue_year", "retention"]
+INDEX_HEADLINE = ["records", "contacts", "duplicates", "issue_rate", "emailable_rate",
+                  "shared_share", "clients_year", "revenue_year", "retention"]
 
 
 _PER_CACHE: dict[int, pd.Series] = {}

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -298,17 +299,65 @@ def _fmt_status(status: str) -> str:
     return {"ok": "à jour", "échec": "échec", "inchangé": "inchangé"}.get(status, status)
 
 
+def _index_network(cfg: NetworkConfig, net: pd.Series, runs: pd.DataFrame) -> dict:
+    """The index's headline: the network's measures, segment mix and RFM categories."""
+    from grc.measures.metrics import INDEX_HEADLINE
+
+    return {
+        "name": cfg.network, "year": cfg.year, "reference_date": cfg.reference_date.isoformat(),
+        **{m: net.get(m) for m in INDEX_HEADLINE},
+        "segment_mix": {_seg_label(cfg, k.split(":", 1)[1]): int(v) for k, v in net.items()
+                        if k.startswith("segment:") and pd.notna(v)},
+        "rfm_categories": {k.split(":", 1)[1]: int(v) for k, v in net.items()
+                           if k.startswith("rfm:") and pd.notna(v)},
+        "last_run": str(runs["started_at"].iloc[-1]) if len(runs) else "",
+    }
+
+
+def _centre_status(cfg: NetworkConfig, code: str, s: pd.Series | None, both: pd.DataFrame,
+                   failed_pages: int) -> str:
+    """A status that means something: refused, corrections to make, or up to date."""
+    from grc.measures.alerts import return_counts
+
+    if s is None:
+        return "absent : pas d'export cette année"
+    message = str(s["message"]).splitlines()[0] if str(s["message"] or "").strip() else ""
+    if str(s["status"]) == "échec":
+        text = f"échec : {message}" if message else "échec"
+    else:
+        n_fix = sum(n for _, _, n in return_counts(both, code, cfg.year))
+        text = f"à corriger : {int(n_fix)} fiche{'s' if n_fix > 1 else ''}" if n_fix else "à jour"
+        warned = re.search(r"(\d+) avertissement", message)
+        if warned:
+            n = int(warned.group(1))
+            text += (f" · {n} avertissement{'s' if n > 1 else ''} de lecture, "
+                     "détaillé" + ("s" if n > 1 else "") + " dans le fichier retour")
+    if failed_pages:
+        text += f" · {failed_pages} page(s) en échec"
+    return text
+
+
+def _centre_alerts(both: pd.DataFrame, code: str, year: int) -> str:
+    from grc.measures.alerts import alerts
+
+    bad = [a.text for a in alerts(both, code, year) if a.tone == "bad"]
+    if not bad:
+        return ""
+    return "⚠ " + bad[0] + (f" (+{len(bad) - 1})" if len(bad) > 1 else "")
+
+
 def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap | None = None) -> Path:
-    """``reports/index.html``: the network at a glance and a table of centres."""
-    from grc.measures.catalogue import measure
-    from grc.measures.metrics import INDEX_COLUMNS, INDEX_HEADLINE
+    """``reports/index.html``: the network at a glance and a compact table of centres (key
+    measures, alerts, a status that says what to do)."""
+    from grc.measures.metrics import INDEX_COLUMNS, INDEX_SHORT_LABELS
     from grc.measures.read import read_measures
     from grc.reports import index_page
 
-    index_page.COLUMN_LABELS.update({m: measure(m).label for m in INDEX_COLUMNS})
+    index_page.COLUMN_LABELS.update(INDEX_SHORT_LABELS)
     render_index = index_page.write_index
-
-    metrics = read_measures(cfg.db_path, cfg.year)
+    both = read_measures(cfg.db_path)
+    both = both[both["year"].isin([cfg.year - 1, cfg.year])]
+    metrics = both[both["year"] == cfg.year]
     con = db.connect(cfg.db_path, read_only=True)
     try:
         status = db.read_table(con, "centre_status", "WHERE year = ?", [cfg.year])
@@ -323,16 +372,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
             scope = r.job.params.get("centre", "cours")
             failed_pages[scope] = failed_pages.get(scope, 0) + 1
     net = wide.loc[NETWORK] if NETWORK in wide.index else pd.Series(dtype=float)
-    network = {
-        "name": cfg.network, "year": cfg.year, "reference_date": cfg.reference_date.isoformat(),
-        **{m: net.get(m) for m in INDEX_HEADLINE},
-        "segment_mix": {_seg_label(cfg, k.split(":", 1)[1]): int(v) for k, v in net.items()
-                        if k.startswith("segment:") and pd.notna(v)},
-        "rfm_categories": {k.split(":", 1)[1]: int(v) for k, v in net.items()
-                           if k.startswith("rfm:") and pd.notna(v)},
-        "last_run": str(runs["started_at"].iloc[-1]) if len(runs) else "",
-        "data_version": str(runs["data_version"].iloc[-1]) if len(runs) else "",
-    }
+    network = _index_network(cfg, net, runs)
     rows = []
     st = status.set_index("centre") if len(status) else pd.DataFrame()
     pages: dict[str, list[tuple[str, str]]] = {}
@@ -340,12 +380,9 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
         row = {"code": code, "name": cfg.centre_name(code)}
         for m in INDEX_COLUMNS:
             row[m] = wide.at[code, m] if code in wide.index and m in wide.columns else None
-        s = st.loc[code] if code in st.index else None
-        stat = _fmt_status(str(s["status"])) if s is not None else "absent"
-        if failed_pages.get(code):
-            stat += f" ; {failed_pages[code]} page(s) en échec"
-        row["status"] = stat
-        row["message"] = str(s["message"]).splitlines()[0] if s is not None else ""
+        row["alertes"] = _centre_alerts(both, code, cfg.year)
+        row["status"] = _centre_status(cfg, code, st.loc[code] if code in st.index else None,
+                                       both, failed_pages.get(code, 0))
         rows.append(row)
     for scope in [*cfg.centre_codes(), NETWORK]:
         pages[scope] = [(p.label, scope_page_path(scope, p.page)) for p in PAGES.scope_pages
@@ -359,11 +396,10 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
     site = site or site_map(cfg)
     from grc.reports.summary import PAGE, write_summaries
 
-    both_years = read_measures(cfg.db_path)
-    both_years = both_years[both_years["year"].isin([cfg.year - 1, cfg.year])]
-    write_summaries(cfg, both_years, pages, site)
-    for code in [*cfg.centre_codes(), NETWORK]:
-        pages[code] = [("Synthèse", scope_page_path(code, PAGE.removesuffix(".html"))),
-                       *pages.get(code, [])]
+    write_summaries(cfg, both, pages, site)
+    for code in cfg.centre_codes():
+        pages[code] = [("Synthèse", scope_page_path(code, PAGE.removesuffix(".html")))]
+    pages[NETWORK] = [("Synthèse", scope_page_path(NETWORK, PAGE.removesuffix(".html"))),
+                      *pages.get(NETWORK, [])]
     return render_index(cfg.reports_dir / "index.html", network, pd.DataFrame(rows), pages,
                         site=site.header("index.html", "Sommaire des rapports"))
