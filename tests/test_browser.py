@@ -244,7 +244,7 @@ def test_demo_site_tables_sort_and_download(demo_site):
             assert menu.evaluate("d => d.open")
             page.keyboard.press("Escape")
             assert not menu.evaluate("d => d.open")
-            toc = page.locator("nav.grc-toc a").nth(2)  # "3. Principaux problèmes"
+            toc = page.locator("nav.grc-toc a").nth(3)  # after « Chiffres clés », 1. and 2.
             target = toc.get_attribute("href")
             toc.click()
             reached = page.evaluate("() => document.querySelector(':target') && document.querySelector(':target').id")

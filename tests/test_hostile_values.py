@@ -108,21 +108,23 @@ def test_control_characters_are_flagged_and_never_crash(net, capsys):
     assert "control_character" in _issues(net, code, cids[1])
     wb = load_workbook(net / "processed" / "retours" / f"{code}.xlsx")
     fix = [[c for c in r] for r in wb["À corriger"].iter_rows(values_only=True)]
-    assert any(r[0] == cids[1] and r[5] == "control_character" for r in fix)
+    # « À corriger »: Identifiant, Nom, Champ, Valeur reçue, Motif, … (the centre's language)
+    assert any(r[0] == cids[1] and "contrôle" in str(r[4]) for r in fix)
 
     # the return file writes such a value visibly
     from grc.returns.write import write_return_file
 
     q = pd.DataFrame({"centre": [code], "local_id": ["X1"], "npai": [True], "last_name": ["Dup\x0bont"],
                       "organisation": [None], "address1": ["1 rue\x00"], "postcode": ["63300"],
-                      "city": ["THIERS"]})
+                      "city": ["THIERS"], "exported": [True]})
     iss = pd.DataFrame({"centre": [code], "local_id": ["X1"], "field": ["last_name"],
                         "value": ["Dup\x0bont"], "message": ["m"], "suggestion": [None],
                         "code": ["control_character"]})
     path = write_return_file(net / "r.xlsx", code, q, iss)
     wb = load_workbook(path)
-    assert wb["À corriger"]["C2"].value == "Dup[U+000B]ont"
-    assert wb["NPAI"]["B2"].value == "Dup[U+000B]ont" and wb["NPAI"]["D2"].value == "1 rue[U+0000]"
+    assert wb["À corriger"]["D2"].value == "Dup[U+000B]ont"  # « Valeur reçue »
+    assert wb["NPAI"]["B2"].value == "Dup[U+000B]ont"
+    assert wb["NPAI"]["D2"].value.startswith("1 rue[U+0000]")  # « Adresse », town after it
 
 
 def test_xlsx_serial_dates_and_formulas_without_value(net, capsys):

@@ -287,7 +287,8 @@ def test_draft_is_checked_by_grc_check(held_back, tmp_path, capsys):
                      "--code", want["code"], "--out", str(out)]) == 0
         text = out.read_text(encoding="utf-8")
         assert text.startswith("# Table de correspondance") and "grc check" in text
-        assert main(["check", "--config", str(cfg), "--centre", want["code"]]) == 0
+        # nothing blocking: 0, or 2 when the export only has warnings (grc check's statuses)
+        assert main(["check", "--config", str(cfg), "--centre", want["code"]]) in (0, 2)
         # an existing table is never overwritten by accident
         assert main(["map", "--contacts", str(folder / want["exports"]["contacts"]["file"]),
                      "--code", want["code"], "--out", str(out)]) == 1

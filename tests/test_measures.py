@@ -101,3 +101,10 @@ def test_alerts_ignore_noise_and_flag_real_falls():
     assert alerts(small, "A", 2025) == []
     big = _frame([("A", 2024, "clients_year", 200.0), ("A", 2025, "clients_year", 120.0)])
     assert [a.tone for a in alerts(big, "A", 2025)] == ["bad"]
+
+
+def test_every_issue_a_centre_fixes_has_an_action():
+    from grc.measures.alerts import FIXES
+    from grc.schema import CENTRE_FIXES, ISSUE_CODES
+
+    assert CENTRE_FIXES <= set(FIXES) and set(FIXES) <= set(ISSUE_CODES)

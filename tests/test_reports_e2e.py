@@ -36,8 +36,10 @@ def test_every_page_and_index(reported):
         else:
             assert "<img" in html, page
     index = (reported / "reports" / "index.html").read_text(encoding="utf-8")
-    for c in codes:
-        assert f"centres/{c}/qualification.html" in index
+    for c in codes:  # the index leads to each centre's summary, which leads to its pages
+        assert f"centres/{c}/synthese.html" in index
+        summary = (reported / "reports" / "centres" / c / "synthese.html").read_text(encoding="utf-8")
+        assert 'href="qualification.html"' in summary
     assert (reported / "reports" / "registre_traitements.html").exists()
     assert (reported / "reports" / "cours" / "exercice_eleve.html").exists()
     assert (reported / "reports" / "cours" / "exercice_formateur.html").exists()

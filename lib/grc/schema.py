@@ -91,6 +91,14 @@ ISSUE_CODES: dict[str, str] = {
     "formula_without_value": "Formule Excel enregistrée sans sa valeur",
 }
 
+# issues a centre fixes in its booking software (its return file's « À corriger » sheet, the
+# follow-up next year, the summaries' actions); NPAI has its own sheet
+CENTRE_FIXES: frozenset[str] = frozenset({
+    "missing_name", "incomplete_address", "invalid_postcode", "invalid_email", "invalid_phone",
+    "unknown_code", "duplicate_local_id", "no_channel", "invalid_date", "negative_value",
+    "rounded_value", "date_out_of_range", "control_character", "mixed_encoding",
+    "formula_without_value"})
+
 # French labels of the fields, as a centre's staff know them (return files, messages)
 FIELD_LABELS: dict[str, str] = {
     "local_id": "Identifiant", "civility": "Civilité", "first_name": "Prénom",

@@ -57,7 +57,16 @@ FIXES = {
     "no_channel": "recueillir au moins un moyen de contact (adresse, e-mail ou téléphone)",
     "retention_expired": "supprimer ou anonymiser les fiches dont la durée de conservation "
                          "est dépassée",
+    "invalid_date": "corriger les dates illisibles",
+    "date_out_of_range": "corriger les dates hors de la période plausible",
+    "negative_value": "corriger les nuits, personnes ou montants négatifs",
+    "rounded_value": "saisir des nombres entiers de nuits et de personnes",
+    "control_character": "retirer les caractères invisibles des champs signalés",
+    "mixed_encoding": "réenregistrer l'export dans un seul encodage",
+    "formula_without_value": "remplacer les formules par leur valeur avant l'export",
 }
+# every issue a centre fixes (grc.schema.CENTRE_FIXES) has its action here, plus NPAI and the
+# retention purge, which the head office asks too (tests/test_measures.py checks it)
 
 
 @dataclass(frozen=True)

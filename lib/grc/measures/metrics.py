@@ -14,7 +14,7 @@ import pandas as pd
 
 from grc.measures.catalogue import measure
 from grc.rfm import loyalty
-from grc.schema import NETWORK
+from grc.schema import CENTRE_FIXES, NETWORK
 
 MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
 
@@ -196,8 +196,7 @@ def _stay_metrics(stays: pd.DataFrame, centres: pd.Index, year: int, put) -> Non
 
 
 # issue codes a centre is asked to fix (consent and opposition are not defects to fix)
-FIXABLE = {"missing_name", "incomplete_address", "invalid_postcode", "invalid_email", "invalid_phone",
-           "npai", "unknown_code", "duplicate_local_id", "no_channel", "invalid_date"}
+FIXABLE = CENTRE_FIXES | {"npai"}
 FOLLOWUP_LABELS = {"corrigé": "corrigé", "toujours": "toujours en anomalie",
                    "retiré": "retiré de l'export"}
 

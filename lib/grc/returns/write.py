@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from grc.safefiles import set_text
-from grc.schema import ISSUE_CODES, field_label
+from grc.schema import CENTRE_FIXES, ISSUE_CODES, field_label
 
 FORMAT_VERSION = "retour-v2"
 META_SHEET = "_grc"
@@ -50,8 +50,7 @@ NPAI_FIXED, NPAI_RIGHT, NPAI_GONE = ("adresse corrigée", "adresse vérifiée, e
 NPAI_ANSWERS = [NPAI_FIXED, NPAI_RIGHT, NPAI_GONE, ERASE, UNSURE]
 
 # what a centre can fix in its booking software (the other codes are counted in "Synthèse")
-TO_FIX = {"missing_name", "incomplete_address", "invalid_postcode", "invalid_email",
-          "invalid_phone", "unknown_code", "duplicate_local_id", "no_channel", "invalid_date"}
+TO_FIX = CENTRE_FIXES
 
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
