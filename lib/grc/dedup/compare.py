@@ -122,6 +122,7 @@ class CodedKeys:
 
     frame: pd.DataFrame
     vocab: dict[str, np.ndarray]
+    generic_email: np.ndarray | None = None  # per e-mail vocabulary entry: a role address
 
 
 # compared column -> vocabulary (first and last names share one, phone and mobile too)
@@ -140,7 +141,9 @@ def _coded_keys(k: pd.DataFrame) -> CodedKeys:
         vocab[voc] = np.asarray(uniq, dtype=object)
         for i, c in enumerate(cols):
             frame[c] = codes[i * len(k):(i + 1) * len(k)].astype(np.int32)
-    return CodedKeys(frame, vocab)
+    from grc.dedup.person import is_generic_email
+
+    return CodedKeys(frame, vocab, is_generic_email(vocab["email"]))
 
 
 def _coded_similarity(ca, cb, vocab: np.ndarray, scorer) -> np.ndarray:
@@ -268,8 +271,26 @@ def _compare(k: pd.DataFrame, pairs: pd.MultiIndex,
     cmp.add(CodedExact("email", "email", label="email_eq"))
     cmp.add(CodedSimilarity("email", "email", v["email"], OSA.distance, label="email_dist"))
     cmp.add(CodedPhoneFeature(v["tel"], label="phone_lvl"))
-    out = cmp.compute(pairs, coded.frame)
-    return out.reset_index(drop=True)
+    out = cmp.compute(pairs, coded.frame).reset_index(drop=True)
+    return _generic_emails(out, pairs, coded)
+
+
+def _generic_emails(out: pd.DataFrame, pairs: pd.MultiIndex, coded: CodedKeys) -> pd.DataFrame:
+    """A role address (``contact@…``) is organisation evidence, not the person's e-mail: its
+    comparison is left out of the e-mail level (NaN) and kept as ``generic_eq``."""
+    gen = coded.generic_email
+    if gen is None or not len(out):
+        out["generic_eq"] = np.zeros(len(out), dtype=bool)
+        return out
+    codes = coded.frame["email"].to_numpy(np.int64)
+    ea, eb = codes[pairs.get_level_values(0)], codes[pairs.get_level_values(1)]
+    flag = np.r_[gen, False]  # index -1: missing
+    ga, gb = flag[ea], flag[eb]
+    out["generic_eq"] = ga & (ea == eb)
+    either = ga | gb
+    if either.any():
+        out.loc[either, ["email_eq", "email_dist"]] = np.nan
+    return out
 
 
 # ----------------------------------------------------------------------------- levels
