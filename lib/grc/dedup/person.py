@@ -161,7 +161,9 @@ def person_gate(k: pd.DataFrame, coded: CodedKeys, comp: pd.DataFrame, a: np.nda
     organisation = org | land | generic
     names = first_dis | last_dis
     channels = (email == 0) | (number == 0)
-    held = ~support & (((organisation | address) & names) | (organisation & channels))
+    # a shared street address alone does not trigger the gate: it is also what most true
+    # duplicates share (Febrl), and a household shares its landline as well
+    held = ~support & organisation & (names | channels)
     reason = np.full(len(a), None, dtype=object)
     for i in np.flatnonzero(held):
         shared = [w for w, f in (("même organisation", org[i]), ("même adresse", address[i]),

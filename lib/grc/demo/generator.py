@@ -383,69 +383,73 @@ class Generator:
         return pd.DataFrame(rows)
 
     def make_entities(self, centres: pd.DataFrame) -> list[Entity]:
-        rng = self.rng
         segs = list(SEGMENTS)
         w = np.array([SEGMENTS[s]["w"] for s in segs], float)
         w /= w.sum()
+        ents: list[Entity] = []
+        for i in range(self.n_contacts):
+            seg = segs[self.rng.choice(len(segs), p=w)]
+            ents.append(self._entity(self.rng, f"E{i:06d}", i, seg, centres))
+        return ents
+
+    def _entity(self, rng: np.random.Generator, eid: str, i: int, seg: str,
+                centres: pd.DataFrame) -> Entity:
+        """One client of segment ``seg`` drawn from ``rng`` (``i`` numbers its contact@)."""
+        kind = SEGMENTS[seg]["kind"]
         cm = self.communes
         metro = cm.index.to_numpy()
-        ents: list[Entity] = []
         clat, clon = centres["lat"].to_numpy(), centres["lon"].to_numpy()
         cap = centres["capacity"].to_numpy(float)
-        for i in range(self.n_contacts):
-            seg = segs[rng.choice(len(segs), p=w)]
-            kind = SEGMENTS[seg]["kind"]
-            commune = int(rng.choice(metro))
-            town = cm.loc[commune]
-            fem = rng.random() < 0.55
-            first = str(rng.choice(FIRST_F if fem else FIRST_M))
-            last = str(rng.choice(LAST))
-            org = None
-            if kind == "B2B":
-                pat = ORG_PATTERNS[seg]
-                org = pat.format(n=rng.choice(SCHOOL_NAMES), t=town["city"], s=rng.choice(SPORTS),
-                                 s2=rng.choice(SPORTS), c=rng.choice(CULT), a=rng.choice(SOCIAL),
-                                 e=rng.choice(ENTERPRISES), i=rng.choice(INSTIT), g=rng.choice(GROUPS))
-            fam = seg.split("-")[0]
-            position = (str(rng.choice(POSITIONS.get(fam, POSITIONS["other"])))
-                        if kind == "B2B" and rng.random() < 0.7 else None)
-            employees = (int(rng.choice([5, 15, 35, 70, 150, 300, 700, 2000, 6000],
-                                        p=[.2, .2, .2, .12, .1, .08, .05, .03, .02]))
-                         if seg in ("PRO-SEM", "PRO-INST") else None)
-            street = f"{rng.integers(1, 120)} {rng.choice(STREETS)}"
-            addr2 = (str(rng.choice(["Bâtiment B", "Résidence les Pins", "BP 12", "Appartement 4"]))
-                     if rng.random() < 0.12 else None)
-            dep = town["department"]
-            phone = _phone_national(rng, False, dep) if rng.random() < (0.8 if kind == "B2B" else 0.4) else None
-            mobile = _phone_national(rng, True, dep) if rng.random() < (0.4 if kind == "B2B" else 0.8) else None
-            local = _ascii(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
-            if kind == "B2B" and org:
-                dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20].strip("-") + ".fr"
-                email = f"{local}@{dom}" if rng.random() < 0.5 else f"contact{i}@{dom}"
-            else:
-                email = f"{local}{rng.integers(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
-            if rng.random() < 0.1:
-                email = None
-            # home centre near the client, capacity-weighted; some clients visit a second centre
-            d = _haversine(town["lat"], town["lon"], clat, clon)
-            pw = cap / (1 + (d / 150.0) ** 2)
-            pw /= pw.sum()
-            home = int(rng.choice(len(centres), p=pw))
-            visited = [centres.at[home, "code"]]
-            if rng.random() < (0.12 if kind == "B2B" else 0.06):
-                other = int(rng.choice(len(centres), p=pw))
-                if other != home:
-                    visited.append(centres.at[other, "code"])
-            first_year = int(rng.choice(self.years, p=self._first_year_weights()))
-            ents.append(Entity(
-                eid=f"E{i:06d}", segment=seg, kind=kind,
-                civility="MME" if fem else "M", first=first, last=last, org=org, position=position,
-                employees=employees, street=street, addr2=addr2, commune=commune, phone=phone,
-                mobile=mobile, email=email, optin_email=bool(rng.random() < 0.65),
-                optin_phone=bool(rng.random() < 0.35), first_year=first_year, centres=visited,
-                churn=float(rng.uniform(0.1, 0.5)),
-            ))
-        return ents
+        commune = int(rng.choice(metro))
+        town = cm.loc[commune]
+        fem = rng.random() < 0.55
+        first = str(rng.choice(FIRST_F if fem else FIRST_M))
+        last = str(rng.choice(LAST))
+        org = None
+        if kind == "B2B":
+            pat = ORG_PATTERNS[seg]
+            org = pat.format(n=rng.choice(SCHOOL_NAMES), t=town["city"], s=rng.choice(SPORTS),
+                             s2=rng.choice(SPORTS), c=rng.choice(CULT), a=rng.choice(SOCIAL),
+                             e=rng.choice(ENTERPRISES), i=rng.choice(INSTIT), g=rng.choice(GROUPS))
+        fam = seg.split("-")[0]
+        position = (str(rng.choice(POSITIONS.get(fam, POSITIONS["other"])))
+                    if kind == "B2B" and rng.random() < 0.7 else None)
+        employees = (int(rng.choice([5, 15, 35, 70, 150, 300, 700, 2000, 6000],
+                                    p=[.2, .2, .2, .12, .1, .08, .05, .03, .02]))
+                     if seg in ("PRO-SEM", "PRO-INST") else None)
+        street = f"{rng.integers(1, 120)} {rng.choice(STREETS)}"
+        addr2 = (str(rng.choice(["Bâtiment B", "Résidence les Pins", "BP 12", "Appartement 4"]))
+                 if rng.random() < 0.12 else None)
+        dep = town["department"]
+        phone = _phone_national(rng, False, dep) if rng.random() < (0.8 if kind == "B2B" else 0.4) else None
+        mobile = _phone_national(rng, True, dep) if rng.random() < (0.4 if kind == "B2B" else 0.8) else None
+        local = _ascii(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
+        if kind == "B2B" and org:
+            dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20].strip("-") + ".fr"
+            email = f"{local}@{dom}" if rng.random() < 0.5 else f"contact{i}@{dom}"
+        else:
+            email = f"{local}{rng.integers(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
+        if rng.random() < 0.1:
+            email = None
+        # home centre near the client, capacity-weighted; some clients visit a second centre
+        d = _haversine(town["lat"], town["lon"], clat, clon)
+        pw = cap / (1 + (d / 150.0) ** 2)
+        pw /= pw.sum()
+        home = int(rng.choice(len(centres), p=pw))
+        visited = [centres.at[home, "code"]]
+        if rng.random() < (0.12 if kind == "B2B" else 0.06):
+            other = int(rng.choice(len(centres), p=pw))
+            if other != home:
+                visited.append(centres.at[other, "code"])
+        first_year = int(rng.choice(self.years, p=self._first_year_weights()))
+        return Entity(
+            eid=eid, segment=seg, kind=kind,
+            civility="MME" if fem else "M", first=first, last=last, org=org, position=position,
+            employees=employees, street=street, addr2=addr2, commune=commune, phone=phone,
+            mobile=mobile, email=email, optin_email=bool(rng.random() < 0.65),
+            optin_phone=bool(rng.random() < 0.35), first_year=first_year, centres=visited,
+            churn=float(rng.uniform(0.1, 0.5)),
+        )
 
     def _first_year_weights(self) -> np.ndarray:
         w = np.array([3.0] + [1.0] * (len(self.years) - 1))
