@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from grc.demo.cases import CASE_COLUMNS, plant_cases
 from grc.qualify.reference import load_communes
 
 # --- segments: weight in the base, B2B/B2C, seasonality and group sizes ------------------------
@@ -461,6 +462,8 @@ class Generator:
         rng = self.rng
         centres = self.make_centres()
         ents = self.make_entities(centres)
+        planted = plant_cases(self, centres)  # colleagues, households, namesakes… (issue 21)
+        ents = ents + planted.entities
         cm = self.communes
         # moves between years
         for e in ents:
@@ -481,6 +484,7 @@ class Generator:
             for k, c in enumerate(e.centres):
                 created_year = e.first_year if k == 0 else int(rng.choice([y for y in self.years if y >= e.first_year]))
                 recs = [self._new_record(e, c, counters, created_year, variant=False)]
+                planted.apply(recs[0], e.eid, c)
                 if rng.random() < RATES["duplicate"]:
                     dup_year = int(rng.choice([y for y in self.years if y >= created_year]))
                     recs.append(self._new_record(e, c, counters, dup_year, variant=True))
@@ -539,9 +543,12 @@ class Generator:
                                   "last_name": e.last, "first_name": e.first, "organisation": e.org}
                                  for e in ents])
         entities.to_csv(out / "truth" / "entities.csv", index=False)
+        pd.DataFrame(planted.cases, columns=CASE_COLUMNS).to_csv(out / "truth" / "cases.csv", index=False)
         (out / "truth" / "README.md").write_text(
             "Vérité terrain du réseau de démonstration : entité de chaque enregistrement "
-            "(records.csv), défauts introduits (defects.csv), clients (entities.csv).\n"
+            "(records.csv), défauts introduits (defects.csv), clients (entities.csv), cas plantés "
+            "de personnes et d'organisations (cases.csv : collègues, foyers, homonymes, adresse "
+            "générique ; variantes d'une même personne).\n"
             "Aucune étape du traitement ne lit ce dossier.\n", encoding="utf-8")
         self._write_config(out)
         return {"centres": len(centres), "entities": len(ents),
@@ -663,7 +670,7 @@ class Generator:
         e: Entity = r["entity"]
         rng = np.random.default_rng(r["phone_seed"] + y * 7919)
         active_defects = {x["code"] for x in r["defects"] if x["from"] <= y and (x["until"] is None or y < x["until"])}
-        street, commune = self._address(e, y)
+        street, commune = r.get("address") or self._address(e, y)
         town = self.communes.loc[commune]
         postcode, city = town["postcode"], town["city"]
         if r["dropped_zero"]:
