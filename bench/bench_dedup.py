@@ -300,22 +300,15 @@ def demo_records(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame
     return qualified, ent["entity_id"].fillna("?").to_numpy(object), cases
 
 
-def case_table(contact: np.ndarray, entity: np.ndarray, cases: pd.DataFrame) -> pd.DataFrame:
-    """Per planted case: record pairs of the case and the share linked (same contact)."""
-    pos = pd.Series(np.arange(len(entity))).groupby(entity).apply(list).to_dict()
-    rows = []
-    for c in cases.itertuples(index=False):
-        ra, rb = pos.get(c.entity_a, []), pos.get(c.entity_b, [])
-        if c.entity_a == c.entity_b:
-            pairs = [(x, y) for i, x in enumerate(ra) for y in ra[i + 1:]]
-        else:
-            pairs = [(x, y) for x in ra for y in rb]
-        linked = sum(contact[x] == contact[y] for x, y in pairs)
-        rows.append({"case": c.case, "same_person": c.same_person == "True",
-                     "pairs": len(pairs), "linked": int(linked)})
-    t = pd.DataFrame(rows).groupby(["same_person", "case"], sort=False).sum().reset_index()
-    t["linked_share"] = t["linked"] / t["pairs"].where(t["pairs"] > 0)
-    return t
+def _cases_module():
+    """grc.demo.cases of this checkout (also when PYTHONPATH points at an older ``lib``)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "lib" / "grc" / "demo" / "cases.py"
+    spec = importlib.util.spec_from_file_location("grc_demo_cases_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
@@ -332,7 +325,7 @@ def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
     codes = pd.factorize(ent)[0]
     res = deduplicate(rec, em_iterations=em, truth=codes)
     row = report("demo", res, codes, None, time.perf_counter() - t, before)
-    table = case_table(res.links["contact_id"].to_numpy(object), ent, cases)
+    table = _cases_module().case_table(res.links["contact_id"].to_numpy(object), ent, cases)
     print(f"demo cases ({demo_dir}): linked_share = recall for same_person=True, "
           "false links for same_person=False")
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"), flush=True)
