@@ -108,7 +108,20 @@ def _colleagues(gen, rng, n, centres) -> tuple[Entity, Entity]:
         mobile=_mobile(rng, a, gen) if rng.random() < 0.5 else None,
         position="Enseignante" if fem else "Enseignant",
         first_year=min(a.first_year + 1, gen.years[-1]), centres=list(a.centres), moves={})
+    if rng.random() < 0.5:  # the school written another way ("Ecole Jules Ferry")
+        b.org = _short_org(a.org)
+    if rng.random() < 0.5:  # the new teacher books at another centre
+        b.centres = [str(rng.choice(centres["code"]))]
     return a, b
+
+
+def _short_org(org: str) -> str:
+    """Another writing of a school's name: level word dropped, accents dropped, upper case."""
+    from grc.demo.generator import _ascii
+
+    if org.startswith("École élémentaire "):
+        return "Ecole " + org[len("École élémentaire "):]
+    return _ascii(org).upper()
 
 
 def _household(gen, rng, n, centres) -> tuple[Entity, Entity]:

@@ -369,6 +369,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         links = dd.links.merge(qualified[["centre", "local_id", "exported", "first_year", "year"]],
                                on=["centre", "local_id"], how="left")
         links = links.rename(columns={"year": "last_year"})
+        record_org, organisations, contact_org = _organisations(qualified, dd.links)
+        links = links.merge(record_org[["centre", "local_id", "organisation_id"]],
+                            on=["centre", "local_id"], how="left")
         result.timings["dédoublonnage"] = time.perf_counter() - t
 
         # --- stays, segments, scores -------------------------------------------------------
@@ -378,6 +381,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             stays[["centre", "contact_local_id"]]).map(link_map)
         stays = stays[stays["contact_id"].notna()].copy()
         contacts = golden_flags(dd.contacts, qualified, dd.links)
+        contacts["organisation_id"] = contacts["contact_id"].map(contact_org)
+        stays["organisation_id"] = _b2b_organisation(stays, contacts)
         locs = _centre_locations(cfg, all_codes)
         feats = segment.behaviour_features(stays, cfg.reference_date)
         criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs,
@@ -385,6 +390,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not light else None
         segments = segment.segment_table(criteria, clusters)
         scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))
+        org_scores = rfm.organisation_rfm_table(stays, cfg.reference_date, grid,
+                                                sorted(stays["centre"].unique()))
         result.timings["segmentation_rfm"] = time.perf_counter() - t
 
         # --- history, base tables ----------------------------------------------------------
@@ -403,6 +410,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_table(con, "dedup_review", dd.review)
         db.replace_table(con, "segments", segments)
         db.replace_table(con, "scores", scores)
+        db.replace_table(con, "organisations", organisations)
+        db.replace_table(con, "scores_organisation", org_scores)
         db.replace_table(con, "stays_linked", stays)
         if clusters is not None:
             db.replace_table(con, "clusters", clusters.profiles.reset_index(drop=True))
@@ -449,8 +458,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             return result
         t = time.perf_counter()
         work = cfg.processed_dir / f".exports-work-{run_id}"
-        jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments,
-                                       dd, erased_keys)]
+        jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts,
+                                       rfm.rfm_export(scores, org_scores, contact_org), segments,
+                                       dd, erased_keys, organisations)]
         retours = cfg.processed_dir / f".retours-work-{run_id}"
         retours.mkdir(parents=True, exist_ok=True)
         old_retours = cfg.processed_dir / "retours"
@@ -629,7 +639,8 @@ def _data_version(con, year: int) -> str:
 
 def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, issues: pd.DataFrame,
                    links: pd.DataFrame, contacts: pd.DataFrame, scores: pd.DataFrame,
-                   segments: pd.DataFrame, dd, erased: set) -> None:
+                   segments: pd.DataFrame, dd, erased: set,
+                   organisations: pd.DataFrame | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     run_links = links[links["last_year"] == cfg.year].sort_values(["centre", "local_id"])
     run_links[["centre", "local_id", "contact_id"]].to_csv(folder / "record_links.csv", index=False)
@@ -639,9 +650,30 @@ def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, is
         folder / "quality_issues.csv", index=False)
     contacts.sort_values("contact_id").to_csv(folder / "contacts.csv", index=False)
     scores.to_csv(folder / "rfm.csv", index=False)
+    if organisations is not None:
+        from grc.safefiles import write_csv
+
+        write_csv(organisations.sort_values("organisation_id"), folder / "organisations.csv")
     segments.sort_values("contact_id").to_csv(folder / "segments.csv", index=False)
     if dd.review is not None and len(dd.review):
         dd.review.to_csv(folder / "dedup_review.csv", index=False)
+
+
+def _organisations(qualified: pd.DataFrame, links: pd.DataFrame):
+    """Organisations (issue 21): per record, the table, and each contact's organisation."""
+    from grc.dedup import organisations as orgs
+
+    record_org, table = orgs.organise(qualified, links)
+    return record_org, table, orgs.contact_organisation(record_org)
+
+
+def _b2b_organisation(stays: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
+    """Organisation of each stay's contact when the contact is a B2B client (else empty)."""
+    c = contacts.set_index("contact_id")
+    org = c["organisation_id"]
+    if "kind" in c:
+        org = org.where(c["kind"].eq("B2B"))
+    return stays["contact_id"].map(org)
 
 
 def contact_fields() -> list[str]:
