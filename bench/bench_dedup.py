@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -307,6 +308,7 @@ def _cases_module():
     path = Path(__file__).resolve().parent.parent / "lib" / "grc" / "demo" / "cases.py"
     spec = importlib.util.spec_from_file_location("grc_demo_cases_bench", path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 

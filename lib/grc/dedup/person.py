@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import phonenumbers
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
-from grc.dedup.compare import CodedKeys
+from grc.dedup.compare import CodedKeys, _coded_similarity
 
 # local parts of role addresses: the word alone, numbered, or followed by a separator
 ROLE_WORDS = [
@@ -59,18 +59,26 @@ def is_generic_email(values: pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
+_FR_FIXED = re.compile(r"^\+33[1-59]\d{8}$")
+_FR_MOBILE = re.compile(r"^\+33[67]\d{8}$")
+
+
 def is_landline(values: np.ndarray) -> np.ndarray:
-    """True for fixed lines (and VoIP boxes) in E.164: numbers a household or a school shares."""
-    out = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).startswith("+"):
-            continue
+    """True for fixed lines (and VoIP boxes) in E.164: numbers a household or a school shares.
+
+    Metropolitan French numbers are read from their prefix; other E.164 numbers are typed by
+    phonenumbers; anything else (not a phone number) is personal evidence."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    text = s.where(s.notna(), "").astype(str)
+    out = text.str.match(_FR_FIXED).to_numpy(bool)
+    other = text.str.startswith("+").to_numpy(bool) & ~out & \
+        ~text.str.match(_FR_MOBILE).to_numpy(bool)
+    fixed = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.VOIP)
+    for i in np.flatnonzero(other):
         try:
-            t = phonenumbers.number_type(phonenumbers.parse(str(v), None))
+            out[i] = phonenumbers.number_type(phonenumbers.parse(text.iat[i], None)) in fixed
         except phonenumbers.NumberParseException:
             continue
-        out[i] = t in (phonenumbers.PhoneNumberType.FIXED_LINE,
-                       phonenumbers.PhoneNumberType.VOIP)
     return out
 
 
@@ -82,12 +90,17 @@ class GateResult:
     reason: np.ndarray  # French reason (None when not held)
 
 
-def _contained(x: object, y: object) -> bool:
-    """One name's words all in the other's ("dupont" in "dupont martin", "jean" in "jean pierre")."""
-    if x is None or y is None or (isinstance(x, float) or isinstance(y, float)):
+def _variant(x: object, y: object) -> bool:
+    """Two name keys one person may write: one holds the other's words ("dupont" in "dupont
+    martin", "jean" in "jean pierre"), an initial ("p" for "pierre"), one typo ("lea"/"lae")."""
+    if not isinstance(x, str) or not isinstance(y, str) or not x or not y:
         return False
-    wx, wy = set(str(x).split()), set(str(y).split())
-    return bool(wx) and bool(wy) and (wx <= wy or wy <= wx)
+    if (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
+        return True
+    if min(len(x), len(y)) >= 3 and OSA.distance(x, y) <= 1:
+        return True
+    wx, wy = set(x.split()), set(y.split())
+    return wx <= wy or wy <= wx
 
 
 def _names_disagree(k: pd.DataFrame, comp: pd.DataFrame, a: np.ndarray,
@@ -99,17 +112,19 @@ def _names_disagree(k: pd.DataFrame, comp: pd.DataFrame, a: np.ndarray,
     first = ~np.isnan(fs) & (fs < NAME_SIM) & ~comp["initial"].to_numpy(bool)
     last = ~np.isnan(ls) & (ls < NAME_SIM)
     ca, cb = civility[a], civility[b]
-    sexes = pd.Series(ca).isin(["M", "MME"]).to_numpy() & pd.Series(cb).isin(["M", "MME"]).to_numpy()
-    first |= sexes & (ca != cb) & ~np.isnan(fs) & (fs < 0.97) \
+    sexes = pd.Series(ca).isin(["M", "MME"]).to_numpy() \
+        & pd.Series(cb).isin(["M", "MME"]).to_numpy()
+    # "Louis" and "Louise", "Jean" and "Jeanne": a civility that differs settles it
+    sex_differs = sexes & (ca != cb) & ~np.isnan(fs) & (fs < 0.97) \
         & ~comp["initial"].to_numpy(bool)
     fk, lk = k["fk"].to_numpy(object), k["lk"].to_numpy(object)
     f2 = np.where(swapped, lk[b], fk[b])
     l2 = np.where(swapped, fk[b], lk[b])
     for arr, x, y in ((first, fk[a], f2), (last, lk[a], l2)):
-        for i in np.flatnonzero(arr):  # a compound or married name holds the other
-            if _contained(x[i], y[i]):
+        for i in np.flatnonzero(arr):  # variants of one name do not disagree
+            if _variant(x[i], y[i]):
                 arr[i] = False
-    return first, last
+    return first | sex_differs, last
 
 
 def _numbers(k: pd.DataFrame, coded: CodedKeys, a: np.ndarray,
@@ -133,11 +148,10 @@ def _numbers(k: pd.DataFrame, coded: CodedKeys, a: np.ndarray,
     level = np.where(both, 0, -1).astype(np.int8)
     eq = both & (pa == pb)
     near = both & ~eq
-    if near.any():
-        dist = np.array([Levenshtein.distance(str(voc[x]), str(voc[y]))
-                         for x, y in zip(pa[near], pb[near], strict=True)])
-        same_len = np.array([len(str(voc[x])) == len(str(voc[y]))
-                             for x, y in zip(pa[near], pb[near], strict=True)], dtype=bool)
+    if near.any():  # one digit apart (a typo), on the distinct number pairs
+        dist = _coded_similarity(pa[near], pb[near], voc, Levenshtein.distance)
+        same_len = pd.Series(voc[pa[near]], dtype=object).str.len().to_numpy() == \
+            pd.Series(voc[pb[near]], dtype=object).str.len().to_numpy()
         level[np.flatnonzero(near)[(dist <= 1) & same_len]] = 1
     level[eq] = 2
     shared_land = (landline["a"] >= 0) & (landline["a"] == landline["b"])
