@@ -69,3 +69,18 @@ def test_export_has_both_levels_with_their_scope():
 def test_no_organisation_no_rows():
     st = _stays().assign(organisation_id=None)
     assert organisation_rfm_table(st, "2025-12-31", load_grid(GRID)).empty
+
+
+def test_win_back_list_per_organisation_keeps_the_loyal_school_out():
+    from grc.rfm.loyalty import lapsed_high_value
+
+    grid = load_grid(GRID)
+    st = _stays()
+    cont = rfm_table(st, "2025-12-31", grid, ["LAT"])
+    lapsed_people = lapsed_high_value(cont[cont["scope"] == "NETWORK"], st, "2025-12-31",
+                                      grid=grid, monetary_quantile=0.0)
+    assert "C_durand" in set(lapsed_people["contact_id"])  # the teacher who left
+    org = organisation_rfm_table(st, "2025-12-31", grid, ["LAT"])
+    lapsed_orgs = lapsed_high_value(org[org["scope"] == "NETWORK"], st, "2025-12-31",
+                                    grid=grid, monetary_quantile=0.0, key="organisation_id")
+    assert lapsed_orgs.empty  # the school itself came back in 2025

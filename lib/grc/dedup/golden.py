@@ -99,6 +99,14 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
         for c in cols:
             parts[c] = r[c].iloc[first].reset_index(drop=True)
     out = pd.DataFrame(parts)
+    _dates_and_centres(out, r, contact, uniq, upd, centre, starts)
+    return out
+
+
+def _dates_and_centres(out: pd.DataFrame, r: pd.DataFrame, contact: np.ndarray,
+                       uniq: np.ndarray, upd: pd.Series, centre: np.ndarray,
+                       starts: np.ndarray | None) -> None:
+    """Creation/update dates, centres (";"-joined) and record counts of each contact."""
     g = pd.DataFrame({"c": contact})
     if "created_at" in r:
         g["created_at"] = pd.to_datetime(r["created_at"], errors="coerce").to_numpy()
@@ -128,6 +136,5 @@ def _golden(r: pd.DataFrame, cid: np.ndarray, centre: np.ndarray,
             centres[joined.index.to_numpy()] = joined.to_numpy()
     out["centres"] = centres
     out["n_records"] = n_rec
-    return out
 
 

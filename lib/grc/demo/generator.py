@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from grc.demo.cases import CASE_COLUMNS, plant_cases
+from grc.demo.cases import CASE_COLUMNS, Planted, plant_cases
 from grc.qualify.reference import load_communes
 
 # --- segments: weight in the base, B2B/B2C, seasonality and group sizes ------------------------
@@ -534,6 +534,13 @@ class Generator:
         (out / "bloctel.txt").write_text("\n".join(sorted(set(bloctel))) + "\n", encoding="utf-8")
         pd.DataFrame(columns=["centre", "local_id", "email"]).to_csv(out / "erasure_requests.csv", index=False)
         centres.drop(columns=["dialect"]).to_csv(out / "centres.csv", index=False)
+        self._write_truth(out, ents, planted)
+        self._write_config(out)
+        return {"centres": len(centres), "entities": len(ents),
+                "records": sum(len(v) for v in records.values()), "years": self.years}
+
+    def _write_truth(self, out: Path, ents: list[Entity], planted: Planted) -> None:
+        """The ground truth (``truth/``) that no pipeline step reads."""
         pd.DataFrame(self.truth_records).to_csv(out / "truth" / "records.csv", index=False)
         pd.DataFrame(self.truth_defects, columns=["year", "centre", "local_id", "field", "code"]).to_csv(
             out / "truth" / "defects.csv", index=False)
@@ -550,9 +557,6 @@ class Generator:
             "de personnes et d'organisations (cases.csv : collègues, foyers, homonymes, adresse "
             "générique ; variantes d'une même personne).\n"
             "Aucune étape du traitement ne lit ce dossier.\n", encoding="utf-8")
-        self._write_config(out)
-        return {"centres": len(centres), "entities": len(ents),
-                "records": sum(len(v) for v in records.values()), "years": self.years}
 
     def _new_record(self, e: Entity, centre: str, counters: dict, created_year: int, variant: bool) -> dict:
         rng = self.rng
