@@ -72,7 +72,7 @@ from grc.dedup.keys import (  # noqa: F401
     vector_key,
 )
 from grc.dedup.model import U_PRIORS, FSModel, _fit  # noqa: F401
-from grc.dedup.person import is_generic_email, person_gate  # noqa: F401
+from grc.dedup.person import is_generic_email, may_hold, person_gate  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- main
@@ -205,7 +205,9 @@ def _classify(k: pd.DataFrame, coded, comp: pd.DataFrame, pairs_idx: pd.MultiInd
     reason[decision == "review"] = ("Correspondance incertaine (score entre "
                                     f"{lo:g} et {hi:g}) : même personne ou non, à confirmer.")
     cannot: set[tuple[int, int]] = set()
-    look = np.flatnonzero(score >= min(lo, threshold))
+    # the gate needs organisation evidence: a similar organisation, a shared number (the
+    # landline is one) or a shared generic e-mail; other pairs are left to the model
+    look = np.flatnonzero((score >= min(lo, threshold)) & may_hold(comp))
     if len(look):
         gate = person_gate(k, coded, comp.iloc[look].reset_index(drop=True), a[look],
                            b[look], civility)

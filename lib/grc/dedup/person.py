@@ -42,6 +42,7 @@ _ROLE_RE = re.compile(r"^(?:" + "|".join(map(re.escape, sorted(ROLE_WORDS, key=l
 _UAI_RE = re.compile(r"(?:^|[._-])\d{7}[a-z](?:$|[._-])")
 _ACADEMY_RE = re.compile(r"@ac-[a-z-]+\.fr$")
 NAME_SIM = 0.80  # Jaro-Winkler below this: the names disagree (level 0 of the model)
+ORG_SIM = 0.85  # Jaro-Winkler of organisation names from this: the same organisation
 
 
 def is_generic_email(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -158,6 +159,14 @@ def _numbers(k: pd.DataFrame, coded: CodedKeys, a: np.ndarray,
     return level, shared_land
 
 
+def may_hold(comp: pd.DataFrame) -> np.ndarray:
+    """Pairs with some organisation evidence (a similar organisation, a shared number, which
+    a shared landline is, or a shared generic e-mail): the only ones the gate may hold."""
+    return (np.nan_to_num(comp["org_sim"].to_numpy(float)) >= ORG_SIM) \
+        | (np.nan_to_num(comp["phone_lvl"].to_numpy(float)) == 2) \
+        | comp["generic_eq"].to_numpy(bool)
+
+
 def person_gate(k: pd.DataFrame, coded: CodedKeys, comp: pd.DataFrame, a: np.ndarray,
                 b: np.ndarray, civility: np.ndarray) -> GateResult:
     """Hold back pairs where organisation/household evidence meets disagreeing persons."""
@@ -168,7 +177,7 @@ def person_gate(k: pd.DataFrame, coded: CodedKeys, comp: pd.DataFrame, a: np.nda
     dist = comp["email_dist"].to_numpy(float)  # NaN when generic or missing
     email = np.where(np.isnan(dist), -1, np.where(dist == 0, 2, np.where(dist <= 1, 1, 0)))
     support = (email >= 1) | (number >= 1)
-    org = np.nan_to_num(comp["org_sim"].to_numpy(float)) >= 0.85
+    org = np.nan_to_num(comp["org_sim"].to_numpy(float)) >= ORG_SIM
     generic = comp["generic_eq"].to_numpy(bool)
     address = (np.nan_to_num(comp["addr_sim"].to_numpy(float)) >= 0.95) \
         & (np.nan_to_num(comp["pc_eq"].to_numpy(float)) == 1)
