@@ -35,12 +35,13 @@ ROLE_WORDS = [
     "inscriptions", "intendance", "cse", "scolarite", "vie-scolaire", "viescolaire", "equipe",
     "team", "sport", "sports", "general", "commercial", "ventes", "formation",
 ]
-_ROLE_RE = re.compile(r"^(?:" + "|".join(map(re.escape, sorted(ROLE_WORDS, key=len,
-                                                                 reverse=True)))
-                      + r")(?:\d*|[._-].*)$")
-# French school (UAI) codes "0312345x", as in ce.0312345x@ac-toulouse.fr
-_UAI_RE = re.compile(r"(?:^|[._-])\d{7}[a-z](?:$|[._-])")
-_ACADEMY_RE = re.compile(r"@ac-[a-z-]+\.fr$")
+_ROLES = "|".join(map(re.escape, sorted(ROLE_WORDS, key=len, reverse=True)))
+# one pass over the whole address: a role word alone, numbered or followed by a separator;
+# a French school (UAI) code "0312345x" in the local part; ce.…@ac-….fr
+GENERIC_RE = re.compile(
+    r"\s*(?:(?:" + _ROLES + r")(?:\d*|[._-][^@]*)@"
+    r"|(?:[^@]*[._-])?\d{7}[a-z](?:[._-][^@]*)?@"
+    r"|ce\.[^@]*@ac-[a-z-]+\.fr\s*$)", re.IGNORECASE)
 NAME_SIM = 0.80  # Jaro-Winkler below this: the names disagree (level 0 of the model)
 ORG_SIM = 0.85  # Jaro-Winkler of organisation names from this: the same organisation
 
@@ -48,16 +49,7 @@ ORG_SIM = 0.85  # Jaro-Winkler of organisation names from this: the same organis
 def is_generic_email(values: pd.Series | np.ndarray) -> np.ndarray:
     """True for role addresses (``contact@``, ``accueil@``, ``ce.0312345x@ac-….fr``…)."""
     s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    ok = s.notna().to_numpy()
-    out = np.zeros(len(s), dtype=bool)
-    if not ok.any():
-        return out
-    text = s[ok].astype(str).str.lower().str.strip()
-    local = text.str.split("@", n=1).str[0]
-    generic = local.str.match(_ROLE_RE) | local.str.contains(_UAI_RE)
-    generic |= text.str.contains(_ACADEMY_RE) & local.str.startswith("ce.")
-    out[ok] = generic.fillna(False).to_numpy(bool)
-    return out
+    return s.str.match(GENERIC_RE, na=False).to_numpy(bool)
 
 
 _FR_FIXED = re.compile(r"^\+33[1-59]\d{8}$")
