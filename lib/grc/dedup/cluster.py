@@ -62,7 +62,11 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
     labels = _components(n, a, b)
     sizes = np.bincount(labels)
     info = {"components_checked": 0, "edges_cut": 0}
-    cannot_comp = {labels[x] for x, y in cannot if labels[x] == labels[y]}
+    by_comp: dict[int, list[tuple[int, int]]] = {}  # cannot-links inside one component
+    for x, y in sorted(cannot):
+        if labels[x] == labels[y]:
+            by_comp.setdefault(int(labels[x]), []).append((x, y))
+    cannot_comp = set(by_comp)
     n_edges = np.bincount(labels[a], minlength=len(sizes)) if len(a) else np.zeros(len(sizes))
     incomplete = (sizes >= 3) & (n_edges < sizes * (sizes - 1) // 2)
     todo = set(np.flatnonzero(incomplete)) | cannot_comp
@@ -84,7 +88,7 @@ def _cluster(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, cap: np.ndarray, str
         for x, y, c, s in zip(grp["a"], grp["b"], grp["cap"], grp["strong"], strict=True):
             g.add_edge(int(x), int(y), cap=float(c), strong=bool(s))
         nodes = sorted(g.nodes)
-        separate = [(x, y) for x, y in cannot if labels[x] == comp]
+        separate = list(by_comp.get(int(comp), []))
         if len(nodes) <= max_component:
             idx = np.array(nodes)
             e, p, mo = email[idx], phone[idx], mobile[idx]
