@@ -36,20 +36,23 @@ ROLE_WORDS = [
     "team", "sport", "sports", "general", "commercial", "ventes", "formation",
 ]
 _ROLES = "|".join(map(re.escape, sorted(ROLE_WORDS, key=len, reverse=True)))
-# one pass over the whole address: a role word alone, numbered or followed by a separator;
-# a French school (UAI) code "0312345x" in the local part; ce.…@ac-….fr
-GENERIC_RE = re.compile(
-    r"\s*(?:(?:" + _ROLES + r")(?:\d*|[._-][^@]*)@"
-    r"|(?:[^@]*[._-])?\d{7}[a-z](?:[._-][^@]*)?@"
-    r"|ce\.[^@]*@ac-[a-z-]+\.fr\s*$)", re.IGNORECASE)
+# a role word alone, numbered or followed by a separator ("ce.0312345x@ac-toulouse.fr" too),
+# or a French school (UAI) code "0312345x" as the local part
+GENERIC_RE = re.compile(r"(?:(?:" + _ROLES + r")(?:\d*|[._-][^@]*)|\d{7}[a-z])@")
+_PREFIXES = tuple(ROLE_WORDS) + tuple("0123456789")
 NAME_SIM = 0.80  # Jaro-Winkler below this: the names disagree (level 0 of the model)
 ORG_SIM = 0.85  # Jaro-Winkler of organisation names from this: the same organisation
 
 
 def is_generic_email(values: pd.Series | np.ndarray) -> np.ndarray:
     """True for role addresses (``contact@``, ``accueil@``, ``ce.0312345x@ac-….fr``…)."""
-    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    return s.str.match(GENERIC_RE, na=False).to_numpy(bool)
+    match, prefixes = GENERIC_RE.match, _PREFIXES
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(np.asarray(values, dtype=object)):
+        if isinstance(v, str):
+            v = v.strip().lower()
+            out[i] = v.startswith(prefixes) and match(v) is not None
+    return out
 
 
 _FR_FIXED = re.compile(r"^\+33[1-59]\d{8}$")
