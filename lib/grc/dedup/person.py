@@ -55,24 +55,21 @@ def is_generic_email(values: pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
-_FR_FIXED = re.compile(r"^\+33[1-59]\d{8}$")
-_FR_MOBILE = re.compile(r"^\+33[67]\d{8}$")
-
-
 def is_landline(values: np.ndarray) -> np.ndarray:
     """True for fixed lines (and VoIP boxes) in E.164: numbers a household or a school shares.
 
-    Metropolitan French numbers are read from their prefix; other E.164 numbers are typed by
-    phonenumbers; anything else (not a phone number) is personal evidence."""
-    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    text = s.where(s.notna(), "").astype(str)
-    out = text.str.match(_FR_FIXED).to_numpy(bool)
-    other = text.str.startswith("+").to_numpy(bool) & ~out & \
-        ~text.str.match(_FR_MOBILE).to_numpy(bool)
+    Metropolitan French numbers are read from their prefix (+33 1-5 and 9); other E.164
+    numbers are typed by phonenumbers; anything else (not a phone number) is personal."""
     fixed = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.VOIP)
-    for i in np.flatnonzero(other):
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(np.asarray(values, dtype=object)):
+        if not isinstance(v, str) or not v.startswith("+"):
+            continue
+        if v.startswith("+33") and len(v) == 12:
+            out[i] = v[3] in "123459"
+            continue
         try:
-            out[i] = phonenumbers.number_type(phonenumbers.parse(text.iat[i], None)) in fixed
+            out[i] = phonenumbers.number_type(phonenumbers.parse(v, None)) in fixed
         except phonenumbers.NumberParseException:
             continue
     return out
