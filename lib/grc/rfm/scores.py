@@ -582,3 +582,46 @@ def rfm_table(
         net_block[c] = net[c].to_numpy()
     out = score(pd.concat([blocks, net_block], ignore_index=True), grid)
     return out[RFM_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Organisation level (issue 21): a school that comes back with another teacher is loyal
+# --------------------------------------------------------------------------------------------
+LEVELS = ("contact", "organisation")
+RFM_EXPORT_COLUMNS = [*RFM_COLUMNS, "level", "organisation_id"]
+
+
+def organisation_rfm_table(
+    stays: pd.DataFrame,
+    reference_date: dt.date | pd.Timestamp | str,
+    grid: Grid,
+    centres: list[str] | None = None,
+) -> pd.DataFrame:
+    """RFM per organisation (``stays["organisation_id"]``), per centre and ``NETWORK``.
+
+    Every stay booked by any contact of an organisation counts for that organisation. Rows
+    have the ``exports/rfm.csv`` columns with ``level = "organisation"``, the id in
+    ``organisation_id`` and an empty ``contact_id``.
+    """
+    cols = [*RFM_COLUMNS, "level", "organisation_id"]
+    if "organisation_id" not in stays or stays["organisation_id"].isna().all():
+        return pd.DataFrame(columns=cols)
+    out = rfm_table(stays, reference_date, grid, centres, key="organisation_id")
+    out = out.rename(columns={"contact_id": "organisation_id"})
+    out["contact_id"] = None
+    out["level"] = "organisation"
+    return out[cols]
+
+
+def rfm_export(scores: pd.DataFrame, organisation_scores: pd.DataFrame | None,
+               contact_organisation: pd.Series | None = None) -> pd.DataFrame:
+    """Rows of ``exports/rfm.csv``: the contact level (``level = "contact"``, with the
+    contact's ``organisation_id`` when it has one), then the organisation level."""
+    c = scores.copy()
+    c["level"] = "contact"
+    c["organisation_id"] = c["contact_id"].map(contact_organisation) \
+        if contact_organisation is not None else None
+    parts = [c[RFM_EXPORT_COLUMNS]]
+    if organisation_scores is not None and len(organisation_scores):
+        parts.append(organisation_scores[RFM_EXPORT_COLUMNS])
+    return pd.concat(parts, ignore_index=True)

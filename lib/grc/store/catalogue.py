@@ -170,7 +170,8 @@ _RNVP = ("rnvp1", "rnvp2", "rnvp3", "rnvp4", "rnvp5", "rnvp6")
 _RAW = "centre, year BIGINT, row BIGINT, run_id, sha256, data"
 _PAIR = "centre_a, local_id_a, centre_b, local_id_b, score DOUBLE"
 _FEATURES = ("first_sim DOUBLE, last_sim DOUBLE, swapped BOOLEAN, initial BOOLEAN, org_sim DOUBLE, "
-             "addr_sim DOUBLE, pc_eq DOUBLE, city_sim DOUBLE, email_eq DOUBLE, phone_lvl DOUBLE")
+             "addr_sim DOUBLE, pc_eq DOUBLE, city_sim DOUBLE, email_eq DOUBLE, generic_eq BOOLEAN, "
+             "phone_lvl DOUBLE")
 _BOTH_SIDES = (ByRecord("centre_a", "local_id_a"), ByRecord("centre_b", "local_id_b"))
 
 TABLES: dict[str, Table] = {t.name: t for t in [
@@ -221,7 +222,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                     "postcode_raw", "city_raw"),
           person=(ByRecord(),), purge="anonymise", owner=OwnedBy(), doc="qualified records, latest version"),
     Table("record_links", "replaced", "centre, local_id, contact_id, exported BOOLEAN, first_year BIGINT, "
-          "last_year BIGINT", key=("centre", "local_id"), person=(ByRecord(), ByContact()),
+          "last_year BIGINT, organisation_id", key=("centre", "local_id"), person=(ByRecord(), ByContact()),
           owner=OwnedBy(), doc="source record → network contact"),
     Table("contacts", "replaced",
           "contact_id, civility, first_name, last_name, first_key, last_key, organisation, org_key, "
@@ -229,11 +230,12 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "city, country, department, region, email, phone, phone_type, mobile, mobile_type, kind, "
           "segment, created_at TIMESTAMP_NS, updated_at TIMESTAMP_NS, centres, n_records BIGINT, "
           "optin_email BOOLEAN, optin_phone BOOLEAN, bloctel BOOLEAN, phoneable BOOLEAN, "
-          "retention_expired BOOLEAN, employees DOUBLE, npai BOOLEAN, mailable BOOLEAN, emailable BOOLEAN",
+          "retention_expired BOOLEAN, employees DOUBLE, npai BOOLEAN, mailable BOOLEAN, emailable BOOLEAN, "
+          "organisation_id",
           key=("contact_id",), personal=(*_IDENTITY, "first_key", "last_key", *_RNVP),
           person=(ByContact(),), purge="anonymise", owner=OwnedThroughContact(),
           doc="golden record of each network contact"),
-    Table("dedup_pairs", "replaced", f"{_PAIR}, decision, linked BOOLEAN, same_contact BOOLEAN, override, "
+    Table("dedup_pairs", "replaced", f"{_PAIR}, decision, reason, linked BOOLEAN, same_contact BOOLEAN, override, "
           f"{_FEATURES}, lvl_last TINYINT, lvl_first TINYINT, lvl_org TINYINT, lvl_place TINYINT, "
           "lvl_addr TINYINT, lvl_email TINYINT, lvl_phone TINYINT",
           key=("centre_a", "local_id_a", "centre_b", "local_id_b"), person=_BOTH_SIDES, purge="delete",
@@ -241,11 +243,19 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("dedup_review", "replaced", f"{_PAIR}, " + ", ".join(
           f"{c}_{s}" for c in ("civility", "first_name", "last_name", "organisation", "address1",
                                "postcode", "city", "email", "phone", "mobile") for s in "ab")
-          + f", updated_at_a TIMESTAMP_NS, updated_at_b TIMESTAMP_NS, {_FEATURES}",
+          + f", updated_at_a TIMESTAMP_NS, updated_at_b TIMESTAMP_NS, {_FEATURES}, reason",
           key=("centre_a", "local_id_a", "centre_b", "local_id_b"),
           personal=tuple(f"{c}_{s}" for c in ("civility", "first_name", "last_name", "address1", "email",
                                                 "phone", "mobile") for s in "ab"),
           person=_BOTH_SIDES, purge="delete", owner=OwnedByPair(), doc="pairs for a human decision"),
+    Table("organisations", "replaced", "organisation_id, name, type, postcode, city, segment, centres, "
+          "n_records BIGINT, n_contacts BIGINT", key=("organisation_id",),
+          doc="organisations (schools, clubs, works councils…) deduplicated across centres: no "
+              "person's data"),
+    Table("scores_organisation", "replaced", "scope, contact_id, recency_months DOUBLE, "
+          "frequency DOUBLE, monetary DOUBLE, r_score BIGINT, f_score BIGINT, m_score BIGINT, "
+          "rfm_score BIGINT, category, level, organisation_id", key=("scope", "organisation_id"),
+          owner=OwnedBy("scope"), doc="RFM of each organisation (B2B loyalty), per scope"),
     Table("dedup_decisions", "replaced", "centre_a, local_id_a, centre_b, local_id_b, decision, "
           "decided_by, decided_at, source, export_year, pair_key, in_force BOOLEAN, applied BOOLEAN",
           key=("pair_key", "decided_at"), person=_BOTH_SIDES, purge="delete", owner=OwnedByPair(),
@@ -262,7 +272,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "monetary DOUBLE, r_score BIGINT, f_score BIGINT, m_score BIGINT, rfm_score BIGINT, category",
           key=("scope", "contact_id"), person=(ByContact(),), owner=OwnedBy("scope"),
           doc="RFM scores per scope (a centre or NETWORK)"),
-    Table("stays_linked", "replaced", _stay_columns(", contact_id"),
+    Table("stays_linked", "replaced", _stay_columns(", contact_id, organisation_id"),
           key=("centre", "year", "row"), person=(ByRecord(local_id="contact_local_id"), ByContact()),
           owner=OwnedBy(), doc="stays with their network contact"),
     Table("clusters", "replaced", "cluster BIGINT, size BIGINT, share DOUBLE, n_stays DOUBLE, "
