@@ -87,6 +87,7 @@ ISSUE_CODES: dict[str, str] = {
     "rounded_value": "Nombre de nuits ou de personnes non entier (arrondi)",
     "date_out_of_range": "Date hors de la période plausible (ignorée)",
     "control_character": "Caractère de contrôle invisible dans une valeur",
+    "invalid_date": "Date illisible",
     "mixed_encoding": "Ligne dans un autre encodage que le fichier",
     "formula_without_value": "Formule Excel enregistrée sans sa valeur",
 }

@@ -113,14 +113,15 @@ def key_figures_html(measures: pd.DataFrame, scope: str, year: int, names: list[
 def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: str,
                  years: list[int] | None = None) -> str:
     """A table of ``names`` (columns) for each year (rows) where the first one is stored."""
-    glossary = site_prefix(scope) + "glossaire.html"
     sel = measures[(measures["scope"] == scope) & (measures["measure"] == names[0])
                    & measures["value"].notna()]
     years = sorted(int(y) for y in sel["year"].unique()) if years is None else years
     if not years:
         return ""
-    head = "".join(f'<th scope="col"><a href="{escape(glossary)}#{measure(n).anchor}">'
-                   f"{escape(measure(n).label)}</a></th>" for n in names)
+    # plain headers: the page's script puts a sort button in each (no link nested in it);
+    # the figures carry their definition, the glossary has the rest
+    head = "".join(f'<th scope="col" title="{escape(measure(n).definition)}">'
+                   f"{escape(measure(n).label)}</th>" for n in names)
     rows = "".join(
         f'<tr><th scope="row">{y}</th>'
         + "".join(f"<td>{figure_html(n, scope, y, measure_value(measures, n, scope, y))}</td>"
