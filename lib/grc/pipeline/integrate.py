@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -290,212 +291,310 @@ def _erasure(cfg: NetworkConfig) -> pd.DataFrame:
     return gdpr.load_erasures(_fmt_path(cfg, cfg.erasure_file))
 
 
+@dataclass
+class Run:
+    """One integration of a year: its settings, and what each stage hands to the next."""
+
+    cfg: NetworkConfig
+    codes: list[str]
+    all_codes: list[str]
+    light: bool
+    progress: bool
+    result: RunResult
+    con: Any = None
+    erased_keys: set = field(default_factory=set)
+    qualified: pd.DataFrame | None = None
+    issues: pd.DataFrame | None = None
+    stays: pd.DataFrame | None = None
+    last_stay: pd.Series | None = None
+    dd: Any = None  # grc.dedup.link.DedupResult
+    links: pd.DataFrame | None = None
+    organisations: pd.DataFrame | None = None
+    contact_org: pd.Series | None = None
+    contacts: pd.DataFrame | None = None
+    segments: pd.DataFrame | None = None
+    clusters: Any = None
+    scores: pd.DataFrame | None = None
+    org_scores: pd.DataFrame | None = None
+    hist: pd.DataFrame | None = None
+    followup: pd.DataFrame | None = None
+    corrections: pd.DataFrame | None = None
+    returns_before: dict = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return self.result.run_id
+
+
 def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progress: bool = True,
                  light: bool = False) -> RunResult:
-    """Integrate ``cfg.year`` into the base and write the exports (SPEC §6).
+    """Integrate ``cfg.year`` into the base and write the exports (SPEC §6), stage by stage.
 
     ``light`` (catching up past years before the config's year) keeps everything the base
-    accumulates (raw rows, records, links, history, issues, metrics) but skips what the next
+    accumulates (raw rows, records, links, history, issues, measures) but skips what the next
     year replaces anyway: the behavioural clustering, the exported files and return files.
     """
-    from grc.dedup import link as dedup
-    from grc.qualify import records as qualify
-    from grc.returns import write as returns
-    from grc.rfm import scores as rfm
-    from grc.segment import segmentation as segment
-    from grc.store import gdpr
+    run = _new_run(cfg, centres, light, progress)
+    with db.transaction(cfg.db_path) as con:
+        run.con = con
+        _check_year(run)
+        _timed(run, "lecture", read_exports)
+        erase_requested(run)            # GDPR requests, before anything is derived
+        _timed(run, "qualification", qualify_records)
+        _timed(run, "dédoublonnage", deduplicate_records)
+        _timed(run, "segmentation_rfm", segment_and_score)
+        store_tables(run)
+        store_measures(run)
+        record_run(run)
+        record_return_figures(run)
+        if not light:
+            _timed(run, "fichiers", write_files)
+    if not light:  # the base is committed: swap the files in
+        _swap(_work_dir(run, "exports"), cfg.exports_dir)
+        _swap(_work_dir(run, "retours"), cfg.processed_dir / "retours")
+    return _finish(run)
 
-    t0 = time.perf_counter()
+
+def _new_run(cfg: NetworkConfig, centres: list[str] | None, light: bool, progress: bool) -> Run:
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    result = RunResult(run_id=run_id, year=cfg.year)
     all_codes = cfg.centre_codes()
     codes = centres or all_codes
     unknown = [c for c in codes if c not in all_codes]
     if unknown:
         raise PipelineError(f"Centre(s) inconnu(s) : {', '.join(unknown)} (aucune table dans "
                             f"{cfg.centres_dir}).")
-    seg_map = load_segmentation(cfg.segmentation)
-    grid = rfm.load_grid(cfg.rfm_grid)
-    with db.transaction(cfg.db_path) as con:
-        last = db.last_year(con)
-        if last is not None and cfg.year < last:
-            raise PipelineError(
-                f"Année {cfg.year} refusée : la base contient déjà {last}. Les années s'intègrent "
-                f"dans l'ordre ; pour refaire {cfg.year}, repartez d'une sauvegarde de la base.")
-        if last is not None and cfg.year > last + 1:
-            raise PipelineError(
-                f"Année {cfg.year} refusée : la dernière année intégrée est {last} ; intégrez "
-                f"d'abord {last + 1}.")
-        t = time.perf_counter()
-        read_stage(cfg, codes, run_id, con, result, progress)
-        for c in all_codes:
-            if c not in codes:
-                result.status[c] = {"status": "inchangé", "message": "non relu (option --centre)"}
-        result.timings["lecture"] = time.perf_counter() - t
+    result = RunResult(run_id=run_id, year=cfg.year)
+    result.timings["_start"] = time.perf_counter()
+    return Run(cfg, codes, all_codes, light, progress, result)
 
-        # --- GDPR erasure requests, applied before anything is derived --------------------
-        erasures = _erasure(cfg)
-        erased_keys = gdpr.apply_erasures(con, erasures, run_id) if len(erasures) else set()
 
-        # --- qualification -----------------------------------------------------------------
-        t = time.perf_counter()
-        recs = current_records(con, cfg.year)
-        if recs.empty:
-            raise PipelineError("Aucun export lisible : rien à intégrer. Voir les erreurs ci-dessus.")
-        stays = all_stays(con, cfg.year)
-        key_stays = stays.rename(columns={"contact_local_id": "local_id"})
-        past = key_stays[key_stays["arrival"] <= pd.Timestamp(cfg.reference_date)]
-        last_stay = past.groupby(["centre", "local_id"])["arrival"].max()
-        ctx = qualify.QualifyContext(
-            reference_date=cfg.reference_date, segmentation=seg_map,
-            bloctel=qualify.load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and cfg.bloctel_file.exists() else set(),
-            npai=_npai(cfg), last_stay=last_stay,
-        )
-        qualified, issues = qualify.qualify(recs, ctx)
-        # reader problems tied to a record (unknown code, local id exported twice, bad date…)
-        probs = db.read_table(con, "export_problems", "WHERE local_id IS NOT NULL AND year <= ?", [cfg.year])
-        if len(probs):
-            probs = probs.merge(qualified[["centre", "local_id", "year"]], on=["centre", "local_id", "year"])
-            probs = probs.assign(value=None, suggestion=None)[[c for c in issues.columns if c in probs.columns]]
-            issues = pd.concat([issues, probs], ignore_index=True)
-        result.timings["qualification"] = time.perf_counter() - t
+def _timed(run: Run, name: str, stage) -> None:
+    t = time.perf_counter()
+    stage(run)
+    run.result.timings[name] = time.perf_counter() - t
 
-        # --- deduplication -----------------------------------------------------------------
-        t = time.perf_counter()
-        prev_links = db.read_table(con, "record_links")
-        prev_qualified = db.read_table(con, "qualified")
-        decisions = _decisions(cfg)
-        dd = dedup.deduplicate(qualified, prev_links[["centre", "local_id", "contact_id"]]
-                               if not prev_links.empty else None, decisions, progress=False)
-        links = dd.links.merge(qualified[["centre", "local_id", "exported", "first_year", "year"]],
+
+def _check_year(run: Run) -> None:
+    """Years are integrated in order, one after the other."""
+    cfg, last = run.cfg, db.last_year(run.con)
+    if last is not None and cfg.year < last:
+        raise PipelineError(
+            f"Année {cfg.year} refusée : la base contient déjà {last}. Les années s'intègrent "
+            f"dans l'ordre ; pour refaire {cfg.year}, repartez d'une sauvegarde de la base.")
+    if last is not None and cfg.year > last + 1:
+        raise PipelineError(
+            f"Année {cfg.year} refusée : la dernière année intégrée est {last} ; intégrez "
+            f"d'abord {last + 1}.")
+
+
+def read_exports(run: Run) -> None:
+    """Read each centre's export and store it as received (one broken centre stops nobody)."""
+    read_stage(run.cfg, run.codes, run.run_id, run.con, run.result, run.progress)
+    for c in run.all_codes:
+        if c not in run.codes:
+            run.result.status[c] = {"status": "inchangé", "message": "non relu (option --centre)"}
+
+
+def erase_requested(run: Run) -> None:
+    """Apply the GDPR erasure requests of the erasure file to the whole base."""
+    from grc.store import gdpr
+
+    erasures = _erasure(run.cfg)
+    if len(erasures):
+        run.erased_keys = gdpr.apply_erasures(run.con, erasures, run.run_id)
+
+
+def qualify_records(run: Run) -> None:
+    """Qualify the current records; reader problems tied to a record join their issues."""
+    from grc.qualify import records as qualify
+
+    cfg, con = run.cfg, run.con
+    recs = current_records(con, cfg.year)
+    if recs.empty:
+        raise PipelineError("Aucun export lisible : rien à intégrer. Voir les erreurs ci-dessus.")
+    run.stays = all_stays(con, cfg.year)
+    key_stays = run.stays.rename(columns={"contact_local_id": "local_id"})
+    past = key_stays[key_stays["arrival"] <= pd.Timestamp(cfg.reference_date)]
+    run.last_stay = past.groupby(["centre", "local_id"])["arrival"].max()
+    bloctel = (qualify.load_bloctel(cfg.bloctel_file)
+               if cfg.bloctel_file and cfg.bloctel_file.exists() else set())
+    ctx = qualify.QualifyContext(reference_date=cfg.reference_date,
+                                 segmentation=load_segmentation(cfg.segmentation),
+                                 bloctel=bloctel, npai=_npai(cfg), last_stay=run.last_stay)
+    qualified, issues = qualify.qualify(recs, ctx)
+    probs = db.read_table(con, "export_problems", "WHERE local_id IS NOT NULL AND year <= ?",
+                          [cfg.year])
+    if len(probs):
+        probs = probs.merge(qualified[["centre", "local_id", "year"]], on=["centre", "local_id", "year"])
+        probs = probs.assign(value=None, suggestion=None)[[c for c in issues.columns if c in probs.columns]]
+        issues = pd.concat([issues, probs], ignore_index=True)
+    run.qualified, run.issues = qualified, issues
+
+
+def deduplicate_records(run: Run) -> None:
+    """Link every record to its network contact, and each contact to its organisation."""
+    from grc.dedup import link as dedup
+
+    prev_links = db.read_table(run.con, "record_links")
+    q = run.qualified
+    run.dd = dedup.deduplicate(q, prev_links[["centre", "local_id", "contact_id"]]
+                               if not prev_links.empty else None, _decisions(run.cfg),
+                               progress=False)
+    links = run.dd.links.merge(q[["centre", "local_id", "exported", "first_year", "year"]],
                                on=["centre", "local_id"], how="left")
-        links = links.rename(columns={"year": "last_year"})
-        record_org, organisations, contact_org = _organisations(qualified, dd.links)
-        links = links.merge(record_org[["centre", "local_id", "organisation_id"]],
+    links = links.rename(columns={"year": "last_year"})
+    record_org, run.organisations, run.contact_org = _organisations(q, run.dd.links)
+    run.links = links.merge(record_org[["centre", "local_id", "organisation_id"]],
                             on=["centre", "local_id"], how="left")
-        result.timings["dédoublonnage"] = time.perf_counter() - t
 
-        # --- stays, segments, scores -------------------------------------------------------
-        t = time.perf_counter()
-        link_map = dd.links.set_index(["centre", "local_id"])["contact_id"]
-        stays["contact_id"] = pd.MultiIndex.from_frame(
-            stays[["centre", "contact_local_id"]]).map(link_map)
-        stays = stays[stays["contact_id"].notna()].copy()
-        contacts = golden_flags(dd.contacts, qualified, dd.links)
-        contacts["organisation_id"] = contacts["contact_id"].map(contact_org)
-        stays["organisation_id"] = _b2b_organisation(stays, contacts)
-        locs = _centre_locations(cfg, all_codes)
-        feats = segment.behaviour_features(stays, cfg.reference_date)
-        criteria = segment.derive_criteria(contacts, stays, seg_map, cfg.reference_date, locs,
-                                           behaviour=feats)
-        clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not light else None
-        segments = segment.segment_table(criteria, clusters)
-        scores = rfm.rfm_table(stays, cfg.reference_date, grid, sorted(stays["centre"].unique()))
-        org_scores = rfm.organisation_rfm_table(stays, cfg.reference_date, grid,
-                                                sorted(stays["centre"].unique()))
-        result.timings["segmentation_rfm"] = time.perf_counter() - t
 
-        # --- history, base tables ----------------------------------------------------------
-        hist = _history(prev_qualified, qualified, prev_links, dd.links, cfg.year, run_id)
-        db.append(con, "history", hist)
-        db.replace_table(con, "qualified", qualified)
-        from grc.measures.metrics import issue_followup
+def segment_and_score(run: Run) -> None:
+    """Golden records, stays of each contact, segments, behaviour groups and RFM scores."""
+    from grc.rfm import scores as rfm
+    from grc.segment import segmentation as segment
 
-        prev_issues = db.read_table(con, "quality_issues", "WHERE year = ?", [cfg.year - 1])
-        followup = issue_followup(prev_issues, issues, qualified, cfg.year)
-        db.replace_slice(con, "issue_followup", followup, {"year": cfg.year})
-        db.replace_slice(con, "quality_issues", issues.assign(year=cfg.year), {"year": cfg.year})
-        db.replace_table(con, "record_links", links)
-        db.replace_table(con, "contacts", contacts)
-        db.replace_table(con, "dedup_pairs", dd.pairs)
-        from grc.returns import imports as returned
+    cfg, dd, stays = run.cfg, run.dd, run.stays
+    link_map = dd.links.set_index(["centre", "local_id"])["contact_id"]
+    stays["contact_id"] = pd.MultiIndex.from_frame(stays[["centre", "contact_local_id"]]).map(link_map)
+    stays = stays[stays["contact_id"].notna()].copy()
+    contacts = golden_flags(dd.contacts, run.qualified, dd.links)
+    contacts["organisation_id"] = contacts["contact_id"].map(run.contact_org)
+    stays["organisation_id"] = _b2b_organisation(stays, contacts)
+    feats = segment.behaviour_features(stays, cfg.reference_date)
+    criteria = segment.derive_criteria(contacts, stays, load_segmentation(cfg.segmentation),
+                                       cfg.reference_date, _centre_locations(cfg, run.all_codes),
+                                       behaviour=feats)
+    run.clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not run.light else None
+    run.segments = segment.segment_table(criteria, run.clusters)
+    grid = rfm.load_grid(cfg.rfm_grid)
+    centres = sorted(stays["centre"].unique())
+    run.scores = rfm.rfm_table(stays, cfg.reference_date, grid, centres)
+    run.org_scores = rfm.organisation_rfm_table(stays, cfg.reference_date, grid, centres)
+    run.stays, run.contacts = stays, contacts
 
-        # who decided what and when (the decision file), and whether this run applied it
-        db.replace_table(con, "dedup_decisions",
-                         returned.applied_decisions(returned.decisions_path(cfg), dd.links))
-        db.replace_table(con, "dedup_review", dd.review)
-        db.replace_table(con, "segments", segments)
-        db.replace_table(con, "scores", scores)
-        db.replace_table(con, "organisations", organisations)
-        db.replace_table(con, "scores_organisation", org_scores)
-        db.replace_table(con, "stays_linked", stays)
-        if clusters is not None:
-            db.replace_table(con, "clusters", clusters.profiles.reset_index(drop=True))
-            db.replace_table(con, "cluster_quality", pd.DataFrame([{
-                "k": clusters.k, "method": clusters.method, "ari_mean": clusters.ari_mean,
-                "ari_min": clusters.ari_min, "caveat": clusters.caveat,
-                "features": ";".join(clusters.features),
-                "silhouette": json.dumps({str(k): float(v) for k, v in clusters.silhouette.items()}),
-                "silhouette_chosen": float(clusters.silhouette.get(clusters.k, float("nan")))
-                if clusters.k else None}]))
-        from grc.measures.metrics import compute_measures, scope_hashes
 
-        # what became of the corrections centres sent back (a measure family, like the rest)
-        fu = returned.correction_followup(con, cfg.year)
-        db.replace_slice(con, "correction_followup", fu, {"year": cfg.year})
-        metrics = compute_measures(qualified, issues, links, stays, scores, segments, cfg.year,
-                                   followup=followup, reference_date=cfg.reference_date,
-                                   corrections=fu)
-        db.replace_slice(con, "measures", metrics, {"year": cfg.year})
-        hashes = scope_hashes({"qualified": qualified, "issues": issues, "links": links,
-                               "stays": stays, "scores": scores}, all_codes,
-                              f"{cfg.year}|{cfg.reference_date}|{__version__}",
-                              shown_everywhere=metrics[metrics["scope"] == NETWORK])
-        db.replace_table(con, "scope_hashes", pd.DataFrame(
-            {"scope": list(hashes), "hash": list(hashes.values())}))
-        status = pd.DataFrame([{"centre": c, "year": cfg.year, "run_id": run_id, **s}
-                               for c, s in sorted(result.status.items())])
-        db.replace_slice(con, "centre_status", status, {"year": cfg.year})
-        run_status = "ok" if not result.failed else ("partiel" if len(result.failed) < len(codes) else "échec")
-        data_version = _data_version(con, cfg.year)
-        result.data_version = data_version
-        db.append(con, "runs", pd.DataFrame([{
-            "run_id": run_id, "year": cfg.year, "reference_date": str(cfg.reference_date),
-            "started_at": dt.datetime.now().isoformat(timespec="seconds"), "status": run_status,
-            "centres": ";".join(codes), "failed": ";".join(sorted(result.failed)),
-            "data_version": data_version, "code_version": __version__,
-            "dedup_stats": json.dumps(_jsonable(dd.stats), ensure_ascii=False),
-        }]))
-        if run_status == "échec":
-            raise PipelineError("Tous les centres ont échoué : la base reste inchangée.\n"
-                                + "\n".join(f"- {c} : {m}" for c, m in result.failed.items()))
+def store_tables(run: Run) -> None:
+    """History of changes, then every table the run rewrites (store catalogue)."""
+    from grc.measures.metrics import issue_followup
+    from grc.returns import imports as returned
 
-        # this year's return-file figures, kept so that next year's file compares with them
-        db.replace_slice(con, "return_summary", returns.summary_frame(qualified, issues, dd.pairs,
-                                                                      cfg.year), {"year": cfg.year})
-        before = returns.previous_counts(db.read_table(con, "return_summary", "WHERE year = ?",
-                                                       [cfg.year - 1]))
-        fixed_by = {c: dict(zip(g["status"], g["count"], strict=True)) for c, g in fu.groupby("centre")}
+    cfg, con, dd = run.cfg, run.con, run.dd
+    prev_qualified = db.read_table(con, "qualified")
+    prev_links = db.read_table(con, "record_links")
+    run.hist = _history(prev_qualified, run.qualified, prev_links, dd.links, cfg.year, run.run_id)
+    db.append(con, "history", run.hist)
+    prev_issues = db.read_table(con, "quality_issues", "WHERE year = ?", [cfg.year - 1])
+    run.followup = issue_followup(prev_issues, run.issues, run.qualified, cfg.year)
+    db.replace_slice(con, "issue_followup", run.followup, {"year": cfg.year})
+    db.replace_slice(con, "quality_issues", run.issues.assign(year=cfg.year), {"year": cfg.year})
+    decisions = returned.applied_decisions(returned.decisions_path(cfg), dd.links)
+    for name, frame in (("qualified", run.qualified), ("record_links", run.links),
+                        ("contacts", run.contacts), ("dedup_pairs", dd.pairs),
+                        ("dedup_decisions", decisions), ("dedup_review", dd.review),
+                        ("segments", run.segments), ("scores", run.scores),
+                        ("organisations", run.organisations),
+                        ("scores_organisation", run.org_scores), ("stays_linked", run.stays)):
+        db.replace_table(con, name, frame)
+    if run.clusters is not None:
+        _store_clusters(con, run.clusters)
 
-        # --- files (written beside, swapped in with the base) -----------------------------
-        if light:
-            result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
-                             "contacts": len(contacts), "stays": len(stays), "issues": len(issues),
-                             "history": len(hist)}
-            result.timings["total"] = time.perf_counter() - t0
-            return result
-        t = time.perf_counter()
-        work = cfg.processed_dir / f".exports-work-{run_id}"
-        retours = cfg.processed_dir / f".retours-work-{run_id}"
-        log = returned.returns_log(con)
-        try:
-            _write_files(cfg, codes, all_codes, work, retours, qualified, issues, links, contacts,
-                         scores, segments, dd, erased_keys,
-                         {"last_stay": last_stay, "previous": before, "fixed_by": fixed_by, "log": log,
-                          "rfm": rfm.rfm_export(scores, org_scores, contact_org),
-                          "organisations": organisations})
-        except BaseException:
-            for folder in (work, retours):  # no copy of personal data outlives a failed run
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
-        result.timings["fichiers"] = time.perf_counter() - t
-    # the base is committed: swap the files in
-    _swap(work, cfg.exports_dir)
-    _swap(retours, cfg.processed_dir / "retours")
-    result.counts = {"records": int(qualified["exported"].sum()), "all_records": len(qualified),
-                     "contacts": len(contacts), "stays": len(stays), "issues": len(issues),
-                     "history": len(hist)}
-    result.timings["total"] = time.perf_counter() - t0
+
+def _store_clusters(con, clusters) -> None:
+    db.replace_table(con, "clusters", clusters.profiles.reset_index(drop=True))
+    db.replace_table(con, "cluster_quality", pd.DataFrame([{
+        "k": clusters.k, "method": clusters.method, "ari_mean": clusters.ari_mean,
+        "ari_min": clusters.ari_min, "caveat": clusters.caveat,
+        "features": ";".join(clusters.features),
+        "silhouette": json.dumps({str(k): float(v) for k, v in clusters.silhouette.items()}),
+        "silhouette_chosen": float(clusters.silhouette.get(clusters.k, float("nan")))
+        if clusters.k else None}]))
+
+
+def store_measures(run: Run) -> None:
+    """Every measure of every scope, once (grc.measures), and the pages' data fingerprints."""
+    from grc.measures.metrics import compute_measures, scope_hashes
+    from grc.returns import imports as returned
+
+    cfg, con = run.cfg, run.con
+    # what became of the corrections centres sent back (a measure family, like the rest)
+    run.corrections = returned.correction_followup(con, cfg.year)
+    db.replace_slice(con, "correction_followup", run.corrections, {"year": cfg.year})
+    measures = compute_measures(run.qualified, run.issues, run.links, run.stays, run.scores,
+                                run.segments, cfg.year, followup=run.followup,
+                                reference_date=cfg.reference_date, corrections=run.corrections)
+    db.replace_slice(con, "measures", measures, {"year": cfg.year})
+    hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
+                           "stays": run.stays, "scores": run.scores}, run.all_codes,
+                          f"{cfg.year}|{cfg.reference_date}|{__version__}",
+                          shown_everywhere=measures[measures["scope"] == NETWORK])
+    db.replace_table(con, "scope_hashes", pd.DataFrame(
+        {"scope": list(hashes), "hash": list(hashes.values())}))
+
+
+def record_run(run: Run) -> None:
+    """Each centre's status and the run's line in the log; all centres failed: nothing kept."""
+    cfg, con, result = run.cfg, run.con, run.result
+    status = pd.DataFrame([{"centre": c, "year": cfg.year, "run_id": run.run_id, **s}
+                           for c, s in sorted(result.status.items())])
+    db.replace_slice(con, "centre_status", status, {"year": cfg.year})
+    failed = result.failed
+    run_status = "ok" if not failed else ("partiel" if len(failed) < len(run.codes) else "échec")
+    result.data_version = _data_version(con, cfg.year)
+    db.append(con, "runs", pd.DataFrame([{
+        "run_id": run.run_id, "year": cfg.year, "reference_date": str(cfg.reference_date),
+        "started_at": dt.datetime.now().isoformat(timespec="seconds"), "status": run_status,
+        "centres": ";".join(run.codes), "failed": ";".join(sorted(failed)),
+        "data_version": result.data_version, "code_version": __version__,
+        "dedup_stats": json.dumps(_jsonable(run.dd.stats), ensure_ascii=False),
+    }]))
+    if run_status == "échec":
+        raise PipelineError("Tous les centres ont échoué : la base reste inchangée.\n"
+                            + "\n".join(f"- {c} : {m}" for c, m in failed.items()))
+
+
+def record_return_figures(run: Run) -> None:
+    """This year's return-file counts, kept so that next year's file compares with them."""
+    from grc.returns import write as returns
+
+    cfg, con = run.cfg, run.con
+    db.replace_slice(con, "return_summary", returns.summary_frame(
+        run.qualified, run.issues, run.dd.pairs, cfg.year), {"year": cfg.year})
+    run.returns_before = returns.previous_counts(
+        db.read_table(con, "return_summary", "WHERE year = ?", [cfg.year - 1]))
+
+
+def _work_dir(run: Run, kind: str) -> Path:
+    return run.cfg.processed_dir / f".{kind}-work-{run.run_id}"
+
+
+def write_files(run: Run) -> None:
+    """Exports, return files and the returns log, written beside and swapped in after the base;
+    a failure leaves no copy of personal data behind."""
+    from grc.returns import imports as returned
+    from grc.rfm import scores as rfm
+
+    work, retours = _work_dir(run, "exports"), _work_dir(run, "retours")
+    fixed_by = {c: dict(zip(g["status"], g["count"], strict=True))
+                for c, g in run.corrections.groupby("centre")}
+    back = {"last_stay": run.last_stay, "previous": run.returns_before, "fixed_by": fixed_by,
+            "log": returned.returns_log(run.con),
+            "rfm": rfm.rfm_export(run.scores, run.org_scores, run.contact_org),
+            "organisations": run.organisations}
+    try:
+        _write_files(run.cfg, run.codes, run.all_codes, work, retours, run.qualified, run.issues,
+                     run.links, run.contacts, run.scores, run.segments, run.dd, run.erased_keys, back)
+    except BaseException:
+        for folder in (work, retours):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _finish(run: Run) -> RunResult:
+    result = run.result
+    result.counts = {"records": int(run.qualified["exported"].sum()),
+                     "all_records": len(run.qualified), "contacts": len(run.contacts),
+                     "stays": len(run.stays), "issues": len(run.issues), "history": len(run.hist)}
+    result.timings["total"] = time.perf_counter() - result.timings.pop("_start")
     return result
 
 
