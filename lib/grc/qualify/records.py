@@ -1307,22 +1307,9 @@ class _Columns:
         return out
 
 
-def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (qualified frame, issues frame with columns centre, local_id, field, code,
-    message, value, suggestion)."""
-    df = contacts
-    out = _Columns(df)
-    idx = df.index
-    n = len(df)
-    iss = _Issues(df)
-    ref = pd.Timestamp(ctx.reference_date)
-    clock = _Clock(ctx.timings)
-
-    for f in RAW_FIELDS:
-        out[f + "_raw"] = _col(df, f).astype(object)
-
-    # civility, names
-    clock.start("civility, names")
+def _q_names(s: _Q) -> None:
+    """Civility and names: display forms and match keys; a record without any name is flagged."""
+    df, out, idx, iss = s.df, s.out, s.idx, s.iss
     out["civility"] = _obj(map_unique(_col(df, "civility"), normalise_civility), idx)
     first = _col(df, "first_name")
     last = _col(df, "last_name")
@@ -1337,17 +1324,24 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     has_org = out["organisation"].notna().to_numpy()
     iss.add(~has_last & ~has_org, "last_name", "missing_name",
             "Nom et organisation absents : saisir le nom du contact ou de l'organisation")
+    s.has_org = has_org
 
-    # kind
-    clock.start("kind")
+
+def _q_kind(s: _Q) -> None:
+    """B2B or B2C: the common segment's kind, else whether an organisation is named."""
+    df, out, ctx = s.df, s.out, s.ctx
+    has_org = s.has_org
     seg_kind = {k: str(v.get("kind", "")).upper() for k, v in ctx.segmentation.items()}
     kind = _col(df, "segment").map(seg_kind)
     kind = kind.where(kind.isin(["B2B", "B2C"]), np.where(has_org, "B2B", "B2C"))
     out["kind"] = kind.astype(object)
     b2c = (out["kind"] == "B2C").to_numpy()
+    s.b2c = b2c
 
-    # postcodes and towns
-    clock.start("postcodes and towns")
+
+def _q_postcodes(s: _Q) -> None:
+    """Postcodes and towns checked against the official reference (suggestions included)."""
+    df, out, idx, iss = s.df, s.out, s.idx, s.iss
     pc_raw, city_raw, ctry = _col(df, "postcode"), _col(df, "city"), _col(df, "country")
     codes, first = _row_groups(pc_raw, city_raw, ctry)
     verdicts = map_rows(check_postcode, pc_raw.iloc[first], city_raw.iloc[first],
@@ -1374,15 +1368,23 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     line6_town = spread("town")
     old_commune = spread("locality")
     out["city"] = _obj(map_unique(city_raw, normalise_city), idx)
+    s.pc_raw, s.city_raw, s.ctry, s.line6_town, s.old_commune = pc_raw, city_raw, ctry, line6_town, old_commune
 
-    # e-mails are validated once per distinct value, in worker processes on large inputs
+
+def _q_start_emails(s: _Q) -> None:
+    """E-mails are validated once per distinct value, in worker processes on large inputs, while this process parses the phones."""
+    df, n, ctx = s.df, s.n, s.ctx
     # while this process parses the phones
     em_raw = _col(df, "email")
     em_codes, em_uniques = pd.factorize(em_raw, use_na_sentinel=True)
     em_jobs = _start_email_jobs(list(em_uniques), ctx, n)
+    s.em_raw, s.em_codes, s.em_jobs = em_raw, em_codes, em_jobs
 
-    # phones
-    clock.start("phones")
+
+def _q_phones(s: _Q) -> None:
+    """Phones and mobiles in E.164 with their type; a second number in one cell goes to the other column."""
+    df, out, idx, n, iss = s.df, s.out, s.idx, s.n, s.iss
+    ctry = s.ctry
     dep = out["department"]
     region = _obj(map_unique_array(dep, OVERSEAS_REGION_CODE.get), idx)
     c2 = _obj(map_unique_array(ctry, _country2), idx)
@@ -1413,9 +1415,13 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             msg = _obj([None] * n, idx)
             msg[bad] = "Téléphone invalide " + _q(raw[bad]) + " : " + msgs
             iss.add(bad, col, "invalid_phone", msg, raw)
+    s.ph_e, s.mo_e, s.c2 = ph_e, mo_e, c2
 
-    # e-mails
-    clock.start("e-mails")
+
+def _q_emails(s: _Q) -> None:
+    """E-mails: syntax, domain typos (with the corrected address), repairs suggested."""
+    out, idx, n, iss = s.out, s.idx, s.n, s.iss
+    em_raw, em_codes, em_jobs = s.em_raw, s.em_codes, s.em_jobs
     em = _spread(_finish_email_jobs(em_jobs) + [None], em_codes)
     out["email"] = _obj(em, idx)
     valid_em = em != None  # noqa: E711
@@ -1446,14 +1452,16 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                 lambda m: "E-mail invalide " + _q(em_raw[m].fillna("")) + " : "
                 + reasons[m].fillna("") + fix[m],
                 em_raw, em_sugg)
+    s.valid_em, s.typo = valid_em, typo
 
-    # consent
-    clock.start("consent")
+
+def _q_consent_npai(s: _Q) -> None:
+    """Consents as written, and this year's mail returns (NPAI)."""
+    df, out, n, ctx = s.df, s.out, s.n, s.ctx
     out["optin_email"] = np.array(map_unique(_col(df, "optin_email"), parse_consent), dtype=bool)
     out["optin_phone"] = np.array(map_unique(_col(df, "optin_phone"), parse_consent), dtype=bool)
 
     # npai
-    clock.start("npai")
     cen = df["centre"].astype(str)
     lid = df["local_id"].astype(str)
     if ctx.npai and n:
@@ -1462,9 +1470,13 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     else:
         npai = np.zeros(n, dtype=bool)
     out["npai"] = npai
+    s.npai, s.cen, s.lid = npai, cen, lid
 
-    # RNVP
-    clock.start("RNVP")
+
+def _q_address(s: _Q) -> None:
+    """AFNOR NF Z 10-011 address lines (RNVP) and completeness of the postal address."""
+    df, out, idx, n, iss = s.df, s.out, s.idx, s.n, s.iss
+    old_commune, line6_town, pc_raw, city_raw, c2, ctry, npai = s.old_commune, s.line6_town, s.pc_raw, s.city_raw, s.c2, s.ctry, s.npai
     a1, a2, a3 = _col(df, "address1"), _col(df, "address2"), _col(df, "address3")
     lines = {k: np.full(n, None, dtype=object) for k in range(1, 7)}
     codes, first = _row_groups(a1, a2, a3)
@@ -1515,8 +1527,11 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             "Courrier revenu NPAI (n'habite pas à l'adresse indiquée) : mettre à jour l'adresse "
             "postale ou la supprimer", a1)
 
-    # e-mail channel
-    clock.start("e-mail channel")
+
+def _q_email_channel(s: _Q) -> None:
+    """E-mail usable under the rule book (prior consent for private persons only)."""
+    df, out, idx, iss = s.df, s.out, s.idx, s.iss
+    typo, valid_em = s.typo, s.valid_em
     typo_or_none = typo | ~valid_em
     # the rule book: prior consent for private persons only; professionals and generic
     # organisation addresses may get e-mail about their activity (CNIL, CPCE L34-5)
@@ -1532,8 +1547,11 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                 "recueillir l'accord du contact"),
             _col(df, "optin_email"))
 
-    # phone channel
-    clock.start("phone channel")
+
+def _q_phone_channel(s: _Q) -> None:
+    """Phone usable under the canvassing rule in force at the reference date."""
+    df, out, n, iss, ctx, ref = s.df, s.out, s.n, s.iss, s.ctx, s.ref
+    ph_e, mo_e, b2c, cen, lid = s.ph_e, s.mo_e, s.b2c, s.cen, s.lid
     last_stay = _keyed_lookup(ctx.last_stay, cen, lid)
     has_ph = ph_e != None  # noqa: E711
     has_mo = mo_e != None  # noqa: E711
@@ -1559,9 +1577,13 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
                 "particuliers depuis le 11 août 2026) : recueillir l'accord du contact et le "
                 "noter dans optin_phone", _col(df, "optin_phone"))
     out["phoneable"] = phoneable
+    s.last_stay = last_stay
 
-    # retention
-    clock.start("retention")
+
+def _q_retention(s: _Q) -> None:
+    """Records past the retention period (last stay for a client, last contact for a prospect)."""
+    df, out, idx, n, iss, ctx, ref = s.df, s.out, s.idx, s.n, s.iss, s.ctx, s.ref
+    cen, lid, last_stay = s.cen, s.lid, s.last_stay
     created = pd.to_datetime(_col(df, "created_at"), errors="coerce")
     updated = pd.to_datetime(_col(df, "updated_at"), errors="coerce")
     last_contact = _keyed_lookup(ctx.last_contact, cen, lid)
@@ -1587,19 +1609,60 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
             for k, d in zip(uniq.tolist(), days, strict=True)], dtype=object)
         iss.add(expired, "created_at", "retention_expired", lambda m: msg[key], when)
 
-    # no channel
-    clock.start("no channel")
+
+def _q_no_channel(s: _Q) -> None:
+    """Records reachable by no channel at all."""
+    out, iss = s.out, s.iss
     none = ~(out["mailable"].to_numpy() | out["emailable"].to_numpy()
              | out["phoneable"].to_numpy())
     iss.add(none, "", "no_channel",
             "Aucun canal utilisable : compléter l'adresse postale, l'e-mail (avec consentement) "
             "ou le téléphone")
 
+
+class _Q:
+    """The state shared by the steps of :func:`qualify` (one batch of records)."""
+
+    def __init__(self, contacts: pd.DataFrame, ctx: QualifyContext) -> None:
+        self.df, self.ctx = contacts, ctx
+        self.out = _Columns(contacts)
+        self.idx, self.n = contacts.index, len(contacts)
+        self.iss = _Issues(contacts)
+        self.ref = pd.Timestamp(ctx.reference_date)
+
+
+_STEPS = [
+    ("civility, names", _q_names),
+    ("kind", _q_kind),
+    ("postcodes and towns", _q_postcodes),
+    ("e-mail workers", _q_start_emails),
+    ("phones", _q_phones),
+    ("e-mails", _q_emails),
+    ("consent, npai", _q_consent_npai),
+    ("RNVP", _q_address),
+    ("e-mail channel", _q_email_channel),
+    ("phone channel", _q_phone_channel),
+    ("retention", _q_retention),
+    ("no channel", _q_no_channel),
+]
+
+
+def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (qualified frame, issues frame with columns centre, local_id, field, code,
+    message, value, suggestion), step by step (``_STEPS``, timed in ``ctx.timings``)."""
+    s = _Q(contacts, ctx)
+    clock = _Clock(ctx.timings)
+    for f in RAW_FIELDS:
+        s.out[f + "_raw"] = _col(contacts, f).astype(object)
+    for label, step in _STEPS:
+        clock.start(label)
+        step(s)
+    out = s.out
     for c in ("optin_email", "optin_phone", "npai", "bloctel", "retention_expired", "mailable",
               "emailable", "phoneable"):
         out[c] = np.asarray(out[c], dtype=bool)
     clock.start("issues frame")
-    frame = iss.frame()
+    frame = s.iss.frame()
     result = out.frame()
     clock.stop()
     return result, frame
