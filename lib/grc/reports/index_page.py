@@ -217,6 +217,61 @@ def _status_html(value: Any) -> Markup:
     return Markup('<span class="status status-{}">{}</span>').format(kind, label)
 
 
+def _subtitle(network: dict) -> str:
+    sub = []
+    if network.get("year") is not None:
+        sub.append(f"Année {network['year']}")
+    if network.get("reference_date") is not None:
+        sub.append(f"date de référence {fr_date(network['reference_date'])}")
+    if network.get("last_run"):
+        sub.append(f"dernière exécution le {_fr_datetime(network['last_run'])}")
+    sub.append(f"page générée le {dt.date.today().strftime('%d/%m/%Y')}")
+    return " · ".join(sub)
+
+
+def _columns(centres: pd.DataFrame, percent_columns: set[str] | None) -> list[dict]:
+    """How each column of the centre table is shown: label, number or text, percentage."""
+    columns = []
+    for col in centres.columns:
+        series = centres[col]
+        if series.dtype == object:  # e.g. a pivot with None for missing centres
+            converted = pd.to_numeric(series, errors="coerce")
+            if converted.notna().sum() == series.notna().sum() and series.notna().any():
+                series = converted
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        percent = numeric and (
+            str(col) in (percent_columns or set())
+            or is_share_key(str(col))
+            or _looks_like_fractions(series)
+        )
+        columns.append({"name": col, "label": _label(str(col), COLUMN_LABELS),
+                        "type": "num" if numeric else "text", "percent": percent})
+    return columns
+
+
+def _cell(col: dict, value: Any, code: str | None, year: int | None) -> dict:
+    """One cell of the centre table: escaped HTML (a measure element for a measure), sort key."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    name = str(col["name"])
+    if name.lower() in STATUS_COLUMNS:
+        html = _status_html(value)
+    elif year is not None and code is not None and _is_measure(name):
+        html = figure_html(name, code, year, None if missing else value, glossary=GLOSSARY)
+    elif col["percent"] and not missing:
+        html = escape(fr_percent(float(value)))
+    else:
+        html = escape("–" if missing else _format(name, value))
+    sort = "" if missing else str(value)
+    if not missing and col["type"] == "num":
+        try:
+            sort = repr(float(value))
+        except (TypeError, ValueError):
+            sort = ""
+    return {"html": html, "sort": sort, "num": col["type"] == "num"}
+
+
 def write_index(
     path: Path,
     network: dict,
@@ -236,96 +291,35 @@ def write_index(
     page, per centre code and under ``"NETWORK"`` for the network pages. ``site``: the page's
     site header (:meth:`grc.reports.site.SiteMap.header`), else a plain header.
     """
-    path = Path(path)
     personal = [c for c in centres.columns if str(c).lower() in PERSONAL_COLUMNS]
     if personal:
         raise ValueError(f"Colonnes personnelles interdites dans l'index : {personal}")
-
     name = network.get("name") or "Réseau"
     title = f"{name} : rapports"
-    sub = []
-    if network.get("year") is not None:
-        sub.append(f"Année {network['year']}")
-    if network.get("reference_date") is not None:
-        sub.append(f"date de référence {fr_date(network['reference_date'])}")
-    if network.get("last_run"):
-        sub.append(f"dernière exécution le {_fr_datetime(network['last_run'])}")
-    sub.append(f"page générée le {dt.date.today().strftime('%d/%m/%Y')}")
-
     year = network.get("year")
-    kpis = [
-        (_kpi_label(k), _kpi_value(k, v, year))
-        for k, v in network.items()
-        if k not in SCALAR_SKIP and not isinstance(v, dict | list | tuple) and v is not None
-    ]
-    charts = []
-    if isinstance(network.get("segment_mix"), dict) and network["segment_mix"]:
-        charts.append(_bars("Répartition par segment", network["segment_mix"]))
-    if isinstance(network.get("rfm_categories"), dict) and network["rfm_categories"]:
-        charts.append(_bars("Catégories RFM", network["rfm_categories"]))
-
+    kpis = [(_kpi_label(k), _kpi_value(k, v, year)) for k, v in network.items()
+            if k not in SCALAR_SKIP and not isinstance(v, dict | list | tuple) and v is not None]
+    charts = [_bars(label, network[key]) for key, label in
+              (("segment_mix", "Répartition par segment"), ("rfm_categories", "Catégories RFM"))
+              if isinstance(network.get(key), dict) and network[key]]
     code_col = "code" if "code" in centres.columns else (centres.columns[0] if len(centres.columns) else None)
-    columns = []
-    for col in centres.columns:
-        series = centres[col]
-        if series.dtype == object:  # e.g. a pivot with None for missing centres
-            converted = pd.to_numeric(series, errors="coerce")
-            if converted.notna().sum() == series.notna().sum() and series.notna().any():
-                series = converted
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        percent = numeric and (
-            str(col) in (percent_columns or set())
-            or is_share_key(str(col))
-            or _looks_like_fractions(series)
-        )
-        columns.append({"name": col, "label": _label(str(col), COLUMN_LABELS),
-                        "type": "num" if numeric else "text", "percent": percent})
-    centre_codes = set(centres[code_col].astype(str)) if code_col is not None else set()
+    columns = _columns(centres, percent_columns)
     rows = []
     for rec in centres.to_dict("records"):
-        cells = []
-        for col in columns:
-            value = rec[col["name"]]
-            if hasattr(value, "item") and not isinstance(value, str):
-                value = value.item()
-            missing = value is None or (isinstance(value, float) and math.isnan(value))
-            if str(col["name"]).lower() in STATUS_COLUMNS:
-                html = _status_html(value)
-            elif year is not None and code_col is not None and _is_measure(str(col["name"])):
-                html = figure_html(str(col["name"]), str(rec[code_col]), year,
-                                   None if missing else value, glossary=GLOSSARY)
-            elif col["percent"] and not missing:
-                html = escape(fr_percent(float(value)))
-            else:
-                html = escape("–" if missing else _format(str(col["name"]), value))
-            if not missing and col["type"] == "num":
-                try:
-                    sort = repr(float(value))
-                except (TypeError, ValueError):
-                    sort = ""
-            else:
-                sort = "" if missing else str(value)
-            cells.append({"html": html, "sort": sort, "num": col["type"] == "num"})
-        code = str(rec[code_col]) if code_col is not None else ""
-        rows.append({"cells": cells, "pages": pages.get(code, [])})
-
+        code = str(rec[code_col]) if code_col is not None else None
+        rows.append({"cells": [_cell(col, rec[col["name"]], code, year) for col in columns],
+                     "pages": pages.get(code or "", [])})
+    centre_codes = set(centres[code_col].astype(str)) if code_col is not None else set()
     html = template_env().get_template("index.html.j2").render(
-        site=site or {"network": name, "scope": name, "year": network.get("year"), "title": title,
+        site=site or {"network": name, "scope": name, "year": year, "title": title,
                       "tab_title": title},
-        title=title,
-        subtitle=" · ".join(sub),
-        kpis=kpis,
-        charts=charts,
+        title=title, subtitle=_subtitle(network), kpis=kpis, charts=charts,
         network_pages=pages.get(NETWORK_KEY, []),
-        sections=[
-            (SECTION_TITLES.get(key, _label(key, {})), links)
-            for key, links in pages.items()
-            if key != NETWORK_KEY and key not in centre_codes and links
-        ],
-        columns=columns,
-        rows=rows,
+        sections=[(SECTION_TITLES.get(key, _label(key, {})), links) for key, links in pages.items()
+                  if key != NETWORK_KEY and key not in centre_codes and links],
+        columns=columns, rows=rows,
         footer="Agrégats uniquement : aucun nom, e-mail ni téléphone de client. "
         "Page autonome, consultable hors ligne.",
     )
-    atomic_write_text(path, finish_page(html))
-    return path
+    atomic_write_text(Path(path), finish_page(html))
+    return Path(path)
