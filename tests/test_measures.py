@@ -108,3 +108,19 @@ def test_every_issue_a_centre_fixes_has_an_action():
     from grc.schema import CENTRE_FIXES, ISSUE_CODES
 
     assert CENTRE_FIXES <= set(FIXES) and set(FIXES) <= set(ISSUE_CODES)
+
+
+def test_organisation_retention_follows_the_school_not_the_teacher():
+    """A school that comes back with another teacher: per person one lost and one new client,
+    per organisation a returning client (B2B loyalty where it lives)."""
+    from grc.measures.metrics import _loyalty_measures
+
+    stays = pd.DataFrame({
+        "centre": ["C1", "C1", "C1"], "contact_id": ["teacher_a", "teacher_b", "family"],
+        "arrival": pd.to_datetime(["2024-05-01", "2025-05-01", "2024-07-01"]),
+        "organisation_id": ["SCHOOL", "SCHOOL", None]})
+    m = _loyalty_measures(stays, ["C1"], 2025).pivot_table(
+        index="centre", columns="metric", values="value", dropna=False)
+    assert m.at["C1", "retention"] == 0.0  # nobody came back in person
+    assert m.at["C1", "org_retention"] == 1.0 and m.at["C1", "org_returning"] == 1
+    assert m.at["NETWORK", "org_clients_prev_year"] == 1  # the family is no organisation

@@ -41,6 +41,7 @@ SUMMARY = [
     ("emailable_rate", "records", True),
     ("clients_year", None, True),
     ("retention", "clients_year", True),
+    ("org_retention", "org_clients_prev_year", True),
     ("revenue_year", None, True),
 ]
 
@@ -119,7 +120,7 @@ def alerts(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
         if measure(name).unit == SHARE:
             base_year = year - 1 if name == "retention" else year
             base = measure_value(measures, base_name, scope, base_year) if base_name else None
-            points = RETENTION_POINTS if name == "retention" else RATE_POINTS
+            points = RETENTION_POINTS if name in ("retention", "org_retention") else RATE_POINTS
             found = _rate_alert(name, cur, prev, base, rise_good, points)
         else:
             found = _count_alert(name, cur, prev, rise_good)

@@ -82,6 +82,17 @@ _FIXED = [
     Measure("returning_clients", "Clients revenus",
             "Nombre de clients de l'année précédente (N-1) revenus séjourner dans l'année (N) "
             "(numérateur de la rétention)."),
+    Measure("org_retention", "Rétention des organisations clientes",
+            "Part des organisations (écoles, clubs, comités d'entreprise…) ayant séjourné l'année "
+            "précédente (N-1) qui sont revenues dans l'année (N), quelle que soit la personne qui "
+            "a réservé : dans le même centre pour un centre, dans le réseau pour le réseau.",
+            SHARE),
+    Measure("org_clients_prev_year", "Organisations clientes l'année précédente",
+            "Nombre d'organisations dont un contact a séjourné dans le périmètre l'année "
+            "précédente (N-1), base de la rétention des organisations."),
+    Measure("org_returning", "Organisations revenues",
+            "Nombre d'organisations clientes l'année précédente (N-1) revenues dans l'année (N), "
+            "avec la même personne ou une autre."),
     Measure("clients_total", "Clients (toutes années)",
             "Nombre de contacts ayant au moins un séjour dans le périmètre, toutes années "
             "connues de la base jusqu'à la date de référence."),

@@ -292,8 +292,35 @@ def _loyalty_measures(stays: pd.DataFrame, centres: list[str], year: int) -> pd.
             for col, name in names.items():
                 parts.append(pd.DataFrame({"centre": keys.to_numpy(), "year": year,
                                            "metric": name, "value": df[col].astype(float).to_numpy()}))
+    parts += _organisation_retention(st_org(stays, own), st_org(stays, st), year)
     out = pd.concat(parts, ignore_index=True)
     return out[out["centre"].isin([*centres, NETWORK])][cols].reset_index(drop=True)
+
+
+def st_org(stays: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The stays of ``frame`` made by a B2B contact, with their organisation."""
+    if "organisation_id" not in stays:
+        return frame.iloc[0:0].assign(organisation_id=pd.Series(dtype=object))
+    org = stays.loc[frame.index, "organisation_id"]
+    return frame.assign(organisation_id=org)[org.notna().to_numpy()]
+
+
+def _organisation_retention(own: pd.DataFrame, network: pd.DataFrame,
+                            year: int) -> list[pd.DataFrame]:
+    """Retention of client organisations (B2B): a school that comes back with another teacher
+    is a returning client here, while per person it is one lost client and one new one."""
+    parts = []
+    for frame, by in ((own, ["centre"]), (network, [])):
+        if not len(frame):
+            continue
+        ret = loyalty.retention(frame, years=[year], by=by, key="organisation_id",
+                                same_scope=bool(by))
+        keys = ret["centre"] if by else pd.Series([NETWORK] * len(ret))
+        for col, name in (("clients_prev", "org_clients_prev_year"),
+                          ("retained", "org_returning"), ("retention", "org_retention")):
+            parts.append(pd.DataFrame({"centre": keys.to_numpy(), "year": year, "metric": name,
+                                       "value": ret[col].astype(float).to_numpy()}))
+    return parts
 
 
 def _multi_per_centre(own: pd.DataFrame, network: pd.DataFrame) -> pd.DataFrame:
