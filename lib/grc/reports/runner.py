@@ -812,6 +812,63 @@ class WorkerPool:
         self.shutdown(cancel=exc_type is not None)
 
 
+def _plan(jobs: list[NotebookJob], outputs: dict[str, Any], manifest_path: Path, with_code: bool,
+          force: bool) -> tuple[list[JobResult | None], list[tuple[int, str, str]]]:
+    """Results of the unchanged pages (skipped) and the pages to run, longest first (their
+    last duration, from the manifest: the workers finish together instead of one waiting for
+    the other's last long page; new pages keep the jobs' order)."""
+    results: list[JobResult | None] = [None] * len(jobs)
+    todo: list[tuple[int, str, str]] = []
+    for i, job in enumerate(jobs):
+        key = _manifest_key(job.html_out, manifest_path)
+        digest = job_hash(job, with_code)
+        entry = outputs.get(key)
+        if (not force and entry is not None and entry.get("hash") == digest
+                and entry.get("status") == "ok" and Path(job.html_out).exists()):
+            results[i] = JobResult(job, "skipped", None, 0.0)
+        else:
+            todo.append((i, key, digest))
+    last = {key: float((outputs.get(key) or {}).get("seconds") or 0.0) for _, key, _ in todo}
+    todo.sort(key=lambda t: -last[t[1]])
+    return results, todo
+
+
+def _executor(pool: WorkerPool | None, kernel: str, workers: int,
+              preload: tuple[str, ...] | None):
+    """(executor, preload, shared): the pool's warm workers, new warm workers, or spawned
+    processes for fresh kernels; ``shared`` executors are left running."""
+    if pool is not None and kernel == "warm":
+        return pool.executor, pool.preload, True
+    if kernel == "warm":
+        return WorkerPool(workers, preload).executor, preload, False
+    ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx), preload, False
+
+
+def _run_on(executor, shared: bool, todo: list[tuple[int, str, str]], jobs: list[NotebookJob],
+            how: tuple, record) -> None:
+    """Submit every page, record each as it finishes; on error or Ctrl-C, drop the rest."""
+    futures: dict[cf.Future, tuple[int, str, str]] = {}
+    try:
+        for i, key, digest in todo:
+            futures[executor.submit(run_one, jobs[i], *how)] = (i, key, digest)
+        for fut in cf.as_completed(futures):
+            i, key, digest = futures[fut]
+            try:
+                status, error, secs = fut.result()
+            except Exception as exc:  # worker died
+                status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
+            record(i, key, digest, status, error, secs)
+    except BaseException:
+        for fut in futures:  # error, Ctrl-C: drop what has not started
+            fut.cancel()
+        if not shared:
+            executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    if not shared:
+        executor.shutdown(wait=True)
+
+
 def run_notebooks(
     jobs: list[NotebookJob],
     *,
@@ -841,26 +898,7 @@ def run_notebooks(
     outputs: dict[str, Any] = manifest["outputs"]
     n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
 
-    results: list[JobResult | None] = [None] * len(jobs)
-    todo: list[tuple[int, str, str]] = []
-    for i, job in enumerate(jobs):
-        key = _manifest_key(job.html_out, manifest_path)
-        digest = job_hash(job, with_code)
-        entry = outputs.get(key)
-        if (
-            not force
-            and entry is not None
-            and entry.get("hash") == digest
-            and entry.get("status") == "ok"
-            and Path(job.html_out).exists()
-        ):
-            results[i] = JobResult(job, "skipped", None, 0.0)
-        else:
-            todo.append((i, key, digest))
-    # longest pages first (their last duration, from the manifest): the workers finish together
-    # instead of one waiting for the other's last long page; new pages keep the jobs' order
-    last = {key: float((outputs.get(key) or {}).get("seconds") or 0.0) for _, key, _ in todo}
-    todo.sort(key=lambda t: -last[t[1]])
+    results, todo = _plan(jobs, outputs, manifest_path, with_code, force)
 
     bar = tqdm(
         total=len(jobs),
@@ -895,35 +933,8 @@ def run_notebooks(
             for i, key, digest in todo:
                 record(i, key, digest, *run_one(jobs[i], with_code, kernel, preload))
         elif todo:
-            shared = pool is not None and kernel == "warm"
-            if shared:
-                executor = pool.executor
-                preload = pool.preload
-            elif kernel == "warm":
-                own = WorkerPool(min(n_jobs, len(todo)), preload)
-                executor = own.executor
-            else:
-                ctx = multiprocessing.get_context("spawn")
-                executor = cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx)
-            futures: dict[cf.Future, tuple[int, str, str]] = {}
-            try:
-                for i, key, digest in todo:
-                    futures[executor.submit(run_one, jobs[i], with_code, kernel, preload)] = (i, key, digest)
-                for fut in cf.as_completed(futures):
-                    i, key, digest = futures[fut]
-                    try:
-                        status, error, secs = fut.result()
-                    except Exception as exc:  # worker died
-                        status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
-                    record(i, key, digest, status, error, secs)
-            except BaseException:
-                for fut in futures:  # error, Ctrl-C: drop what has not started
-                    fut.cancel()
-                if not shared:
-                    executor.shutdown(wait=True, cancel_futures=True)
-                raise
-            if not shared:
-                executor.shutdown(wait=True)
+            executor, preload, shared = _executor(pool, kernel, min(n_jobs, len(todo)), preload)
+            _run_on(executor, shared, todo, jobs, (with_code, kernel, preload), record)
     finally:
         bar.close()
     return [r for r in results if r is not None]
