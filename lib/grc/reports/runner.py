@@ -248,6 +248,48 @@ def accessible_html(html: str) -> str:
     return _DIV_OR_IMG.sub(fix, html)
 
 
+def _export_without_soup(exporter, nb, resources, kw):
+    """HTMLExporter.from_notebook_node without its last step, a BeautifulSoup parse and
+    re-serialisation of the whole page (≈ 70 % of the export) that only adds an ``alt`` to
+    images and ``tabindex`` to cells: done here on the text (same document)."""
+    from nbconvert.exporters.html import WidgetsDataTypeFilter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    langinfo = nb.metadata.get("language_info", {})
+    lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+    highlight_code = exporter.filters.get(
+        "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=exporter))
+    resources = exporter._init_resources(resources)
+    filter_data_type = WidgetsDataTypeFilter(
+        notebook_metadata=exporter._nb_metadata, parent=exporter, resources=resources)
+    exporter.register_filter("highlight_code", highlight_code)
+    exporter.register_filter("filter_data_type", filter_data_type)
+    html, resources = TemplateExporter.from_notebook_node(exporter, nb, resources, **kw)
+    return accessible_html(html), resources
+
+
+def _preprocess_once(exporter, nb, resources):
+    """``from_notebook_node`` has already deep-copied ``nb``: no second (and third, in
+    ``validator.normalize``) copy; disabled preprocessors return their input unchanged."""
+    from nbformat import validator
+
+    resources = copy.deepcopy(resources)
+    normalize = getattr(validator, "_normalize", None)
+    if normalize is not None:
+        version, minor = validator.get_version(nb)
+        _, nb = normalize(nb, version, minor, True, relax_add_props=False, strip_invalid_metadata=False)
+    elif hasattr(validator, "normalize"):
+        _, nb = validator.normalize(nb)
+    last = None
+    for preprocessor in exporter._preprocessors:
+        if getattr(preprocessor, "enabled", True):
+            nb, resources = preprocessor(nb, resources)
+            last = preprocessor
+    exporter._validate_preprocessor(nb, last)
+    return nb, resources
+
+
 def _report_exporter_class():
     """``HTMLExporter`` without the work that cannot change a report page.
 
@@ -261,7 +303,6 @@ def _report_exporter_class():
     from nbconvert.exporters.html import contextfilter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.strings import clean_html
-    from nbformat import validator
 
     md_memo: dict[tuple, str] = {}
     code_memo: dict[tuple, str] = {}
@@ -309,41 +350,10 @@ def _report_exporter_class():
             return hit
 
         def from_notebook_node(self, nb, resources=None, **kw):
-            # HTMLExporter.from_notebook_node without its last step, a BeautifulSoup parse and
-            # re-serialisation of the whole page (≈ 70 % of the export) that only adds an
-            # ``alt`` to images and ``tabindex`` to cells: done here on the text (same document)
-            from nbconvert.exporters.html import WidgetsDataTypeFilter
-            from nbconvert.exporters.templateexporter import TemplateExporter
-
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
-            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return accessible_html(html), resources
+            return _export_without_soup(self, nb, resources, kw)
 
         def _preprocess(self, nb, resources):
-            # ``from_notebook_node`` has already deep-copied ``nb``: no second (and third, in
-            # ``validator.normalize``) copy; disabled preprocessors return their input unchanged
-            resources = copy.deepcopy(resources)
-            normalize = getattr(validator, "_normalize", None)
-            if normalize is not None:
-                version, minor = validator.get_version(nb)
-                _, nb = normalize(nb, version, minor, True, relax_add_props=False, strip_invalid_metadata=False)
-            elif hasattr(validator, "normalize"):
-                _, nb = validator.normalize(nb)
-            last = None
-            for preprocessor in self._preprocessors:
-                if getattr(preprocessor, "enabled", True):
-                    nb, resources = preprocessor(nb, resources)
-                    last = preprocessor
-            self._validate_preprocessor(nb, last)
-            return nb, resources
+            return _preprocess_once(self, nb, resources)
 
     return ReportExporter
 
