@@ -3,7 +3,7 @@
 Generator note: ``grc.demo.generator`` draws some clients' own numbers outside the allocated ranges
 (07 0x-07 2x mobiles, random digits in overseas blocks) and cuts some organisation domains
 on a hyphen ("harmonie-municipale-.fr"). Those values are invalid for phonenumbers and
-email-validator, yet absent from ``truth/defects.csv``: :func:`grc.qualify.records.unplanned_defects`
+email-validator, yet absent from ``truth/defects.csv``: :func:`bench/grc_truth.unplanned_defects`
 lists them, they are left out of the false-flag denominators and must all be flagged.
 """
 
@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from grc.config import load_config
 from grc.qualify import records as Q
+
+from tests.evaluation import truth as T
 
 NET = {"centres": 6, "contacts": 800, "years": "2024-2025", "seed": 11}
 
@@ -32,14 +34,14 @@ def scored(tmp_path_factory) -> tuple[Path, pd.DataFrame, pd.DataFrame, pd.DataF
 
 def test_recall_and_false_flags_per_code(scored):
     out, contacts, _, issues, year = scored
-    table = Q.truth_scores(contacts, issues, out / "truth", year)
+    table = T.truth_scores(contacts, issues, out / "truth", year)
     with pd.option_context("display.width", 200):
         print()
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    assert set(table["planted"]) == set(Q.TRUTH_EXPECTED)
+    assert set(table["planted"]) == set(T.TRUTH_EXPECTED)
     truth = pd.read_csv(out / "truth" / "defects.csv", dtype=str)
     truth = truth[truth["year"] == str(year)]
-    for planted in Q.TRUTH_EXPECTED:  # every code is planted at least once in this network
+    for planted in T.TRUTH_EXPECTED:  # every code is planted at least once in this network
         assert (truth["code"] == planted).any(), planted
     for r in table.itertuples():
         assert r.n_planted > 0
@@ -48,13 +50,13 @@ def test_recall_and_false_flags_per_code(scored):
         # the generator's own invalid values (not in the truth file) are real defects: all found
         assert r.unplanned_found == r.unplanned, (r.issue_code, r.unplanned_found, r.unplanned)
     # every issue code is either planted or a consequence of consent, law or age
-    assert set(issues["code"]) <= set(Q.TRUTH_EXPECTED.values()) | Q.NOT_PLANTED_CODES
+    assert set(issues["code"]) <= set(T.TRUTH_EXPECTED.values()) | T.NOT_PLANTED_CODES
 
 
 def test_unplanned_defects_are_really_invalid(scored):
     """The records left out of the false-flag denominators hold values both parsers reject."""
     out, contacts, _, _, year = scored
-    u = Q.unplanned_defects(contacts, out / "truth", year)
+    u = T.unplanned_defects(contacts, out / "truth", year)
     # the generator draws phones from allocated ranges and clean domains: every invalid value
     # it writes is a declared defect of the truth file
     assert u.empty, u.head()
