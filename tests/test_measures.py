@@ -124,3 +124,41 @@ def test_organisation_retention_follows_the_school_not_the_teacher():
     assert m.at["C1", "retention"] == 0.0  # nobody came back in person
     assert m.at["C1", "org_retention"] == 1.0 and m.at["C1", "org_returning"] == 1
     assert m.at["NETWORK", "org_clients_prev_year"] == 1  # the family is no organisation
+
+
+JARGON = {
+    "chemin de fichier": r"\b(?:params|data|processed|retours|cibles|exports)/|\.(?:csv|ya?ml|duckdb|py)\b",
+    "commande": r"\bgrc (?:run|extract|check|history|map|returns|pdf|generate)\b|--config",
+    "empreinte": r"\b[0-9a-f]{12,}\b",
+    "identifiant de contact": r"\bC[0-9a-f]{10}\b",
+    "nom de champ": r"\b(?:contact_id|local_id|address1|postcode|optin_email|optin_phone|"
+                    r"created_at|segment_local)\b",
+    "jargon statistique": r"k-means|k-moyennes|silhouette|\bARI\b|log2|centrées-réduites",
+    "année avec séparateur": r"(?:[Aa]nnée|[Ee]xercice|depuis|en|au)\s+2[\s\u00a0\u202f]0\d\d\b",
+    "borne infinie": r"∞",
+    "valeur brute": r"\b(?:None|NaN|NaT|True|False)\b|<NA>",
+}
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_reviewer_pages_speak_plain_french(reported):
+    """No path, command, hash, id, field name, statistical jargon, raw value or badly written
+    year on a reviewer's page (index, summaries, the scope pages, glossary)."""
+    import html as html_lib
+
+    rep = reported / "reports"
+    pages = [rep / "index.html", rep / "glossaire.html", *sorted((rep / "network").glob("*.html")),
+             *sorted((rep / "centres").rglob("*.html"))]
+    assert len(pages) > 10
+    found = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
+        text = re.sub(r"<img\b[^>]*>", " ", text)
+        visible = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+        for what, pattern in JARGON.items():
+            m = re.search(pattern, visible)
+            if m:
+                found.append((page.relative_to(rep).as_posix(), what,
+                              visible[max(0, m.start() - 40):m.end() + 40]))
+    assert found == []

@@ -37,16 +37,30 @@ def read_measures(db_path: Path, year: int | None = None) -> pd.DataFrame:
         con.close()
 
 
+_INDEX: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def _index(measures: pd.DataFrame) -> dict:
+    """(measure, scope, year) → value of a measures frame, built once per frame."""
+    hit = _INDEX.get(id(measures))
+    if hit is None or hit[0] is not measures:
+        keys = zip(measures["measure"], measures["scope"], measures["year"].astype(int), strict=True)
+        lookup: dict = {}
+        for key, value in zip(keys, measures["value"], strict=True):
+            lookup.setdefault(key, value)
+        _INDEX.clear()  # one frame at a time (a page or a run reads one table)
+        _INDEX[id(measures)] = hit = (measures, lookup)
+    return hit[1]
+
+
 def measure_value(measures: pd.DataFrame, name: str, scope: str, year: int) -> float | None:
     """The stored value of ``name`` for ``scope`` and ``year`` (None when not stored)."""
     if measures.empty:
         return None
-    sel = measures[(measures["scope"] == scope) & (measures["year"] == year)
-                   & (measures["measure"] == name)]
-    if not len(sel):
+    value = _index(measures).get((name, scope, int(year)))
+    if value is None or math.isnan(float(value)):
         return None
-    value = float(sel["value"].iloc[0])
-    return None if math.isnan(value) else value
+    return float(value)
 
 
 def format_value(name: str, value: Any) -> str:

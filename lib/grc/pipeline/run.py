@@ -34,11 +34,16 @@ COURSE_FOOTER = ("Cas d'entraînement : personnes, entreprises, adresses, e-mail
 
 
 def course_notebooks(cfg: NetworkConfig, trainer: Path) -> dict[str, Path]:
-    """The trainer's notebook (answers, guide) and the student version nbgrader makes of it."""
+    """The trainer's notebook (answers, guide) and the student version nbgrader makes of it
+    (made again only when the trainer's notebook or the release code is newer)."""
+    student = cfg.processed_dir / "cours" / "marielle_nature_eleve.ipynb"
+    sources = [trainer, Path(__file__).resolve().parents[1] / "course" / "release.py"]
+    if student.exists() and all(student.stat().st_mtime >= s.stat().st_mtime for s in sources):
+        return {"eleve": student, "formateur": trainer}
     from grc.course.release import ReleaseError, write_student_notebook
 
     try:
-        student = write_student_notebook(cfg.processed_dir / "cours" / "marielle_nature_eleve.ipynb", trainer)
+        student = write_student_notebook(student, trainer)
     except ReleaseError as exc:  # nbgrader missing: the trainer's page is still made
         print(f"AVERTISSEMENT : édition élève du cours non produite ({exc})", file=sys.stderr)
         return {"formateur": trainer}

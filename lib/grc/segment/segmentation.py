@@ -391,22 +391,22 @@ def caveat_text(sil: float | None, ari: float | None, n: int) -> str:
     if sil is None:
         return (f"Typologie non calculée : trop peu de clients avec séjours ({n}) "
                 "ou comportements identiques.")
-    s = _strength(sil)
-    head = f"{s[0].upper()}{s[1:]} : silhouette {fr_number(sil)}"
+    s = _strength(sil)  # the figures behind it are in the cluster_quality table (analysts)
+    head = f"{s[0].upper()}{s[1:]}"
     if sil > 0.50:
-        head += ", groupes bien séparés"
+        head += " : groupes bien séparés"
     else:
-        head += ", à lire comme une tendance, pas comme des groupes tranchés"
+        head += " : à lire comme une tendance, pas comme des groupes tranchés"
     if ari is None:
         stab = ""
     elif ari >= 0.9:
-        stab = f" ; partition stable d'un tirage à l'autre (ARI moyen {fr_number(ari)})"
+        stab = " ; les groupes restent les mêmes d'un calcul à l'autre"
     elif ari >= 0.75:
-        stab = f" ; partition assez stable d'un tirage à l'autre (ARI moyen {fr_number(ari)})"
+        stab = " ; les groupes changent peu d'un calcul à l'autre"
     else:
-        stab = (f" ; partition instable d'un tirage à l'autre (ARI moyen {fr_number(ari)}), "
-                "les frontières entre groupes sont fragiles")
-    return f"{head}{stab} ({n} clients avec séjours)."
+        stab = (" ; les groupes changent d'un calcul à l'autre : leurs frontières sont "
+                "fragiles")
+    return f"{head}{stab} ({fr_number(n)} clients avec séjours)."
 
 
 def describe_profile(row: Mapping[str, float]) -> str:
