@@ -66,7 +66,9 @@ def test_quality_notebooks_run_without_personal_data(small_base, tmp_path):
 
     # real content was shown (French text, figures)
     q_centre = texts[("01_qualification", centre)]
-    assert "fiches exportées" in q_centre and f"retours/{centre}.xlsx" in q_centre
+    # the centre's return file is named, without a path (reviewers' pages)
+    assert "fiches exportées" in q_centre and f"« {centre}.xlsx »" in q_centre
+    assert "processed/" not in q_centre
     assert "Courrier" in q_centre and "E-mail" in q_centre
     assert "fichiers retour" in texts[("01_qualification", "NETWORK")]
     assert "Paires candidates" in texts[("02_deduplication", "NETWORK")]
