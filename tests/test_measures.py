@@ -162,3 +162,19 @@ def test_reviewer_pages_speak_plain_french(reported):
                 found.append((page.relative_to(rep).as_posix(), what,
                               visible[max(0, m.start() - 40):m.end() + 40]))
     assert found == []
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_organisation_rfm_is_a_measure_shown_on_the_rfm_page(reported):
+    import duckdb
+
+    con = duckdb.connect(str(reported / "processed" / "network.duckdb"), read_only=True)
+    orgs = con.execute("SELECT category, count(*) FROM scores_organisation WHERE scope = 'NETWORK' "
+                       "GROUP BY 1").fetchall()
+    stored = con.execute("SELECT measure, value FROM measures WHERE scope = 'NETWORK' AND "
+                         "measure LIKE 'org_rfm:%' AND year = (SELECT max(year) FROM measures)"
+                         ).fetchall()
+    con.close()
+    assert orgs and {f"org_rfm:{c}": float(n) for c, n in orgs} == dict(stored)
+    html = (reported / "reports" / "network" / "rfm.html").read_text(encoding="utf-8")
+    assert 'data-measure="org_rfm:' in html and "Organisations clientes par catégorie RFM" in html

@@ -124,6 +124,11 @@ def _family(name: str) -> Measure | None:
         return Measure(name, f"Clients « {key} »",
                        f"Nombre de clients du périmètre classés « {key} » par la grille RFM du "
                        "réseau à la date de référence.")
+    if family == "org_rfm":
+        return Measure(name, f"Organisations « {key} »",
+                       f"Nombre d'organisations clientes (B2B) du périmètre classées « {key} » par "
+                       "la grille RFM du réseau, tous leurs contacts réunis (une école reste fidèle "
+                       "quand l'enseignant change).")
     if family == "segment":
         return Measure(name, f"Contacts du segment {key}",
                        f"Nombre de contacts de l'année rattachés au segment commun {key}.")
@@ -157,6 +162,9 @@ FAMILY_DEFINITIONS = [
     Measure("rfm:<catégorie>", "Clients par catégorie RFM",
             "Pour chaque catégorie de la grille RFM du réseau, nombre de clients du périmètre "
             "qui y sont classés à la date de référence."),
+    Measure("org_rfm:<catégorie>", "Organisations par catégorie RFM",
+            "Pour chaque catégorie de la grille RFM du réseau, nombre d'organisations clientes "
+            "(écoles, clubs, comités d'entreprise…) qui y sont classées, tous contacts réunis."),
     Measure("segment:<code>", "Contacts par segment",
             "Pour chaque segment commun, nombre de contacts de l'année qui y sont rattachés."),
     Measure("correction:<statut>", "Corrections renvoyées par les centres",

@@ -226,7 +226,8 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
                      stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame,
                      year: int, followup: pd.DataFrame | None = None,
                      reference_date: dt.date | None = None,
-                     corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+                     corrections: pd.DataFrame | None = None,
+                     org_scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
 
     Stays after ``reference_date`` (bookings to come) count in no measure. ``corrections``:
@@ -248,6 +249,9 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
                  for (c, st), n in by.items()]
         rows += [{"centre": NETWORK, "year": year, "metric": f"correction:{st}", "value": float(n)}
                  for st, n in corrections.groupby("status")["count"].sum().items()]
+    if org_scores is not None and len(org_scores):  # B2B loyalty: organisations per category
+        rows += [{"centre": s, "year": year, "metric": f"org_rfm:{cat}", "value": float(n)}
+                 for (s, cat), n in org_scores.groupby(["scope", "category"]).size().items()]
     rows_frame = pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
     centres = _centre_metrics(qualified, issues, links, stays, scores, segments, year)
     seg_codes = segments[["contact_id", "segment"]] if len(segments) else segments
