@@ -88,6 +88,9 @@ ISSUE_CODES: dict[str, str] = {
     "date_out_of_range": "Date hors de la période plausible (ignorée)",
     "control_character": "Caractère de contrôle invisible dans une valeur",
     "invalid_date": "Date illisible",
+    "invalid_number": "Nombre illisible (nuits, personnes ou montant)",
+    "missing_id": "Ligne sans identifiant",
+    "unknown_contact": "Séjour d'un client absent de l'export des contacts",
     "mixed_encoding": "Ligne dans un autre encodage que le fichier",
     "formula_without_value": "Formule Excel enregistrée sans sa valeur",
 }
@@ -98,7 +101,7 @@ CENTRE_FIXES: frozenset[str] = frozenset({
     "missing_name", "incomplete_address", "invalid_postcode", "invalid_email", "invalid_phone",
     "unknown_code", "duplicate_local_id", "no_channel", "invalid_date", "negative_value",
     "rounded_value", "date_out_of_range", "control_character", "mixed_encoding",
-    "formula_without_value"})
+    "formula_without_value", "invalid_number", "unknown_contact"})
 
 # French labels of the fields, as a centre's staff know them (return files, messages)
 FIELD_LABELS: dict[str, str] = {

@@ -65,6 +65,8 @@ FIXES = {
     "control_character": "retirer les caractères invisibles des champs signalés",
     "mixed_encoding": "réenregistrer l'export dans un seul encodage",
     "formula_without_value": "remplacer les formules par leur valeur avant l'export",
+    "invalid_number": "corriger les nombres illisibles des séjours",
+    "unknown_contact": "exporter les clients des séjours avec leur fiche contact",
 }
 # every issue a centre fixes (grc.schema.CENTRE_FIXES) has its action here, plus NPAI and the
 # retention purge, which the head office asks too (tests/test_measures.py checks it)
