@@ -19,7 +19,7 @@ FIGURE = re.compile(r'data-measure="([^"]+)" data-scope="([^"]+)" data-year="(\d
 
 def test_every_fixed_measure_has_a_french_definition():
     for m in MEASURES.values():
-        assert m.label and m.definition.endswith(".") and m.unit in {"nombre", "part", "euros"}
+        assert m.label and m.definition.endswith(".") and m.unit in {"nombre", "part", "euros", "note sur 10"}
     assert "anomalie" in measure("issue:npai").definition
     with pytest.raises(KeyError):
         measure("not_a_measure")
@@ -178,3 +178,30 @@ def test_organisation_rfm_is_a_measure_shown_on_the_rfm_page(reported):
     assert orgs and {f"org_rfm:{c}": float(n) for c, n in orgs} == dict(stored)
     html = (reported / "reports" / "network" / "rfm.html").read_text(encoding="utf-8")
     assert 'data-measure="org_rfm:' in html and "Organisations clientes par catégorie RFM" in html
+
+
+def test_satisfaction_measures_with_and_without_survey():
+    """The "Contrôler" step: surveys sent, answers, response rate, mean score and the score of
+    the clients who came back; a scope whose exports carry no survey gets no row."""
+    from grc.measures.metrics import _satisfaction_measures
+
+    stays = pd.DataFrame({
+        "centre": ["A"] * 5 + ["B"] * 2,
+        "contact_id": ["k1", "k2", "k1", "k3", "k4", "k5", "k5"],
+        "arrival": pd.to_datetime(["2024-05-01", "2024-06-01", "2025-05-01", "2025-06-01",
+                                   "2025-07-01", "2024-05-01", "2025-05-01"]),
+        "satisfaction": [9.0, 4.0, 8.0, None, 6.0, None, None],
+        "surveyed": ["oui", "oui", "oui", "oui", "non", None, None]})
+    segments = pd.DataFrame({"contact_id": ["k1", "k2", "k3", "k4", "k5"],
+                             "segment": ["SCO-PRIM", "IND-FAM", "SCO-PRIM", "IND-FAM", "SPO-CLUB"]})
+    m = _satisfaction_measures(stays, ["A", "B"], 2025, segments)
+    a = m[m["centre"] == "A"].set_index("metric")["value"]
+    # 2025 at A: k1 answered 8, k3 surveyed without answer, k4 not surveyed but answered 6
+    assert a["surveys_sent"] == 3 and a["survey_answers"] == 2
+    assert a["survey_response_rate"] == pytest.approx(2 / 3)
+    assert a["satisfaction_mean"] == pytest.approx(7.0) and a["satisfaction:SCO-PRIM"] == 8.0
+    # 2024 scores of the clients who came back (k1: 9) and of those who did not (k2: 4)
+    assert a["satisfaction_returning"] == 9.0 and a["satisfaction_not_returning"] == 4.0
+    assert "B" not in set(m["centre"])  # no survey in B's exports: no figure, pages say so
+    assert _satisfaction_measures(stays.drop(columns=["satisfaction", "surveyed"]), ["A"], 2025,
+                                  segments).empty

@@ -61,6 +61,9 @@ STAY_FIELDS: list[str] = [
     "persons",
     "amount",
     "product",
+    # optional: the client's score in a post-stay survey (out of 10) and whether it was sent
+    "satisfaction",
+    "surveyed",
 ]
 STAY_REQUIRED = ["contact_local_id", "arrival"]
 
@@ -115,6 +118,7 @@ FIELD_LABELS: dict[str, str] = {
     "created_at": "Date de création de la fiche", "updated_at": "Date de mise à jour de la fiche",
     "employees": "Effectif de l'organisation", "arrival": "Date d'arrivée", "nights": "Nuitées",
     "persons": "Personnes", "amount": "Montant", "product": "Prestation",
+    "satisfaction": "Note de satisfaction", "surveyed": "Questionnaire envoyé",
     "contact_local_id": "Identifiant du client", "contact_id": "Contact réseau",
 }
 

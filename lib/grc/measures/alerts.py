@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from grc.measures.catalogue import SHARE, measure
+from grc.measures.catalogue import SCORE, SHARE, measure
 from grc.measures.read import format_value, measure_value
 from grc.schema import ISSUE_CODES, NETWORK
 
@@ -43,6 +43,7 @@ SUMMARY = [
     ("retention", "clients_year", True),
     ("org_retention", "org_clients_prev_year", True),
     ("revenue_year", None, True),
+    ("satisfaction_mean", None, True),
 ]
 
 # issue codes a centre fixes in its booking software, with the action to take
@@ -119,6 +120,8 @@ def alerts(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
         prev = measure_value(measures, name, scope, year - 1)
         if cur is None or prev is None:
             continue
+        if measure(name).unit == SCORE:
+            continue  # a mean score: shown with its change, no alert threshold defined
         if measure(name).unit == SHARE:
             base_year = year - 1 if name == "retention" else year
             base = measure_value(measures, base_name, scope, base_year) if base_name else None

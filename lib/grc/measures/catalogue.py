@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from grc.schema import ISSUE_CODES
 
-COUNT, SHARE, EUROS = "nombre", "part", "euros"
+COUNT, SHARE, EUROS, SCORE = "nombre", "part", "euros", "note sur 10"
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,22 @@ _FIXED = [
     Measure("org_returning", "Organisations revenues",
             "Nombre d'organisations clientes l'année précédente (N-1) revenues dans l'année (N), "
             "avec la même personne ou une autre."),
+    Measure("surveys_sent", "Questionnaires de satisfaction envoyés",
+            "Nombre de séjours de l'année après lesquels un questionnaire de satisfaction a été "
+            "envoyé (d'après l'export du centre)."),
+    Measure("survey_answers", "Questionnaires de satisfaction reçus",
+            "Nombre de séjours de l'année dont le questionnaire de satisfaction a reçu une note."),
+    Measure("survey_response_rate", "Taux de réponse à l'enquête de satisfaction",
+            "Questionnaires reçus rapportés aux questionnaires envoyés.", SHARE),
+    Measure("satisfaction_mean", "Satisfaction moyenne",
+            "Moyenne des notes de satisfaction (sur 10) données après les séjours de l'année.",
+            SCORE),
+    Measure("satisfaction_returning", "Satisfaction des clients revenus",
+            "Note moyenne donnée l'année précédente par les clients qui sont revenus cette "
+            "année.", SCORE),
+    Measure("satisfaction_not_returning", "Satisfaction des clients non revenus",
+            "Note moyenne donnée l'année précédente par les clients qui ne sont pas revenus "
+            "cette année.", SCORE),
     Measure("clients_total", "Clients (toutes années)",
             "Nombre de contacts ayant au moins un séjour dans le périmètre, toutes années "
             "connues de la base jusqu'à la date de référence."),
@@ -129,6 +145,10 @@ def _family(name: str) -> Measure | None:
                        f"Nombre d'organisations clientes (B2B) du périmètre classées « {key} » par "
                        "la grille RFM du réseau, tous leurs contacts réunis (une école reste fidèle "
                        "quand l'enseignant change).")
+    if family == "satisfaction":
+        return Measure(name, f"Satisfaction moyenne, segment {key}",
+                       f"Moyenne des notes de satisfaction (sur 10) des séjours de l'année des "
+                       f"clients du segment {key}.", SCORE)
     if family == "segment":
         return Measure(name, f"Contacts du segment {key}",
                        f"Nombre de contacts de l'année rattachés au segment commun {key}.")
@@ -165,6 +185,9 @@ FAMILY_DEFINITIONS = [
     Measure("org_rfm:<catégorie>", "Organisations par catégorie RFM",
             "Pour chaque catégorie de la grille RFM du réseau, nombre d'organisations clientes "
             "(écoles, clubs, comités d'entreprise…) qui y sont classées, tous contacts réunis."),
+    Measure("satisfaction:<segment>", "Satisfaction par segment",
+            "Pour chaque segment commun, moyenne des notes de satisfaction (sur 10) de l'année.",
+            SCORE),
     Measure("segment:<code>", "Contacts par segment",
             "Pour chaque segment commun, nombre de contacts de l'année qui y sont rattachés."),
     Measure("correction:<statut>", "Corrections renvoyées par les centres",

@@ -264,8 +264,10 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     if not parts:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    loyal = _loyalty_measures(stays, sorted(qualified["centre"].dropna().unique()), year)
-    out = pd.concat([out, loyal], ignore_index=True)
+    centre_codes = sorted(qualified["centre"].dropna().unique())
+    loyal = _loyalty_measures(stays, centre_codes, year)
+    survey = _satisfaction_measures(stays, centre_codes, year, segments)
+    out = pd.concat([f for f in (out, loyal, survey) if len(f)], ignore_index=True)
     out = pd.concat([out, _derived(out)], ignore_index=True)
     out = out.rename(columns={"centre": "scope", "metric": "measure"})
     for name in out["measure"].unique():
@@ -299,6 +301,52 @@ def _loyalty_measures(stays: pd.DataFrame, centres: list[str], year: int) -> pd.
     parts += _organisation_retention(st_org(stays, own), st_org(stays, st), year)
     out = pd.concat(parts, ignore_index=True)
     return out[out["centre"].isin([*centres, NETWORK])][cols].reset_index(drop=True)
+
+
+def _satisfaction_measures(stays: pd.DataFrame, centres: list[str], year: int,
+                           segments: pd.DataFrame) -> pd.DataFrame:
+    """Post-stay surveys of the year (the "Contrôler" step): surveys sent, answers, response
+    rate and mean score per scope and segment, and last year's score of the clients who came
+    back against those who did not. Scopes whose exports carry no survey get no row."""
+    from grc.rules import flag
+
+    cols = ["centre", "year", "metric", "value"]
+    if not len(stays) or "satisfaction" not in stays or "surveyed" not in stays:
+        return pd.DataFrame(columns=cols)
+    st = stays.assign(_y=pd.to_datetime(stays["arrival"]).dt.year,
+                      _score=pd.to_numeric(stays["satisfaction"], errors="coerce"),
+                      _sent=flag(stays["surveyed"], stays.index) | stays["satisfaction"].notna())
+    st = st[st["_sent"] | st["_score"].notna()]
+    if st.empty:
+        return pd.DataFrame(columns=cols)
+    seg = segments.set_index("contact_id")["segment"] if len(segments) else pd.Series(dtype=object)
+    rows = []
+    for scope, part in [*((c, st[st["centre"] == c]) for c in centres), (NETWORK, st)]:
+        cur = part[part["_y"] == year]
+        if not cur["_sent"].any():
+            continue
+        answered = cur["_score"].notna()
+        figures = {"surveys_sent": float(cur["_sent"].sum()), "survey_answers": float(answered.sum()),
+                   "survey_response_rate": float(answered.sum() / cur["_sent"].sum()),
+                   "satisfaction_mean": float(cur["_score"].mean()) if answered.any() else np.nan}
+        by_seg = cur.groupby(cur["contact_id"].map(seg))["_score"].mean().dropna()
+        figures.update({f"satisfaction:{code}": float(v) for code, v in by_seg.items()})
+        figures.update(_satisfaction_and_return(part, year))
+        rows += [{"centre": scope, "year": year, "metric": k, "value": v} for k, v in figures.items()]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _satisfaction_and_return(part: pd.DataFrame, year: int) -> dict[str, float]:
+    """Mean score given in N-1 by the clients who came back in N, and by those who did not."""
+    prev = part[(part["_y"] == year - 1) & part["_score"].notna()]
+    if prev.empty:
+        return {}
+    back = prev["contact_id"].isin(set(part.loc[part["_y"] == year, "contact_id"]))
+    out = {}
+    for name, mask in (("satisfaction_returning", back), ("satisfaction_not_returning", ~back)):
+        if mask.any():
+            out[name] = float(prev.loc[mask, "_score"].mean())
+    return out
 
 
 def st_org(stays: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from grc.measures.catalogue import COUNT, EUROS, SHARE, measure
+from grc.measures.catalogue import COUNT, EUROS, SCORE, SHARE, measure
 from grc.reports.charts import fr_num, fr_pct
 from grc.schema import NETWORK
 
@@ -72,6 +72,8 @@ def format_value(name: str, value: Any) -> str:
         return fr_pct(value)
     if unit == EUROS:
         return f"{fr_num(value)}\u00a0€"
+    if unit == SCORE:
+        return f"{fr_num(value, 1)}\u00a0/\u00a010"
     assert unit == COUNT
     return fr_num(value)
 

@@ -495,9 +495,9 @@ def _map_numbers(code: str, spec: dict, out: pd.DataFrame, local_of: dict[str, s
     problems: list[Problem] = []
     dec = spec.get("decimal", ".")
     for f, dtype, label in (("nights", "Int64", "nombre de nuits"), ("persons", "Int64", "nombre de personnes"),
-                            ("amount", "float64", "montant")):
+                            ("amount", "float64", "montant"), ("satisfaction", "float64", "note")):
         if f not in local_of:
-            out[f] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+            out[f] = pd.Series(pd.NA if dtype == "Int64" else np.nan, index=out.index, dtype=dtype)
             continue
         num = _parse_number(out[f], dec)
         bad = out[f].notna() & num.isna()

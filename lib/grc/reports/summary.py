@@ -10,7 +10,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from grc.measures.alerts import SUMMARY, THRESHOLDS_TEXT, Alert, actions, alerts, return_counts
-from grc.measures.catalogue import SHARE, measure
+from grc.measures.catalogue import SCORE, SHARE, measure
 from grc.measures.read import figure_html, measure_value, site_prefix
 from grc.reports.glossary import STYLE
 from grc.reports.runner import atomic_write_text
@@ -36,6 +36,8 @@ def _evolution(name: str, cur: float | None, prev: float | None) -> Markup:
     arrow, word = ("▲", "hausse") if delta > 0 else ("▼", "baisse") if delta < 0 else ("=", "stable")
     if measure(name).unit == SHARE:
         text = f"{'+' if delta > 0 else ''}{round(delta * 100, 1):g} pt".replace(".", ",")
+    elif measure(name).unit == SCORE:
+        text = f"{'+' if delta > 0 else ''}{round(delta, 1):g}".replace(".", ",")
     elif prev:
         pct = round(delta / prev * 100)
         if pct == 0:

@@ -228,3 +228,17 @@ def measure_history(wb: Workbook, names: list[str], caption: str):
 def measures_of(wb: Workbook, names: list[str]) -> dict[str, float | None]:
     """The run year's stored value of each measure of ``names`` for the scope."""
     return {n: wb.metric(n) for n in names}
+
+
+SATISFACTION = ["surveys_sent", "survey_answers", "survey_response_rate", "satisfaction_mean",
+                "satisfaction_returning", "satisfaction_not_returning"]
+
+
+def satisfaction_figures(wb: Workbook):
+    """The scope's post-stay survey figures (measures), or one line saying there are none."""
+    from IPython.display import Markdown
+
+    if wb.metric("surveys_sent") is None:
+        return Markdown("Pas d'enquête de satisfaction dans les exports de ce périmètre cette "
+                        "année : le contrôle de la qualité de service ne peut pas être chiffré ici.")
+    return key_figures(wb, SATISFACTION, caption="Enquête de satisfaction après séjour")

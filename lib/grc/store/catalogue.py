@@ -159,7 +159,8 @@ def _record_columns(optin: str) -> str:
 
 def _stay_columns(extra: str = "") -> str:
     """The columns of a stay (``grc.schema.STAY_FIELDS``)."""
-    types = {"arrival": "TIMESTAMP_NS", "nights": "BIGINT", "persons": "BIGINT", "amount": "DOUBLE"}
+    types = {"arrival": "TIMESTAMP_NS", "nights": "BIGINT", "persons": "BIGINT", "amount": "DOUBLE",
+             "satisfaction": "DOUBLE"}
     return ", ".join(["centre", "year BIGINT", "row BIGINT",
                       *(f"{f} {types.get(f, 'VARCHAR')}" for f in STAY_FIELDS)]) + extra
 
