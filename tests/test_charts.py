@@ -41,8 +41,12 @@ def _style():
 def test_figure_is_drawn_once_and_fits_its_labels():
     fig = _figure()
     events = _draws(fig)
-    png = base64.b64decode(figure_png(fig))
+    data, meta = figure_png(fig)
+    png = base64.b64decode(data)
     assert len(events) == 1  # IPython's default (bbox_inches="tight") draws twice
+    # the page's alternative text says what the chart shows (title, axes, series)
+    alt = meta["alt"]
+    assert fig.axes[0].get_title() in alt and "axe horizontal" in alt
     img = Image.open(io.BytesIO(png))
     assert img.size == (480, 240)  # the figure's own size at 80 dpi: laid out, not cropped
     assert plt.rcParams["savefig.bbox"] == "tight"  # a student's own savefig still crops
@@ -59,7 +63,7 @@ def test_figure_is_drawn_once_and_fits_its_labels():
 def test_default_path_for_figures_with_their_own_layout():
     fig = _figure(layout="constrained")
     events = _draws(fig)
-    png = base64.b64decode(figure_png(fig))
+    png = base64.b64decode(figure_png(fig)[0])
     assert len(events) == 2  # printed the default way: cropped to the content
     assert Image.open(io.BytesIO(png)).size != (480, 240)
 

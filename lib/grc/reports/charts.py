@@ -192,8 +192,34 @@ def _install_png_formatter() -> None:
     ip.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
-def figure_png(fig) -> str | None:
-    """A figure as base64 PNG, laid out by ``tight_layout`` and drawn once.
+def figure_alt(fig) -> str:
+    """A French alternative text that says what a figure shows: its title, axes and series
+    (``fig.grc_alt``, set by a view with the chart's main figures, comes first)."""
+    own = getattr(fig, "grc_alt", None)
+    if own:
+        return str(own)
+    parts = []
+    for ax in fig.axes:
+        title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle else "")
+        bits = [f"« {title} »"] if title else []
+        if ax.get_xlabel():
+            bits.append(f"axe horizontal : {ax.get_xlabel()}")
+        if ax.get_ylabel():
+            bits.append(f"axe vertical : {ax.get_ylabel()}")
+        legend = ax.get_legend()
+        if legend is not None:
+            labels = [tx.get_text() for tx in legend.get_texts()][:8]
+            if labels:
+                bits.append("séries : " + ", ".join(labels))
+        if bits:
+            parts.append(" ; ".join(bits))
+    body = " | ".join(parts) if parts else "sans titre"
+    return f"Graphique {body}. Les chiffres correspondants figurent dans les tableaux de la page."
+
+
+def figure_png(fig) -> tuple[str, dict] | None:
+    """A figure as base64 PNG with its alternative text, laid out by ``tight_layout`` and
+    drawn once.
 
     IPython's default crops each figure to its content (``bbox_inches="tight"``), which draws
     the figure twice; laying it out with ``tight_layout`` first gives the same framing for one
@@ -215,7 +241,7 @@ def figure_png(fig) -> str | None:
         fig.set_layout_engine(None)
         if not caught and fig.get_layout_engine() is None:
             bbox = fig.bbox_inches  # the whole, laid-out figure: no second draw to crop it
-    return print_figure(fig, "png", bbox_inches=bbox, base64=True)
+    return print_figure(fig, "png", bbox_inches=bbox, base64=True), {"alt": figure_alt(fig)}
 
 
 def fr_axis(ax, axis: str = "y", pct: bool = False) -> None:
