@@ -35,14 +35,19 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells are neutralised for spreadsheets (headers too)."""
+def _map_text(frame: pd.DataFrame, fn) -> pd.DataFrame:
+    """A copy of ``frame`` with ``fn`` applied to every text cell and header."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(csv_cell)
-    out.columns = [csv_cell(str(c)) for c in out.columns]
+            out[col] = out[col].map(fn)
+    out.columns = [fn(str(c)) for c in out.columns]
     return out
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells are neutralised for spreadsheets (headers too)."""
+    return _map_text(frame, csv_cell)
 
 
 def restore_cell(value: Any) -> Any:
@@ -54,12 +59,7 @@ def restore_cell(value: Any) -> Any:
 
 def restore_csv(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame read from a file written by :func:`write_csv`, with the original text values."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(restore_cell)
-    out.columns = [restore_cell(str(c)) for c in out.columns]
-    return out
+    return _map_text(frame, restore_cell)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> None:
