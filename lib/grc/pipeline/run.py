@@ -127,10 +127,7 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             res = run_pipeline(cfg, centres, progress=progress)
             failed = res.failed
             if progress:
-                t = res.timings
-                print(f"Année {cfg.year} intégrée : {res.counts['records']} fiches, "
-                      f"{res.counts['contacts']} contacts réseau, {res.counts['stays']} séjours "
-                      f"({t['total']:.1f} s).")
+                print(_integrated_line(cfg, res.timings["total"]))
             state = {"fingerprint": fp if not centres else None, "failed": failed, "run_id": res.run_id,
                      "year": cfg.year, "data_version": res.data_version}
             state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +149,18 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             print(f"- {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _integrated_line(cfg: NetworkConfig, seconds: float) -> str:
+    """The end-of-run line, with the network's measures (the figures the pages show)."""
+    from grc.measures.catalogue import measure
+    from grc.measures.read import format_value, measure_value, read_measures
+
+    m = read_measures(cfg.db_path, cfg.year)
+    figures = ", ".join(
+        f"{measure(n).label.lower()} : {format_value(n, measure_value(m, n, NETWORK, cfg.year))}"
+        for n in ("records", "contacts", "stays_year"))
+    return f"Année {cfg.year} intégrée ({seconds:.1f} s) : {figures}."
 
 
 def catch_up_years(cfg: NetworkConfig) -> list[int]:
