@@ -668,19 +668,31 @@ def normalize_outputs(nb):
 
 
 
+def _declares_parameters(nb) -> bool:
+    """The notebook has a cell tagged ``parameters`` (papermill injects values only then: a
+    notebook without one, like the course's editions, runs as it is, without a warning)."""
+    return any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+
+
 def _parameterize(notebook: Path, params: dict):
+    import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(notebook))
+    if not _declares_parameters(nb):
+        return nbformat.v4.upgrade(nb)
     return parameterize_notebook(nb, params, kernel_name=KERNEL_NAME, language="python")
 
 
 def execute_fresh(notebook: Path, params: dict):
     """Execute with papermill in a fresh kernel (cwd = the notebook's folder)."""
+    import nbformat
     import papermill
 
     notebook = Path(notebook).resolve()
+    if not _declares_parameters(nbformat.read(str(notebook), as_version=4)):
+        params = None
     return papermill.execute_notebook(
         str(notebook),
         None,
