@@ -409,3 +409,10 @@ def test_rf_table_and_deterministic_table_ids(omnicom):
     assert "75,0" in html and "linear-gradient" in html
     assert sty.uuid.startswith("grc") and charts.table(df).uuid != sty.uuid  # no random id
     assert "linear-gradient" not in charts.table(df.iloc[:0], bars=["part"]).to_html()
+
+
+def test_stacked_charts_say_their_main_figures_in_their_alt_text():
+    by = pd.DataFrame({"year": [2024, 2024, 2025, 2025], "family": ["Scolaires", "Sport"] * 2,
+                       "clients": [10, 5, 12, 3]})
+    alt = vm.plot_family_trend(by).figure.grc_alt
+    assert "de 2024 à 2025" in alt and "15 clients au total" in alt and "Scolaires 12" in alt

@@ -408,3 +408,9 @@ def test_issue_comparison_table_shares_one_bar_scale_and_gives_points():
     # one scale (the largest share, 20 %) for both columns: 10 % fills half a cell, 8 % 40 %
     bars = set(re.findall(r"#a9c0e0 ([\d.]+)%", html))
     assert bars == {"100.0", "25.0", "50.0", "40.0"}
+
+
+def test_score_histogram_alt_text_counts_the_decisions():
+    pairs = pd.DataFrame({"score": [1.0, 5.0, 9.0, 9.5], "decision": ["non-match", "review", "match", "match"]})
+    ax = vq.plot_score_distribution(pairs)
+    assert "2 paires" in ax.figure.grc_alt and "log2" not in ax.get_xlabel()

@@ -421,7 +421,16 @@ def plot_family_trend(by_year: pd.DataFrame, title: str = "Clients par famille d
     ax.tick_params(axis="x", rotation=0)
     fr_axis(ax)
     ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    ax.figure.grc_alt = _stacked_alt(title, piv, "en")
     return ax
+
+
+def _stacked_alt(title: str, piv: pd.DataFrame, at: str) -> str:
+    """Alternative text of a stacked bar chart: its title and the last bar's main figures."""
+    last = piv.iloc[-1].sort_values(ascending=False)
+    top = ", ".join(f"{k} {fr_num(v)}" for k, v in last.head(4).items() if v)
+    return (f"Graphique en barres empilées « {title} » de {piv.index[0]} à {piv.index[-1]} ; "
+            f"{at} {piv.index[-1]} : {fr_num(last.sum())} clients au total, dont {top}.")
 
 
 NOT_A_GROUP_LABELS = {"Non segmenté", "(non renseigné)"}
@@ -970,6 +979,7 @@ def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
     ax.tick_params(axis="x", rotation=0)
     fr_axis(ax)
     ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    ax.figure.grc_alt = _stacked_alt(title, piv, "au")
     return ax
 
 

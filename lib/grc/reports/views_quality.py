@@ -554,8 +554,15 @@ def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
         # filled steps: one polygon per decision instead of one rectangle per bin
         ax.hist(data, bins=edges, stacked=True, label=labels, color=colors, histtype="stepfilled")
         ax.legend(fontsize=8)
-    ax.set_xlabel("score de la paire (log2 de la cote « même client »)")
+    ax.set_xlabel("score de ressemblance de la paire (plus il est haut, plus c'est le même client)")
     ax.set_ylabel("paires candidates")
+    from grc.reports.charts import fr_num
+
+    counts = pairs["decision"].value_counts()
+    ax.figure.grc_alt = (
+        "Histogramme des scores de ressemblance des paires de fiches comparées : "
+        + ", ".join(f"{lab.lower()} : {fr_num(counts.get(d, 0))} paires"
+                    for d, lab in DECISIONS.items()) + ".")
     return ax
 
 
