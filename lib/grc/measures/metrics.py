@@ -298,7 +298,7 @@ def _loyalty_measures(stays: pd.DataFrame, centres: list[str], year: int) -> pd.
             for col, name in names.items():
                 parts.append(pd.DataFrame({"centre": keys.to_numpy(), "year": year,
                                            "metric": name, "value": df[col].astype(float).to_numpy()}))
-    parts += _organisation_retention(st_org(stays, own), st_org(stays, st), year)
+    parts += _organisation_retention(_org_stays(stays, own), _org_stays(stays, st), year)
     out = pd.concat(parts, ignore_index=True)
     return out[out["centre"].isin([*centres, NETWORK])][cols].reset_index(drop=True)
 
@@ -349,7 +349,7 @@ def _satisfaction_and_return(part: pd.DataFrame, year: int) -> dict[str, float]:
     return out
 
 
-def st_org(stays: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def _org_stays(stays: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """The stays of ``frame`` made by a B2B contact, with their organisation."""
     if "organisation_id" not in stays:
         return frame.iloc[0:0].assign(organisation_id=pd.Series(dtype=object))

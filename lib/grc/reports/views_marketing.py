@@ -416,12 +416,17 @@ def plot_family_trend(by_year: pd.DataFrame, title: str = "Clients par famille d
     piv = by_year.pivot_table(index="year", columns="family", values="clients", aggfunc="sum",
                               fill_value=0)
     piv = piv[piv.sum().sort_values(ascending=False).index]
-    _stacked_bars(ax, piv, "tab20")
-    ax.set(title=title, xlabel="Année d'arrivée", ylabel="Clients")
+    return _stacked_chart(ax, piv, "tab20", title, "Année d'arrivée", "en")
+
+
+def _stacked_chart(ax, piv: pd.DataFrame, cmap: str, title: str, xlabel: str, at: str):
+    """Clients per period (rows of ``piv``) stacked by group: French axes, legend, alt text."""
+    _stacked_bars(ax, piv, cmap)
+    ax.set(title=title, xlabel=xlabel, ylabel="Clients")
     ax.tick_params(axis="x", rotation=0)
     fr_axis(ax)
     ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
-    ax.figure.grc_alt = _stacked_alt(title, piv, "en")
+    ax.figure.grc_alt = _stacked_alt(title, piv, at)
     return ax
 
 
@@ -974,13 +979,7 @@ def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
                           fill_value=0)
     piv = piv[[c for c in order if c in piv.columns]]
     piv.index = [pd.Timestamp(d).strftime("%d/%m/%Y") for d in piv.index]
-    _stacked_bars(ax, piv, "RdYlGn_r")
-    ax.set(title=title, xlabel="Date d'évaluation", ylabel="Clients")
-    ax.tick_params(axis="x", rotation=0)
-    fr_axis(ax)
-    ax.legend(title="", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
-    ax.figure.grc_alt = _stacked_alt(title, piv, "au")
-    return ax
+    return _stacked_chart(ax, piv, "RdYlGn_r", title, "Date d'évaluation", "au")
 
 
 def quantile_segments(scores: pd.DataFrame, n: int = 5) -> pd.DataFrame:
