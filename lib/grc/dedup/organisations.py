@@ -118,15 +118,17 @@ def _ids(code: np.ndarray, keys: pd.DataFrame) -> np.ndarray:
     return np.array([ids.get(g) for g in code], dtype=object)
 
 
-def _mode(values: pd.Series) -> object:
-    """Most frequent value; ties: accented and longer first, then alphabetical."""
-    v = values.dropna()
-    if v.empty:
-        return None
-    counts = v.value_counts()
-    best = sorted(counts.index, key=lambda x: (-counts[x], -sum(ord(ch) > 127 for ch in str(x)),
-                                              -len(str(x)), str(x)))
-    return best[0]
+def _modes(f: pd.DataFrame, col: str) -> pd.Series:
+    """Most frequent ``col`` per organisation; ties: accented and longer first, then alphabetical."""
+    v = f[["organisation_id", col]].dropna()
+    n = v.groupby(["organisation_id", col], sort=False).size().rename("n").reset_index()
+    text = n[col].astype(str)
+    n["accents"] = text.map(lambda x: sum(ord(ch) > 127 for ch in x))
+    n["length"] = text.str.len()
+    n["text"] = text
+    n = n.sort_values(["organisation_id", "n", "accents", "length", "text"],
+                      ascending=[True, False, False, False, True], kind="stable")
+    return n.drop_duplicates("organisation_id").set_index("organisation_id")[col]
 
 
 def _table(r: pd.DataFrame, org_id: np.ndarray, keys: pd.DataFrame,
@@ -139,8 +141,9 @@ def _table(r: pd.DataFrame, org_id: np.ndarray, keys: pd.DataFrame,
                       "city": _col(r, "city")[has], "segment": _col(r, "segment")[has],
                       "centre": _col(r, "centre")[has], "contact": contact[has]})
     g = f.groupby("organisation_id", sort=True)
-    out = pd.DataFrame({c: g[c].agg(_mode) for c in ("name", "type", "postcode", "city",
-                                                      "segment")})
+    out = pd.DataFrame(index=pd.Index(sorted(f["organisation_id"].unique()), name="organisation_id"))
+    for c in ("name", "type", "postcode", "city", "segment"):
+        out[c] = _modes(f, c).reindex(out.index)
     out["centres"] = g["centre"].agg(lambda s: ";".join(sorted(set(s.dropna()))))
     out["n_records"] = g.size()
     out["n_contacts"] = g["contact"].nunique()
