@@ -227,3 +227,26 @@ def test_open_figures_are_shown_in_warm_kernels(tmp_path):
     assert [r.status for r in res] == ["ok", "ok"]
     for j in jobs:
         assert "<img" in j.html_out.read_text(encoding="utf-8")
+
+
+def test_kept_project_modules_start_each_page_afresh(tmp_path):
+    """The project's modules stay imported in a warm kernel, yet a page is the same whatever ran
+    before it: two runs of a page that numbers its tables equal one fresh papermill run."""
+    cells = ["import pandas as pd\nfrom grc.reports.charts import table\n"
+             "df = pd.DataFrame({'segment': ['Scolaires'], 'contacts': [12]})",
+             "display(table(df))", "table(df, caption='Deuxième')"]
+    page = make_notebook(tmp_path / "nbs" / "page.ipynb", cells)
+    kernel = runner.WarmKernel(preload=(*LIGHT, "grc.reports.charts"))
+    try:
+        kernel.start()
+        first = kernel.execute(runner._parameterize(page, {"centre": "C07"}), page.parent)
+        second = kernel.execute(runner._parameterize(page, {"centre": "C07"}), page.parent)
+    finally:
+        kernel.shutdown()
+    fresh = runner.execute_fresh(page, {"centre": "C07"})
+
+    def seen(nb) -> str:  # what a page shows (an object's repr carries its memory address)
+        return re.sub(r" at 0x[0-9a-f]+", "", json.dumps(_comparable(nb)))
+
+    assert seen(first) == seen(second) == seen(fresh)
+    assert "T_grc1" in seen(second) and "T_grc3" not in seen(second)  # numbering restarted

@@ -47,6 +47,12 @@ def _num_formatter(d: int):
 
 
 _TABLE_SEQ = itertools.count(1)
+
+
+def reset_page_state() -> None:
+    """A new page starts: its tables are numbered from 1 again (called by the warm kernel)."""
+    global _TABLE_SEQ
+    _TABLE_SEQ = itertools.count(1)
 BAR_COLOUR = "#a9c0e0"  # a light shade of the plots' blue: the figures stay readable on it
 
 
