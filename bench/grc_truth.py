@@ -1,11 +1,17 @@
-"""Scoring qualification against the demo network's truth files (``grc.demo.generator``):
-recall and false flags per planted defect. Evaluation code, kept out of the library; used by
-``bench_qualify.py`` and ``tests/test_qualify_truth.py``."""
+"""Scoring against a truth file, kept out of the library.
+
+Qualification against the demo network's truth files (``grc.demo.generator``): recall and
+false flags per planted defect (``bench_qualify.py``, ``tests/test_qualify_truth.py``).
+Deduplication against the true entity of each record: pair completeness of the candidate
+pairs, precision/recall/F1 of the linked pairs, the share linked per planted case
+(``bench_dedup.py``, ``tests/test_dedup*.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from grc.qualify.records import map_rows, validate_email_full
@@ -111,3 +117,70 @@ def truth_scores(contacts: pd.DataFrame, issues: pd.DataFrame, truth_dir: str | 
             "false_flags_raw": false_raw,
         })
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- deduplication
+def true_pairs(entity: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+    """Codes ``a * n + b`` (a < b) of the record pairs sharing an entity (across centres
+    only when ``centre`` is given)."""
+    n = len(entity)
+    df = pd.DataFrame({"e": entity, "i": np.arange(n)})
+    m = df.merge(df, on="e")
+    m = m[m["i_x"] < m["i_y"]]
+    if centre is not None:
+        m = m[centre[m["i_x"].to_numpy()] != centre[m["i_y"].to_numpy()]]
+    return m["i_x"].to_numpy(np.int64) * n + m["i_y"].to_numpy(np.int64)
+
+
+def pair_completeness(entity: np.ndarray, candidates: pd.MultiIndex,
+                      centre: np.ndarray | None = None) -> dict:
+    """Share of the true pairs among the candidate pairs (``DedupResult.candidates``).
+
+    ``entity`` is the true entity of each record, in the order given to ``deduplicate``;
+    ``centre`` restricts the true pairs to pairs across centres (``link_only``).
+    """
+    entity = np.asarray(entity)
+    n = len(entity)
+    tp = true_pairs(entity, centre)
+    cand = candidates.get_level_values(0).to_numpy(np.int64) * n + \
+        candidates.get_level_values(1).to_numpy(np.int64)
+    found = np.isin(tp, cand).sum()
+    return {"true_pairs": int(len(tp)),
+            "pair_completeness": float(found / len(tp)) if len(tp) else 1.0}
+
+
+def pair_scores(contact: np.ndarray, entity: np.ndarray,
+                centre: np.ndarray | None = None) -> dict:
+    """Precision/recall/F1 of the record pairs implied by the clusters (``contact``)."""
+    entity = np.asarray(entity)
+    pred = true_pairs(pd.factorize(np.asarray(contact))[0], centre)
+    truth = true_pairs(entity, centre)
+    tp = int(np.isin(pred, truth).sum())
+    p = tp / len(pred) if len(pred) else 1.0
+    r = tp / len(truth) if len(truth) else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"n": len(entity), "true_pairs": len(truth), "pred_pairs": len(pred),
+            "precision": p, "recall": r, "f1": f}
+
+
+def case_table(contact: np.ndarray, entity: np.ndarray, cases: pd.DataFrame) -> pd.DataFrame:
+    """Per planted case: its record pairs and the share linked (same ``contact``).
+
+    ``entity`` is the true entity of each record (same order as ``contact``); ``cases`` is
+    ``truth/cases.csv``. For a same-person case the share is its recall, for a
+    different-person case its rate of false links.
+    """
+    pos = pd.Series(np.arange(len(entity))).groupby(entity).apply(list).to_dict()
+    rows = []
+    for c in cases.itertuples(index=False):
+        ra, rb = pos.get(c.entity_a, []), pos.get(c.entity_b, [])
+        if c.entity_a == c.entity_b:
+            pairs = [(x, y) for i, x in enumerate(ra) for y in ra[i + 1:]]
+        else:
+            pairs = [(x, y) for x in ra for y in rb]
+        linked = sum(contact[x] == contact[y] for x, y in pairs)
+        rows.append({"case": c.case, "same_person": str(c.same_person) == "True",
+                     "pairs": len(pairs), "linked": int(linked)})
+    t = pd.DataFrame(rows).groupby(["same_person", "case"], sort=False).sum().reset_index()
+    t["linked_share"] = t["linked"] / t["pairs"].where(t["pairs"] > 0)
+    return t

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from grc.dedup.link import deduplicate, true_pairs, vector_key
+from grc.dedup.link import deduplicate, vector_key
 from grc.dedup.organisations import ORG_COLUMNS, contact_organisation, organise
 
+from tests.evaluation import truth as T
 from tests.test_dedup import record
 
 
@@ -98,8 +99,8 @@ def test_demo_organisations_match_the_truth(tmp_path):
     has = (q["organisation"].notna() & torg.notna()).to_numpy()
     tkey = (vector_key(torg) + "|" + vector_key(q["city"])).to_numpy(object)[has]
     pred = rec_org["organisation_id"].to_numpy(object)[has]
-    tp_true = true_pairs(pd.factorize(tkey)[0])
-    tp_pred = true_pairs(pd.factorize(pred)[0])
+    tp_true = T.true_pairs(pd.factorize(tkey)[0])
+    tp_pred = T.true_pairs(pd.factorize(pred)[0])
     hit = np.isin(tp_pred, tp_true).sum()
     assert len(tp_true) > 20
     assert hit == len(tp_pred) == len(tp_true)  # precision and recall 1 on organisation pairs

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from grc.dedup.link import deduplicate, is_generic_email
 
+from tests.evaluation import truth as T
 from tests.test_dedup import make_records, record
 
 SCHOOL = "École élémentaire Jules Ferry"
@@ -129,7 +130,6 @@ def test_an_organisation_only_record_does_not_chain_two_teachers():
 def test_planted_demo_cases(tmp_path):
     """Generated network: every planted same-person case linked, different people apart."""
     from grc.config import load_config
-    from grc.demo.cases import case_table
     from grc.demo.generator import generate
     from grc.qualify import records as Q
 
@@ -142,7 +142,7 @@ def test_planted_demo_cases(tmp_path):
     ent = q[["centre", "local_id"]].merge(truth, on=["centre", "local_id"], how="left")
     res = deduplicate(q)
     cases = pd.read_csv(tmp_path / "truth" / "cases.csv", dtype=str)
-    table = case_table(res.links["contact_id"].to_numpy(object),
+    table = T.case_table(res.links["contact_id"].to_numpy(object),
                        ent["entity_id"].to_numpy(object), cases)
     print(table.to_string(index=False))
     assert set(table["case"]) >= {"colleagues", "household", "namesakes", "generic_email",
