@@ -314,7 +314,7 @@ def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
 
 def bench_jw_speed(size: int = 100_000) -> None:
     """recordlinkage Compare.string(jarowinkler) vs the rapidfuzz feature, same pairs."""
-    from grc.dedup.link import JaroWinklerBatch
+    from dedup_reference import JaroWinklerBatch
     rec = generate(size)
     k = _keys(rec)
     pairs = _candidate_positions(k)

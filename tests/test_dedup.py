@@ -16,6 +16,7 @@ from grc.dedup.link import (
 )
 from unidecode import unidecode
 
+from tests.evaluation import reference as R
 from tests.evaluation import truth as T
 
 FIRST = ["Élise", "Hélène", "François", "Chloé", "Jérôme", "Gaëlle", "Loïc", "Anaïs", "Benoît",
@@ -308,9 +309,6 @@ def test_coded_comparisons_match_string_features(data):
         CodedNameFeature,
         CodedPhoneFeature,
         CodedSimilarity,
-        JaroWinklerBatch,
-        NameFeature,
-        PhoneFeature,
         _candidate_positions,
         _coded_keys,
         _keys,
@@ -322,9 +320,9 @@ def test_coded_comparisons_match_string_features(data):
     coded = _coded_keys(k)
     labels = ["first_sim", "last_sim", "swapped", "initial", "first_val", "last_val"]
     ref = recordlinkage.Compare()
-    ref.add(NameFeature(label=labels))
-    ref.add(JaroWinklerBatch("city", "city", label="city"))
-    ref.add(PhoneFeature(label="phone"))
+    ref.add(R.NameFeature(label=labels))
+    ref.add(R.JaroWinklerBatch("city", "city", label="city"))
+    ref.add(R.PhoneFeature(label="phone"))
     new = recordlinkage.Compare()
     new.add(CodedNameFeature(coded.vocab["name"], label=labels))
     new.add(CodedSimilarity("city", "city", coded.vocab["city"],
