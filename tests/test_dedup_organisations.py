@@ -77,23 +77,16 @@ def test_ids_stable_across_runs_and_record_order():
 def test_demo_organisations_match_the_truth(tmp_path):
     """Generated network: organisation entities equal the truth (planted colleagues who
     write their school another way, at another centre, included)."""
-    from grc.config import load_config
     from grc.demo.generator import generate
-    from grc.qualify import records as Q
 
     generate(tmp_path, centres=6, contacts=900, years="2024-2025", seed=8)
-    cfg = load_config(tmp_path / "network.yaml")
-    _, q, _ = Q.read_and_qualify(cfg, cfg.year)
-    q = q.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
-    truth = pd.read_csv(tmp_path / "truth" / "records.csv", dtype=str)
-    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
-    ent = q[["centre", "local_id"]].merge(truth, on=["centre", "local_id"], how="left")
+    q, entity = T.demo_records(tmp_path)
     ents = pd.read_csv(tmp_path / "truth" / "entities.csv", dtype=str).set_index("entity_id")
     org = ents["organisation"].copy()
     cases = pd.read_csv(tmp_path / "truth" / "cases.csv", dtype=str)
     same_org = cases[cases["case"].isin(["colleagues", "namesakes", "generic_email"])]
     org[same_org["entity_b"].to_numpy()] = org[same_org["entity_a"].to_numpy()].to_numpy()
-    torg = ent["entity_id"].map(org)
+    torg = entity.map(org)
     res = deduplicate(q)
     rec_org, _ = organise(q, res.links)
     has = (q["organisation"].notna() & torg.notna()).to_numpy()
@@ -105,7 +98,7 @@ def test_demo_organisations_match_the_truth(tmp_path):
     assert len(tp_true) > 20
     assert hit == len(tp_pred) == len(tp_true)  # precision and recall 1 on organisation pairs
     # planted colleagues: one organisation, whatever the writing and the centre
-    pos = rec_org.assign(e=ent["entity_id"]).dropna(subset=["organisation_id"])
+    pos = rec_org.assign(e=entity).dropna(subset=["organisation_id"])
     by = pos.groupby("e")["organisation_id"].agg(set)
     col = cases[cases["case"] == "colleagues"]
     checked = 0
