@@ -63,21 +63,18 @@ def _prepare(stays: pd.DataFrame, key: str, reference_date: dt.date | None,
 
 
 def _count_flagged(per_client: pd.DataFrame, by: list[str], key: str, flag: str,
-                   total: str, flagged: str) -> pd.DataFrame:
-    """Per group of ``by`` (or over all rows when ``by`` is empty): the rows as ``total`` and
-    the rows where ``flag`` holds as ``flagged`` (int64)."""
+                   total: str, flagged: str, rate: str) -> pd.DataFrame:
+    """Per group of ``by`` (or over all rows when ``by`` is empty): the rows as ``total``,
+    the rows where ``flag`` holds as ``flagged`` (int64) and their share as ``rate`` (NaN
+    for an empty group)."""
     if by:
         out = per_client.groupby(by, dropna=False).agg(
             **{total: (key, "size"), flagged: (flag, "sum")}).reset_index()
     else:
         out = pd.DataFrame({total: [len(per_client)], flagged: [int(per_client[flag].sum())]})
     out[flagged] = out[flagged].astype("int64")
-    return out
-
-
-def _rate(part: pd.Series, whole: pd.Series) -> pd.Series:
-    """``part / whole``, NaN where ``whole`` is 0."""
-    return part / whole.where(whole > 0)
+    out[rate] = out[flagged] / out[total].where(out[total] > 0)
+    return out[[*by, total, flagged, rate]]
 
 
 def retention(
@@ -108,15 +105,13 @@ def retention(
         on = [*by, key] if same_scope else [key]
         merged = prev.merge(cur_keys.drop_duplicates(), on=on, how="left", indicator="_m")
         merged["_back"] = merged["_m"].eq("both")
-        agg = _count_flagged(merged, by, key, "_back", "clients_prev", "retained")
+        agg = _count_flagged(merged, by, key, "_back", "clients_prev", "retained", "retention")
         agg.insert(len(by), "year", int(year))
         rows.append(agg)
     columns = [*by, "year", "clients_prev", "retained", "retention"]
     if not rows:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(rows, ignore_index=True)
-    out["retention"] = _rate(out["retained"], out["clients_prev"])
-    return out[columns]
+    return pd.concat(rows, ignore_index=True)[columns]
 
 
 def repeat_rate(
@@ -133,9 +128,7 @@ def repeat_rate(
     frame = _prepare(stays, key, reference_date)
     per_client = frame.groupby([*by, key], dropna=False).size().rename("n").reset_index()
     per_client["_rep"] = per_client["n"] >= 2
-    out = _count_flagged(per_client, by, key, "_rep", "clients", "repeaters")
-    out["repeat_rate"] = _rate(out["repeaters"], out["clients"])
-    return out[[*by, "clients", "repeaters", "repeat_rate"]]
+    return _count_flagged(per_client, by, key, "_rep", "clients", "repeaters", "repeat_rate")
 
 
 def multi_centre_share(
@@ -154,9 +147,7 @@ def multi_centre_share(
     per_client = frame[[*by, key]].drop_duplicates().merge(
         n_centres, left_on=key, right_index=True)
     per_client["_multi"] = per_client["_n"] >= 2
-    out = _count_flagged(per_client, by, key, "_multi", "clients", "multi_centre")
-    out["share"] = _rate(out["multi_centre"], out["clients"])
-    return out[[*by, "clients", "multi_centre", "share"]]
+    return _count_flagged(per_client, by, key, "_multi", "clients", "multi_centre", "share")
 
 
 def lapsed_high_value(
