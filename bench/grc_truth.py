@@ -9,12 +9,19 @@ pairs, precision/recall/F1 of the linked pairs, the share linked per planted cas
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import phonenumbers
-from grc.qualify.records import map_rows, validate_email_full
+from grc.qualify.records import (
+    ISSUE_FRAME_COLUMNS,
+    map_rows,
+    network_context,
+    qualify,
+    validate_email_full,
+)
 
 # planted defect code -> issue code expected on that record
 TRUTH_EXPECTED = {
@@ -28,6 +35,33 @@ NOT_PLANTED_CODES = frozenset({"no_email_consent", "bloctel", "no_phone_consent"
                                "retention_expired"})
 _NOMINAL_PHONE_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT")
 
+
+
+def read_and_qualify(cfg, year: int | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read every centre's export of ``year`` and qualify it as the pipeline does.
+
+    Returns (contacts, qualified, issues); issues hold the readers' row problems
+    (unknown_code, duplicate_local_id...) and qualification's, in ISSUE_FRAME_COLUMNS.
+    Last stays come from this year's exports only (the pipeline uses every integrated year).
+    """
+    from grc.readers.exports import read_centre
+
+    year = int(year or cfg.year)
+    frames, stays, reader_issues = [], [], []
+    for code in cfg.centre_codes():
+        ex = read_centre(cfg.centre(code), cfg.export_dir(code, year), year)
+        frames.append(ex.contacts)
+        stays.append(ex.stays)
+        reader_issues.append(ex.issues())
+    contacts = pd.concat(frames, ignore_index=True)
+    ref = dt.date(year, 12, 31) if year != cfg.year else cfg.reference_date
+    npai_path = Path(str(cfg.npai_file).replace("{year}", str(year))) if cfg.npai_file else None
+    ctx = network_context(cfg, pd.concat(stays, ignore_index=True), ref, npai_path)
+    qualified, issues = qualify(contacts, ctx)
+    rd = pd.concat(reader_issues, ignore_index=True)
+    rd = rd.assign(value=None, suggestion=None)[ISSUE_FRAME_COLUMNS]
+    return contacts, qualified, pd.concat([rd, issues], ignore_index=True)
 
 
 def _nominal_phone_valid(national: str, written: str) -> bool:
@@ -124,11 +158,10 @@ def demo_records(demo_dir: str | Path) -> tuple[pd.DataFrame, pd.Series]:
     """Qualified records of a demo network's configured year, one per (centre, local_id),
     and the true entity of each (``truth/records.csv``; NaN where the truth has none)."""
     from grc.config import load_config
-    from grc.qualify import records as Q
 
     demo_dir = Path(demo_dir)
     cfg = load_config(demo_dir / "network.yaml")
-    _, qualified, _ = Q.read_and_qualify(cfg, cfg.year)
+    _, qualified, _ = read_and_qualify(cfg, cfg.year)
     qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
     truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
     truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])

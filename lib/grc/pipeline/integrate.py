@@ -413,14 +413,9 @@ def qualify_records(run: Run) -> None:
     if recs.empty:
         raise PipelineError("Aucun export lisible : rien à intégrer. Voir les erreurs ci-dessus.")
     run.stays = all_stays(con, cfg.year)
-    key_stays = run.stays.rename(columns={"contact_local_id": "local_id"})
-    past = key_stays[key_stays["arrival"] <= pd.Timestamp(cfg.reference_date)]
-    run.last_stay = past.groupby(["centre", "local_id"])["arrival"].max()
-    bloctel = (qualify.load_bloctel(cfg.bloctel_file)
-               if cfg.bloctel_file and cfg.bloctel_file.exists() else set())
-    ctx = qualify.QualifyContext(reference_date=cfg.reference_date,
-                                 segmentation=load_segmentation(cfg.segmentation),
-                                 bloctel=bloctel, npai=_npai(cfg), last_stay=run.last_stay)
+    ctx = qualify.network_context(cfg, run.stays, cfg.reference_date,
+                                  _fmt_path(cfg, cfg.npai_file))
+    run.last_stay = ctx.last_stay
     qualified, issues = qualify.qualify(recs, ctx)
     probs = db.read_table(con, "export_problems", "WHERE local_id IS NOT NULL AND year <= ?",
                           [cfg.year])
@@ -737,13 +732,6 @@ def _swap(new: Path, target: Path) -> None:
     new.rename(target)
     if old.exists():
         shutil.rmtree(old)
-
-
-def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
-    from grc.qualify import records as qualify
-
-    p = _fmt_path(cfg, cfg.npai_file)
-    return qualify.load_npai(p) if p and p.exists() else set()
 
 
 def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
