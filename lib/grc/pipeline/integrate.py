@@ -26,7 +26,7 @@ from grc import __version__
 from grc.config import ConfigError, NetworkConfig, load_segmentation
 from grc.readers.exports import ExportError, read_centre
 from grc.safefiles import write_csv
-from grc.schema import CONTACT_FIELDS, ISSUE_COLUMNS, NETWORK
+from grc.schema import ISSUE_COLUMNS, NETWORK
 from grc.store import base as db
 
 # fields whose changes are kept in the history table
@@ -810,10 +810,6 @@ def _b2b_organisation(stays: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
     if "kind" in c:
         org = org.where(c["kind"].eq("B2B"))
     return stays["contact_id"].map(org)
-
-
-def contact_fields() -> list[str]:
-    return CONTACT_FIELDS
 
 
 __all__ = ["run_pipeline", "RunResult", "PipelineError", "current_records", "all_stays", NETWORK]
