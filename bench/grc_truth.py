@@ -1,14 +1,27 @@
-"""Scoring qualification against the demo network's truth files (``grc.demo.generator``):
-recall and false flags per planted defect. Evaluation code, kept out of the library; used by
-``bench_qualify.py`` and ``tests/test_qualify_truth.py``."""
+"""Scoring against a truth file, kept out of the library.
+
+Qualification against the demo network's truth files (``grc.demo.generator``): recall and
+false flags per planted defect (``bench_qualify.py``, ``tests/test_qualify_truth.py``).
+Deduplication against the true entity of each record: pair completeness of the candidate
+pairs, precision/recall/F1 of the linked pairs, the share linked per planted case
+(``bench_dedup.py``, ``tests/test_dedup*.py``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import phonenumbers
-from grc.qualify.records import map_rows, validate_email_full
+from grc.qualify.records import (
+    ISSUE_FRAME_COLUMNS,
+    map_rows,
+    network_context,
+    qualify,
+    validate_email_full,
+)
 
 # planted defect code -> issue code expected on that record
 TRUTH_EXPECTED = {
@@ -22,6 +35,33 @@ NOT_PLANTED_CODES = frozenset({"no_email_consent", "bloctel", "no_phone_consent"
                                "retention_expired"})
 _NOMINAL_PHONE_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT")
 
+
+
+def read_and_qualify(cfg, year: int | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read every centre's export of ``year`` and qualify it as the pipeline does.
+
+    Returns (contacts, qualified, issues); issues hold the readers' row problems
+    (unknown_code, duplicate_local_id...) and qualification's, in ISSUE_FRAME_COLUMNS.
+    Last stays come from this year's exports only (the pipeline uses every integrated year).
+    """
+    from grc.readers.exports import read_centre
+
+    year = int(year or cfg.year)
+    frames, stays, reader_issues = [], [], []
+    for code in cfg.centre_codes():
+        ex = read_centre(cfg.centre(code), cfg.export_dir(code, year), year)
+        frames.append(ex.contacts)
+        stays.append(ex.stays)
+        reader_issues.append(ex.issues())
+    contacts = pd.concat(frames, ignore_index=True)
+    ref = dt.date(year, 12, 31) if year != cfg.year else cfg.reference_date
+    npai_path = Path(str(cfg.npai_file).replace("{year}", str(year))) if cfg.npai_file else None
+    ctx = network_context(cfg, pd.concat(stays, ignore_index=True), ref, npai_path)
+    qualified, issues = qualify(contacts, ctx)
+    rd = pd.concat(reader_issues, ignore_index=True)
+    rd = rd.assign(value=None, suggestion=None)[ISSUE_FRAME_COLUMNS]
+    return contacts, qualified, pd.concat([rd, issues], ignore_index=True)
 
 
 def _nominal_phone_valid(national: str, written: str) -> bool:
@@ -111,3 +151,86 @@ def truth_scores(contacts: pd.DataFrame, issues: pd.DataFrame, truth_dir: str | 
             "false_flags_raw": false_raw,
         })
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- deduplication
+def demo_records(demo_dir: str | Path) -> tuple[pd.DataFrame, pd.Series]:
+    """Qualified records of a demo network's configured year, one per (centre, local_id),
+    and the true entity of each (``truth/records.csv``; NaN where the truth has none)."""
+    from grc.config import load_config
+
+    demo_dir = Path(demo_dir)
+    cfg = load_config(demo_dir / "network.yaml")
+    _, qualified, _ = read_and_qualify(cfg, cfg.year)
+    qualified = qualified.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
+    truth = pd.read_csv(demo_dir / "truth" / "records.csv", dtype=str)
+    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
+    ent = qualified[["centre", "local_id"]].astype(str).merge(
+        truth[["centre", "local_id", "entity_id"]], on=["centre", "local_id"], how="left")
+    return qualified, ent["entity_id"]
+
+
+def true_pairs(entity: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+    """Codes ``a * n + b`` (a < b) of the record pairs sharing an entity (across centres
+    only when ``centre`` is given)."""
+    n = len(entity)
+    df = pd.DataFrame({"e": entity, "i": np.arange(n)})
+    m = df.merge(df, on="e")
+    m = m[m["i_x"] < m["i_y"]]
+    if centre is not None:
+        m = m[centre[m["i_x"].to_numpy()] != centre[m["i_y"].to_numpy()]]
+    return m["i_x"].to_numpy(np.int64) * n + m["i_y"].to_numpy(np.int64)
+
+
+def pair_completeness(entity: np.ndarray, candidates: pd.MultiIndex,
+                      centre: np.ndarray | None = None) -> dict:
+    """Share of the true pairs among the candidate pairs (``DedupResult.candidates``).
+
+    ``entity`` is the true entity of each record, in the order given to ``deduplicate``;
+    ``centre`` restricts the true pairs to pairs across centres (``link_only``).
+    """
+    entity = np.asarray(entity)
+    n = len(entity)
+    tp = true_pairs(entity, centre)
+    cand = candidates.get_level_values(0).to_numpy(np.int64) * n + \
+        candidates.get_level_values(1).to_numpy(np.int64)
+    found = np.isin(tp, cand).sum()
+    return {"true_pairs": int(len(tp)),
+            "pair_completeness": float(found / len(tp)) if len(tp) else 1.0}
+
+
+def pair_scores(contact: np.ndarray, entity: np.ndarray,
+                centre: np.ndarray | None = None) -> dict:
+    """Precision/recall/F1 of the record pairs implied by the clusters (``contact``)."""
+    entity = np.asarray(entity)
+    pred = true_pairs(pd.factorize(np.asarray(contact))[0], centre)
+    truth = true_pairs(entity, centre)
+    tp = int(np.isin(pred, truth).sum())
+    p = tp / len(pred) if len(pred) else 1.0
+    r = tp / len(truth) if len(truth) else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"n": len(entity), "true_pairs": len(truth), "pred_pairs": len(pred),
+            "precision": p, "recall": r, "f1": f}
+
+
+def case_table(contact: np.ndarray, entity: np.ndarray, cases: pd.DataFrame) -> pd.DataFrame:
+    """Per planted case: its record pairs and the share linked (same ``contact``).
+
+    ``entity`` is the true entity of each record (same order as ``contact``); ``cases`` is
+    ``truth/cases.csv``. For a same-person case the share is its recall, for a
+    different-person case its rate of false links.
+    """
+    pos = pd.Series(np.arange(len(entity))).groupby(entity).apply(list).to_dict()
+    rows = []
+    for c in cases.itertuples(index=False):
+        ra, rb = pos.get(c.entity_a, []), pos.get(c.entity_b, [])
+        if c.entity_a == c.entity_b:
+            pairs = [(x, y) for i, x in enumerate(ra) for y in ra[i + 1:]]
+        else:
+            pairs = [(x, y) for x in ra for y in rb]
+        linked = sum(contact[x] == contact[y] for x, y in pairs)
+        rows.append({"case": c.case, "same_person": str(c.same_person) == "True",
+                     "pairs": len(pairs), "linked": int(linked)})
+    t = pd.DataFrame(rows).groupby(["same_person", "case"], sort=False).sum().reset_index()
+    t["linked_share"] = t["linked"] / t["pairs"].where(t["pairs"] > 0)
+    return t

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from grc.dedup.link import deduplicate, true_pairs, vector_key
+from grc.dedup.link import deduplicate, vector_key
 from grc.dedup.organisations import ORG_COLUMNS, contact_organisation, organise
 
+from tests.evaluation import truth as T
 from tests.test_dedup import record
 
 
@@ -76,35 +77,28 @@ def test_ids_stable_across_runs_and_record_order():
 def test_demo_organisations_match_the_truth(tmp_path):
     """Generated network: organisation entities equal the truth (planted colleagues who
     write their school another way, at another centre, included)."""
-    from grc.config import load_config
     from grc.demo.generator import generate
-    from grc.qualify import records as Q
 
     generate(tmp_path, centres=6, contacts=900, years="2024-2025", seed=8)
-    cfg = load_config(tmp_path / "network.yaml")
-    _, q, _ = Q.read_and_qualify(cfg, cfg.year)
-    q = q.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
-    truth = pd.read_csv(tmp_path / "truth" / "records.csv", dtype=str)
-    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
-    ent = q[["centre", "local_id"]].merge(truth, on=["centre", "local_id"], how="left")
+    q, entity = T.demo_records(tmp_path)
     ents = pd.read_csv(tmp_path / "truth" / "entities.csv", dtype=str).set_index("entity_id")
     org = ents["organisation"].copy()
     cases = pd.read_csv(tmp_path / "truth" / "cases.csv", dtype=str)
     same_org = cases[cases["case"].isin(["colleagues", "namesakes", "generic_email"])]
     org[same_org["entity_b"].to_numpy()] = org[same_org["entity_a"].to_numpy()].to_numpy()
-    torg = ent["entity_id"].map(org)
+    torg = entity.map(org)
     res = deduplicate(q)
     rec_org, _ = organise(q, res.links)
     has = (q["organisation"].notna() & torg.notna()).to_numpy()
     tkey = (vector_key(torg) + "|" + vector_key(q["city"])).to_numpy(object)[has]
     pred = rec_org["organisation_id"].to_numpy(object)[has]
-    tp_true = true_pairs(pd.factorize(tkey)[0])
-    tp_pred = true_pairs(pd.factorize(pred)[0])
+    tp_true = T.true_pairs(pd.factorize(tkey)[0])
+    tp_pred = T.true_pairs(pd.factorize(pred)[0])
     hit = np.isin(tp_pred, tp_true).sum()
     assert len(tp_true) > 20
     assert hit == len(tp_pred) == len(tp_true)  # precision and recall 1 on organisation pairs
     # planted colleagues: one organisation, whatever the writing and the centre
-    pos = rec_org.assign(e=ent["entity_id"]).dropna(subset=["organisation_id"])
+    pos = rec_org.assign(e=entity).dropna(subset=["organisation_id"])
     by = pos.groupby("e")["organisation_id"].agg(set)
     col = cases[cases["case"] == "colleagues"]
     checked = 0

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from grc.dedup.link import deduplicate, is_generic_email
 
+from tests.evaluation import truth as T
 from tests.test_dedup import make_records, record
 
 SCHOOL = "École élémentaire Jules Ferry"
@@ -128,22 +129,14 @@ def test_an_organisation_only_record_does_not_chain_two_teachers():
 
 def test_planted_demo_cases(tmp_path):
     """Generated network: every planted same-person case linked, different people apart."""
-    from grc.config import load_config
-    from grc.demo.cases import case_table
     from grc.demo.generator import generate
-    from grc.qualify import records as Q
 
     generate(tmp_path, centres=6, contacts=600, years="2024-2025", seed=4)
-    cfg = load_config(tmp_path / "network.yaml")
-    _, q, _ = Q.read_and_qualify(cfg, cfg.year)
-    q = q.drop_duplicates(["centre", "local_id"]).reset_index(drop=True)
-    truth = pd.read_csv(tmp_path / "truth" / "records.csv", dtype=str)
-    truth = truth[truth["year"] == str(cfg.year)].drop_duplicates(["centre", "local_id"])
-    ent = q[["centre", "local_id"]].merge(truth, on=["centre", "local_id"], how="left")
+    q, entity = T.demo_records(tmp_path)
     res = deduplicate(q)
     cases = pd.read_csv(tmp_path / "truth" / "cases.csv", dtype=str)
-    table = case_table(res.links["contact_id"].to_numpy(object),
-                       ent["entity_id"].to_numpy(object), cases)
+    table = T.case_table(res.links["contact_id"].to_numpy(object), entity.to_numpy(object),
+                         cases)
     print(table.to_string(index=False))
     assert set(table["case"]) >= {"colleagues", "household", "namesakes", "generic_email",
                                   "initial", "swap", "married", "moved"}

@@ -28,7 +28,7 @@ def scored(tmp_path_factory) -> tuple[Path, pd.DataFrame, pd.DataFrame, pd.DataF
     out = tmp_path_factory.mktemp("truth")
     generate(out, **NET)
     cfg = load_config(out / "network.yaml")
-    contacts, qualified, issues = Q.read_and_qualify(cfg, cfg.year)
+    contacts, qualified, issues = T.read_and_qualify(cfg, cfg.year)
     return out, contacts, qualified, issues, cfg.year
 
 

@@ -296,14 +296,20 @@ _TRUE_WORDS = frozenset({"1", "1.0", "o", "oui", "y", "yes", "true", "vrai", "x"
 _FALSE_WORDS = frozenset({"", "0", "0.0", "n", "non", "no", "false", "faux", "f", "nan", "none"})
 
 
-def flag(values: pd.Series | None, index: pd.Index) -> pd.Series:
-    """A yes/no column as centres write it (1/oui/O/x/true), missing = False."""
+def _yes_no(values: pd.Series | None, index: pd.Index, says_yes) -> pd.Series:
+    """True/False per row: booleans kept, text trimmed and lower-cased then read by
+    ``says_yes``, no column at all = False."""
     if values is None:
         return pd.Series(False, index=index)
     if values.dtype == bool:
         return values
     txt = values.astype("string").str.strip().str.lower()
-    return txt.isin(_TRUE_WORDS).fillna(False).astype(bool)
+    return says_yes(txt).fillna(False).astype(bool)
+
+
+def flag(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """A yes/no column as centres write it (1/oui/O/x/true), missing = False."""
+    return _yes_no(values, index, lambda txt: txt.isin(_TRUE_WORDS))
 
 
 def recorded(values: pd.Series | None, index: pd.Index) -> pd.Series:
@@ -313,12 +319,7 @@ def recorded(values: pd.Series | None, index: pd.Index) -> pd.Series:
     ``non``/``0``/``false`` do not. Any other text counts too: a centre that writes something
     in an objection column means an objection (the safe reading).
     """
-    if values is None:
-        return pd.Series(False, index=index)
-    if values.dtype == bool:
-        return values
-    txt = values.astype("string").str.strip().str.lower()
-    return (~txt.isin(_FALSE_WORDS) & txt.notna()).fillna(False).astype(bool)
+    return _yes_no(values, index, lambda txt: ~txt.isin(_FALSE_WORDS) & txt.notna())
 
 
 # --- generic organisation addresses ------------------------------------------------------------

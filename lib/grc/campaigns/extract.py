@@ -457,10 +457,3 @@ def write_extract(result: ExtractResult, path: str | Path, fmt: str | None = Non
     from grc.campaigns.formats import write_extract as _write
 
     return _write(result, path, fmt)[0]
-
-
-def exclusions_path(path: str | Path) -> Path:
-    """The per-contact exclusion file of an extraction: ``<name>.exclusions.csv``."""
-    from grc.campaigns.formats import exclusions_path as _path
-
-    return _path(path)

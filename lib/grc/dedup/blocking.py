@@ -8,7 +8,7 @@ import recordlinkage
 from recordlinkage.base import BaseIndexAlgorithm
 
 from grc.dedup.compare import CodedKeys
-from grc.dedup.keys import MAX_BLOCK, SN_MAX_RECORDS, _keys, _sn_key
+from grc.dedup.keys import MAX_BLOCK, SN_MAX_RECORDS, _kept_pairs, _keys, _sn_key
 
 
 def _block_codes(k: pd.DataFrame, cols: tuple[str, ...], max_block: int,
@@ -107,10 +107,7 @@ def _candidate_positions(k: pd.DataFrame, *, link_only: bool = False,
     ab = np.concatenate(found, axis=1) if found else np.zeros((2, 0), dtype=np.int64)
     a, b = ab[0], ab[1]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keep = lo != hi
-    if link_only:
-        centre = k["centre"].to_numpy()
-        keep &= centre[lo] != centre[hi]
+    keep = _kept_pairs(k, lo, hi, link_only)
     code = np.sort(lo[keep].astype(np.int64) * len(k) + hi[keep])
     code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     lo, hi = code // len(k), code % len(k)

@@ -146,3 +146,12 @@ def _pair_code(x: pd.Series, y: pd.Series) -> np.ndarray:
     out[hi == 0] = np.nan
     return out
 
+
+def _kept_pairs(k: pd.DataFrame, a: np.ndarray, b: np.ndarray, link_only: bool) -> np.ndarray:
+    """Which pairs ``(a[i], b[i])`` join two different records (of two centres when
+    ``link_only``)."""
+    keep = a != b
+    if link_only:
+        centre = k["centre"].to_numpy()
+        keep &= centre[a] != centre[b]
+    return keep

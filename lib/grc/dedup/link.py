@@ -46,12 +46,6 @@ from grc.dedup.compare import (  # noqa: F401
     CodedNameFeature,
     CodedPhoneFeature,
     CodedSimilarity,
-    EditDistance,
-    ExactEqual,
-    FuzzyTokens,
-    JaroWinklerBatch,
-    NameFeature,
-    PhoneFeature,
     _coded_keys,
     _compare,
     _levels,
@@ -85,6 +79,7 @@ class DedupResult:
     review: pd.DataFrame
     contacts: pd.DataFrame
     stats: dict
+    candidates: pd.MultiIndex  # positions (a < b) of the candidate pairs, before decisions
 
 
 _SIDE_FIELDS = ["civility", "first_name", "last_name", "organisation", "address1", "postcode",
@@ -96,17 +91,16 @@ _CMP_COLUMNS = ["first_sim", "last_sim", "swapped", "initial", "org_sim", "addr_
 def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = None,
                 decisions: pd.DataFrame | None = None, *, threshold: float = DEFAULT_THRESHOLD,
                 review_band: tuple[float, float] = DEFAULT_REVIEW_BAND, progress: bool = False,
-                link_only: bool = False, truth: pd.Series | np.ndarray | None = None,
-                em_iterations: int = 0, n_random: int = 200_000, seed: int = SEED,
-                sn_window: int | None = None) -> DedupResult:
+                link_only: bool = False, em_iterations: int = 0, n_random: int = 200_000,
+                seed: int = SEED, sn_window: int | None = None) -> DedupResult:
     """Deduplicate qualified records; ``link_only`` keeps only pairs across centres.
 
     ``score`` is the posterior log2-odds of a match; pairs at or above ``threshold`` are
     linked, pairs inside ``review_band`` go to the review frame. Pairs where organisation or
     household evidence meets disagreeing person evidence (:mod:`grc.dedup.person`) are not
     linked and go to the review frame with their ``reason``. Review ``decisions`` override
-    the model (``same`` links, ``different`` separates, even after clustering). ``truth``
-    (entity per record, same order) adds pair completeness to the stats.
+    the model (``same`` links, ``different`` separates, even after clustering).
+    ``candidates`` holds the record positions of the candidate pairs (what blocking found).
     """
     clock = _Clock()
     k = _keys(records)
@@ -148,10 +142,9 @@ def deduplicate(records: pd.DataFrame, previous_links: pd.DataFrame | None = Non
                        k["centre"].to_numpy(object), k["local_id"].to_numpy(object))
     clock.lap("golden")
     stats = _stats(n, pairs_idx, st, links, review, model, cinfo, clock)
-    if truth is not None:
-        stats.update(_pair_completeness(np.asarray(truth), pairs_idx, k, link_only))
     _log(progress, f"{stats['contacts']} contacts en {clock.timings['total']:.1f}s")
-    return DedupResult(links=links, pairs=pairs, review=review, contacts=contacts, stats=stats)
+    return DedupResult(links=links, pairs=pairs, review=review, contacts=contacts, stats=stats,
+                       candidates=pairs_idx)
 
 
 class _Clock:
@@ -303,26 +296,3 @@ def _side_by_side(records: pd.DataFrame, p: pd.DataFrame, a: np.ndarray,
     comp = p[[c for c in p.columns if c in _CMP_COLUMNS]].reset_index(drop=True)
     return pd.concat([out, comp], axis=1).sort_values("score", ascending=False,
                                                       ignore_index=True)
-
-
-def true_pairs(entity: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
-    """Codes ``a * n + b`` (a < b) of the record pairs sharing an entity."""
-    n = len(entity)
-    df = pd.DataFrame({"e": entity, "i": np.arange(n)})
-    m = df.merge(df, on="e")
-    m = m[m["i_x"] < m["i_y"]]
-    if centre is not None:
-        m = m[centre[m["i_x"].to_numpy()] != centre[m["i_y"].to_numpy()]]
-    return m["i_x"].to_numpy(np.int64) * n + m["i_y"].to_numpy(np.int64)
-
-
-def _pair_completeness(entity: np.ndarray, pairs_idx: pd.MultiIndex, k: pd.DataFrame,
-                       link_only: bool) -> dict:
-    n = len(entity)
-    centre = k["centre"].to_numpy() if link_only else None
-    tp = true_pairs(entity, centre)
-    cand = pairs_idx.get_level_values(0).to_numpy(np.int64) * n + \
-        pairs_idx.get_level_values(1).to_numpy(np.int64)
-    found = np.isin(tp, cand).sum()
-    return {"true_pairs": int(len(tp)),
-            "pair_completeness": float(found / len(tp)) if len(tp) else 1.0}

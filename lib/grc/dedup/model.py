@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from grc.dedup.compare import M_PRIORS, CodedKeys, _compare, _levels
+from grc.dedup.keys import _kept_pairs
 
 
 @dataclass
@@ -47,10 +48,7 @@ def _random_pairs(k: pd.DataFrame, n: int, link_only: bool, seed: int) -> pd.Mul
     size = len(k)
     a = rng.integers(0, size, n * 2)
     b = rng.integers(0, size, n * 2)
-    keep = a != b
-    if link_only:
-        centre = k["centre"].to_numpy()
-        keep &= centre[a] != centre[b]
+    keep = _kept_pairs(k, a, b, link_only)
     a, b = a[keep][:n], b[keep][:n]
     return pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)])
 

@@ -6,7 +6,8 @@ staff sharing only a generic e-mail address. The same person written differently
 be linked: initial, swapped names, particle dropped, hyphen dropped, a name added at marriage,
 a move, a typo in the e-mail domain, another centre. Each case is drawn from its own seeded
 generator, so the other clients of the network are drawn as before; ``truth/cases.csv``
-lists every case (``case``, ``same_person``, ``entity_a``, ``entity_b``).
+lists every case (``case``, ``same_person``, ``entity_a``, ``entity_b``); the share of each
+case linked is scored outside the library (``bench/grc_truth.py``, ``case_table``).
 """
 
 from __future__ import annotations
@@ -238,26 +239,3 @@ def plant_cases(gen: Generator, centres: pd.DataFrame, per_case: int | None = No
             out.cases.append({"case": case, "same_person": True, "entity_a": a.eid,
                               "entity_b": a.eid})
     return out
-
-
-def case_table(contact: np.ndarray, entity: np.ndarray, cases: pd.DataFrame) -> pd.DataFrame:
-    """Per planted case: its record pairs and the share linked (same ``contact``).
-
-    ``entity`` is the true entity of each record (same order as ``contact``); ``cases`` is
-    ``truth/cases.csv``. For a same-person case the share is its recall, for a
-    different-person case its rate of false links.
-    """
-    pos = pd.Series(np.arange(len(entity))).groupby(entity).apply(list).to_dict()
-    rows = []
-    for c in cases.itertuples(index=False):
-        ra, rb = pos.get(c.entity_a, []), pos.get(c.entity_b, [])
-        if c.entity_a == c.entity_b:
-            pairs = [(x, y) for i, x in enumerate(ra) for y in ra[i + 1:]]
-        else:
-            pairs = [(x, y) for x in ra for y in rb]
-        linked = sum(contact[x] == contact[y] for x, y in pairs)
-        rows.append({"case": c.case, "same_person": str(c.same_person) == "True",
-                     "pairs": len(pairs), "linked": int(linked)})
-    t = pd.DataFrame(rows).groupby(["same_person", "case"], sort=False).sum().reset_index()
-    t["linked_share"] = t["linked"] / t["pairs"].where(t["pairs"] > 0)
-    return t

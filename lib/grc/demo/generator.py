@@ -461,26 +461,45 @@ class Generator:
     # -- writing -------------------------------------------------------------------------------
     def run(self, out: Path) -> dict:
         out = Path(out)
-        rng = self.rng
         centres = self.make_centres()
         ents = self.make_entities(centres)
         planted = plant_cases(self, centres)  # colleagues, households, namesakes… (issue 21)
         ents = ents + planted.entities
-        cm = self.communes
-        # moves between years
+        self._plan_moves(ents)
+        for sub in ("centres", "truth", "npai"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        records, bloctel = self._local_records(ents, centres, planted)
+        dialect_of = dict(zip(centres["code"], centres["dialect"], strict=True))
+        for y in self.years:
+            npai_rows: list[dict] = []
+            for code in centres["code"]:
+                self._write_centre_year(out, y, code, DIALECTS[dialect_of[code]], records[code],
+                                        npai_rows)
+            pd.DataFrame(npai_rows, columns=["centre", "local_id"]).to_csv(
+                out / "npai" / f"npai_{y}.csv", index=False)
+        self._write_network_files(out, centres, bloctel)
+        self._write_truth(out, ents, planted)
+        self._write_config(out)
+        return {"centres": len(centres), "entities": len(ents),
+                "records": sum(len(v) for v in records.values()), "years": self.years}
+
+    def _plan_moves(self, ents: list[Entity]) -> None:
+        """Moves between years: a new street and commune from a given year."""
+        rng, cm = self.rng, self.communes
         for e in ents:
             for y in self.years[1:]:
                 if rng.random() < RATES["moved"] / len(self.years):
                     nc = int(rng.choice(cm.index[cm["department"] == cm.at[e.commune, "department"]]
                                         if rng.random() < 0.6 else cm.index))
                     e.moves[y] = (f"{rng.integers(1, 120)} {rng.choice(STREETS)}", nc)
-        (out / "centres").mkdir(parents=True, exist_ok=True)
-        (out / "truth").mkdir(parents=True, exist_ok=True)
-        (out / "npai").mkdir(parents=True, exist_ok=True)
-        # each centre's software: local records (entity, local_id, variant, defects)
+
+    def _local_records(self, ents: list[Entity], centres: pd.DataFrame, planted: Planted
+                       ) -> tuple[dict[str, list[dict]], list[str]]:
+        """Each centre's software: local records (entity, local_id, variant, defects), and
+        the phone numbers registered on Bloctel."""
+        rng = self.rng
         records: dict[str, list[dict]] = {c: [] for c in centres["code"]}
         counters = {c: 0 for c in centres["code"]}
-        dialect_of = dict(zip(centres["code"], centres["dialect"], strict=True))
         bloctel: list[str] = []
         for e in ents:
             for k, c in enumerate(e.centres):
@@ -493,53 +512,56 @@ class Generator:
                 records[c].extend(recs)
             if e.kind == "B2C" and (e.phone or e.mobile) and rng.random() < RATES["bloctel"]:
                 bloctel.append(write_phone(rng, e.mobile or e.phone))
-        # per year exports
-        for y in self.years:
-            npai_rows = []
-            for _, crow in centres.iterrows():
-                code = crow["code"]
-                d = DIALECTS[dialect_of[code]]
-                rows, stays = [], []
-                for r in records[code]:
-                    if r["created_year"] > y or (r["vanish_year"] and r["vanish_year"] <= y):
-                        continue
-                    e = r["entity"]
-                    active = self._stays_for(e, code, y, r)
-                    row = self._render(r, y, d, code)
-                    rows.append(row)
-                    self.truth_records.append({"year": y, "centre": code, "local_id": r["local_id"],
-                                               "entity_id": e.eid, "duplicate_of_entity_record": r["variant"]})
-                    for defect in r["defects"]:
-                        if defect["from"] <= y and (defect["until"] is None or y < defect["until"]):
-                            self.truth_defects.append({"year": y, "centre": code, "local_id": r["local_id"],
-                                                       "field": defect["field"], "code": defect["code"]})
-                    if r["npai_year"] == y:
-                        npai_rows.append({"centre": code, "local_id": r["local_id"]})
-                        self.truth_defects.append({"year": y, "centre": code, "local_id": r["local_id"],
-                                                   "field": "address1", "code": "npai"})
-                    for s in active:
-                        stays.append(self._render_stay(r, s, d))
-                # a local id exported twice (export bug): same id, second row slightly different
-                n_dup = int(round(len(rows) * RATES["duplicate_local_id"]))
-                for j in rng.choice(len(rows), size=min(n_dup, len(rows)), replace=False) if rows else []:
-                    twin = dict(rows[int(j)])
-                    idcol = next(k for k, v in d["columns"]["contacts"].items() if v == "local_id")
-                    self.truth_defects.append({"year": y, "centre": code, "local_id": twin[idcol],
-                                               "field": "local_id", "code": "duplicate_local_id"})
-                    rows.append(twin)
-                self._write_export(out / "raw" / str(y) / code, d, rows, stays)
-            pd.DataFrame(npai_rows, columns=["centre", "local_id"]).to_csv(
-                out / "npai" / f"npai_{y}.csv", index=False)
-        # correspondence tables
+        return records, bloctel
+
+    def _write_centre_year(self, out: Path, y: int, code: str, d: dict, records: list[dict],
+                           npai_rows: list[dict]) -> None:
+        """One centre's export of year ``y`` (contacts and stays), with its truth rows."""
+        rows, stays = [], []
+        for r in records:
+            if r["created_year"] > y or (r["vanish_year"] and r["vanish_year"] <= y):
+                continue
+            e = r["entity"]
+            active = self._stays_for(e, code, y, r)
+            rows.append(self._render(r, y, d, code))
+            self._record_truth(r, y, code, e, npai_rows)
+            for s in active:
+                stays.append(self._render_stay(r, s, d))
+        rows.extend(self._twin_rows(rows, y, code, d))
+        self._write_export(out / "raw" / str(y) / code, d, rows, stays)
+
+    def _record_truth(self, r: dict, y: int, code: str, e: Entity, npai_rows: list[dict]) -> None:
+        """The truth of one exported record: its entity, its defects of year ``y``, NPAI."""
+        self.truth_records.append({"year": y, "centre": code, "local_id": r["local_id"],
+                                   "entity_id": e.eid, "duplicate_of_entity_record": r["variant"]})
+        for defect in r["defects"]:
+            if defect["from"] <= y and (defect["until"] is None or y < defect["until"]):
+                self.truth_defects.append({"year": y, "centre": code, "local_id": r["local_id"],
+                                           "field": defect["field"], "code": defect["code"]})
+        if r["npai_year"] == y:
+            npai_rows.append({"centre": code, "local_id": r["local_id"]})
+            self.truth_defects.append({"year": y, "centre": code, "local_id": r["local_id"],
+                                       "field": "address1", "code": "npai"})
+
+    def _twin_rows(self, rows: list[dict], y: int, code: str, d: dict) -> list[dict]:
+        """A local id exported twice (export bug): copies of some rows, listed in the truth."""
+        n_dup = int(round(len(rows) * RATES["duplicate_local_id"]))
+        twins = []
+        for j in self.rng.choice(len(rows), size=min(n_dup, len(rows)), replace=False) if rows else []:
+            twin = dict(rows[int(j)])
+            idcol = next(k for k, v in d["columns"]["contacts"].items() if v == "local_id")
+            self.truth_defects.append({"year": y, "centre": code, "local_id": twin[idcol],
+                                       "field": "local_id", "code": "duplicate_local_id"})
+            twins.append(twin)
+        return twins
+
+    def _write_network_files(self, out: Path, centres: pd.DataFrame, bloctel: list[str]) -> None:
+        """Correspondence tables, the Bloctel list, the (empty) erasure requests, centres.csv."""
         for _, crow in centres.iterrows():
             self._write_table(out / "centres" / f"{crow['code']}.yaml", crow)
         (out / "bloctel.txt").write_text("\n".join(sorted(set(bloctel))) + "\n", encoding="utf-8")
         pd.DataFrame(columns=["centre", "local_id", "email"]).to_csv(out / "erasure_requests.csv", index=False)
         centres.drop(columns=["dialect"]).to_csv(out / "centres.csv", index=False)
-        self._write_truth(out, ents, planted)
-        self._write_config(out)
-        return {"centres": len(centres), "entities": len(ents),
-                "records": sum(len(v) for v in records.values()), "years": self.years}
 
     def _write_truth(self, out: Path, ents: list[Entity], planted: Planted) -> None:
         """The ground truth (``truth/``) that no pipeline step reads."""

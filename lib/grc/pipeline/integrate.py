@@ -26,7 +26,7 @@ from grc import __version__
 from grc.config import ConfigError, NetworkConfig, load_segmentation
 from grc.readers.exports import ExportError, read_centre
 from grc.safefiles import write_csv
-from grc.schema import CONTACT_FIELDS, ISSUE_COLUMNS, NETWORK
+from grc.schema import ISSUE_COLUMNS, NETWORK
 from grc.store import base as db
 
 # fields whose changes are kept in the history table
@@ -413,14 +413,9 @@ def qualify_records(run: Run) -> None:
     if recs.empty:
         raise PipelineError("Aucun export lisible : rien à intégrer. Voir les erreurs ci-dessus.")
     run.stays = all_stays(con, cfg.year)
-    key_stays = run.stays.rename(columns={"contact_local_id": "local_id"})
-    past = key_stays[key_stays["arrival"] <= pd.Timestamp(cfg.reference_date)]
-    run.last_stay = past.groupby(["centre", "local_id"])["arrival"].max()
-    bloctel = (qualify.load_bloctel(cfg.bloctel_file)
-               if cfg.bloctel_file and cfg.bloctel_file.exists() else set())
-    ctx = qualify.QualifyContext(reference_date=cfg.reference_date,
-                                 segmentation=load_segmentation(cfg.segmentation),
-                                 bloctel=bloctel, npai=_npai(cfg), last_stay=run.last_stay)
+    ctx = qualify.network_context(cfg, run.stays, cfg.reference_date,
+                                  _fmt_path(cfg, cfg.npai_file))
+    run.last_stay = ctx.last_stay
     qualified, issues = qualify.qualify(recs, ctx)
     probs = db.read_table(con, "export_problems", "WHERE local_id IS NOT NULL AND year <= ?",
                           [cfg.year])
@@ -739,13 +734,6 @@ def _swap(new: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def _npai(cfg: NetworkConfig) -> set[tuple[str, str]]:
-    from grc.qualify import records as qualify
-
-    p = _fmt_path(cfg, cfg.npai_file)
-    return qualify.load_npai(p) if p and p.exists() else set()
-
-
 def _decisions(cfg: NetworkConfig) -> pd.DataFrame | None:
     from grc.dedup import link as dedup
     from grc.returns.imports import decisions_path
@@ -822,10 +810,6 @@ def _b2b_organisation(stays: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
     if "kind" in c:
         org = org.where(c["kind"].eq("B2B"))
     return stays["contact_id"].map(org)
-
-
-def contact_fields() -> list[str]:
-    return CONTACT_FIELDS
 
 
 __all__ = ["run_pipeline", "RunResult", "PipelineError", "current_records", "all_stays", NETWORK]

@@ -1668,40 +1668,18 @@ def qualify(contacts: pd.DataFrame, ctx: QualifyContext) -> tuple[pd.DataFrame, 
     return result, frame
 
 
-# ------------------------------------------------------------------------------------------
-# evaluation against the demo network's truth files (``grc.demo.generator``)
-
-def read_and_qualify(cfg: Any, year: int | None = None
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read every centre's export of ``year`` and qualify it as the pipeline does.
-
-    Returns (contacts, qualified, issues); issues hold the readers' row problems
-    (unknown_code, duplicate_local_id...) and qualification's, in ISSUE_FRAME_COLUMNS.
-    Last stays come from this year's exports only (the pipeline uses every integrated year).
-    """
+def network_context(cfg: Any, stays: pd.DataFrame, reference_date: dt.date,
+                    npai_path: Path | None) -> QualifyContext:
+    """Qualification context of a network year: its segmentation, the Bloctel list, the NPAI
+    returns of ``npai_path`` and each record's last stay up to ``reference_date`` (``stays``
+    keyed by ``centre`` and ``contact_local_id``)."""
     from grc.config import load_segmentation  # noqa: PLC0415
-    from grc.readers.exports import read_centre  # noqa: PLC0415
 
-    year = int(year or cfg.year)
-    frames, stays, reader_issues = [], [], []
-    for code in cfg.centre_codes():
-        ex = read_centre(cfg.centre(code), cfg.export_dir(code, year), year)
-        frames.append(ex.contacts)
-        stays.append(ex.stays)
-        reader_issues.append(ex.issues())
-    contacts = pd.concat(frames, ignore_index=True)
-    st = pd.concat(stays, ignore_index=True)
-    ref = dt.date(year, 12, 31) if year != cfg.year else cfg.reference_date
-    st = st[st["arrival"] <= pd.Timestamp(ref)].rename(columns={"contact_local_id": "local_id"})
-    last_stay = st.groupby(["centre", "local_id"])["arrival"].max()
-    npai_path = Path(str(cfg.npai_file).replace("{year}", str(year))) if cfg.npai_file else None
-    ctx = QualifyContext(
-        reference_date=ref, segmentation=load_segmentation(cfg.segmentation),
-        bloctel=load_bloctel(cfg.bloctel_file) if cfg.bloctel_file and cfg.bloctel_file.exists()
-        else set(),
-        npai=load_npai(npai_path) if npai_path and npai_path.exists() else set(),
-        last_stay=last_stay)
-    qualified, issues = qualify(contacts, ctx)
-    rd = pd.concat(reader_issues, ignore_index=True)
-    rd = rd.assign(value=None, suggestion=None)[ISSUE_FRAME_COLUMNS]
-    return contacts, qualified, pd.concat([rd, issues], ignore_index=True)
+    key_stays = stays.rename(columns={"contact_local_id": "local_id"})
+    past = key_stays[key_stays["arrival"] <= pd.Timestamp(reference_date)]
+    bloctel = (load_bloctel(cfg.bloctel_file)
+               if cfg.bloctel_file and cfg.bloctel_file.exists() else set())
+    return QualifyContext(
+        reference_date=reference_date, segmentation=load_segmentation(cfg.segmentation),
+        bloctel=bloctel, npai=load_npai(npai_path) if npai_path and npai_path.exists() else set(),
+        last_stay=past.groupby(["centre", "local_id"])["arrival"].max())

@@ -156,13 +156,6 @@ def _grouped(keys: Iterable[str], values: Iterable[Any]) -> dict[str, list]:
 
 
 @lru_cache(maxsize=1)
-def postcode_city_keys() -> dict[str, frozenset[str]]:
-    """postcode -> set of town keys known for it (names and libellés)."""
-    rows = _key_rows()
-    return {pc: frozenset(v) for pc, v in _grouped(rows["postcode"], rows["key"]).items()}
-
-
-@lru_cache(maxsize=1)
 def city_key_postcodes() -> dict[str, frozenset[str]]:
     """town key -> set of postcodes known for it."""
     rows = _key_rows()

@@ -702,11 +702,3 @@ def summary_lines(d: Draft) -> list[str]:
                    f"sûrement, {len(d.codes) - sure} à vérifier ou à décider")
     out += [f"à vérifier : {x}" for x in d.doubts]
     return out
-
-
-def write_draft(contacts: str | Path, stays: str | Path | None, code: str, out: str | Path,
-                segmentation: dict[str, dict] | None = None) -> Draft:
-    """Draft the table and write it to ``out`` (YAML with French comments)."""
-    d = draft_table(contacts, stays, code, segmentation)
-    Path(out).write_text(render_yaml(d), encoding="utf-8")
-    return d

@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from grc.rfm.scores import Grid, months_between
@@ -63,6 +62,21 @@ def _prepare(stays: pd.DataFrame, key: str, reference_date: dt.date | None,
     return frame
 
 
+def _count_flagged(per_client: pd.DataFrame, by: list[str], key: str, flag: str,
+                   total: str, flagged: str, rate: str) -> pd.DataFrame:
+    """Per group of ``by`` (or over all rows when ``by`` is empty): the rows as ``total``,
+    the rows where ``flag`` holds as ``flagged`` (int64) and their share as ``rate`` (NaN
+    for an empty group)."""
+    if by:
+        out = per_client.groupby(by, dropna=False).agg(
+            **{total: (key, "size"), flagged: (flag, "sum")}).reset_index()
+    else:
+        out = pd.DataFrame({total: [len(per_client)], flagged: [int(per_client[flag].sum())]})
+    out[flagged] = out[flagged].astype("int64")
+    out[rate] = out[flagged] / out[total].where(out[total] > 0)
+    return out[[*by, total, flagged, rate]]
+
+
 def retention(
     stays: pd.DataFrame,
     years: Iterable[int] | None = None,
@@ -91,22 +105,13 @@ def retention(
         on = [*by, key] if same_scope else [key]
         merged = prev.merge(cur_keys.drop_duplicates(), on=on, how="left", indicator="_m")
         merged["_back"] = merged["_m"].eq("both")
-        if by:
-            agg = merged.groupby(by, dropna=False).agg(
-                clients_prev=(key, "size"), retained=("_back", "sum")).reset_index()
-        else:
-            agg = pd.DataFrame({"clients_prev": [len(merged)],
-                                "retained": [int(merged["_back"].sum())]})
+        agg = _count_flagged(merged, by, key, "_back", "clients_prev", "retained", "retention")
         agg.insert(len(by), "year", int(year))
         rows.append(agg)
     columns = [*by, "year", "clients_prev", "retained", "retention"]
     if not rows:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(rows, ignore_index=True)
-    out["retained"] = out["retained"].astype("int64")
-    out["retention"] = np.where(out["clients_prev"] > 0,
-                                out["retained"] / out["clients_prev"].clip(lower=1), np.nan)
-    return out[columns]
+    return pd.concat(rows, ignore_index=True)[columns]
 
 
 def repeat_rate(
@@ -123,15 +128,7 @@ def repeat_rate(
     frame = _prepare(stays, key, reference_date)
     per_client = frame.groupby([*by, key], dropna=False).size().rename("n").reset_index()
     per_client["_rep"] = per_client["n"] >= 2
-    if by:
-        out = per_client.groupby(by, dropna=False).agg(
-            clients=(key, "size"), repeaters=("_rep", "sum")).reset_index()
-    else:
-        out = pd.DataFrame({"clients": [len(per_client)],
-                            "repeaters": [int(per_client["_rep"].sum())]})
-    out["repeaters"] = out["repeaters"].astype("int64")
-    out["repeat_rate"] = out["repeaters"] / out["clients"].where(out["clients"] > 0)
-    return out[[*by, "clients", "repeaters", "repeat_rate"]]
+    return _count_flagged(per_client, by, key, "_rep", "clients", "repeaters", "repeat_rate")
 
 
 def multi_centre_share(
@@ -150,15 +147,7 @@ def multi_centre_share(
     per_client = frame[[*by, key]].drop_duplicates().merge(
         n_centres, left_on=key, right_index=True)
     per_client["_multi"] = per_client["_n"] >= 2
-    if by:
-        out = per_client.groupby(by, dropna=False).agg(
-            clients=(key, "size"), multi_centre=("_multi", "sum")).reset_index()
-    else:
-        out = pd.DataFrame({"clients": [len(per_client)],
-                            "multi_centre": [int(per_client["_multi"].sum())]})
-    out["multi_centre"] = out["multi_centre"].astype("int64")
-    out["share"] = out["multi_centre"] / out["clients"].where(out["clients"] > 0)
-    return out[[*by, "clients", "multi_centre", "share"]]
+    return _count_flagged(per_client, by, key, "_multi", "clients", "multi_centre", "share")
 
 
 def lapsed_high_value(

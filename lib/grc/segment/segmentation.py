@@ -95,25 +95,28 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
+def _band(s: pd.Series, edges: Sequence[float], labels: Sequence[str], *,
+          zero_known: bool = True) -> pd.Series:
+    """Band label of each value (``edges`` left-closed), ``"inconnue"`` when missing,
+    negative, or 0 unless ``zero_known``."""
+    out = pd.cut(s, edges, right=False, labels=labels).astype(object)
+    return out.where(s.notna() & ((s >= 0) if zero_known else (s > 0)), UNKNOWN)
+
+
 def distance_band(km: pd.Series | Sequence[float]) -> pd.Series:
     """Distance band label per distance (``"inconnue"`` when missing)."""
-    s = pd.Series(km, dtype=float)
-    out = pd.cut(s, DISTANCE_EDGES, right=False, labels=DISTANCE_BANDS).astype(object)
-    return out.where(s.notna() & (s >= 0), UNKNOWN)
+    return _band(pd.Series(km, dtype=float), DISTANCE_EDGES, DISTANCE_BANDS)
 
 
 def size_band(employees: pd.Series | Sequence[float | None]) -> pd.Series:
     """INSEE headcount band per headcount (``"inconnue"`` when missing or negative)."""
-    s = pd.to_numeric(pd.Series(employees), errors="coerce")
-    out = pd.cut(s, SIZE_EDGES, right=False, labels=SIZE_BANDS).astype(object)
-    return out.where(s.notna() & (s >= 0), UNKNOWN)
+    return _band(pd.to_numeric(pd.Series(employees), errors="coerce"), SIZE_EDGES, SIZE_BANDS)
 
 
 def group_band(persons: pd.Series | Sequence[float | None]) -> pd.Series:
     """Group size band per mean number of persons (``"inconnue"`` when missing)."""
-    s = pd.to_numeric(pd.Series(persons), errors="coerce")
-    out = pd.cut(s, GROUP_EDGES, right=False, labels=GROUP_BANDS).astype(object)
-    return out.where(s.notna() & (s > 0), UNKNOWN)
+    return _band(pd.to_numeric(pd.Series(persons), errors="coerce"), GROUP_EDGES, GROUP_BANDS,
+                 zero_known=False)
 
 
 def season(arrival: pd.Series) -> pd.Series:
