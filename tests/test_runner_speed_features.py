@@ -211,7 +211,16 @@ class _FakePool:
 
     def __init__(self, n_workers=None, preload=None):
         self.shut = None
+        self.tasks: list = []
         _FakePool.made.append(self)
+
+    def submit(self, fn, *args):
+        import concurrent.futures as cf
+
+        self.tasks.append(fn.__name__)
+        done: cf.Future = cf.Future()
+        done.set_result(fn(*args))
+        return done
 
     def shutdown(self, cancel=False):
         self.shut = cancel
@@ -253,6 +262,7 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
     (pool,) = _FakePool.made
     assert seen["pool_at_pipeline"] == [pool] and seen["pool_at_reports"] is pool
     assert pool.shut is not None
+    assert pool.tasks == ["course_notebooks"]  # the course's student edition, made by a worker
 
     _FakePool.made.clear()
     seen.clear()

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -114,6 +115,7 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
         # the base changes, so pages will be built: the workers start their kernels now and
         # import pandas, matplotlib, … on the other core while the pipeline runs
         pool = WorkerPool(jobs, PRELOAD_MODULES)
+    course = _prepare_course(cfg, pool)
     try:
         catch_up(cfg, progress, years)
         if fp is None:
@@ -135,6 +137,8 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
             os.replace(tmp, state_path)
         nb_failed: list[str] = []
+        if course is not None:
+            course.exception()  # made while the pipeline ran; a failure is told when the page is built
         if reports:
             nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress,
                                       pool=pool)
@@ -149,6 +153,15 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             print(f"- {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _prepare_course(cfg: NetworkConfig, pool):
+    """The course's student edition made by a worker while the pipeline runs (it does not read
+    the base): the core the pipeline leaves free does it, not the pages' critical path."""
+    course = PAGES.course
+    if pool is None or course is None or not (notebooks_dir() / course.notebook).exists():
+        return None
+    return pool.submit(course_notebooks, cfg, notebooks_dir() / course.notebook)
 
 
 def _integrated_line(cfg: NetworkConfig, seconds: float) -> str:
@@ -281,6 +294,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     cfg.reports_dir.mkdir(parents=True, exist_ok=True)
     from grc.reports.runner import PRELOAD_MODULES
 
+    started = time.perf_counter()
     results = run_notebooks(todo, n_jobs=jobs, force=force, with_code=with_code,
                             manifest_path=cfg.processed_dir / "reports_manifest.json", progress=progress,
                             preload=PRELOAD_MODULES, pool=pool)
@@ -290,7 +304,8 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     if progress:
         done = sum(r.status == "ok" for r in results)
         skipped = sum(r.status == "skipped" for r in results)
-        print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec.")
+        print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec "
+              f"({time.perf_counter() - started:.1f} s).")
     from grc.reports.glossary import write_glossary
     from grc.store.gdpr import write_register
 

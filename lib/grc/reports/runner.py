@@ -832,6 +832,11 @@ class WorkerPool:
             self.shutdown(cancel=True)
             raise
 
+    def submit(self, fn, *args) -> cf.Future:
+        """Run ``fn(*args)`` in a worker (e.g. work that does not need the base, while the
+        pipeline runs)."""
+        return self.executor.submit(fn, *args)
+
     def shutdown(self, cancel: bool = False) -> None:
         """Stop the workers (and their kernels); ``cancel`` drops the tasks not started yet."""
         self.executor.shutdown(wait=True, cancel_futures=cancel)
