@@ -89,7 +89,7 @@ def test_alerts_ignore_noise_and_flag_real_falls():
     fall = _frame(base + [("A", 2024, "retention", 0.44), ("A", 2025, "retention", 0.19)])
     found = alerts(fall, "A", 2025)
     assert [a.measure for a in found] == ["retention"] and found[0].tone == "bad"
-    assert "baisse de 25 points" in found[0].text
+    assert "baisse de 25,0\u00a0points" in found[0].text
     noise = _frame(base + [("A", 2024, "retention", 0.44), ("A", 2025, "retention", 0.40)])
     assert alerts(noise, "A", 2025) == []
     # a large fall on a tiny base (fewer than MIN_BASE clients last year) is not an alert
@@ -101,6 +101,30 @@ def test_alerts_ignore_noise_and_flag_real_falls():
     assert alerts(small, "A", 2025) == []
     big = _frame([("A", 2024, "clients_year", 200.0), ("A", 2025, "clients_year", 120.0)])
     assert [a.tone for a in alerts(big, "A", 2025)] == ["bad"]
+
+
+def test_a_rise_of_problems_names_the_check_behind_it_and_adds_up_as_shown():
+    """The change is the difference of the two shares as printed (51,5 % → 45,7 % is 5,8
+    points, not the 5,7 of the raw values) and a rise of problems says which problem makes it."""
+    from grc.measures.alerts import points, points_text
+
+    assert points(0.45724, 0.51546) == -5.8 and points_text(points(0.45724, 0.51546)) == "-5,8\u00a0pt"
+    assert points_text(points(0.2, 0.2)) == "0,0\u00a0pt"
+    rows = [("A", 2024, "records", 200.0), ("A", 2025, "records", 200.0),
+            ("A", 2024, "issue_rate", 0.20), ("A", 2025, "issue_rate", 0.28),
+            ("A", 2024, "issue:invalid_email", 30.0), ("A", 2025, "issue:invalid_email", 31.0),
+            ("A", 2024, "issue:retention_expired", 0.0), ("A", 2025, "issue:retention_expired", 18.0)]
+    (alert,) = alerts(_frame(rows), "A", 2025)
+    assert alert.measure == "issue_rate" and alert.tone == "bad"
+    assert "hausse de 8,0\u00a0points" in alert.text
+    assert "Surtout « Durée de conservation dépassée" in alert.text
+    assert "0 fiche l'an dernier, 18 fiches cette année (+9,0\u00a0pt)" in alert.text
+    # spread over several problems: no single one is named
+    spread = [r for r in rows if "retention_expired" not in r[2] and "invalid_email" not in r[2]] + [
+        ("A", 2024, "issue:invalid_email", 30.0), ("A", 2025, "issue:invalid_email", 35.0),
+        ("A", 2025, "issue:invalid_phone", 6.0), ("A", 2025, "issue:npai", 5.0)]
+    (alert,) = alerts(_frame(spread), "A", 2025)
+    assert "Surtout" not in alert.text
 
 
 def test_every_issue_a_centre_fixes_has_an_action():

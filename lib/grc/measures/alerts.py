@@ -82,15 +82,49 @@ class Alert:
     text: str
 
 
+def points(cur: float, prev: float) -> float:
+    """Change of a share in points, from the shares as the pages print them (one decimal):
+    the reader who subtracts the two figures shown finds the same number."""
+    return round(round(cur * 100, 1) - round(prev * 100, 1), 1)
+
+
+def points_text(delta: float, signed: bool = True, unit: str = "pt") -> str:
+    """A change in points, always with one decimal: « +5,8 pt », « -0,4 pt » or « 0,0 pt »
+    (``unit="points"`` in a sentence)."""
+    sign = "+" if signed and delta > 0 else "-" if signed and delta < 0 else ""
+    return f"{sign}{abs(delta):.1f}".replace(".", ",") + "\u00a0" + unit
+
+
+def _issue_driver(measures: pd.DataFrame, scope: str, year: int, delta: float) -> str:
+    """The problem behind most of a move of the share of records with a problem (empty when no
+    single problem explains at least half of it): a new check reads differently from worse
+    data entry."""
+    cur_n, prev_n = (measure_value(measures, "records", scope, y) for y in (year, year - 1))
+    if not cur_n or not prev_n:
+        return ""
+    best = None
+    for code, label in ISSUE_CODES.items():
+        now = measure_value(measures, f"issue:{code}", scope, year) or 0
+        before = measure_value(measures, f"issue:{code}", scope, year - 1) or 0
+        move = points(now / cur_n, before / prev_n)
+        if move * delta > 0 and abs(move) >= abs(delta) / 2 and (best is None or abs(move) > abs(best[0])):
+            best = (move, label, before, now)
+    if best is None:
+        return ""
+    move, label, before, now = best
+    return (f" Surtout « {label} » : {_records(before)} l'an dernier, {_records(now)} cette "
+            f"année ({points_text(move)}).")
+
+
 def _rate_alert(name: str, cur: float, prev: float, base: float | None, rise_good: bool,
-                points: float) -> Alert | None:
-    delta = cur - prev
-    if base is None or base < MIN_BASE or abs(delta) < points:
+                threshold: float) -> Alert | None:
+    delta = points(cur, prev)
+    if base is None or base < MIN_BASE or abs(delta) < threshold * 100:
         return None
     good = (delta > 0) == rise_good
     verb = "hausse" if delta > 0 else "baisse"
     return Alert(name, "good" if good else "bad",
-                 f"{measure(name).label} : {verb} de {round(abs(delta) * 100)} points sur un an "
+                 f"{measure(name).label} : {verb} de {points_text(delta, False, 'points')} sur un an "
                  f"({format_value(name, prev)} → {format_value(name, cur)}).")
 
 
@@ -125,8 +159,11 @@ def alerts(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
         if measure(name).unit == SHARE:
             base_year = year - 1 if name == "retention" else year
             base = measure_value(measures, base_name, scope, base_year) if base_name else None
-            points = RETENTION_POINTS if name in ("retention", "org_retention") else RATE_POINTS
-            found = _rate_alert(name, cur, prev, base, rise_good, points)
+            threshold = RETENTION_POINTS if name in ("retention", "org_retention") else RATE_POINTS
+            found = _rate_alert(name, cur, prev, base, rise_good, threshold)
+            if found and name == "issue_rate":
+                driver = _issue_driver(measures, scope, year, points(cur, prev))
+                found = Alert(found.measure, found.tone, found.text + driver)
         else:
             found = _count_alert(name, cur, prev, rise_good)
         if found:
@@ -142,14 +179,16 @@ def _network_gaps(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:
     for name, rise_good in (("issue_rate", False), ("emailable_rate", True)):
         cur = measure_value(measures, name, scope, year)
         net = measure_value(measures, name, NETWORK, year)
-        if cur is None or net is None or records < MIN_BASE or abs(cur - net) < 2 * RATE_POINTS:
+        if cur is None or net is None or records < MIN_BASE:
             continue
-        above = cur > net
-        good = above == rise_good
-        word = "au-dessus" if above else "en dessous"
+        gap = points(cur, net)
+        if abs(gap) < 2 * RATE_POINTS * 100:
+            continue
+        good = (gap > 0) == rise_good
+        word = "au-dessus" if gap > 0 else "en dessous"
         out.append(Alert(name, "good" if good else "bad",
                          f"{measure(name).label} : {format_value(name, cur)}, "
-                         f"{round(abs(cur - net) * 100)} points {word} du réseau "
+                         f"{points_text(gap, False, 'points')} {word} du réseau "
                          f"({format_value(name, net)})."))
     return out
 

@@ -9,7 +9,16 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup, escape
 
-from grc.measures.alerts import SUMMARY, THRESHOLDS_TEXT, Alert, actions, alerts, return_counts
+from grc.measures.alerts import (
+    SUMMARY,
+    THRESHOLDS_TEXT,
+    Alert,
+    actions,
+    alerts,
+    points,
+    points_text,
+    return_counts,
+)
 from grc.measures.catalogue import SCORE, SHARE, measure
 from grc.measures.read import figure_html, measure_value, site_prefix
 from grc.reports.glossary import STYLE
@@ -35,7 +44,9 @@ def _evolution(name: str, cur: float | None, prev: float | None) -> Markup:
     delta = cur - prev
     arrow, word = ("▲", "hausse") if delta > 0 else ("▼", "baisse") if delta < 0 else ("=", "stable")
     if measure(name).unit == SHARE:
-        text = f"{'+' if delta > 0 else ''}{round(delta * 100, 1):g} pt".replace(".", ",")
+        delta = points(cur, prev)
+        arrow, word = ("▲", "hausse") if delta > 0 else ("▼", "baisse") if delta < 0 else ("=", "stable")
+        text = points_text(delta)
     elif measure(name).unit == SCORE:
         text = f"{'+' if delta > 0 else ''}{round(delta, 1):g}".replace(".", ",")
     elif prev:
