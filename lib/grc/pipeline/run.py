@@ -372,7 +372,9 @@ def _centre_alerts(both: pd.DataFrame, code: str, year: int) -> str:
     bad = [a.text for a in alerts(both, code, year) if a.tone == "bad"]
     if not bad:
         return ""
-    return "⚠ " + bad[0] + (f" (+{len(bad) - 1})" if len(bad) > 1 else "")
+    more = len(bad) - 1
+    return "⚠ " + bad[0] + (f" Et {more} autre{'s' if more > 1 else ''} alerte{'s' if more > 1 else ''} "
+                            "sur sa synthèse." if more else "")
 
 
 def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap | None = None) -> Path:

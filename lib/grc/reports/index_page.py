@@ -249,8 +249,10 @@ def _columns(centres: pd.DataFrame, percent_columns: set[str] | None) -> list[di
     return columns
 
 
-def _cell(col: dict, value: Any, code: str | None, year: int | None) -> dict:
-    """One cell of the centre table: escaped HTML (a measure element for a measure), sort key."""
+def _cell(col: dict, value: Any, code: str | None, year: int | None,
+          link: str | None = None) -> dict:
+    """One cell of the centre table: escaped HTML (a measure element for a measure), sort key;
+    the centre's name links to ``link`` (its summary)."""
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     missing = value is None or (isinstance(value, float) and math.isnan(value))
@@ -263,6 +265,8 @@ def _cell(col: dict, value: Any, code: str | None, year: int | None) -> dict:
         html = escape(fr_percent(float(value)))
     else:
         html = escape("–" if missing else _format(name, value))
+    if name == "name" and link and not missing:
+        html = Markup('<a href="{}">{}</a>').format(link, html)
     sort = "" if missing else str(value)
     if not missing and col["type"] == "num":
         try:
@@ -307,8 +311,10 @@ def write_index(
     rows = []
     for rec in centres.to_dict("records"):
         code = str(rec[code_col]) if code_col is not None else None
-        rows.append({"cells": [_cell(col, rec[col["name"]], code, year) for col in columns],
-                     "pages": pages.get(code or "", [])})
+        links = pages.get(code or "", [])
+        first = links[0][1] if links else None
+        rows.append({"cells": [_cell(col, rec[col["name"]], code, year, first) for col in columns],
+                     "pages": links})
     centre_codes = set(centres[code_col].astype(str)) if code_col is not None else set()
     html = template_env().get_template("index.html.j2").render(
         site=site or {"network": name, "scope": name, "year": year, "title": title,
