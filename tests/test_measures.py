@@ -152,7 +152,9 @@ def test_organisation_retention_follows_the_school_not_the_teacher():
 
 JARGON = {
     "chemin de fichier": r"\b(?:params|data|processed|retours|cibles|exports)/|\.(?:csv|ya?ml|duckdb|py)\b",
-    "commande": r"\bgrc (?:run|extract|check|history|map|returns|pdf|generate)\b|--config",
+    "commande": r"\bgrc (?:run|extract|check|history|map|returns|pdf|generate|purge)\b|--config",
+    "module ou bibliothèque": r"\bgrc\.\w|\bgrc-workbooks\b|\b(?:phonenumbers|nbgrader|papermill|duckdb)\b"
+                              r"|\b\w+_file\b",
     "empreinte": r"\b[0-9a-f]{12,}\b",
     "identifiant de contact": r"\bC[0-9a-f]{10}\b",
     "nom de champ": r"\b(?:contact_id|local_id|address1|postcode|optin_email|optin_phone|"
@@ -167,11 +169,12 @@ JARGON = {
 @pytest.mark.xdist_group("pipeline")
 def test_reviewer_pages_speak_plain_french(reported):
     """No path, command, hash, id, field name, statistical jargon, raw value or badly written
-    year on a reviewer's page (index, summaries, the scope pages, glossary)."""
+    year on a reviewer's page (index, summaries, the scope pages, glossary, register)."""
     import html as html_lib
 
     rep = reported / "reports"
-    pages = [rep / "index.html", rep / "glossaire.html", *sorted((rep / "network").glob("*.html")),
+    pages = [rep / "index.html", rep / "glossaire.html", rep / "registre_traitements.html",
+             *sorted((rep / "network").glob("*.html")),
              *sorted((rep / "centres").rglob("*.html"))]
     assert len(pages) > 10
     found = []

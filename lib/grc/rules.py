@@ -200,20 +200,20 @@ PHONE_CONTRACT = Rule(
 # --- data quality: not law, but each exclusion names its rule --------------------------------
 QUALITY_EMAIL = Rule(
     "quality_email", "Pas d'e-mail valide (absent ou syntaxe invalide) : canal inutilisable.",
-    "Qualification du fichier (contrôle de l'e-mail, grc.qualify)")
+    "Qualification du fichier (contrôle de la syntaxe et du domaine de l'e-mail)")
 QUALITY_EMAIL_TYPO = Rule(
     "quality_email_typo",
     "E-mail au domaine mal orthographié (ex. gmial.com) : à corriger avant tout envoi.",
-    "Qualification du fichier (contrôle du domaine, grc.qualify)")
+    "Qualification du fichier (comparaison avec les domaines de messagerie courants)")
 QUALITY_PHONE = Rule(
     "quality_phone", "Pas de numéro de téléphone valide : canal inutilisable.",
-    "Qualification du fichier (contrôle du numéro, phonenumbers)")
+    "Qualification du fichier (contrôle du numéro selon le plan de numérotation de l'Arcep)")
 QUALITY_ADDRESS = Rule(
     "quality_address", "Adresse postale incomplète ou invalide : courrier non distribuable.",
     "Qualification du fichier (norme AFNOR NF Z 10-011)")
 QUALITY_NPAI = Rule(
     "quality_npai", "Courrier revenu « n'habite pas à l'adresse indiquée » (NPAI) cette année.",
-    "Retours NPAI du centre (fichier npai_file de la configuration)")
+    "Retours de courrier NPAI que le centre transmet au siège")
 
 # --- retention ---------------------------------------------------------------------------------
 RETENTION_YEARS = 3

@@ -177,7 +177,7 @@ HEADER_FIELDS = (
     ("run_date", "Produit le"),
     ("data_version", "Version des données"),  # analysts' edition only (a hash means nothing to a reviewer)
 )
-FOOTER = "Rapport généré par grc-workbooks : agrégats uniquement, aucune donnée personnelle."
+FOOTER = "Rapport du siège du réseau : agrégats uniquement, aucune donnée personnelle."
 
 
 def _default_site(header: dict, title: str) -> dict[str, Any]:

@@ -147,9 +147,10 @@ def register_entries(cfg) -> list[dict[str, str]]:
             "Destinataires": "Siège du réseau (service CRM) ; chaque centre pour ses seuls clients "
                              "(fichiers de retour, rapports) ; aucun transfert hors UE",
             "Durée de conservation": f"{rules.RETENTION.text} ({rules.RETENTION.source}) ; "
-                                     "signalement puis anonymisation (« grc purge »)",
+                                     "signalement des fiches concernées puis anonymisation par le siège",
             "Droits": rules.register_rights(),
-            "Sécurité": "Base unique au siège, écritures atomiques, rapports HTML sans donnée "
+            "Sécurité": "Base unique au siège, mise à jour tout ou rien (une erreur laisse la base "
+                        "intacte), rapports HTML sans donnée "
                         "personnelle brute (agrégats, exemples masqués), cloisonnement par centre, "
                         "historique des modifications et des exécutions",
         },
@@ -172,9 +173,8 @@ def write_register(cfg, path=None, site: dict | None = None):
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in entry.items())
             + "</table>")
-    intro = (f"<p>{html.escape(cfg.network)} — généré à partir de la configuration "
-             f"({html.escape(cfg.path.name)}), année {cfg.year}, date de référence "
-             f"{cfg.reference_date:%d/%m/%Y}.</p>")
+    intro = (f"<p>{html.escape(cfg.network)} — établi à partir des paramètres du réseau, "
+             f"année {cfg.year}, date de référence {cfg.reference_date:%d/%m/%Y}.</p>")
     title = "Registre des activités de traitement"
     site = site or {"network": cfg.network, "year": cfg.year, "title": title,
                     "tab_title": f"{title} — {cfg.network}",
