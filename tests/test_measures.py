@@ -232,3 +232,17 @@ def test_satisfaction_measures_with_and_without_survey():
     assert "B" not in set(m["centre"])  # no survey in B's exports: no figure, pages say so
     assert _satisfaction_measures(stays.drop(columns=["satisfaction", "surveyed"]), ["A"], 2025,
                                   segments).empty
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_every_link_to_the_glossary_lands_on_an_entry(reported):
+    """A figure's link goes to its definition: the glossary has an entry for every anchor the
+    pages link to (a family's member, e.g. one RFM category, links to its family's entry)."""
+    rep = reported / "reports"
+    ids = set(re.findall(r'\bid="([^"]+)"', (rep / "glossaire.html").read_text(encoding="utf-8")))
+    missing = set()
+    for page in rep.rglob("*.html"):
+        for anchor in re.findall(r'glossaire\.html#([^"]+)"', page.read_text(encoding="utf-8")):
+            if anchor not in ids:
+                missing.add((page.relative_to(rep).as_posix(), anchor))
+    assert len(ids) > 30 and sorted(missing)[:10] == []

@@ -27,8 +27,11 @@ class Measure:
 
     @property
     def anchor(self) -> str:
-        """The measure's anchor on the glossary page."""
-        return "m-" + "".join(ch if ch.isalnum() else "-" for ch in self.name.lower())
+        """The measure's anchor on the glossary page (a family's member: its family's entry)."""
+        family, sep, _ = self.name.partition(":")
+        entry = next((f.name for f in FAMILY_DEFINITIONS if sep and f.name.startswith(family + ":")),
+                     self.name)
+        return "m-" + "".join(ch if ch.isalnum() else "-" for ch in entry.lower())
 
 
 _FIXED = [
