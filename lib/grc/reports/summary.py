@@ -76,8 +76,12 @@ def _figures_table(measures: pd.DataFrame, scope: str, year: int, glossary: str)
         tds = "".join(f'<td class="num">{c}</td>' for c in cells)
         rows.append(f'<tr><th scope="row"><a href="{escape(glossary)}#{m.anchor}">'
                     f"{escape(m.label)}</a></th>{tds}</tr>")
+    note = ""
+    if measure_value(measures, "satisfaction_mean", scope, year) is None:
+        note = ('<p class="source">Satisfaction : aucune réponse à une enquête de satisfaction '
+                "dans les exports de l'année (le champ est facultatif).</p>")
     return (f'<div class="wrap"><table><caption>Chiffres clés</caption><thead><tr>{head}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>{note}')
 
 
 def _alerts_html(found: list[Alert]) -> str:
@@ -96,12 +100,23 @@ def _returns_html(measures: pd.DataFrame, scope: str, year: int) -> str:
     body = "".join(f"<tr><td>{escape(label)}</td><td class=\"num\">"
                    f"{figure_html(f'issue:{code}', scope, year, n)}</td></tr>"
                    for code, label, n in rows)
+    who = ("Le siège envoie au centre son fichier retour, qui liste ces fiches une à une "
+           "(onglet « À corriger ») : le centre les corrige dans son logiciel de réservation "
+           "et l'export suivant le montre." if scope != NETWORK else
+           "Chaque centre reçoit du siège son fichier retour, qui liste ses fiches une à une.")
     return (f'<div class="wrap"><table><caption>Fiches à corriger par problème</caption>'
             f'<thead><tr><th>Problème</th><th>Fiches</th></tr></thead><tbody>{body}</tbody>'
-            "</table></div>")
+            f'</table></div>\n<p class="source">{escape(who)}</p>')
 
 
 CORRECTION_STATUSES = ["appliquée", "en attente", "contredite", "maintenue", "retirée"]
+
+
+def _legend(statuses: list[str]) -> str:
+    """What each status shown means (the return file's own wording)."""
+    from grc.returns.imports import FOLLOWUP_LABELS
+
+    return " ".join(f"{st[0].upper()}{st[1:]} : {FOLLOWUP_LABELS[st]}." for st in statuses)
 
 
 def _corrections_html(measures: pd.DataFrame, scope: str, year: int) -> str:
@@ -115,7 +130,8 @@ def _corrections_html(measures: pd.DataFrame, scope: str, year: int) -> str:
                    f"{figure_html(f'correction:{st}', scope, year, n)}</td></tr>" for st, n in rows)
     return (f'<div class="wrap"><table><caption>Corrections renvoyées par le centre</caption>'
             f"<thead><tr><th>Statut dans l'export {year}</th><th>Corrections</th></tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
+            f"<tbody>{body}</tbody></table></div>\n"
+            f'<p class="source">{escape(_legend([st for st, _ in rows]))}</p>')
 
 
 def summary_body(measures: pd.DataFrame, scope: str, scope_name: str, year: int,
