@@ -265,3 +265,17 @@ def test_demo_site_tables_sort_and_download(demo_site):
             context.close()
         finally:
             browser.close()
+
+
+def test_student_edition_comes_with_its_workbook_not_the_answer_key(demo_site):
+    """The exercise's static page says where the exercise is done and links to the student's
+    workbook, copied beside it; the answer key never enters the site."""
+    reports = demo_site / "reports"
+    page = (reports / "cours" / "exercice_eleve.html").read_text(encoding="utf-8")
+    assert 'href="marielle_nature.xlsx" download' in page and "dans Excel" in page
+    copied = reports / "cours" / "marielle_nature.xlsx"
+    assert copied.read_bytes() == (Path(__file__).parents[1] / "data" / "course" /
+                                   "marielle_nature.xlsx").read_bytes()
+    assert not list(reports.rglob("*corrige*"))
+    assert "marielle_nature.xlsx" not in (reports / "cours" / "exercice_formateur.html").read_text(
+        encoding="utf-8").split("<main")[0]

@@ -249,9 +249,27 @@ def _course_jobs(cfg: NetworkConfig, site: SiteMap, run_date: str) -> list:
                   "run_date": run_date, "data_version": course_hash[:12],
                   "edition": elabel.capitalize(), "footer": COURSE_FOOTER,
                   "site": site.header(course.path(edition), title, scope_label=course.network)}
+        if edition == "eleve":  # the static page of the exercise comes with its workbook
+            header["edition"] = ("Énoncé à lire ici ; l'exercice se fait dans Excel (ou LibreOffice "
+                                 "Calc), dans le classeur ci-dessous")
+            header["download"] = ("Télécharger le classeur de l'exercice (marielle_nature.xlsx)",
+                                  STUDENT_WORKBOOK.name)
         jobs.append(NotebookJob(notebooks[edition], {"edition": edition},
                                 cfg.reports_dir / course.path(edition), header, course_hash))
     return jobs
+
+
+STUDENT_WORKBOOK = project_root() / "data" / "course" / "marielle_nature.xlsx"
+
+
+def _copy_course_workbook(cfg: NetworkConfig) -> None:
+    """The student's workbook beside the student edition's page (never the answer key)."""
+    import shutil
+
+    if PAGES.course is not None and STUDENT_WORKBOOK.exists():
+        target = cfg.reports_dir / Path(PAGES.course.path("eleve")).parent / STUDENT_WORKBOOK.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(STUDENT_WORKBOOK, target)
 
 
 def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = False) -> list:
@@ -292,6 +310,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     hashes = _scope_hashes(cfg)
     todo = build_jobs(cfg, hashes, with_code)
     cfg.reports_dir.mkdir(parents=True, exist_ok=True)
+    _copy_course_workbook(cfg)
     from grc.reports.runner import PRELOAD_MODULES
 
     started = time.perf_counter()

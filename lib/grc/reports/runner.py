@@ -208,6 +208,8 @@ def header_resources(job: NotebookJob, with_code: bool) -> dict[str, Any]:
     site["fields"] = fields
     site["edition"] = header.get("edition") or ("Édition avec code (analystes)" if with_code else "")
     site["footer"] = header.get("footer", FOOTER)
+    if header.get("download"):  # (label, href): a file that goes with the page (the course's workbook)
+        site["download"] = tuple(header["download"])
     return {
         "title": title,
         "site": site,
