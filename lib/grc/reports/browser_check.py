@@ -244,11 +244,13 @@ def _check_page(context, path: Path, rel: str, report: dict[str, Any], *, first:
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
         report["screenshots"].append(str(shot))
-    if site:  # menus open too: their panels must fit as well
-        page.eval_on_selector_all("details", "els => els.forEach(d => { d.open = true; })")
-        wide = page.evaluate(_OVERFLOW_JS)
-        if wide["offenders"] or wide["page"] > wide["width"]:
-            report["overflow"].append((rel, width, wide["page"], wide["offenders"][:8]))
+    if site:  # as the page opens, then with its menus open: both must fit
+        for opened in (False, True):
+            if opened:
+                page.eval_on_selector_all("details", "els => els.forEach(d => { d.open = true; })")
+            wide = page.evaluate(_OVERFLOW_JS)
+            if wide["offenders"] or wide["page"] > wide["width"]:
+                report["overflow"].append((rel, width, wide["page"], wide["offenders"][:8]))
     if axe is not None:
         _run_axe(page, rel, axe, report)
     page.close()
