@@ -121,6 +121,9 @@ _FIXED = [
     Measure("new_clients", "Nouveaux clients",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),
+    Measure("no_channel_share", "Joignables par aucun canal",
+            "Part des fiches reçues joignables ni par courrier, ni par e-mail, ni par "
+            "téléphone.", SHARE),
 ]
 MEASURES: dict[str, Measure] = {m.name: m for m in _FIXED}
 
@@ -163,7 +166,127 @@ def _family(name: str) -> Measure | None:
         return Measure(name, f"Anomalies signalées l'an dernier : {status}",
                        "Parmi les anomalies corrigeables envoyées au centre l'an dernier dans "
                        f"son fichier retour, nombre de celles {status} cette année.")
-    return None
+    return _breakdown(name, family, key)
+
+
+def _words(family: str, key: str) -> dict[str, str]:
+    """The French words a breakdown member's label and definition use (``key`` may carry
+    two parts: ``<segment>:<product>``, ``<r>:<f>``...)."""
+    first, _, second = key.partition(":")
+    words = {"key": key, "a": first, "b": second}
+    if family in ("filled", "valid", "valid_if_filled"):
+        from grc.measures.breakdowns import QUALITY_FIELDS
+
+        words["key"] = QUALITY_FIELDS[key][0] if key in QUALITY_FIELDS else key
+    elif family == "channel":
+        words["key"] = CHANNEL_WORDS.get(key, key)
+    elif family == "issue_share":
+        words["key"] = ISSUE_CODES.get(key, key)
+    elif family in ("criterion", "criterion_share"):
+        from grc.measures.breakdowns import CRITERIA_TITLES
+
+        words["a"] = CRITERIA_TITLES.get(first, first)
+    elif family == "season":
+        words["b"] = MONTH_NAMES[int(second) - 1] if second.isdigit() and 0 < int(second) < 13 \
+            else second
+    return words
+
+
+def _breakdown(name: str, family: str, key: str) -> Measure | None:
+    """A member of a breakdown family of :data:`BREAKDOWNS` (None for an unknown family)."""
+    if family not in BREAKDOWNS:
+        return None
+    label, definition, unit = BREAKDOWNS[family]
+    words = _words(family, key)
+    return Measure(name, label.format(**words), definition.format(**words), unit)
+
+
+CHANNEL_WORDS = {"mailable": "courrier", "emailable": "e-mail", "phoneable": "téléphone",
+                 "any": "au moins un canal", "none": "aucun canal"}
+MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+               "septembre", "octobre", "novembre", "décembre"]
+_PAST = "séjours arrivés jusqu'à la date de référence, toutes années"
+_WINDOW = "sur la fenêtre d'observation de la grille RFM du réseau"
+# breakdown families: (label, definition, unit); {key}, {a} and {b} are the member's words
+BREAKDOWNS: dict[str, tuple[str, str, str]] = {
+    "filled": ("Champ renseigné : {key}",
+               "Part des fiches reçues dont le champ « {key} » est renseigné.", SHARE),
+    "valid": ("Champ valide : {key}",
+              "Part des fiches reçues dont le champ « {key} » est renseigné et valide (sans "
+              "anomalie de qualité sur ce champ).", SHARE),
+    "valid_if_filled": ("Champ valide quand il est renseigné : {key}",
+                        "Parmi les fiches reçues dont le champ « {key} » est renseigné, part de "
+                        "celles où il est valide.", SHARE),
+    "channel": ("Fiches joignables par {key}",
+                "Nombre de fiches reçues joignables par {key} (mêmes règles que les parts de "
+                "fiches joignables par canal).", COUNT),
+    "issue_share": ("Part des fiches : {key}",
+                    "Part des fiches reçues qui portent l'anomalie « {key} ».", SHARE),
+    "segment_share": ("Part des contacts du segment {key}",
+                      "Part des contacts de l'année rattachés au segment commun {key}.", SHARE),
+    "criterion": ("Contacts : {a} « {b} »",
+                  "Nombre de contacts de l'année dont le critère « {a} » vaut « {b} ».", COUNT),
+    "criterion_share": ("Part des contacts : {a} « {b} »",
+                        "Part des contacts de l'année dont le critère « {a} » vaut « {b} ».",
+                        SHARE),
+    "family_clients": ("Clients de la famille {key}",
+                       "Nombre de clients distincts ayant séjourné dans l'année (arrivée dans "
+                       "l'année, jusqu'à la date de référence) dont le segment appartient à la "
+                       "famille « {key} ».", COUNT),
+    "family_share": ("Part des clients de la famille {key}",
+                     "Clients de la famille « {key} » rapportés aux clients ayant séjourné dans "
+                     "l'année.", SHARE),
+    "product_stays": ("Séjours « {b} » du segment {a}",
+                      f"Nombre de {_PAST}, du produit « {{b}} » réservés par des clients du "
+                      "segment « {a} ».", COUNT),
+    "product_share": ("Part des séjours du segment {a} : « {b} »",
+                      "Séjours du produit « {b} » rapportés à tous les séjours des clients du "
+                      f"segment « {{a}} » ({_PAST}).", SHARE),
+    "product_amount": ("Chiffre d'affaires « {b} » du segment {a}",
+                       f"Somme des montants TTC des {_PAST}, du produit « {{b}} » réservés par "
+                       "des clients du segment « {a} ».", EUROS),
+    "department": ("Clients du département {key}",
+                   "Nombre de clients du périmètre (contacts ayant au moins un séjour) dont "
+                   "l'adresse est dans le département {key}.", COUNT),
+    "department_share": ("Part des clients du département {key}",
+                         "Clients du département {key} rapportés aux clients du périmètre.",
+                         SHARE),
+    "region": ("Clients de la région {key}",
+               "Nombre de clients du périmètre (contacts ayant au moins un séjour) dont "
+               "l'adresse est dans la région « {key} ».", COUNT),
+    "region_share": ("Part des clients de la région {key}",
+                     "Clients de la région « {key} » rapportés aux clients du périmètre.", SHARE),
+    "season": ("Séjours du segment {a} arrivés en {b}",
+               f"Nombre de {_PAST}, des clients du segment « {{a}} » dont l'arrivée tombe en "
+               "{b}.", COUNT),
+    "rf": ("Clients à {a} points de récence et {b} points de fréquence",
+           "Nombre de clients du périmètre qui ont {a} points de récence et {b} points de "
+           "fréquence dans la grille RFM du réseau à la date de référence.", COUNT),
+    "rfm_share": ("Part des clients « {key} »",
+                  "Clients classés « {key} » par la grille RFM du réseau rapportés aux clients "
+                  "scorés du périmètre.", SHARE),
+    "rfm_stays": ("Séjours des clients « {key} »",
+                  f"Nombre de séjours des clients classés « {{key}} », {_WINDOW}.", COUNT),
+    "rfm_amount": ("Chiffre d'affaires des clients « {key} »",
+                   f"Somme des montants TTC des séjours des clients classés « {{key}} », "
+                   f"{_WINDOW}.", EUROS),
+    "rfm_amount_share": ("Part du chiffre d'affaires des clients « {key} »",
+                         "Chiffre d'affaires des clients classés « {key} » rapporté à celui de "
+                         f"tous les clients scorés du périmètre, {_WINDOW}.", SHARE),
+    "rfm_amount_per_client": ("Chiffre d'affaires par client « {key} »",
+                              "Chiffre d'affaires des clients classés « {key} » divisé par leur "
+                              f"nombre, {_WINDOW}.", EUROS),
+    "family_retention": ("Rétention de la famille {key}",
+                         "Part des clients de la famille « {key} » de l'année précédente (N-1) "
+                         "revenus séjourner dans l'année (N) : dans le même centre pour un "
+                         "centre, dans n'importe quel centre pour le réseau.", SHARE),
+    "family_clients_prev": ("Clients N-1 de la famille {key}",
+                            "Nombre de clients de la famille « {key} » ayant séjourné dans le "
+                            "périmètre l'année précédente (N-1).", COUNT),
+    "family_returning": ("Clients revenus de la famille {key}",
+                         "Nombre de clients de la famille « {key} » de l'année précédente (N-1) "
+                         "revenus séjourner dans l'année (N).", COUNT),
+}
 
 
 def measure(name: str) -> Measure:
@@ -196,4 +319,46 @@ FAMILY_DEFINITIONS = [
     Measure("followup:<statut>", "Suivi du fichier retour",
             "Devenir des anomalies corrigeables signalées l'an dernier : corrigées, toujours "
             "présentes, ou fiches retirées de l'export."),
+    Measure("filled:<champ>, valid:<champ>, valid_if_filled:<champ>",
+            "Qualité des champs",
+            "Pour chaque champ de la fiche, part des fiches reçues où il est renseigné, où il "
+            "est valide, et part de valeurs valides parmi les valeurs renseignées.", SHARE),
+    Measure("channel:<canal>", "Fiches joignables par canal",
+            "Pour chaque canal (courrier, e-mail, téléphone, au moins un, aucun), nombre de "
+            "fiches reçues joignables par ce canal."),
+    Measure("issue_share:<code>", "Part des fiches par anomalie",
+            "Pour chaque anomalie de qualité, part des fiches reçues qui la portent.", SHARE),
+    Measure("segment_share:<code>", "Part des contacts par segment",
+            "Pour chaque segment commun, part des contacts de l'année qui y sont rattachés.",
+            SHARE),
+    Measure("criterion:<critère>:<valeur>, criterion_share:<critère>:<valeur>",
+            "Contacts par critère dérivé",
+            "Pour chaque critère dérivé (cycle de vie, distance, taille…) et chacune de ses "
+            "valeurs, nombre et part des contacts de l'année qui ont cette valeur."),
+    Measure("family_clients:<famille>, family_share:<famille>", "Clients par famille",
+            "Pour chaque famille de segments, nombre et part des clients ayant séjourné dans "
+            "l'année (une ligne par année intégrée : l'évolution se lit d'une année à l'autre)."),
+    Measure("product_stays:<segment>:<produit>, product_share:…, product_amount:…",
+            "Produits par segment",
+            "Pour chaque segment et chaque produit, séjours passés (toutes années jusqu'à la "
+            "date de référence), part des séjours du segment et chiffre d'affaires : les "
+            "produits phares."),
+    Measure("department:<code>, region:<région> (et leurs parts)", "Clients par territoire",
+            "Pour chaque département et chaque région, nombre et part des clients du périmètre "
+            "(contacts ayant au moins un séjour) qui y habitent."),
+    Measure("season:<segment>:<mois>", "Saisonnalité par segment",
+            "Pour chaque segment et chaque mois, nombre de séjours passés (toutes années "
+            "jusqu'à la date de référence) dont l'arrivée tombe dans ce mois."),
+    Measure("rf:<récence>:<fréquence>", "Clients par note de récence et de fréquence",
+            "Pour chaque couple de points de récence et de fréquence de la grille RFM du "
+            "réseau, nombre de clients du périmètre qui l'obtiennent."),
+    Measure("rfm_share:, rfm_stays:, rfm_amount:, rfm_amount_share:, "
+            "rfm_amount_per_client:<catégorie>", "Catégories RFM et chiffre d'affaires",
+            "Pour chaque catégorie de la grille RFM du réseau : part des clients, séjours, "
+            "chiffre d'affaires, part du chiffre d'affaires et chiffre d'affaires par client, "
+            "sur la fenêtre d'observation de la grille."),
+    Measure("family_retention:<famille>, family_clients_prev:…, family_returning:…",
+            "Rétention par famille",
+            "Pour chaque famille de segments, clients de l'année précédente, clients revenus "
+            "et rétention (même règle que la rétention d'une année sur l'autre).", SHARE),
 ]

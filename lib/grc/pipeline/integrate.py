@@ -514,6 +514,7 @@ def store_measures(run: Run) -> None:
     """Every measure of every scope, once (grc.measures), and the pages' data fingerprints."""
     from grc.measures.metrics import compute_measures, scope_hashes
     from grc.returns import imports as returned
+    from grc.rfm import scores as rfm
 
     cfg, con = run.cfg, run.con
     # what became of the corrections centres sent back (a measure family, like the rest)
@@ -522,7 +523,7 @@ def store_measures(run: Run) -> None:
     measures = compute_measures(run.qualified, run.issues, run.links, run.stays, run.scores,
                                 run.segments, cfg.year, followup=run.followup,
                                 reference_date=cfg.reference_date, corrections=run.corrections,
-                                org_scores=run.org_scores)
+                                org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid))
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,

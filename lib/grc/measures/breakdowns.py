@@ -1,0 +1,404 @@
+"""Breakdown measures: the figures of the pages' tables, computed once by the pipeline.
+
+Each function here computes one family of :data:`grc.measures.catalogue.BREAKDOWNS` for every
+centre and for ``NETWORK`` and returns ``centre, year, metric, value`` rows (the layout of
+:func:`grc.measures.metrics.compute_measures` before it names them ``scope`` and
+``measure``). The pages read them back (:mod:`grc.measures.read`); no view recomputes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from grc.rfm import loyalty
+from grc.rfm import scores as rfm
+from grc.schema import NETWORK
+from grc.segment import segmentation as segment
+
+ROW_COLUMNS = ["centre", "year", "metric", "value"]
+NOT_SEGMENTED = "NON SEGMENTÉ"  # key of contacts without a common segment (as ``segment:``)
+NO_FAMILY = "(non renseigné)"  # family of a client without a segment row
+
+# field -> (French label, raw column(s), normalised column, issue codes that make it invalid)
+QUALITY_FIELDS: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {
+    "name": ("Nom ou organisation", ("last_name_raw", "organisation_raw"), "", ("missing_name",)),
+    "civility": ("Civilité", ("civility_raw",), "civility", ()),
+    "address1": ("Adresse", ("address1",), "address1", ("incomplete_address", "npai")),
+    "postcode": ("Code postal", ("postcode_raw",), "postcode", ("invalid_postcode",)),
+    "city": ("Ville", ("city_raw",), "city", ()),
+    "email": ("E-mail", ("email_raw",), "email", ("invalid_email",)),
+    "phone": ("Téléphone fixe", ("phone_raw",), "phone", ("invalid_phone",)),
+    "mobile": ("Mobile", ("mobile_raw",), "mobile", ("invalid_phone",)),
+    "segment": ("Segment", ("segment_local",), "segment", ("unknown_code",)),
+}
+
+CHANNELS = {"mailable": "Courrier", "emailable": "E-mail", "phoneable": "Téléphone"}
+
+#: Derived criteria shown in the segmentation workbook, with their French title and order.
+DERIVED = {
+    "lifecycle": ("Cycle de vie", segment.LIFECYCLES),
+    "distance_band": ("Distance au centre", segment.DISTANCE_BANDS),
+    "size_band": ("Taille de l'organisation (INSEE)", segment.SIZE_BANDS),
+    "group_band": ("Taille moyenne des groupes", segment.GROUP_BANDS),
+    "day_band": ("Jours de séjour", segment.DAY_BANDS),
+    "main_season": ("Saison principale", segment.SEASONS),
+}
+CRITERIA_TITLES = {k: v[0] for k, v in DERIVED.items()}
+
+
+def points_key(v: float) -> str:
+    """A grid's points as a measure key: ``10``, ``2.5``."""
+    return f"{float(v):g}"
+
+
+def _rows(values: pd.Series, prefix: str, year: int) -> pd.DataFrame:
+    """``centre, year, metric, value`` rows of ``values`` indexed by (scope, member key)."""
+    if not len(values):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    idx = values.index
+    scope = idx.get_level_values(0)
+    keys = [":".join(str(p) for p in k[1:]) for k in idx] if idx.nlevels > 2 \
+        else idx.get_level_values(1).astype(str)
+    return pd.DataFrame({"centre": np.asarray(scope, dtype=object), "year": year,
+                         "metric": [prefix + k for k in keys],
+                         "value": values.to_numpy(dtype=float)})
+
+
+def _scoped(frame: pd.DataFrame, col: str = "centre") -> pd.DataFrame:
+    """``frame`` with a ``_scope`` column: each row once for its centre, once for NETWORK."""
+    own = frame.assign(_scope=frame[col].to_numpy(dtype=object))
+    return pd.concat([own, frame.assign(_scope=NETWORK)], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- qualification
+
+def _filled(s: pd.Series) -> pd.Series:
+    """True where a value is present (not null, not blank)."""
+    return s.notna() & (s.astype(str).str.strip() != "")
+
+
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    """One text key per (centre, local_id), for fast membership tests."""
+    return frame["centre"].astype(str) + "\x1f" + frame["local_id"].astype(str)
+
+
+def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
+                 field: str | None = None, keys: pd.Series | None = None) -> pd.Series:
+    """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
+    if not codes or issues.empty:
+        return pd.Series(False, index=records.index)
+    sel = issues[issues["code"].isin(codes)]
+    if field is not None and field not in ("name", "address1"):
+        sel = sel[sel["field"] == field]
+    keys = _keys(records) if keys is None else keys
+    return keys.isin(_keys(sel)) if len(sel) else pd.Series(False, index=records.index)
+
+
+def field_flags(records: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per record (rows) and field key of :data:`QUALITY_FIELDS` (columns): value filled in,
+    value valid."""
+    filled_cols, valid_cols = {}, {}
+    keys = _keys(records) if len(issues) else None
+    for f, (_label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
+        present = [c for c in raw_cols if c in records]
+        if not present:
+            continue
+        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
+        valid = filled & _filled(records[norm]).to_numpy() if norm and norm in records else filled.copy()
+        valid &= ~_issue_flags(records, issues, codes, f, keys).to_numpy()
+        filled_cols[f], valid_cols[f] = filled, valid
+    return (pd.DataFrame(filled_cols, index=records.index), pd.DataFrame(valid_cols, index=records.index))
+
+
+def quality_rows(records: pd.DataFrame, issues: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``filled:``, ``valid:``, ``valid_if_filled:`` per field and ``channel:`` counts with
+    ``no_channel_share``, of the exported ``records`` of every centre and of the network."""
+    rec = records[records["exported"].astype(bool)] if "exported" in records else records
+    rec = rec[rec["centre"].notna()]
+    if rec.empty:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    filled, valid = field_flags(rec, issues)
+    flags = pd.DataFrame({c: rec[c].astype(bool).to_numpy() for c in CHANNELS if c in rec},
+                         index=rec.index)
+    flags["any"] = flags.any(axis=1)
+    flags["none"] = ~flags["any"]
+
+    def per_scope(frame: pd.DataFrame, how: str) -> pd.DataFrame:
+        return _scoped(frame.assign(centre=rec["centre"].to_numpy())).drop(
+            columns="centre").groupby("_scope").agg(how)
+
+    n_filled, n_valid = per_scope(filled, "sum"), per_scope(valid, "sum")
+    share_none = per_scope(flags[["none"]], "mean")["none"]
+    return pd.concat([
+        _rows(per_scope(filled, "mean").stack(), "filled:", year),
+        _rows(per_scope(valid, "mean").stack(), "valid:", year),
+        _rows((n_valid / n_filled.where(n_filled > 0)).stack(), "valid_if_filled:", year),
+        _rows(per_scope(flags, "sum").stack(), "channel:", year),
+        pd.DataFrame({"centre": share_none.index, "year": year, "metric": "no_channel_share",
+                      "value": share_none.to_numpy(dtype=float)})], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- segmentation
+
+def _year_contacts(links: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``centre, contact_id, _scope``: the contacts of the year of each centre and of the
+    network (as the measures ``contacts`` and ``segment:`` count them)."""
+    if not len(links):
+        return pd.DataFrame(columns=["centre", "contact_id", "_scope"])
+    ln = links[(links["last_year"] == year) & links["centre"].notna()]
+    own = ln[["centre", "contact_id"]].drop_duplicates().assign(_scope=lambda d: d["centre"])
+    net = ln[["contact_id"]].drop_duplicates().assign(centre=None, _scope=NETWORK)
+    return pd.concat([own, net], ignore_index=True)
+
+
+def criterion_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``criterion:<criterion>:<value>`` and ``criterion_share:…``: the year's contacts per
+    value of each derived criterion (unknown values as ``inconnue``)."""
+    who = _year_contacts(links, year)
+    crits = [c for c in DERIVED if c in segments]
+    if who.empty or not crits:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    m = who.merge(segments[["contact_id", *crits]], on="contact_id")
+    parts = []
+    for crit in crits:
+        value = m[crit].fillna(segment.UNKNOWN).astype(str)
+        counts = m.groupby(["_scope", value.rename("_v")]).size()
+        share = counts / counts.groupby(level=0).transform("sum")
+        counts.index = pd.MultiIndex.from_arrays([counts.index.get_level_values(0),
+                                                  crit + ":" + counts.index.get_level_values(1)])
+        share.index = counts.index
+        parts += [_rows(counts, "criterion:", year), _rows(share, "criterion_share:", year)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_segment(stays: pd.DataFrame, segments: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The stays of clients with a segment row, with their ``col`` (segment code or family)."""
+    s = stays.merge(segments[["contact_id", col]], on="contact_id")
+    fill = NOT_SEGMENTED if col == "segment" else NO_FAMILY
+    return s.assign(**{col: s[col].fillna(fill)})
+
+
+def family_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``family_clients:<family>`` and ``family_share:``: distinct clients with a stay arrived
+    in ``year``, per segment family (a client without segment row: ``(non renseigné)``)."""
+    if not len(stays) or "family" not in segments:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    cur = stays[pd.to_datetime(stays["arrival"]).dt.year == year]
+    s = cur.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
+    s["family"] = s["family"].fillna(NO_FAMILY)
+    clients = _scoped(s).groupby(["_scope", "family"])["contact_id"].nunique()
+    share = clients / clients.groupby(level=0).transform("sum")
+    return pd.concat([_rows(clients, "family_clients:", year), _rows(share, "family_share:", year)],
+                     ignore_index=True)
+
+
+def product_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``product_stays:<segment>:<product>``, ``product_share:`` (of the segment's stays) and
+    ``product_amount:`` over the past stays (as ``segment.flagship_products`` counts them)."""
+    if not len(stays) or "segment" not in segments:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    s = _with_segment(stays, segments, "segment")
+    s = s.assign(product=s["product"].fillna("(non renseigné)") if "product" in s else "(non renseigné)",
+                 amount=pd.to_numeric(s.get("amount"), errors="coerce"))
+    g = _scoped(s).groupby(["_scope", "segment", "product"]).agg(
+        stays=("contact_id", "size"), amount=("amount", "sum"))
+    share = g["stays"] / g["stays"].groupby(level=[0, 1]).transform("sum")
+    return pd.concat([_rows(g["stays"], "product_stays:", year), _rows(share, "product_share:", year),
+                      _rows(g["amount"], "product_amount:", year)], ignore_index=True)
+
+
+def season_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``season:<segment>:<month>``: past stays per segment and arrival month, every month of
+    every segment present (zeros included), by ``segment.seasonality``."""
+    if not len(stays) or "segment" not in segments:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    crit = segments[["contact_id", "segment"]].assign(
+        segment=segments["segment"].fillna(NOT_SEGMENTED))
+    s = stays.assign(**{c: stays[c] if c in stays else 0 for c in ("nights", "persons")})
+    parts = []
+    for scope, part in _scope_frames(s):
+        tidy = segment.seasonality(part, crit, by="segment")
+        if len(tidy):
+            idx = pd.MultiIndex.from_arrays([[scope] * len(tidy), tidy["segment"], tidy["month"]])
+            parts.append(_rows(pd.Series(tidy["stays"].to_numpy(), index=idx), "season:", year))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+
+
+def _scope_frames(frame: pd.DataFrame, col: str = "centre") -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each centre's rows of ``frame``, then every row for ``NETWORK``."""
+    yield from frame.groupby(col, sort=True)
+    yield NETWORK, frame
+
+
+def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Clients (contacts with a stay) per department, with the department's centroid.
+
+    Columns: ``department, region, clients, share, lat, lon`` (centroid = mean of the
+    reference communes of the department; NaN for an unknown department).
+    """
+    cols = ["department", "region", "clients", "share", "lat", "lon"]
+    if segments is None or not len(segments) or "department" not in segments:
+        return pd.DataFrame(columns=cols)
+    c = segments
+    if "n_stays" in c:
+        c = c[pd.to_numeric(c["n_stays"], errors="coerce").fillna(0) > 0]
+    if c.empty:
+        return pd.DataFrame(columns=cols)
+    dep = c["department"].astype("string").fillna(segment.UNKNOWN)
+    counts = dep.value_counts().rename("clients").rename_axis("department").reset_index()
+    counts["department"] = counts["department"].astype(object)
+    com = communes.assign(department=communes["department"].astype(str))
+    cent = com.groupby("department").agg(lat=("lat", "mean"), lon=("lon", "mean"),
+                                         region=("region", "first"))
+    out = counts.merge(cent, left_on="department", right_index=True, how="left")
+    if "region" in c:
+        reg = c.dropna(subset=["department"]).groupby("department")["region"].first()
+        out["region"] = out["region"].fillna(out["department"].map(reg))
+    out["region"] = out["region"].fillna(segment.UNKNOWN)
+    out["share"] = out["clients"] / out["clients"].sum()
+    return out.sort_values(["clients", "department"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def clients_by_region(by_department: pd.DataFrame) -> pd.DataFrame:
+    """``region, clients, share`` summed from :func:`clients_by_department`."""
+    if by_department.empty:
+        return pd.DataFrame(columns=["region", "clients", "share"])
+    out = by_department.groupby("region", as_index=False)["clients"].sum()
+    out["share"] = out["clients"] / out["clients"].sum()
+    return out.sort_values(["clients", "region"], ascending=[False, True]).reset_index(drop=True)
+
+
+def area_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int,
+              communes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``department:``, ``region:`` and their shares: clients (contacts with a stay) of each
+    scope (a centre: contacts with a record of the centre, any year) per area."""
+    if not len(segments) or "department" not in segments or not len(links):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    if communes is None:
+        from grc.qualify.reference import load_communes
+
+        communes = load_communes()
+    members = links[links["centre"].notna()][["centre", "contact_id"]].drop_duplicates()
+    scopes = {c: segments[segments["contact_id"].isin(ids)]
+              for c, ids in members.groupby("centre")["contact_id"]}
+    scopes[NETWORK] = segments
+    parts = []
+    for scope, seg in scopes.items():
+        dep = clients_by_department(seg, communes)
+        reg = clients_by_region(dep)
+        for frame, col, fam in ((dep, "department", "department"), (reg, "region", "region")):
+            for what, prefix in (("clients", f"{fam}:"), ("share", f"{fam}_share:")):
+                idx = pd.MultiIndex.from_arrays([[scope] * len(frame), frame[col].astype(str)])
+                parts.append(_rows(pd.Series(frame[what].to_numpy(dtype=float), index=idx),
+                                   prefix, year))
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- RFM and loyalty
+
+def rf_rows(scores: pd.DataFrame, grid: rfm.Grid, year: int) -> pd.DataFrame:
+    """``rf:<r>:<f>``: clients per recency × frequency points, every pair of the grid."""
+    if not len(scores):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    r = sorted({b.points for b in grid.criteria["recency"].bins}
+               | {grid.criteria["recency"].missing_points})
+    f = sorted({b.points for b in grid.criteria["frequency"].bins}
+               | {grid.criteria["frequency"].missing_points})
+    counts = scores.groupby(["scope", "r_score", "f_score"]).size()
+    full = pd.MultiIndex.from_product([sorted(scores["scope"].unique()), r, f])
+    counts = counts.reindex(full, fill_value=0)
+    counts.index = pd.MultiIndex.from_arrays([
+        counts.index.get_level_values(0), counts.index.get_level_values(1).map(points_key),
+        counts.index.get_level_values(2).map(points_key)])
+    return _rows(counts, "rf:", year)
+
+
+def category_summary(scores: pd.DataFrame, amounts: pd.DataFrame, grid: rfm.Grid) -> pd.DataFrame:
+    """Per RFM category (best first): ``category, clients, share, stays, amount, amount_share,
+    amount_per_client`` (stays and amounts over the grid's observation window)."""
+    cols = ["category", "clients", "share", "stays", "amount", "amount_share", "amount_per_client"]
+    if scores is None or not len(scores) or not {"contact_id", "category"} <= set(scores):
+        return pd.DataFrame(columns=cols)
+    s = scores[["contact_id", "category"]].merge(amounts, on="contact_id", how="left")
+    g = s.groupby("category").agg(clients=("contact_id", "size"), stays=("n_stays", "sum"),
+                                  amount=("total_amount", "sum"))
+    order = grid.category_order()
+    g = g.reindex(order + [c for c in g.index if c not in order], fill_value=0)
+    g["clients"] = g["clients"].astype("int64")
+    g["stays"] = g["stays"].fillna(0).astype("int64")
+    g["share"] = g["clients"] / max(g["clients"].sum(), 1)
+    g["amount_share"] = g["amount"] / g["amount"].sum() if g["amount"].sum() else 0.0
+    g["amount_per_client"] = g["amount"] / g["clients"].where(g["clients"] > 0)
+    return g.rename_axis("category").reset_index()[cols]
+
+
+CATEGORY_FAMILIES = {"share": "rfm_share:", "stays": "rfm_stays:", "amount": "rfm_amount:",
+                     "amount_share": "rfm_amount_share:",
+                     "amount_per_client": "rfm_amount_per_client:"}
+
+
+def category_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
+                  reference_date: dt.date, year: int) -> pd.DataFrame:
+    """``rfm_share:``, ``rfm_stays:``, ``rfm_amount:``, ``rfm_amount_share:`` and
+    ``rfm_amount_per_client:`` per category of the grid, for every scope of ``scores`` (its
+    stays: a centre's own, every stay for the network, as ``rfm_table`` scores them)."""
+    if not len(scores) or not len(stays):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    parts = []
+    by_scope = dict(_scope_frames(stays))
+    for scope, sc in scores.groupby("scope", sort=True):
+        st = by_scope.get(scope)
+        if st is None:
+            continue
+        amounts = rfm.compute_rfm(st, reference_date, grid)[["contact_id", "n_stays", "total_amount"]]
+        summ = category_summary(sc, amounts.reset_index(drop=True), grid)
+        for col, prefix in CATEGORY_FAMILIES.items():
+            idx = pd.MultiIndex.from_arrays([[scope] * len(summ), summ["category"]])
+            parts.append(_rows(pd.Series(summ[col].to_numpy(dtype=float), index=idx), prefix, year))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+
+
+def family_retention_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``family_clients_prev:``, ``family_returning:`` and ``family_retention:`` per segment
+    family, by :func:`grc.rfm.loyalty.retention` (a centre: coming back to it; the network:
+    to any centre); families without client in N-1 get no row."""
+    if not len(stays) or "family" not in segments:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    s = stays.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
+    s["family"] = s["family"].fillna(NO_FAMILY)
+    if not (pd.to_datetime(s["arrival"]).dt.year == year - 1).any():
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    own = loyalty.retention(s[s["centre"].notna()], years=[year], by=["centre", "family"],
+                            same_scope=True)
+    net = loyalty.retention(s, years=[year], by=["family"], same_scope=False).assign(centre=NETWORK)
+    out = pd.concat([own, net], ignore_index=True)
+    out = out[out["clients_prev"] > 0].set_index(["centre", "family"])
+    names = {"clients_prev": "family_clients_prev:", "retained": "family_returning:",
+             "retention": "family_retention:"}
+    return pd.concat([_rows(out[col].astype(float), prefix, year) for col, prefix in names.items()],
+                     ignore_index=True)
+
+
+def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                   stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
+                   reference_date: dt.date | None, grid: rfm.Grid | None) -> pd.DataFrame:
+    """Every breakdown family for every centre and the network (``stays``: up to the
+    reference date already)."""
+    steps: list[Callable[[], pd.DataFrame]] = [lambda: quality_rows(qualified, issues, year)]
+    if len(segments):
+        steps += [lambda: criterion_rows(links, segments, year),
+                  lambda: family_rows(stays, segments, year),
+                  lambda: product_rows(stays, segments, year),
+                  lambda: season_rows(stays, segments, year),
+                  lambda: area_rows(links, segments, year),
+                  lambda: family_retention_rows(stays, segments, year)]
+    if grid is not None and len(scores):
+        steps.append(lambda: rf_rows(scores, grid, year))
+        if reference_date is not None:
+            steps.append(lambda: category_rows(stays, scores, grid, reference_date, year))
+    parts = [p for p in (step() for step in steps) if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
