@@ -144,3 +144,44 @@ def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: 
                   for n in names) + "</tr>" for y in years)
     return (f'<table class="key-figures"><caption>{escape(caption)}</caption><thead><tr>'
             f'<th scope="col">Année</th>{head}</tr></thead><tbody>{rows}</tbody></table>')
+
+
+def members(measures: pd.DataFrame, family: str, scope: str, year: int) -> pd.Series:
+    """The stored members of ``family`` (``<family>:<key>``) for ``scope`` and ``year``:
+    values indexed by key, in key order."""
+    if measures.empty:
+        return pd.Series(dtype=float)
+    prefix = family + ":"
+    sel = measures[(measures["scope"] == scope) & (measures["year"].astype(int) == int(year))
+                   & measures["measure"].str.startswith(prefix)]
+    out = pd.Series(sel["value"].to_numpy(dtype=float),
+                    index=sel["measure"].str.slice(len(prefix)).to_numpy())
+    return out[~out.index.duplicated()].sort_index()
+
+
+def cell(measures: pd.DataFrame, name: str, scope: str, year: int) -> tuple[float, tuple | None]:
+    """A table cell drawn from a measure: (value, its key) or (NaN, None) when not stored."""
+    value = measure_value(measures, name, scope, year)
+    if value is None:
+        return math.nan, None
+    return value, (name, scope, int(year))
+
+
+def cells_frame(measures: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """A table whose cells are measures: each row maps a column to a plain value or to
+    ``(name, scope, year)``; measure cells take the stored value and carry their key
+    (:func:`grc.reports.charts.measured`), missing ones show ``missing`` (default NaN)."""
+    from grc.reports.charts import measured
+
+    values, keys = [], []
+    for row in rows:
+        vals, ks = {}, {}
+        for col, spec in row.items():
+            if isinstance(spec, tuple):
+                vals[col], ks[col] = cell(measures, *spec)
+            else:
+                vals[col], ks[col] = spec, None
+        values.append(vals)
+        keys.append(ks)
+    frame = pd.DataFrame(values)
+    return measured(frame, pd.DataFrame(keys, index=frame.index, columns=frame.columns, dtype=object))

@@ -98,6 +98,7 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
     chart at the cost of a table (no figure to draw and encode).
     """
     lab = {**COLUMN_LABELS, **(labels or {})}
+    df, keys = _with_keys(df)
     df = df.rename(columns={c: lab[c] for c in df.columns if c in lab})
     pct = [lab.get(c, c) for c in pct or []]
     eur = [lab.get(c, c) for c in eur or []]
@@ -116,6 +117,9 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
         elif pd.api.types.is_datetime64_any_dtype(df[c]):
             fmt[c] = fr_date
     sty = _styler(df).format(fmt, na_rep="–", escape="html").hide(axis="index")
+    if keys is not None:
+        keys.columns = df.columns
+        sty = measure_cells(sty, keys, fmt)
     bar_cols = [c for c in bars or [] if c in df.columns]
     shared_top = (pd.concat([pd.to_numeric(df[c], errors="coerce") for c in bar_cols]).max()
                   if bar_cols else None)
@@ -129,13 +133,54 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
     return sty
 
 
+def measured(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` whose cells are measures: ``keys`` (same index and columns) holds, per cell,
+    ``(measure, scope, year)`` or None. :func:`table` and :func:`heat_table` then write each
+    such cell as a measure element (data-measure, data-scope, data-year, data-value) showing
+    the column's usual text, so that the cross-page test checks table cells too."""
+    frame = frame.copy()
+    frame.attrs["measures"] = keys
+    return frame
+
+
+def _with_keys(df: pd.DataFrame, reset: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``df`` without its measure keys, and the keys aligned on it (None if there are none)."""
+    keys = df.attrs.get("measures")
+    if keys is None:
+        return df, None
+    keys = keys.reindex(index=df.index, columns=df.columns)
+    df = df.copy()
+    df.attrs = {}
+    if reset:
+        df, keys = df.reset_index(drop=True), keys.reset_index(drop=True)
+    return df, keys
+
+
+def measure_cells(sty, keys: pd.DataFrame, fmt: dict[str, Any]):
+    """Write each cell of ``sty`` that ``keys`` names as a measure element (its column's text)."""
+    from grc.measures.read import figure_html
+
+    data = sty.data
+    for col in keys.columns:
+        text = fmt.get(col) or str
+        for i, key in enumerate(keys[col].to_numpy()):
+            if isinstance(key, tuple):
+                sty = sty.format(lambda v, k=key, t=text: figure_html(*k, v, text=t(v)),
+                                 subset=pd.IndexSlice[[data.index[i]], [col]], escape=None,
+                                 na_rep=None)
+    return sty
+
+
 def heat_table(counts: pd.DataFrame, colour: pd.DataFrame | None = None, cmap: str = "YlOrRd",
                vmin: float | None = None, vmax: float | None = None, caption: str | None = None,
                fmt=None):
     """A heatmap as a table: ``counts`` written in cells coloured by ``colour`` (same shape,
     default the counts) on one scale for the whole table; the index is kept (row labels)."""
     values = counts if colour is None else colour
+    counts, keys = _with_keys(counts, reset=False)
     sty = _styler(counts).format(fmt or fr_num, na_rep="–", escape="html")
+    if keys is not None:
+        sty = measure_cells(sty, keys, {c: fmt or fr_num for c in counts.columns})
     if counts.size:
         sty = sty.background_gradient(cmap=cmap, axis=None, gmap=values.to_numpy(dtype=float),
                                       vmin=vmin, vmax=vmax)

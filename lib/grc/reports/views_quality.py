@@ -14,25 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grc.measures.read import MEASURE_COLUMNS, measure_value
+from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled, field_flags
+from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
 from grc.schema import ISSUE_CODES, NETWORK
 
 # --------------------------------------------------------------------------- labels
-
-# field -> (French label, raw column(s), normalised column, issue codes that make it invalid)
-QUALITY_FIELDS: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {
-    "name": ("Nom ou organisation", ("last_name_raw", "organisation_raw"), "", ("missing_name",)),
-    "civility": ("Civilité", ("civility_raw",), "civility", ()),
-    "address1": ("Adresse", ("address1",), "address1", ("incomplete_address", "npai")),
-    "postcode": ("Code postal", ("postcode_raw",), "postcode", ("invalid_postcode",)),
-    "city": ("Ville", ("city_raw",), "city", ()),
-    "email": ("E-mail", ("email_raw",), "email", ("invalid_email",)),
-    "phone": ("Téléphone fixe", ("phone_raw",), "phone", ("invalid_phone",)),
-    "mobile": ("Mobile", ("mobile_raw",), "mobile", ("invalid_phone",)),
-    "segment": ("Segment", ("segment_local",), "segment", ("unknown_code",)),
-}
-
-CHANNELS = {"mailable": "Courrier", "emailable": "E-mail", "phoneable": "Téléphone"}
 
 FIELD_LABELS = {
     "civility": "Civilité", "first_name": "Prénom", "last_name": "Nom", "organisation": "Organisation",
@@ -74,11 +60,6 @@ def issue_label(code: str) -> str:
     return ISSUE_CODES.get(code, code)
 
 
-def _filled(s: pd.Series) -> pd.Series:
-    """True where a value is present (not null, not blank)."""
-    return s.notna() & (s.astype(str).str.strip() != "")
-
-
 def exported(records: pd.DataFrame) -> pd.DataFrame:
     """The records exported in the run year (all of them if there is no ``exported`` column)."""
     if "exported" not in records or records.empty:
@@ -93,36 +74,11 @@ def current_issues(issues: pd.DataFrame, year: int) -> pd.DataFrame:
     return issues[issues["year"] == year]
 
 
-def _keys(frame: pd.DataFrame) -> pd.Series:
-    """One text key per (centre, local_id), for fast membership tests."""
-    return frame["centre"].astype(str) + "\x1f" + frame["local_id"].astype(str)
-
-
-def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
-                 field: str | None = None, keys: pd.Series | None = None) -> pd.Series:
-    """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
-    if not codes or issues.empty:
-        return pd.Series(False, index=records.index)
-    sel = issues[issues["code"].isin(codes)]
-    if field is not None and field not in ("name", "address1"):
-        sel = sel[sel["field"] == field]
-    keys = _keys(records) if keys is None else keys
-    return keys.isin(_keys(sel)) if len(sel) else pd.Series(False, index=records.index)
-
-
 def _field_flags(records: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per record (rows) and field label (columns): value filled in, value valid."""
-    filled_cols, valid_cols = {}, {}
-    keys = _keys(records) if len(issues) else None
-    for f, (label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
-        present = [c for c in raw_cols if c in records]
-        if not present:
-            continue
-        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
-        valid = filled & _filled(records[norm]).to_numpy() if norm and norm in records else filled.copy()
-        valid &= ~_issue_flags(records, issues, codes, f, keys).to_numpy()
-        filled_cols[label], valid_cols[label] = filled, valid
-    return (pd.DataFrame(filled_cols, index=records.index), pd.DataFrame(valid_cols, index=records.index))
+    """:func:`grc.measures.breakdowns.field_flags` with the fields' French labels as columns."""
+    filled, valid = field_flags(records, issues)
+    labels = {f: QUALITY_FIELDS[f][0] for f in filled.columns}
+    return filled.rename(columns=labels), valid.rename(columns=labels)
 
 
 # --------------------------------------------------------------------------- 01 qualification
@@ -152,6 +108,35 @@ def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataF
     mat.index.name = "centre"
     mat.columns.name = None
     return mat
+
+
+def field_quality_table(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """:func:`field_quality` of the scope read from the measures (``filled:``, ``valid:``,
+    ``valid_if_filled:``): ``champ, renseigné, valide, valide_si_renseigné``."""
+    have = members(measures, "filled", scope, year)
+    rows = [{"champ": label, "renseigné": ("filled:" + f, scope, year),
+             "valide": ("valid:" + f, scope, year),
+             "valide_si_renseigné": ("valid_if_filled:" + f, scope, year)}
+            for f, (label, *_rest) in QUALITY_FIELDS.items() if f in have.index]
+    out = cells_frame(measures, rows)
+    return out if len(out) else pd.DataFrame(columns=["champ", "renseigné", "valide",
+                                                      "valide_si_renseigné"])
+
+
+def centre_field_table(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """:func:`centre_field_matrix` read from the measures: centres × fields, share of valid
+    values (``valid:<field>`` of each centre)."""
+    if measures.empty:
+        return pd.DataFrame()
+    sel = measures[(measures["year"] == year) & (measures["scope"] != NETWORK)
+                   & measures["measure"].str.startswith("valid:")]
+    centres = sorted(sel["scope"].unique())
+    fields = [f for f in QUALITY_FIELDS if f"valid:{f}" in set(sel["measure"])]
+    rows = [{QUALITY_FIELDS[f][0]: (f"valid:{f}", c, year) for f in fields} for c in centres]
+    out = cells_frame(measures, rows)
+    keys = out.attrs["measures"]
+    out.index = keys.index = pd.Index(centres, name="centre")
+    return out
 
 
 def _heatmap(ax, data: pd.DataFrame, *, cmap: str, vmin: float | None = None, vmax: float | None = None,
@@ -250,6 +235,28 @@ def channel_comparison(measures: pd.DataFrame, centre: str, year: int) -> pd.Dat
     return out[cols]
 
 
+CHANNEL_RATES = {"mailable": "mailable_rate", "emailable": "emailable_rate",
+                 "phoneable": "phoneable_rate", "any": "qualified_share", "none": "no_channel_share"}
+CHANNEL_LABELS = {**CHANNELS, "any": "Au moins un canal", "none": "Aucun canal"}
+
+
+def channel_table(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Usable-channel figures of the scope from the measures: ``canal, fiches, part`` (and
+    ``réseau`` for a centre); empty when no channel was measured."""
+    if measure_value(measures, "channel:any", scope, year) is None:
+        return pd.DataFrame(columns=["canal", "fiches", "part"])
+    rows = []
+    for key, rate in CHANNEL_RATES.items():
+        row = {"canal": CHANNEL_LABELS[key], "fiches": (f"channel:{key}", scope, year),
+               "part": (rate, scope, year)}
+        if scope != NETWORK:
+            row["réseau"] = (rate, NETWORK, year)
+        rows.append(row)
+    out = cells_frame(measures, rows)
+    out["fiches"] = out["fiches"].astype("int64")
+    return out
+
+
 def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, ax=None):
     """Horizontal bars of channel rates, with the network value as a marker when given."""
     import matplotlib.pyplot as plt
@@ -287,6 +294,40 @@ def top_issues(records: pd.DataFrame, issues: pd.DataFrame, n: int = 10) -> pd.D
     out = pd.DataFrame({"code": cnt.index, "problème": [issue_label(c) for c in cnt.index],
                         "fiches": cnt.to_numpy().astype(int), "part": cnt.to_numpy() / len(records)})
     return out[cols]
+
+
+def top_issues_table(measures: pd.DataFrame, scope: str, year: int, n: int = 10) -> pd.DataFrame:
+    """The scope's most frequent issues from the measures (``issue:<code>``, ``issue_share:``):
+    ``problème, fiches, part``, most frequent first."""
+    cnt = members(measures, "issue", scope, year)
+    cnt = cnt.sort_values(ascending=False, kind="stable").head(n)
+    rows = [{"problème": issue_label(c), "fiches": (f"issue:{c}", scope, year),
+             "part": (f"issue_share:{c}", scope, year)} for c in cnt.index]
+    out = cells_frame(measures, rows)
+    if out.empty:
+        return pd.DataFrame(columns=["problème", "fiches", "part"])
+    out["fiches"] = out["fiches"].astype("int64")
+    return out
+
+
+def issue_comparison_measured(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Share of records per issue: the centre beside the network (``issue_share:<code>``);
+    ``problème, centre, réseau, écart``, the centre's most frequent first (0 when the centre
+    has none of an issue the network has)."""
+    cols = ["problème", "centre", "réseau", "écart"]
+    own = members(measures, "issue_share", centre, year)
+    net = members(measures, "issue_share", NETWORK, year)
+    codes = net.index.union(own.index)
+    if not len(codes) or measure_value(measures, "records", centre, year) is None:
+        return pd.DataFrame(columns=cols)
+    rows = [{"problème": issue_label(c),
+             "centre": (f"issue_share:{c}", centre, year) if c in own.index else 0.0,
+             "réseau": (f"issue_share:{c}", NETWORK, year) if c in net.index else 0.0}
+            for c in codes]
+    out = cells_frame(measures, rows)
+    out["écart"] = out["centre"] - out["réseau"]
+    order = out["centre"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 
 def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataFrame:
