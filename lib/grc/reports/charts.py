@@ -139,13 +139,27 @@ def measured(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     such cell as a measure element (data-measure, data-scope, data-year, data-value) showing
     the column's usual text, so that the cross-page test checks table cells too."""
     frame = frame.copy()
-    frame.attrs["measures"] = keys
+    frame.attrs["measures"] = CellKeys(keys)
     return frame
+
+
+class CellKeys:
+    """The measure keys of a frame's cells, kept in ``frame.attrs`` (compared by identity:
+    pandas compares attrs when it combines frames)."""
+
+    def __init__(self, keys: pd.DataFrame):
+        self.keys = keys
+
+
+def cell_keys(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The measure keys :func:`measured` attached to ``frame`` (None if it has none)."""
+    held = frame.attrs.get("measures")
+    return held.keys if isinstance(held, CellKeys) else None
 
 
 def _with_keys(df: pd.DataFrame, reset: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """``df`` without its measure keys, and the keys aligned on it (None if there are none)."""
-    keys = df.attrs.get("measures")
+    keys = cell_keys(df)
     if keys is None:
         return df, None
     keys = keys.reindex(index=df.index, columns=df.columns)

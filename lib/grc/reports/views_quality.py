@@ -16,6 +16,7 @@ import pandas as pd
 
 from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled, field_flags
 from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
+from grc.reports.charts import cell_keys
 from grc.schema import ISSUE_CODES, NETWORK
 
 # --------------------------------------------------------------------------- labels
@@ -134,7 +135,7 @@ def centre_field_table(measures: pd.DataFrame, year: int) -> pd.DataFrame:
     fields = [f for f in QUALITY_FIELDS if f"valid:{f}" in set(sel["measure"])]
     rows = [{QUALITY_FIELDS[f][0]: (f"valid:{f}", c, year) for f in fields} for c in centres]
     out = cells_frame(measures, rows)
-    keys = out.attrs["measures"]
+    keys = cell_keys(out)
     out.index = keys.index = pd.Index(centres, name="centre")
     return out
 
