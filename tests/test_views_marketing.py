@@ -13,6 +13,7 @@ import pytest
 matplotlib.use("Agg")
 
 from grc import rfm  # noqa: E402
+from grc.measures import breakdowns as bd  # noqa: E402
 from grc.reports import views_marketing as vm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,10 +130,10 @@ def test_geography_by_department_and_region():
                              "department": ["86", "86", "75"],
                              "region": ["Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "Île-de-France"],
                              "lat": [46.0, 47.0, 48.8], "lon": [0.0, 1.0, 2.3]})
-    dep = vm.clients_by_department(SEGMENTS, communes).set_index("department")
+    dep = bd.clients_by_department(SEGMENTS, communes).set_index("department")
     assert dep["clients"].to_dict() == {"86": 2, "75": 1}  # the prospect (no stay) is left out
     assert dep.loc["86", "lat"] == pytest.approx(46.5)
-    reg = vm.clients_by_region(dep.reset_index())
+    reg = bd.clients_by_region(dep.reset_index())
     assert reg.iloc[0]["region"] == "Nouvelle-Aquitaine" and reg["share"].sum() == pytest.approx(1)
 
 
@@ -282,7 +283,9 @@ def test_retention_centre_and_network():
     m = _loyalty(st, ["C1", "C2"])
     assert [m.at["C1", "clients_prev_year"], m.at["C1", "returning_clients"]] == [2, 1]
     assert m.at["NETWORK", "retention"] == 1.0  # b came back, elsewhere in the network
-    fam = vm.retention_by_family(st[st["centre"] == "C1"], SEGMENTS, REF, "C1").set_index("family")
+    rows = bd.family_retention_rows(st[st["arrival"] <= pd.Timestamp(REF)], SEGMENTS, 2025)
+    stored = rows.rename(columns={"centre": "scope", "metric": "measure"})
+    fam = vm.retention_by_family_measured(stored, "C1", 2025).set_index("family")
     assert fam.loc["Scolaires", "retention"] == pytest.approx(0.5)
     assert _loyalty(st[st["arrival"].dt.year == 2025], ["C1"])["retention"].isna().all()
     measures = pd.DataFrame({"scope": ["C1", "C1", "NETWORK"], "year": [2024, 2025, 2025],
@@ -344,7 +347,7 @@ def test_plots_accept_empty_frames():
     vm.plot_segment_mix(pd.DataFrame(columns=["scope", "segment_label", "contacts", "share"]))
     vm.plot_family_trend(vm.family_mix_by_year(pd.DataFrame(), SEGMENTS, REF))
     vm.plot_seasonality(pd.DataFrame())
-    vm.plot_regions(vm.clients_by_region(pd.DataFrame()))
+    vm.plot_regions(bd.clients_by_region(pd.DataFrame()))
     vm.plot_categories(pd.DataFrame(columns=["category", "clients", "share", "amount_share"]))
     vm.plot_category_evolution(pd.DataFrame(columns=["date", "category", "clients"]), [])
 
