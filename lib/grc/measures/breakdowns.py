@@ -234,7 +234,15 @@ def _scope_frames(frame: pd.DataFrame, col: str = "centre") -> Iterator[tuple[st
     yield NETWORK, frame
 
 
-def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+def department_centroids(communes: pd.DataFrame) -> pd.DataFrame:
+    """Per department of the reference communes: mean ``lat``, ``lon`` and its ``region``."""
+    com = communes.assign(department=communes["department"].astype(str))
+    return com.groupby("department").agg(lat=("lat", "mean"), lon=("lon", "mean"),
+                                         region=("region", "first"))
+
+
+def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame,
+                          centroids: pd.DataFrame | None = None) -> pd.DataFrame:
     """Clients (contacts with a stay) per department, with the department's centroid.
 
     Columns: ``department, region, clients, share, lat, lon`` (centroid = mean of the
@@ -251,9 +259,7 @@ def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.
     dep = c["department"].astype("string").fillna(segment.UNKNOWN)
     counts = dep.value_counts().rename("clients").rename_axis("department").reset_index()
     counts["department"] = counts["department"].astype(object)
-    com = communes.assign(department=communes["department"].astype(str))
-    cent = com.groupby("department").agg(lat=("lat", "mean"), lon=("lon", "mean"),
-                                         region=("region", "first"))
+    cent = department_centroids(communes) if centroids is None else centroids
     out = counts.merge(cent, left_on="department", right_index=True, how="left")
     if "region" in c:
         reg = c.dropna(subset=["department"]).groupby("department")["region"].first()
@@ -287,8 +293,9 @@ def area_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int,
               for c, ids in members.groupby("centre")["contact_id"]}
     scopes[NETWORK] = segments
     parts = []
+    centroids = department_centroids(communes)
     for scope, seg in scopes.items():
-        dep = clients_by_department(seg, communes)
+        dep = clients_by_department(seg, communes, centroids)
         reg = clients_by_region(dep)
         for frame, col, fam in ((dep, "department", "department"), (reg, "region", "region")):
             for what, prefix in (("clients", f"{fam}:"), ("share", f"{fam}_share:")):
@@ -349,13 +356,22 @@ def category_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
     if not len(scores) or not len(stays):
         return pd.DataFrame(columns=ROW_COLUMNS)
     parts = []
-    by_scope = dict(_scope_frames(stays))
+    # one pass of grc.rfm for every centre (one client per centre and contact), one for NETWORK
+    own = stays[stays["centre"].notna()]
+    own = own.assign(_k=own["centre"].astype(str) + "\x1f" + own["contact_id"].astype(str))
+    per = rfm.compute_rfm(own, reference_date, grid, key="_k")
+    centre, _, contact = per["_k"].str.partition("\x1f").T.to_numpy()
+    per = pd.DataFrame({"scope": centre, "contact_id": contact, "n_stays": per["n_stays"].to_numpy(),
+                        "total_amount": per["total_amount"].to_numpy()})
+    net = rfm.compute_rfm(stays, reference_date, grid)[["contact_id", "n_stays", "total_amount"]]
+    amounts = {**dict(iter(per.groupby("scope")[["contact_id", "n_stays", "total_amount"]])),
+               NETWORK: net.reset_index(drop=True)}
     for scope, sc in scores.groupby("scope", sort=True):
-        st = by_scope.get(scope)
-        if st is None:
+        if scope not in amounts:
             continue
-        amounts = rfm.compute_rfm(st, reference_date, grid)[["contact_id", "n_stays", "total_amount"]]
-        summ = category_summary(sc, amounts.reset_index(drop=True), grid)
+        summ = category_summary(sc.assign(contact_id=sc["contact_id"].astype(str)),
+                                amounts[scope].assign(contact_id=lambda d: d["contact_id"].astype(str)),
+                                grid)
         for col, prefix in CATEGORY_FAMILIES.items():
             idx = pd.MultiIndex.from_arrays([[scope] * len(summ), summ["category"]])
             parts.append(_rows(pd.Series(summ[col].to_numpy(dtype=float), index=idx), prefix, year))
