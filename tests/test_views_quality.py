@@ -12,7 +12,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from grc.measures import breakdowns as bd  # noqa: E402
 from grc.reports import views_quality as vq  # noqa: E402
+from grc.reports.charts import table  # noqa: E402
 
 
 def _records() -> pd.DataFrame:
@@ -61,9 +63,14 @@ def test_exported_keeps_only_this_years_records():
     assert vq.exported(empty).empty
 
 
+def _stored(records: pd.DataFrame, issues: pd.DataFrame, year: int = 2025) -> pd.DataFrame:
+    """The pipeline's quality breakdowns of ``records`` as the base's ``measures`` table."""
+    rows = bd.quality_rows(records, issues, year)
+    return rows.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_field_quality_filled_and_valid():
-    rec = vq.exported(_records())
-    fq = vq.field_quality(rec, _issues()).set_index("champ")
+    fq = vq.field_quality_table(_stored(_records(), _issues()), "A", 2025).set_index("champ")
     # name: blank "  " is not filled; record 4 is flagged missing_name
     assert fq.at["Nom ou organisation", "renseigné"] == pytest.approx(3 / 4)
     assert fq.at["Nom ou organisation", "valide"] == pytest.approx(3 / 4)
@@ -81,30 +88,43 @@ def test_field_quality_filled_and_valid():
     assert fq.at["Segment", "renseigné"] == pytest.approx(3 / 4)
     assert fq.at["Segment", "valide"] == pytest.approx(2 / 4)
     assert (fq["valide"] <= fq["renseigné"]).all()
+    html = table(fq.reset_index(), pct=["renseigné", "valide", "valide_si_renseigné"]).to_html()
+    assert 'data-measure="valid:postcode" data-scope="A" data-year="2025" data-value="0.5"' in html
 
 
 def test_field_quality_empty():
-    assert vq.field_quality(_records().iloc[:0], _issues()).empty
-    assert vq.centre_field_matrix(_records().iloc[:0], _issues()).empty
+    empty = _stored(_records().iloc[:0], _issues())
+    assert empty.empty
+    assert vq.field_quality_table(empty, "A", 2025).empty
+    assert vq.centre_field_table(empty, 2025).empty
 
 
 def test_centre_field_matrix_one_row_per_centre():
-    rec = vq.exported(_records())
+    rec = _records()
     other = rec.assign(centre="B", local_id=lambda d: "b" + d["local_id"])
-    mat = vq.centre_field_matrix(pd.concat([rec, other], ignore_index=True), _issues())
+    stored = _stored(pd.concat([rec, other], ignore_index=True), _issues())
+    mat = vq.centre_field_table(stored, 2025)
     assert list(mat.index) == ["A", "B"]
     # B has no issues: its e-mail validity counts both well-formed values
     assert mat.at["B", "E-mail"] == pytest.approx(2 / 4)
     assert mat.at["A", "E-mail"] == pytest.approx(1 / 4)
+    # the network pools both centres
+    net = vq.field_quality_table(stored, "NETWORK", 2025).set_index("champ")
+    assert net.at["E-mail", "valide"] == pytest.approx(3 / 8)
 
 
 def test_channel_rates():
-    ch = vq.channel_rates(vq.exported(_records())).set_index("canal")
+    stored = _stored(_records(), _issues())
+    rates = pd.DataFrame({"scope": ["A", "NETWORK"], "year": 2025, "measure": "mailable_rate",
+                          "value": [0.5, 0.4]})  # the channel rates are measures of their own
+    ch = vq.channel_table(pd.concat([stored, rates], ignore_index=True), "A", 2025)
+    ch = ch.set_index("canal")
     assert ch.at["Courrier", "fiches"] == 2 and ch.at["Courrier", "part"] == pytest.approx(0.5)
     assert ch.at["E-mail", "fiches"] == 1
     assert ch.at["Au moins un canal", "fiches"] == 2
-    assert ch.at["Aucun canal", "fiches"] == 2
-    assert vq.channel_rates(_records().iloc[:0]).empty
+    assert ch.at["Aucun canal", "fiches"] == 2 and ch.at["Aucun canal", "part"] == pytest.approx(0.5)
+    assert ch.at["Courrier", "réseau"] == pytest.approx(0.4)
+    assert vq.channel_table(_stored(_records().iloc[:0], _issues()), "A", 2025).empty
 
 
 def _metrics() -> pd.DataFrame:
@@ -121,37 +141,35 @@ def _metrics() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_channel_comparison_against_network():
-    comp = vq.channel_comparison(_metrics(), "A", 2025).set_index("canal")
-    assert comp.at["Courrier", "centre"] == 0.75
-    assert comp.at["Courrier", "réseau"] == 0.6
-    assert comp.at["Courrier", "écart"] == pytest.approx(0.15)
-    assert vq.channel_comparison(_metrics(), "Z", 2025).empty
-    assert vq.channel_comparison(pd.DataFrame(), "A", 2025).empty
+def test_top_issues_most_frequent_first():
+    m = _metrics()
+    m = pd.concat([m, pd.DataFrame({"scope": "A", "year": 2025,
+                                    "measure": ["issue:invalid_email", "issue_share:invalid_email",
+                                                "issue_share:npai"],
+                                    "value": [3.0, 0.25, 1 / 12]})], ignore_index=True)
+    top = vq.top_issues_table(m, "A", 2025).set_index("problème")
+    assert list(top.index) == ["E-mail invalide", vq.issue_label("npai")]
+    assert top.at["E-mail invalide", "fiches"] == 3
+    assert top.at["E-mail invalide", "part"] == pytest.approx(0.25)
+    assert vq.top_issues_table(m, "Z", 2025).empty
 
 
-def test_top_issues_counts_exported_records_once_per_code():
-    rec = vq.exported(_records())
-    iss = pd.concat([_issues(), _issues().iloc[[1]]], ignore_index=True)  # a repeated issue row
-    top = vq.top_issues(rec, iss).set_index("code")
-    assert top.at["invalid_email", "fiches"] == 2  # record 5 (not exported) is left out
-    assert top.at["invalid_email", "part"] == pytest.approx(0.5)
-    assert top.at["invalid_email", "problème"] == "E-mail invalide"
-    assert list(top.index)[0] == "invalid_email"
-    assert vq.top_issues(rec, _issues().iloc[:0]).empty
-
-
-def test_issue_comparison_pools_network():
-    nir = pd.DataFrame({"centre": ["A", "A", "B"], "code": ["npai", "invalid_email", "npai"],
-                        "records": [2, 1, 6], "share": [0.2, 0.1, 0.2]})
-    comp = vq.issue_comparison(nir, "A").set_index("problème")
+def test_issue_comparison_centre_and_network():
+    m = pd.DataFrame({"scope": ["A", "A", "A", "NETWORK", "NETWORK", "B", "B"], "year": 2025,
+                      "measure": ["records", "issue_share:npai", "issue_share:invalid_email",
+                                  "issue_share:npai", "issue_share:invalid_email",
+                                  "records", "issue_share:npai"],
+                      "value": [10, 0.2, 0.1, 8 / 40, 1 / 40, 30, 0.2]})
+    comp = vq.issue_comparison_measured(m, "A", 2025).set_index("problème")
     npai = vq.issue_label("npai")
     assert comp.at[npai, "centre"] == pytest.approx(0.2)
-    assert comp.at[npai, "réseau"] == pytest.approx(8 / 40)  # 10 + 30 records
-    assert comp.at["E-mail invalide", "réseau"] == pytest.approx(1 / 40)
+    assert comp.at[npai, "réseau"] == pytest.approx(8 / 40)
+    assert comp.at["E-mail invalide", "écart"] == pytest.approx(0.1 - 1 / 40)
     # a code the centre does not have shows 0 for it
-    comp_b = vq.issue_comparison(nir, "B").set_index("problème")
+    comp_b = vq.issue_comparison_measured(m, "B", 2025).set_index("problème")
     assert comp_b.at["E-mail invalide", "centre"] == 0
+    html = vq.issue_comparison_table(comp.reset_index()).to_html()
+    assert 'data-measure="issue_share:npai" data-scope="NETWORK"' in html
 
 
 def test_trend_and_french_format():
@@ -236,11 +254,11 @@ def test_return_followup_statuses():
 
 
 def test_field_flags_are_per_record_and_field():
-    filled, valid = vq._field_flags(vq.exported(_records()), _issues())
-    assert filled.shape == valid.shape == (4, len(vq.QUALITY_FIELDS))
+    filled, valid = bd.field_flags(vq.exported(_records()), _issues())
+    assert filled.shape == valid.shape == (4, len(bd.QUALITY_FIELDS))
     assert not (valid & ~filled).any().any()  # valid implies filled
-    assert list(valid["Mobile"]) == [False, False, False, False]  # "06" flagged invalid_phone
-    assert list(valid["Téléphone fixe"]) == [True, False, False, False]
+    assert list(valid["mobile"]) == [False, False, False, False]  # "06" flagged invalid_phone
+    assert list(valid["phone"]) == [True, False, False, False]
 
 
 def _links() -> pd.DataFrame:
@@ -289,10 +307,11 @@ def test_plots_draw_without_error():
 
     ax = vq.plot_score_distribution(_pairs())
     assert len(ax.patches) > 0
-    rec = vq.exported(_records())
-    vq.plot_field_heatmap(vq.field_quality(rec, _issues()))
-    vq.plot_field_heatmap(vq.centre_field_matrix(rec, _issues()), network=True)
-    vq.plot_channels(vq.channel_rates(rec), vq.channel_comparison(_metrics(), "A", 2025))
+    stored = _stored(_records(), _issues())
+    vq.plot_field_heatmap(vq.field_quality_table(stored, "A", 2025))
+    vq.plot_field_heatmap(vq.centre_field_table(stored, 2025), network=True)
+    ch = vq.channel_table(stored, "A", 2025)
+    vq.plot_channels(ch, ch)
     cp = pd.DataFrame({"centre_a": ["A", "A"], "centre_b": ["B", "C"], "contacts": [3, 1]})
     vq.plot_shared_bars(vq.shared_clients(cp, "A"))
     plt.close("all")

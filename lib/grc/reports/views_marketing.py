@@ -119,7 +119,7 @@ def _new_ax(figsize: tuple[float, float] | None = None):
 # --------------------------------------------------------------------------------------------
 
 #: What :func:`load_scope` can read; each page asks only for what it shows.
-PARTS = ("stays", "segments", "scores", "network_mix", "clusters", "cluster_quality",
+PARTS = ("stays", "segments", "scores", "clusters", "cluster_quality",
          "n_centres", "extraction")
 
 
@@ -128,7 +128,7 @@ class ScopeData:
     """Frames of one scope (a centre code or ``NETWORK``) for the marketing workbooks.
 
     Record-level frames hold only the scope's contacts (a centre's page never sees another
-    centre's clients); ``network_mix``, ``clusters``, ``cluster_quality`` and ``n_centres``
+    centre's clients); ``clusters``, ``cluster_quality`` and ``n_centres``
     are network aggregates (counts, shares, figures). ``contacts``, ``criteria`` and
     ``extract_scores`` are the golden contacts, segments and scores ``grc extract`` reads,
     restricted to the contacts its ``--centre`` filter can select; pages show only counts.
@@ -138,7 +138,6 @@ class ScopeData:
     stays: pd.DataFrame = field(default_factory=pd.DataFrame)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
-    network_mix: pd.DataFrame = field(default_factory=pd.DataFrame)
     clusters: pd.DataFrame = field(default_factory=pd.DataFrame)
     cluster_quality: dict | None = None
     n_centres: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
@@ -193,10 +192,6 @@ def load_scope(cfg, centre: str, parts: Sequence[str] = PARTS) -> ScopeData:
         if "scores" in parts:
             sc = q("SELECT * FROM scores WHERE scope = ?", [centre], "scores")
             out.scores = sc if sc is not None else out.scores
-        if "network_mix" in parts:
-            mix = q("SELECT segment, count(*) AS contacts FROM segments GROUP BY segment "
-                    "ORDER BY segment NULLS LAST", None, "segments")
-            out.network_mix = mix if mix is not None else out.network_mix
         if "clusters" in parts or "cluster_quality" in parts:
             prof = q("SELECT * FROM clusters ORDER BY cluster", None, "clusters")
             out.clusters = prof if prof is not None else out.clusters
@@ -302,91 +297,6 @@ def segment_labels(segmentation: Mapping[str, Mapping[str, str]]) -> pd.DataFram
     return pd.DataFrame(rows, columns=["segment", "segment_label", "family", "kind"])
 
 
-def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
-                           segmentation: Mapping[str, Mapping[str, str]],
-                           centre: str) -> pd.DataFrame:
-    """Share of contacts per common segment: the scope and (for a centre) the network.
-
-    Tidy: ``scope, segment, segment_label, family, contacts, share``; every segment of the
-    segmentation appears (0 when absent), plus ``(non renseigné)`` when some contact has none.
-    """
-    cols = ["scope", "segment", "segment_label", "family", "contacts", "share"]
-    if not _has(segments, "segment"):
-        return pd.DataFrame(columns=cols)  # no contact in the scope: nothing to compare
-    labels = segment_labels(segmentation)
-    parts = []
-    sources = [(scope_label(centre), segments)]
-    if centre != NETWORK:
-        sources.append(("Réseau", None))
-    for name, frame in sources:
-        if frame is None:
-            if not _has(network_mix, "segment", "contacts"):
-                continue
-            counts = network_mix.set_index(network_mix["segment"].fillna("(non renseigné)"))["contacts"]
-        else:
-            counts = frame["segment"].fillna("(non renseigné)").value_counts()
-        counts = counts.groupby(level=0).sum()
-        lab = labels.copy()
-        extra = [s for s in counts.index if s not in set(lab["segment"])]
-        if extra:
-            lab = pd.concat([lab, pd.DataFrame({"segment": extra, "segment_label": extra,
-                                                "family": "(autre)", "kind": None})],
-                            ignore_index=True)
-        lab["contacts"] = lab["segment"].map(counts).fillna(0).astype("int64")
-        total = lab["contacts"].sum()
-        lab["share"] = lab["contacts"] / total if total else 0.0
-        lab.insert(0, "scope", name)
-        parts.append(lab[cols])
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)
-
-
-def plot_segment_mix(mix: pd.DataFrame, title: str = "Répartition des contacts par segment"):
-    """Horizontal bars: share of contacts per segment, one colour per scope."""
-    ax = _new_ax((9, 6))
-    if mix.empty or mix["contacts"].sum() == 0:
-        return _empty_ax(ax)
-    keep = mix.groupby("segment_label")["contacts"].transform("sum") > 0
-    data = mix[keep]
-    scopes = list(dict.fromkeys(data["scope"]))
-    order = (data[data["scope"] == scopes[0]].sort_values("share", ascending=False)
-             ["segment_label"].tolist())
-    y = np.arange(len(order))
-    h = 0.8 / len(scopes)
-    for i, (sc, color) in enumerate(zip(scopes, PALETTE, strict=False)):
-        share = data[data["scope"] == sc].set_index("segment_label")["share"].reindex(order)
-        ax.barh(y - 0.4 + h * (i + 0.5), share.fillna(0).to_numpy(), height=h, color=color,
-                label=sc)
-    ax.set_yticks(y, order)
-    ax.set_ylim(len(order) - 0.5, -0.5)
-    fr_axis(ax, "x", pct=True)
-    ax.set(title=title, xlabel="Part des contacts", ylabel="")
-    ax.legend(title="")
-    return ax
-
-
-def family_mix_by_year(stays: pd.DataFrame, segments: pd.DataFrame,
-                       reference_date: dt.date | pd.Timestamp) -> pd.DataFrame:
-    """Clients (distinct contacts with a stay) per arrival year and segment family.
-
-    Tidy: ``year, family, clients, stays, amount, share`` (share of the year's clients).
-    """
-    cols = ["year", "family", "clients", "stays", "amount", "share"]
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", "family"):
-        return pd.DataFrame(columns=cols)
-    s = s.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
-    s["family"] = s["family"].fillna("(non renseigné)")
-    s["year"] = s["arrival"].dt.year
-    s["amount"] = pd.to_numeric(s.get("amount"), errors="coerce")
-    out = s.groupby(["year", "family"]).agg(clients=("contact_id", "nunique"),
-                                            stays=("contact_id", "size"),
-                                            amount=("amount", "sum")).reset_index()
-    out["share"] = out["clients"] / out.groupby("year")["clients"].transform("sum")
-    return out[cols]
-
-
 def trend_table(by_year: pd.DataFrame, key: str = "family") -> pd.DataFrame:
     """Last year against the year before, per ``key``: clients, shares and variation.
 
@@ -445,27 +355,6 @@ def _stacked_alt(title: str, piv: pd.DataFrame, at: str) -> str:
 
 
 NOT_A_GROUP_LABELS = {"Non segmenté", "(non renseigné)"}
-
-
-def flagship_table(stays: pd.DataFrame, segments: pd.DataFrame,
-                   reference_date: dt.date | pd.Timestamp, top: int = 3,
-                   min_stays: int | None = None) -> pd.DataFrame:
-    """Top products per segment (past stays): ``segment_label, rank, product, stays, share,
-    amount``; a product needs ``min_stays`` stays (default the alerts' MIN_PRODUCT_STAYS)."""
-    cols = ["segment_label", "rank", "product", "stays", "share", "amount"]
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", "segment_label"):
-        return pd.DataFrame(columns=cols)
-    if "product" not in s:
-        s["product"] = None
-    crit = segments[["contact_id", "segment_label"]].copy()
-    crit["segment_label"] = crit["segment_label"].fillna("(non renseigné)")
-    from grc.measures.alerts import MIN_PRODUCT_STAYS
-
-    out = segment.flagship_products(s, crit, top=top)
-    min_stays = MIN_PRODUCT_STAYS if min_stays is None else min_stays
-    out = out[(out["stays"] >= min_stays) & ~out["segment_label"].isin(NOT_A_GROUP_LABELS)]
-    return out[cols].reset_index(drop=True)
 
 
 def _label(segmentation: Mapping[str, Mapping[str, str]], code: str) -> str:
@@ -608,24 +497,6 @@ def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):
     return ax
 
 
-def seasonality_matrix(stays: pd.DataFrame, segments: pd.DataFrame,
-                       reference_date: dt.date | pd.Timestamp, by: str = "family",
-                       value: str = "stays") -> pd.DataFrame:
-    """Month × segment (or family) matrix of stays (or nuitées), 12 month columns (1..12)."""
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", by):
-        return pd.DataFrame(columns=list(range(1, 13)))
-    for c in ("nights", "persons"):
-        if c not in s:
-            s[c] = 0
-    crit = segments[["contact_id", by]].copy()
-    crit[by] = crit[by].fillna("(non renseigné)")
-    tidy = segment.seasonality(s, crit, by=by)
-    piv = tidy.pivot_table(index=by, columns="month", values=value, aggfunc="sum", fill_value=0)
-    piv = piv.reindex(columns=range(1, 13), fill_value=0)
-    return piv.loc[piv.sum(axis=1).sort_values(ascending=False).index]
-
-
 def seasonality_measured(measures: pd.DataFrame, segmentation: Mapping[str, Mapping[str, str]],
                          centre: str, year: int) -> pd.DataFrame:
     """Segment (label) × month (1..12) matrix of past stays from the measures
@@ -683,31 +554,10 @@ def seasonality_table(matrix: pd.DataFrame, caption: str = "Saisonnalité des s�
                               "séjours du segment dans le mois")
 
 
-def criteria_counts(segments: pd.DataFrame, criteria: Sequence[str] | None = None) -> pd.DataFrame:
-    """Contacts per value of each derived criterion, in the documented order.
-
-    Tidy: ``criterion, title, value, contacts, share`` (unknown values last).
-    """
-    cols = ["criterion", "title", "value", "contacts", "share"]
-    rows = []
-    for crit in criteria or DERIVED:
-        if not _has(segments, crit):
-            continue
-        title, order = DERIVED.get(crit, (crit, []))
-        counts = segments[crit].fillna(segment.UNKNOWN).astype(str).value_counts()
-        values = [v for v in order if v in counts.index] + sorted(
-            v for v in counts.index if v not in order)
-        total = counts.sum()
-        for v in values:
-            rows.append({"criterion": crit, "title": title, "value": v,
-                         "contacts": int(counts[v]), "share": counts[v] / total})
-    return pd.DataFrame(rows, columns=cols)
-
-
 def criteria_measured(measures: pd.DataFrame, centre: str, year: int,
                       criteria: Sequence[str] | None = None) -> pd.DataFrame:
-    """:func:`criteria_counts` read from the measures (``criterion:<criterion>:<value>`` and
-    ``criterion_share:``): ``criterion, title, value, contacts, share`` in the documented
+    """Contacts per value of each derived criterion, from the measures
+    (``criterion:<criterion>:<value>`` and ``criterion_share:``): ``criterion, title, value, contacts, share`` in the documented
     order, each count and share carrying its measure."""
     cols = ["criterion", "title", "value", "contacts", "share"]
     stored = members(measures, "criterion", centre, year)
@@ -1296,27 +1146,6 @@ def lehu_actions(fig: Mapping[str, object]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Tables and sentences for the narrative
 # --------------------------------------------------------------------------------------------
-
-
-def mix_wide(mix: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment: contacts and share of the scope, network share and gap (points).
-
-    Columns: ``Segment, Famille, Contacts, Part`` and, when the network is in ``mix``,
-    ``Part réseau, Écart (points)``; segments with no contact anywhere are left out.
-    """
-    if mix.empty:
-        return pd.DataFrame(columns=["Segment", "Famille", "Contacts", "Part"])
-    scopes = list(dict.fromkeys(mix["scope"]))
-    own = mix[mix["scope"] == scopes[0]].set_index("segment")
-    out = pd.DataFrame({"Segment": own["segment_label"], "Famille": own["family"],
-                        "Contacts": own["contacts"].astype("int64"), "Part": own["share"]})
-    keep = out["Contacts"] > 0
-    if len(scopes) > 1:
-        net = mix[mix["scope"] == scopes[1]].set_index("segment")
-        out["Part réseau"] = net["share"].reindex(out.index).fillna(0.0)
-        out["Écart (points)"] = 100 * (out["Part"] - out["Part réseau"])
-        keep |= out["Part réseau"] > 0
-    return out[keep].sort_values(["Contacts", "Segment"], ascending=[False, True]).reset_index(drop=True)
 
 
 def trend_sentence(trend: pd.DataFrame, key: str = "family") -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled, field_flags
+from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled
 from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
 from grc.reports.charts import cell_keys
 from grc.schema import ISSUE_CODES, NETWORK
@@ -75,44 +75,10 @@ def current_issues(issues: pd.DataFrame, year: int) -> pd.DataFrame:
     return issues[issues["year"] == year]
 
 
-def _field_flags(records: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`grc.measures.breakdowns.field_flags` with the fields' French labels as columns."""
-    filled, valid = field_flags(records, issues)
-    labels = {f: QUALITY_FIELDS[f][0] for f in filled.columns}
-    return filled.rename(columns=labels), valid.rename(columns=labels)
-
-
 # --------------------------------------------------------------------------- 01 qualification
 
-def field_quality(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Per field: share of records where it is filled in, and where it is valid.
-
-    Columns ``champ``, ``renseigné``, ``valide`` (both over all records) and
-    ``valide_si_renseigné`` (valid among filled-in values); empty frame if no records.
-    """
-    cols = ["champ", "renseigné", "valide", "valide_si_renseigné"]
-    if records.empty:
-        return pd.DataFrame(columns=cols)
-    filled, valid = _field_flags(records, issues)
-    n_f = filled.sum()
-    return pd.DataFrame({"champ": filled.columns, "renseigné": filled.mean().to_numpy(),
-                         "valide": valid.mean().to_numpy(),
-                         "valide_si_renseigné": (valid.sum() / n_f.where(n_f > 0)).to_numpy()}, columns=cols)
-
-
-def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Centres × fields: share of valid values (for the network heatmap)."""
-    if records.empty:
-        return pd.DataFrame()
-    _, valid = _field_flags(records, issues)
-    mat = valid.groupby(records["centre"].to_numpy(), sort=True).mean()
-    mat.index.name = "centre"
-    mat.columns.name = None
-    return mat
-
-
 def field_quality_table(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
-    """:func:`field_quality` of the scope read from the measures (``filled:``, ``valid:``,
+    """Per field of the scope, from the measures (``filled:``, ``valid:``,
     ``valid_if_filled:``): ``champ, renseigné, valide, valide_si_renseigné``."""
     have = members(measures, "filled", scope, year)
     rows = [{"champ": label, "renseigné": ("filled:" + f, scope, year),
@@ -125,7 +91,7 @@ def field_quality_table(measures: pd.DataFrame, scope: str, year: int) -> pd.Dat
 
 
 def centre_field_table(measures: pd.DataFrame, year: int) -> pd.DataFrame:
-    """:func:`centre_field_matrix` read from the measures: centres × fields, share of valid
+    """Centres × fields from the measures (the network's heatmap), share of valid
     values (``valid:<field>`` of each centre)."""
     if measures.empty:
         return pd.DataFrame()
@@ -204,38 +170,6 @@ def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
     return ax
 
 
-def channel_rates(records: pd.DataFrame) -> pd.DataFrame:
-    """Usable-channel rates: ``canal``, ``fiches``, ``part`` (plus "au moins un" and "aucun")."""
-    cols = ["canal", "fiches", "part"]
-    if records.empty:
-        return pd.DataFrame(columns=cols)
-    n = len(records)
-    flags = {lab: records[c].astype(bool) for c, lab in CHANNELS.items() if c in records}
-    rows = [{"canal": lab, "fiches": int(s.sum()), "part": s.mean()} for lab, s in flags.items()]
-    any_ = np.logical_or.reduce([s.to_numpy() for s in flags.values()])
-    rows.append({"canal": "Au moins un canal", "fiches": int(any_.sum()), "part": any_.sum() / n})
-    rows.append({"canal": "Aucun canal", "fiches": int((~any_).sum()), "part": (~any_).sum() / n})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def channel_comparison(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
-    """Channel rates of the scope beside the network's (from the ``measures`` table)."""
-    cols = ["canal", "centre", "réseau", "écart"]
-    names = {f"{c}_rate": lab for c, lab in CHANNELS.items()}
-    names["qualified_share"] = "Au moins un canal"
-    if measures.empty:
-        return pd.DataFrame(columns=cols)
-    m = measures[(measures["year"] == year) & measures["measure"].isin(list(names))]
-    piv = m.pivot_table(index="measure", columns="scope", values="value", aggfunc="first")
-    if centre not in piv or NETWORK not in piv:
-        return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({"canal": [names[k] for k in names if k in piv.index],
-                        "centre": [piv.at[k, centre] for k in names if k in piv.index],
-                        "réseau": [piv.at[k, NETWORK] for k in names if k in piv.index]})
-    out["écart"] = out["centre"] - out["réseau"]
-    return out[cols]
-
-
 CHANNEL_RATES = {"mailable": "mailable_rate", "emailable": "emailable_rate",
                  "phoneable": "phoneable_rate", "any": "qualified_share", "none": "no_channel_share"}
 CHANNEL_LABELS = {**CHANNELS, "any": "Au moins un canal", "none": "Aucun canal"}
@@ -284,19 +218,6 @@ def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, a
     return ax
 
 
-def top_issues(records: pd.DataFrame, issues: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """Most frequent issues on the exported records: ``code``, ``problème``, ``fiches``, ``part``."""
-    cols = ["code", "problème", "fiches", "part"]
-    if records.empty or issues.empty:
-        return pd.DataFrame(columns=cols)
-    iss = issues.merge(records[["centre", "local_id"]].drop_duplicates(), on=["centre", "local_id"])
-    cnt = iss.drop_duplicates(["centre", "local_id", "code"]).groupby("code").size()
-    cnt = cnt.sort_values(ascending=False, kind="stable").head(n)
-    out = pd.DataFrame({"code": cnt.index, "problème": [issue_label(c) for c in cnt.index],
-                        "fiches": cnt.to_numpy().astype(int), "part": cnt.to_numpy() / len(records)})
-    return out[cols]
-
-
 def top_issues_table(measures: pd.DataFrame, scope: str, year: int, n: int = 10) -> pd.DataFrame:
     """The scope's most frequent issues from the measures (``issue:<code>``, ``issue_share:``):
     ``problème, fiches, part``, most frequent first."""
@@ -329,28 +250,6 @@ def issue_comparison_measured(measures: pd.DataFrame, centre: str, year: int) ->
     out["écart"] = out["centre"] - out["réseau"]
     order = out["centre"].sort_values(ascending=False, kind="stable").index
     return out.loc[order, cols]
-
-
-def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """Share of records per issue code: the centre beside the network (aggregates only).
-
-    ``network_issue_rates`` has ``centre, code, records, share`` per centre; the network
-    share is pooled over every centre's exported records.
-    """
-    cols = ["problème", "centre", "réseau", "écart"]
-    nir = network_issue_rates
-    if nir.empty:
-        return pd.DataFrame(columns=cols)
-    n_per = (nir["records"] / nir["share"]).groupby(nir["centre"]).first()
-    total = n_per.sum()
-    net = nir.groupby("code")["records"].sum() / total
-    own = nir[nir["centre"] == centre].set_index("code")["share"]
-    codes = net.index.union(own.index)
-    out = pd.DataFrame({"code": codes, "centre": own.reindex(codes).fillna(0.0).to_numpy(),
-                        "réseau": net.reindex(codes).fillna(0.0).to_numpy()})
-    out["écart"] = out["centre"] - out["réseau"]
-    out["problème"] = out["code"].map(issue_label)
-    return out.sort_values("centre", ascending=False, kind="stable")[cols].reset_index(drop=True)
 
 
 def issue_comparison_table(comp: pd.DataFrame):
@@ -790,11 +689,6 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- cheap reads
 
-# columns of ``qualified`` the qualification page needs
-RECORD_COLUMNS = ["centre", "local_id", "exported", *dict.fromkeys(
-    c for _, raw, norm, _ in QUALITY_FIELDS.values() for c in (*raw, norm) if c), *CHANNELS]
-
-
 class QualityData:
     """What the quality pages read from the base, through one read-only connection.
 
@@ -882,23 +776,6 @@ class QualityData:
 
     # --- 01 qualification --------------------------------------------------------------------
     @property
-    def records(self) -> pd.DataFrame:
-        """Exported records of the scope (the columns the quality measures use)."""
-        def make():
-            cols = self.columns("qualified")
-            where, args = self._scope("qualified", "exported" if "exported" in cols else "")
-            return self.read("qualified", RECORD_COLUMNS, where, args)
-        return self._cached("records", make)
-
-    @property
-    def issues(self) -> pd.DataFrame:
-        """Quality issues of the run year in the scope (``centre, local_id, field, code``)."""
-        def make():
-            where, args = self._scope("quality_issues", *self._year_cond("quality_issues"))
-            return self.read("quality_issues", ["centre", "local_id", "field", "code"], where, args)
-        return self._cached("issues", make)
-
-    @property
     def metrics(self) -> pd.DataFrame:
         """Measures of the run year and the year before (the scope and the network, or every
         centre on the network page): ``scope, year, measure, value``."""
@@ -914,27 +791,6 @@ class QualityData:
     def metric(self, name: str, centre: str | None = None) -> float | None:
         """One measure of the run year (the scope's unless ``centre`` is given)."""
         return measure_value(self.metrics, name, centre or self.centre, self.year)
-
-    @property
-    def issue_rates(self) -> pd.DataFrame:
-        """Per centre and issue code: exported records with the issue and their share
-        (``centre, code, records, share``), aggregated in the base."""
-        def make():
-            cols = ["centre", "code", "records", "share"]
-            if not self.columns("quality_issues") or not self.columns("qualified"):
-                return pd.DataFrame(columns=cols)
-            ycond, args = self._year_cond("quality_issues")
-            out = self.query(f"""
-                WITH q AS (SELECT centre, local_id FROM qualified WHERE exported),
-                     n AS (SELECT centre, count(*) AS n FROM q GROUP BY centre),
-                     i AS (SELECT DISTINCT i.centre, i.local_id, i.code FROM quality_issues i
-                           JOIN q ON i.centre = q.centre AND i.local_id = q.local_id
-                           {"WHERE i." + ycond if ycond else ""})
-                SELECT i.centre, i.code, count(*) AS records, count(*) / any_value(n.n) AS share
-                FROM i JOIN n ON i.centre = n.centre GROUP BY i.centre, i.code ORDER BY 1, 2""", args)
-            out["records"] = out["records"].astype(int)
-            return out[cols]
-        return self._cached("issue_rates", make)
 
     @property
     def history(self) -> pd.DataFrame:
