@@ -137,7 +137,8 @@ def _metrics() -> pd.DataFrame:
         rows += [{"scope": centre, "year": year, "measure": m, "value": float(v)} for m, v in [
             ("records", recs), ("mailable_rate", mail), ("emailable_rate", 0.4), ("phoneable_rate", 0.3),
             ("qualified_share", 0.9), ("records_with_issue", with_issue),
-            ("issue_rate", with_issue / recs), ("duplicates", dup), ("issue:npai", npai)]]
+            ("issue_rate", with_issue / recs), ("duplicates", dup), ("issue:npai", npai),
+            ("issue_share:npai", npai / recs)]]
     return pd.DataFrame(rows)
 
 
@@ -191,6 +192,8 @@ def test_issue_trend():
     npai = vq.issue_label("npai")
     assert it.at[npai, "fiches_n_1"] == 2 and it.at[npai, "fiches_n"] == 1
     assert it.at[npai, "part_n"] == pytest.approx(1 / 12)
+    html = table(it.reset_index(), pct=["part_n_1", "part_n"]).to_html()
+    assert 'data-measure="issue:npai" data-scope="A" data-year="2024" data-value="2.0"' in html
 
 
 def test_centre_ranking_worst_first():

@@ -16,7 +16,7 @@ import pandas as pd
 
 from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled
 from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
-from grc.reports.charts import cell_keys
+from grc.reports.charts import cell_keys, measured
 from grc.schema import ISSUE_CODES, NETWORK
 
 # --------------------------------------------------------------------------- labels
@@ -329,21 +329,28 @@ def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
 
 
 def issue_trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
-    """Records with each issue code in ``year - 1`` and ``year`` (counts and shares)."""
+    """Records with each issue code in ``year - 1`` and ``year``, counts and shares read from
+    the measures (``issue:<code>``, ``issue_share:<code>``; 0 when a year has none of it)."""
     cols = ["problème", "fiches_n_1", "part_n_1", "fiches_n", "part_n"]
     if metrics.empty:
         return pd.DataFrame(columns=cols)
+    cur, prev = members(metrics, "issue", centre, year), members(metrics, "issue", centre, year - 1)
+    had_prev = measure_value(metrics, "records", centre, year - 1) is not None
     rows = []
-    cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
-    codes = sorted({k[6:] for k in list(cur.index) + list(prev.index) if k.startswith("issue:")})
-    for c in codes:
-        a, b = prev.get(f"issue:{c}", 0.0 if len(prev) else np.nan), cur.get(f"issue:{c}", 0.0)
-        na, nb = prev.get("records", np.nan), cur.get("records", np.nan)
-        rows.append({"problème": issue_label(c), "fiches_n_1": a, "part_n_1": a / na if na else np.nan,
-                     "fiches_n": b, "part_n": b / nb if nb else np.nan})
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("fiches_n", ascending=False, kind="stable").reset_index(drop=True)
-
+    for c in sorted(set(cur.index) | set(prev.index)):
+        row = {"problème": issue_label(c)}
+        for suffix, y, have, known in (("n_1", year - 1, prev, had_prev), ("n", year, cur, True)):
+            if c in have.index:
+                row[f"fiches_{suffix}"] = (f"issue:{c}", centre, y)
+                row[f"part_{suffix}"] = (f"issue_share:{c}", centre, y)
+            else:
+                row[f"fiches_{suffix}"] = row[f"part_{suffix}"] = 0.0 if known else np.nan
+        rows.append(row)
+    out = cells_frame(metrics, rows)
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    order = out["fiches_n"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 # --------------------------------------------------------------------------- what changed
 
@@ -684,7 +691,13 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
     }).reset_index(drop=True)
     before = prev["issue_rate"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
     out["évolution_problème"] = out["avec_problème"].to_numpy() - before
-    return out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)[cols]
+    out = out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)
+    names = {"fiches": "records", "courrier": "mailable_rate", "e_mail": "emailable_rate",
+             "téléphone": "phoneable_rate", "avec_problème": "issue_rate"}
+    keys = pd.DataFrame({col: [(name, c, year) if pd.notna(v) else None
+                               for c, v in zip(out["centre"], out[col], strict=True)]
+                         for col, name in names.items()}, index=out.index, dtype=object)
+    return measured(out[cols], keys)
 
 
 # --------------------------------------------------------------------------- cheap reads
