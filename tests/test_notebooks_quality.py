@@ -114,7 +114,11 @@ def test_quality_data_reads_match_the_workbook(small_base):
         pd.testing.assert_frame_equal(vq.trend(q.metrics, scope, wb.year), vq.trend(m, scope, wb.year))
         pd.testing.assert_frame_equal(vq.changes_summary(q.history, wb.year), vq.changes_summary(wb.history, wb.year))
         assert q.metric("shared_contacts") == wb.metric("shared_contacts")
-        pd.testing.assert_frame_equal(vq.duplicates_summary(q.links, scope), vq.duplicates_summary(wb.links, scope))
+        dup = vq.duplicates_summary(q.metrics, scope, wb.year)
+        pd.testing.assert_frame_equal(dup, vq.duplicates_summary(wb.metrics, scope, wb.year))
+        # the table and the key figures say the same: one figure, one definition
+        assert dup["valeur"].iloc[-1] == wb.metric("shared_contacts")
+        assert dup["valeur"].iloc[0] - dup["valeur"].iloc[1] == wb.metric("duplicates")
         assert len(q.pairs) == len(wb.pairs)
         assert q.dedup_stats() == vq.dedup_stats(cfg) and q.dedup_stats()
         if scope != "NETWORK":

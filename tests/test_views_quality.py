@@ -273,20 +273,36 @@ def _links() -> pd.DataFrame:
     })
 
 
+def _dedup_measures() -> pd.DataFrame:
+    """Records, contacts, duplicates and shared clients of centres A, B, C (the links of
+    :func:`_links`) and the network, with the pipeline's derived figures."""
+    from grc.measures.metrics import _derived
+
+    rows = [(c, m, v) for c, recs, contacts, shared in (("A", 3, 2, 1), ("B", 2, 2, 1),
+                                                       ("C", 1, 1, 1), ("NETWORK", 6, 3, 1))
+            for m, v in (("records", recs), ("contacts", contacts),
+                         ("duplicates", recs - contacts), ("shared_contacts", shared))]
+    out = pd.DataFrame(rows, columns=["centre", "metric", "value"]).assign(year=2025)
+    out = pd.concat([out, _derived(out)], ignore_index=True)
+    return out.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_duplicates_summary_network_and_centre():
-    s = vq.duplicates_summary(_links()).set_index("indicateur")["valeur"]
+    m = _dedup_measures()
+    s = vq.duplicates_summary(m, "NETWORK", 2025).set_index("indicateur")["valeur"]
     assert s["Fiches exportées"] == 6 and s["Contacts distincts"] == 3
     assert s["Doublons à l'intérieur des centres"] == 1
     assert s["Doublons entre centres"] == 2
     assert s["Clients présents dans plusieurs centres"] == 1
-    a = vq.duplicates_summary(_links()[lambda d: d["centre"] == "A"], "A", shared=1).set_index("indicateur")
+    a = vq.duplicates_summary(m, "A", 2025).set_index("indicateur")
     assert a.at["Doublons dans le centre", "valeur"] == 1
     assert a.at["Clients aussi présents dans un autre centre", "valeur"] == 1
-    assert vq.duplicates_summary(_links().iloc[:0]).empty
+    assert vq.duplicates_summary(m, "Z", 2025).empty
+    assert 'data-measure="duplicates_between"' in table(s.reset_index()).to_html()
 
 
 def test_duplicates_per_centre():
-    per = vq.duplicates_per_centre(_links()).set_index("centre")
+    per = vq.duplicates_per_centre(_dedup_measures(), 2025).set_index("centre")
     assert per.at["A", "doublons"] == 1 and per.at["A", "taux_doublons"] == pytest.approx(1 / 3)
     assert per.at["A", "partagés"] == 1 and per.at["B", "partagés"] == 1 and per.at["C", "partagés"] == 1
     assert per.index[0] == "A"

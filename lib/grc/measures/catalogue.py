@@ -41,6 +41,16 @@ _FIXED = [
     Measure("duplicates", "Doublons fusionnés",
             "Fiches reçues moins contacts : nombre de fiches de l'année qui désignent un contact "
             "déjà représenté par une autre fiche."),
+    Measure("duplicates_within", "Doublons à l'intérieur des centres",
+            "Fiches reçues moins, pour chaque centre, ses contacts distincts : fiches d'un même "
+            "centre qui désignent un client déjà présent sous une autre fiche de ce centre (à "
+            "fusionner dans son logiciel)."),
+    Measure("duplicates_between", "Doublons entre centres",
+            "Somme des contacts distincts de chaque centre moins les contacts distincts du "
+            "réseau : fiches de clients déjà connus d'un autre centre (un client de trois centres "
+            "compte deux fois)."),
+    Measure("duplicate_rate", "Taux de doublons",
+            "Doublons fusionnés rapportés aux fiches reçues.", SHARE),
     Measure("shared_contacts", "Clients partagés entre centres",
             "Nombre de contacts du périmètre dont des fiches figurent dans les exports d'au "
             "moins deux centres du réseau."),

@@ -397,7 +397,8 @@ def _derived(out: pd.DataFrame) -> pd.DataFrame:
     wide = out.pivot_table(index="centre", columns="metric", values="value", aggfunc="first")
     rows = []
     for name, num, den in (("issue_rate", "records_with_issue", "records"),
-                           ("shared_share", "shared_contacts", "contacts")):
+                           ("shared_share", "shared_contacts", "contacts"),
+                           ("duplicate_rate", "duplicates", "records")):
         if num in wide and den in wide:
             ok = wide[den] > 0
             ratio = (wide[num] / wide[den].where(ok)).where(ok)
@@ -405,8 +406,27 @@ def _derived(out: pd.DataFrame) -> pd.DataFrame:
                      for c, v in ratio.items()]
     parts = [pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])]
     parts += [_shares(out, wide, "issue:", "issue_share:", wide.get("records")),
-              _shares(out, wide, "segment:", "segment_share:", None)]
+              _shares(out, wide, "segment:", "segment_share:", None), _duplicates_split(out, wide)]
     return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _duplicates_split(out: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    """Duplicates inside each centre and between centres: a centre's duplicates are all
+    within it; the network's split at the sum of the centres' contacts."""
+    cols = ["centre", "year", "metric", "value"]
+    if not {"records", "contacts", "duplicates"} <= set(wide.columns) or NETWORK not in wide.index:
+        return pd.DataFrame(columns=cols)
+    year = int(out["year"].iloc[0])
+    centres = wide.drop(index=NETWORK)
+    per_centre = float(centres["contacts"].sum())
+    net = wide.loc[NETWORK]
+    rows = [{"centre": c, "year": year, "metric": "duplicates_within", "value": float(v)}
+            for c, v in centres["duplicates"].dropna().items()]
+    rows += [{"centre": NETWORK, "year": year, "metric": "duplicates_within",
+              "value": float(net["records"]) - per_centre},
+             {"centre": NETWORK, "year": year, "metric": "duplicates_between",
+              "value": per_centre - float(net["contacts"])}]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _shares(out: pd.DataFrame, wide: pd.DataFrame, family: str, share_family: str,

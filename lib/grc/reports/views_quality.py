@@ -426,49 +426,49 @@ def return_file(cfg, centre: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- 02 deduplication
 
-def duplicates_summary(links: pd.DataFrame, centre: str = NETWORK,
-                       shared: float | None = None) -> pd.DataFrame:
-    """Duplicates of the exported records: ``indicateur``, ``valeur``.
+def duplicates_summary(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Duplicates of the year's records from the measures: ``indicateur``, ``valeur``.
 
-    ``links`` are the scope's record links (``centre, local_id, contact_id, exported``);
-    ``shared`` (a centre's page) is the number of its clients also exported by another centre
-    (metric ``shared_contacts``).
+    The network shows the split inside / between centres and the clients shared between
+    centres (``shared_contacts``, the figure of the key figures); a centre its own duplicates
+    and its clients also present in another centre.
     """
     cols = ["indicateur", "valeur"]
-    lk = exported(links)
-    if lk.empty:
+    if measure_value(measures, "records", centre, year) is None:
         return pd.DataFrame(columns=cols)
-    n = len(lk)
-    per_centre = lk.groupby("centre")["contact_id"].nunique()
-    inside = int(n - per_centre.sum())
-    contacts = lk["contact_id"].nunique()
-    rows = [("Fiches exportées", n), ("Contacts distincts", contacts),
-            ("Doublons à l'intérieur des centres" if centre == NETWORK else "Doublons dans le centre", inside)]
+    names = [("Fiches exportées", "records"), ("Contacts distincts", "contacts")]
     if centre == NETWORK:
-        rows.append(("Doublons entre centres", int(per_centre.sum() - contacts)))
-        multi = lk.groupby("contact_id")["centre"].nunique()
-        rows.append(("Clients présents dans plusieurs centres", int((multi > 1).sum())))
-    elif shared is not None and not pd.isna(shared):
-        rows.append(("Clients aussi présents dans un autre centre", int(shared)))
-    out = pd.DataFrame(rows, columns=cols)
-    out["valeur"] = out["valeur"].astype(int)
+        names += [("Doublons à l'intérieur des centres", "duplicates_within"),
+                  ("Doublons entre centres", "duplicates_between"),
+                  ("Clients présents dans plusieurs centres", "shared_contacts")]
+    else:
+        names += [("Doublons dans le centre", "duplicates"),
+                  ("Clients aussi présents dans un autre centre", "shared_contacts")]
+    out = cells_frame(measures, [{"indicateur": label, "valeur": (name, centre, year)}
+                                 for label, name in names])
+    keep = out["valeur"].notna()
+    out = out[keep]
+    out["valeur"] = out["valeur"].astype("int64")
     return out
 
 
-def duplicates_per_centre(links: pd.DataFrame) -> pd.DataFrame:
-    """Per centre: ``centre``, ``fiches``, ``contacts``, ``doublons``, ``taux_doublons``, ``partagés``."""
+def duplicates_per_centre(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per centre, from the measures: ``centre``, ``fiches``, ``contacts``, ``doublons``,
+    ``taux_doublons``, ``partagés`` (``shared_contacts``), most duplicates first."""
     cols = ["centre", "fiches", "contacts", "doublons", "taux_doublons", "partagés"]
-    lk = exported(links)
-    if lk.empty:
+    if measures.empty:
         return pd.DataFrame(columns=cols)
-    multi = lk.groupby("contact_id")["centre"].nunique()
-    shared = set(multi.index[multi > 1])
-    g = lk.groupby("centre").agg(fiches=("local_id", "size"), contacts=("contact_id", "nunique"))
-    g["doublons"] = g["fiches"] - g["contacts"]
-    g["taux_doublons"] = g["doublons"] / g["fiches"]
-    g["partagés"] = lk.drop_duplicates(["centre", "contact_id"]).assign(
-        s=lambda d: d["contact_id"].isin(shared)).groupby("centre")["s"].sum().astype(int)
-    return g.reset_index()[cols].sort_values("doublons", ascending=False, kind="stable").reset_index(drop=True)
+    sel = measures[(measures["year"] == year) & (measures["measure"] == "records")
+                   & (measures["scope"] != NETWORK)]
+    names = {"fiches": "records", "contacts": "contacts", "doublons": "duplicates",
+             "taux_doublons": "duplicate_rate", "partagés": "shared_contacts"}
+    out = cells_frame(measures, [{"centre": c, **{col: (n, c, year) for col, n in names.items()}}
+                                 for c in sorted(sel["scope"].unique())])
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out = out.astype({c: "int64" for c in ("fiches", "contacts", "doublons", "partagés")})
+    order = out["doublons"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 
 def pair_decisions(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -823,14 +823,6 @@ class QualityData:
         return self._cached("followup", make)
 
     # --- 02 deduplication --------------------------------------------------------------------
-    @property
-    def links(self) -> pd.DataFrame:
-        """Record links of the scope (``centre, local_id, contact_id, exported``)."""
-        def make():
-            where, args = self._scope("record_links")
-            return self.read("record_links", ["centre", "local_id", "contact_id", "exported"], where, args)
-        return self._cached("links", make)
-
     @property
     def pairs(self) -> pd.DataFrame:
         """Candidate pairs of the scope (both records in the centre), score and decision only."""
