@@ -79,18 +79,21 @@ def format_value(name: str, value: Any) -> str:
 
 
 def figure_html(name: str, scope: str, year: int, value: Any, glossary: str | None = None,
-                text: str | None = None) -> Markup:
+                text: str | None = None, describe: bool = True) -> Markup:
     """One figure as ``<span data-measure … data-value …>text</span>`` (escaped).
 
-    ``glossary``: relative href of the glossary page; the figure then carries the measure's
-    definition as a tooltip and links to it.
+    ``glossary``: relative href of the glossary page; the figure then links to it.
+    ``describe``: the measure's definition as a tooltip (a table's cells leave it to the
+    glossary: hundreds of repeated definitions would weigh on the page).
     """
     m = measure(name)
     raw = "" if value is None or (isinstance(value, float) and math.isnan(value)) \
         else repr(float(value))
     shown = format_value(name, value) if text is None else text
     attrs = (f'class="measure" data-measure="{escape(name)}" data-scope="{escape(scope)}" '
-             f'data-year="{int(year)}" data-value="{raw}" title="{escape(m.definition)}"')
+             f'data-year="{int(year)}" data-value="{raw}"')
+    if describe:
+        attrs += f' title="{escape(m.definition)}"'
     inner = escape(shown)
     if glossary:
         inner = Markup(f'<a href="{escape(glossary)}#{m.anchor}">{inner}</a>')

@@ -179,7 +179,7 @@ def measure_cells(sty, keys: pd.DataFrame, fmt: dict[str, Any]):
         text = fmt.get(col) or str
         for i, key in enumerate(keys[col].to_numpy()):
             if isinstance(key, tuple):
-                sty = sty.format(lambda v, k=key, t=text: figure_html(*k, v, text=t(v)),
+                sty = sty.format(lambda v, k=key, t=text: figure_html(*k, v, text=t(v), describe=False),
                                  subset=pd.IndexSlice[[data.index[i]], [col]], escape=None,
                                  na_rep=None)
     return sty
