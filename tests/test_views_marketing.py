@@ -154,11 +154,13 @@ def test_geography_by_department_and_region():
                              "department": ["86", "86", "75"],
                              "region": ["Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "Île-de-France"],
                              "lat": [46.0, 47.0, 48.8], "lon": [0.0, 1.0, 2.3]})
-    dep = bd.clients_by_department(SEGMENTS, communes).set_index("department")
+    m = stored(bd.area_rows(LINKS, SEGMENTS, 2025, communes))
+    reg, dep = vm.areas_measured(m, "C1", 2025, communes)
+    dep = dep.set_index("department")
     assert dep["clients"].to_dict() == {"86": 2, "75": 1}  # the prospect (no stay) is left out
-    assert dep.loc["86", "lat"] == pytest.approx(46.5)
-    reg = bd.clients_by_region(dep.reset_index())
+    assert dep.loc["86", "region"] == "Nouvelle-Aquitaine"
     assert reg.iloc[0]["region"] == "Nouvelle-Aquitaine" and reg["share"].sum() == pytest.approx(1)
+    assert reg["clients"].tolist() == [2, 1]
 
 
 def test_criteria_counts_in_documented_order():
@@ -403,7 +405,7 @@ def test_lehu_actions_derived_from_figures():
 def test_plots_accept_empty_frames():
     vm.plot_family_trend(vm.family_by_year(pd.DataFrame(), "C1"))
     vm.plot_seasonality(pd.DataFrame())
-    vm.plot_regions(bd.clients_by_region(pd.DataFrame()))
+    vm.plot_regions(pd.DataFrame(columns=["region", "clients", "share"]))
     vm.plot_categories(pd.DataFrame(columns=["category", "clients", "share", "amount_share"]))
     vm.plot_category_evolution(pd.DataFrame(columns=["date", "category", "clients"]), [])
 

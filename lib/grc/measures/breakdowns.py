@@ -213,19 +213,15 @@ def product_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.D
 
 def season_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
     """``season:<segment>:<month>``: past stays per segment and arrival month, every month of
-    every segment present (zeros included), by ``segment.seasonality``."""
+    every segment present in the scope (zeros included), as ``segment.seasonality`` counts."""
     if not len(stays) or "segment" not in segments:
         return pd.DataFrame(columns=ROW_COLUMNS)
-    crit = segments[["contact_id", "segment"]].assign(
-        segment=segments["segment"].fillna(NOT_SEGMENTED))
-    s = stays.assign(**{c: stays[c] if c in stays else 0 for c in ("nights", "persons")})
-    parts = []
-    for scope, part in _scope_frames(s):
-        tidy = segment.seasonality(part, crit, by="segment")
-        if len(tidy):
-            idx = pd.MultiIndex.from_arrays([[scope] * len(tidy), tidy["segment"], tidy["month"]])
-            parts.append(_rows(pd.Series(tidy["stays"].to_numpy(), index=idx), "season:", year))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+    s = _with_segment(stays[["centre", "contact_id", "arrival"]], segments, "segment")
+    s["month"] = pd.to_datetime(s["arrival"]).dt.month
+    counts = _scoped(s).groupby(["_scope", "segment", "month"]).size()
+    present = counts.index.droplevel(2).unique()
+    full = pd.MultiIndex.from_tuples([(sc, sg, m) for sc, sg in present for m in range(1, 13)])
+    return _rows(counts.reindex(full, fill_value=0), "season:", year)
 
 
 def _scope_frames(frame: pd.DataFrame, col: str = "centre") -> Iterator[tuple[str, pd.DataFrame]]:
@@ -241,67 +237,39 @@ def department_centroids(communes: pd.DataFrame) -> pd.DataFrame:
                                          region=("region", "first"))
 
 
-def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame,
-                          centroids: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Clients (contacts with a stay) per department, with the department's centroid.
-
-    Columns: ``department, region, clients, share, lat, lon`` (centroid = mean of the
-    reference communes of the department; NaN for an unknown department).
-    """
-    cols = ["department", "region", "clients", "share", "lat", "lon"]
-    if segments is None or not len(segments) or "department" not in segments:
-        return pd.DataFrame(columns=cols)
-    c = segments
-    if "n_stays" in c:
-        c = c[pd.to_numeric(c["n_stays"], errors="coerce").fillna(0) > 0]
-    if c.empty:
-        return pd.DataFrame(columns=cols)
-    dep = c["department"].astype("string").fillna(segment.UNKNOWN)
-    counts = dep.value_counts().rename("clients").rename_axis("department").reset_index()
-    counts["department"] = counts["department"].astype(object)
-    cent = department_centroids(communes) if centroids is None else centroids
-    out = counts.merge(cent, left_on="department", right_index=True, how="left")
-    if "region" in c:
-        reg = c.dropna(subset=["department"]).groupby("department")["region"].first()
-        out["region"] = out["region"].fillna(out["department"].map(reg))
-    out["region"] = out["region"].fillna(segment.UNKNOWN)
-    out["share"] = out["clients"] / out["clients"].sum()
-    return out.sort_values(["clients", "department"], ascending=[False, True])[cols].reset_index(drop=True)
-
-
-def clients_by_region(by_department: pd.DataFrame) -> pd.DataFrame:
-    """``region, clients, share`` summed from :func:`clients_by_department`."""
-    if by_department.empty:
-        return pd.DataFrame(columns=["region", "clients", "share"])
-    out = by_department.groupby("region", as_index=False)["clients"].sum()
-    out["share"] = out["clients"] / out["clients"].sum()
-    return out.sort_values(["clients", "region"], ascending=[False, True]).reset_index(drop=True)
-
-
 def area_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int,
               communes: pd.DataFrame | None = None) -> pd.DataFrame:
     """``department:``, ``region:`` and their shares: clients (contacts with a stay) of each
-    scope (a centre: contacts with a record of the centre, any year) per area."""
+    scope (a centre: contacts with a record of the centre, any year) per department (unknown:
+    ``inconnue``) and per region (a department's region: the reference communes', else its
+    clients'), every scope at once."""
     if not len(segments) or "department" not in segments or not len(links):
         return pd.DataFrame(columns=ROW_COLUMNS)
     if communes is None:
         from grc.qualify.reference import load_communes
 
         communes = load_communes()
+    c = segments
+    if "n_stays" in c:
+        c = c[pd.to_numeric(c["n_stays"], errors="coerce").fillna(0) > 0]
+    cols = ["contact_id", "department", *(["region"] if "region" in c else [])]
     members = links[links["centre"].notna()][["centre", "contact_id"]].drop_duplicates()
-    scopes = {c: segments[segments["contact_id"].isin(ids)]
-              for c, ids in members.groupby("centre")["contact_id"]}
-    scopes[NETWORK] = segments
+    who = pd.concat([members.rename(columns={"centre": "_scope"}),
+                     c[["contact_id"]].assign(_scope=NETWORK)], ignore_index=True)
+    m = who.merge(c[cols], on="contact_id")
+    m["department"] = m["department"].astype("string").fillna(segment.UNKNOWN).astype(object)
+    dep = m.groupby(["_scope", "department"]).size()
+    region = department_centroids(communes)["region"]
+    if "region" in c:
+        own = c.dropna(subset=["department"]).groupby("department")["region"].first()
+        region = region.combine_first(own.set_axis(own.index.astype(str)))
+    dep_region = dep.index.get_level_values(1).map(region).fillna(segment.UNKNOWN)
+    reg = dep.groupby([dep.index.get_level_values(0), dep_region]).sum()
     parts = []
-    centroids = department_centroids(communes)
-    for scope, seg in scopes.items():
-        dep = clients_by_department(seg, communes, centroids)
-        reg = clients_by_region(dep)
-        for frame, col, fam in ((dep, "department", "department"), (reg, "region", "region")):
-            for what, prefix in (("clients", f"{fam}:"), ("share", f"{fam}_share:")):
-                idx = pd.MultiIndex.from_arrays([[scope] * len(frame), frame[col].astype(str)])
-                parts.append(_rows(pd.Series(frame[what].to_numpy(dtype=float), index=idx),
-                                   prefix, year))
+    for counts, fam in ((dep, "department"), (reg, "region")):
+        total = counts.groupby(level=0).transform("sum")
+        parts += [_rows(counts.astype(float), f"{fam}:", year),
+                  _rows(counts / total, f"{fam}_share:", year)]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -352,30 +320,37 @@ def category_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
                   reference_date: dt.date, year: int) -> pd.DataFrame:
     """``rfm_share:``, ``rfm_stays:``, ``rfm_amount:``, ``rfm_amount_share:`` and
     ``rfm_amount_per_client:`` per category of the grid, for every scope of ``scores`` (its
-    stays: a centre's own, every stay for the network, as ``rfm_table`` scores them)."""
+    stays: a centre's own, every stay for the network, as ``rfm_table`` scores them); the
+    figures of :func:`category_summary`, every scope at once."""
     if not len(scores) or not len(stays):
         return pd.DataFrame(columns=ROW_COLUMNS)
-    parts = []
     # one pass of grc.rfm for every centre (one client per centre and contact), one for NETWORK
     own = stays[stays["centre"].notna()]
     own = own.assign(_k=own["centre"].astype(str) + "\x1f" + own["contact_id"].astype(str))
     per = rfm.compute_rfm(own, reference_date, grid, key="_k")
-    centre, _, contact = per["_k"].str.partition("\x1f").T.to_numpy()
-    per = pd.DataFrame({"scope": centre, "contact_id": contact, "n_stays": per["n_stays"].to_numpy(),
-                        "total_amount": per["total_amount"].to_numpy()})
-    net = rfm.compute_rfm(stays, reference_date, grid)[["contact_id", "n_stays", "total_amount"]]
-    amounts = {**dict(iter(per.groupby("scope")[["contact_id", "n_stays", "total_amount"]])),
-               NETWORK: net.reset_index(drop=True)}
-    for scope, sc in scores.groupby("scope", sort=True):
-        if scope not in amounts:
-            continue
-        summ = category_summary(sc.assign(contact_id=sc["contact_id"].astype(str)),
-                                amounts[scope].assign(contact_id=lambda d: d["contact_id"].astype(str)),
-                                grid)
-        for col, prefix in CATEGORY_FAMILIES.items():
-            idx = pd.MultiIndex.from_arrays([[scope] * len(summ), summ["category"]])
-            parts.append(_rows(pd.Series(summ[col].to_numpy(dtype=float), index=idx), prefix, year))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+    net = rfm.compute_rfm(stays, reference_date, grid)
+    amounts = pd.concat([
+        pd.DataFrame({"_k": per["_k"].to_numpy(), "n_stays": per["n_stays"].to_numpy(),
+                      "total_amount": per["total_amount"].to_numpy()}),
+        pd.DataFrame({"_k": NETWORK + "\x1f" + net["contact_id"].astype(str).to_numpy(),
+                      "n_stays": net["n_stays"].to_numpy(),
+                      "total_amount": net["total_amount"].to_numpy()})], ignore_index=True)
+    sc = scores[["scope", "contact_id", "category"]]
+    sc = sc.assign(_k=sc["scope"].astype(str) + "\x1f" + sc["contact_id"].astype(str))
+    s = sc.merge(amounts, on="_k", how="left")
+    g = s.groupby(["scope", "category"]).agg(clients=("contact_id", "size"),
+                                             stays=("n_stays", "sum"), amount=("total_amount", "sum"))
+    order = grid.category_order()
+    full = pd.MultiIndex.from_product([sorted(sc["scope"].unique()), order])
+    g = g.reindex(full.append(g.index.difference(full)), fill_value=0)
+    clients = g["clients"].groupby(level=0).transform("sum")
+    amount = g["amount"].groupby(level=0).transform("sum")
+    out = {"share": g["clients"] / clients.clip(lower=1), "stays": g["stays"].fillna(0),
+           "amount": g["amount"],
+           "amount_share": (g["amount"] / amount.where(amount != 0)).where(amount != 0, 0.0),
+           "amount_per_client": g["amount"] / g["clients"].where(g["clients"] > 0)}
+    return pd.concat([_rows(out[col].astype(float), prefix, year)
+                      for col, prefix in CATEGORY_FAMILIES.items()], ignore_index=True)
 
 
 def family_retention_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
