@@ -181,6 +181,11 @@ def test_trend_and_french_format():
     ft = vq.format_trend(tr.reset_index()).set_index("Indicateur")
     assert ft.at["Joignables par courrier", "Évolution"] == "+25,0\u00a0pt"
     assert ft.at["Fiches exportées", "Évolution"] == "+2"
+    # the French texts of both years stay measure elements with their raw values
+    html = table(vq.format_trend(vq.trend(_metrics(), "A", 2025))).to_html()
+    assert ('data-measure="mailable_rate" data-scope="A" data-year="2024" data-value="0.5">'
+            "50,0\u00a0%<") in html
+    assert 'data-measure="records" data-scope="A" data-year="2025" data-value="12.0">12<' in html
     # no previous year: n_1 missing, shown as a dash
     tb = vq.trend(_metrics(), "B", 2025)
     assert tb["n_1"].isna().all()

@@ -135,7 +135,7 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
 
 def measured(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     """``frame`` whose cells are measures: ``keys`` (same index and columns) holds, per cell,
-    ``(measure, scope, year)`` or None. :func:`table` and :func:`heat_table` then write each
+    ``(measure, scope, year)`` (plus the raw value when the cell holds a text) or None. :func:`table` and :func:`heat_table` then write each
     such cell as a measure element (data-measure, data-scope, data-year, data-value) showing
     the column's usual text, so that the cross-page test checks table cells too."""
     frame = frame.copy()
@@ -178,8 +178,9 @@ def measure_cells(sty, keys: pd.DataFrame, fmt: dict[str, Any]):
     for col in keys.columns:
         text = fmt.get(col) or str
         for i, key in enumerate(keys[col].to_numpy()):
-            if isinstance(key, tuple):
-                sty = sty.format(lambda v, k=key, t=text: figure_html(*k, v, text=t(v), describe=False),
+            if isinstance(key, tuple):  # (measure, scope, year[, raw value when v is a text])
+                sty = sty.format(lambda v, k=key, t=text: figure_html(
+                                     *k[:3], k[3] if len(k) > 3 else v, text=t(v), describe=False),
                                  subset=pd.IndexSlice[[data.index[i]], [col]], escape=None,
                                  na_rep=None)
     return sty

@@ -296,13 +296,16 @@ def trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
     if metrics.empty:
         return pd.DataFrame(columns=cols)
     cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
-    rows = []
+    rows, keys = [], []
     for k, (label, kind) in TREND_METRICS.items():
         a, b = prev.get(k, np.nan), cur.get(k, np.nan)
         if pd.isna(a) and pd.isna(b):
             continue
         rows.append({"indicateur": label, "n_1": a, "n": b, "évolution": b - a, "format": kind})
-    return pd.DataFrame(rows, columns=cols)
+        keys.append({"n_1": None if pd.isna(a) else (k, centre, year - 1),
+                     "n": None if pd.isna(b) else (k, centre, year)})
+    out = pd.DataFrame(rows, columns=cols)
+    return measured(out, pd.DataFrame(keys, index=out.index, columns=cols, dtype=object))
 
 
 def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
@@ -320,12 +323,24 @@ def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
         sign = "+" if v > 0 else ""
         return sign + (fr_num(100 * v, 1) + "\u00a0pt" if kind == "pct" else fr_num(v))
 
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Indicateur": tr["indicateur"],
         "Année N-1": [val(v, k) for v, k in zip(tr["n_1"], tr["format"], strict=False)],
         "Année N": [val(v, k) for v, k in zip(tr["n"], tr["format"], strict=False)],
         "Évolution": [delta(v, k) for v, k in zip(tr["évolution"], tr["format"], strict=False)],
     })
+    keys = cell_keys(tr)
+    if keys is None:
+        return out
+    # the texts stay measure elements: each key carries its raw value (4th item)
+    keys = keys.reindex(index=tr.index)
+    with_value = pd.DataFrame({
+        "Année N-1": [(*k, v) if isinstance(k, tuple) else None
+                      for k, v in zip(keys["n_1"], tr["n_1"], strict=True)],
+        "Année N": [(*k, v) if isinstance(k, tuple) else None
+                    for k, v in zip(keys["n"], tr["n"], strict=True)]},
+        index=out.index, dtype=object)
+    return measured(out, with_value)
 
 
 def issue_trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
