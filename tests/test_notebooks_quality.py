@@ -112,7 +112,8 @@ def test_quality_data_reads_match_the_workbook(small_base):
         assert len(vq.field_quality_table(q.metrics, scope, wb.year)) == len(vq.QUALITY_FIELDS)
         m = wb.metrics[wb.metrics["year"].isin([wb.year - 1, wb.year])]
         pd.testing.assert_frame_equal(vq.trend(q.metrics, scope, wb.year), vq.trend(m, scope, wb.year))
-        pd.testing.assert_frame_equal(vq.changes_summary(q.history, wb.year), vq.changes_summary(wb.history, wb.year))
+        pd.testing.assert_frame_equal(vq.changes_summary(q.metrics, scope, wb.year),
+                                      vq.changes_summary(wb.metrics, scope, wb.year))
         assert q.metric("shared_contacts") == wb.metric("shared_contacts")
         dup = vq.duplicates_summary(q.metrics, scope, wb.year)
         pd.testing.assert_frame_equal(dup, vq.duplicates_summary(wb.metrics, scope, wb.year))
@@ -131,7 +132,7 @@ def test_quality_data_reads_match_the_workbook(small_base):
             pd.testing.assert_frame_equal(q.centre_pairs, wb.centre_pairs.sort_values(["centre_a", "centre_b"])
                                           .reset_index(drop=True), check_dtype=False)
         # last year's return file: followed from the base (no recomputation), same totals as metrics
-        fu = vq.return_followup(q.followup)
+        fu = vq.return_followup(q.metrics, scope, wb.year)
         assert len(fu)
         assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
         mm = net_wb.metrics
@@ -142,5 +143,6 @@ def test_quality_data_reads_match_the_workbook(small_base):
                                                                                   strict=False)}
         q.close()
     first = vq.QualityData(cfg.with_year(cfg.year - 1), "NETWORK")
-    assert first.followup.empty  # no year before the first: nothing to follow
+    # no year before the first: nothing to follow
+    assert vq.return_followup(first.metrics, "NETWORK", cfg.year - 1).empty
     first.close()

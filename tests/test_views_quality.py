@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from grc.measures import breakdowns as bd  # noqa: E402
+from grc.measures.read import measure_value  # noqa: E402
 from grc.reports import views_quality as vq  # noqa: E402
 from grc.reports.charts import table  # noqa: E402
 
@@ -223,24 +224,35 @@ def _history() -> pd.DataFrame:
     })
 
 
+def _history_measures(history: pd.DataFrame, year: int = 2025) -> pd.DataFrame:
+    """The pipeline's history breakdowns of ``history`` as the base's ``measures`` table."""
+    rows = bd.history_rows(history, ["A"], year)
+    return rows.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_changes_summary_counts_records_per_event():
-    ch = vq.changes_summary(_history(), 2025).set_index("évènement")["fiches"]
+    stored = _history_measures(_history())
+    ch = vq.changes_summary(stored, "A", 2025).set_index("évènement")["fiches"]
     assert ch["Nouvelles fiches"] == 1
     assert ch["Fiches modifiées"] == 2  # record 2 counted once for two fields
     assert ch["Fiches plus exportées"] == 1
     assert ch["Fiches de retour dans l'export"] == 1
     assert ch["Fiches rattachées à un autre contact"] == 0
-    empty = vq.changes_summary(_history().iloc[:0], 2025)
+    assert vq.changes_summary(stored, "NETWORK", 2025)["fiches"].tolist() == ch.tolist()
+    empty = vq.changes_summary(_history_measures(_history().iloc[:0]), "A", 2025)
     assert (empty["fiches"] == 0).all() and len(empty) == len(vq.EVENTS)
+    assert 'data-measure="changes:fusion" data-scope="A"' in table(empty).to_html()
 
 
 def test_field_changes_completed_and_emptied():
-    fc = vq.field_changes(_history(), 2025).set_index("champ")
+    fc = vq.field_changes(_history_measures(_history()), "A", 2025).set_index("champ")
     assert fc.at["E-mail", "modifications"] == 2
     assert fc.at["E-mail", "complétés"] == 1 and fc.at["E-mail", "effacés"] == 1
     assert fc.at["Code postal", "complétés"] == 0
-    assert vq.field_changes(_history(), 2023).empty
-    assert vq.field_changes(pd.DataFrame(), 2025).empty
+    assert list(fc.index) == ["E-mail", "Code postal"]  # most modified first
+    assert vq.field_changes(_history_measures(_history(), 2023), "A", 2023).empty
+    assert vq.field_changes(pd.DataFrame(columns=["scope", "year", "measure", "value"]),
+                            "A", 2025).empty
 
 
 def test_return_followup_statuses():
@@ -248,7 +260,8 @@ def test_return_followup_statuses():
                        "code": ["invalid_postcode", "invalid_email", "invalid_email", "invalid_email",
                                 "invalid_email", "npai"],
                        "status": ["corrigé", "toujours", "toujours", "retiré", "retiré", "corrigé"]})
-    t = vq.return_followup(fu).set_index("problème")
+    stored = bd.followup_rows(fu, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+    t = vq.return_followup(stored, "A", 2025).set_index("problème")
     email = t.loc["E-mail invalide"]
     assert email["signalées_n_1"] == 3  # record 5 counted once
     assert email["toujours_à_corriger"] == 2 and email["plus_exportées"] == 1
@@ -257,8 +270,12 @@ def test_return_followup_statuses():
     assert pc["corrigées"] == 1 and pc["taux_correction"] == 1
     assert list(t.index)[0] == "E-mail invalide"  # most reported first
     assert t[["signalées_n_1", "corrigées"]].dtypes.eq("int64").all()
-    assert vq.return_followup(fu.iloc[:0]).empty
-    assert vq.return_followup(pd.DataFrame()).empty
+    # every code together: 2 fixed among 4 still exported (record 5 dropped)
+    assert measure_value(stored, "fix_rate", "A", 2025) == pytest.approx(2 / 4)
+    assert vq.return_followup(stored, "NETWORK", 2025).equals(vq.return_followup(stored, "A", 2025))
+    assert vq.return_followup(bd.followup_rows(fu.iloc[:0], 2025), "A", 2025).empty
+    assert vq.return_followup(pd.DataFrame(columns=["scope", "year", "measure", "value"]),
+                              "A", 2025).empty
 
 
 def test_field_flags_are_per_record_and_field():

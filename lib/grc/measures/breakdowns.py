@@ -142,6 +142,64 @@ def quality_rows(records: pd.DataFrame, issues: pd.DataFrame, year: int) -> pd.D
                       "value": share_none.to_numpy(dtype=float)})], ignore_index=True)
 
 
+HISTORY_EVENTS = ("nouveau", "modification", "plus_exporte", "reexporte", "fusion")
+
+
+def history_rows(history: pd.DataFrame, centres: list[str], year: int) -> pd.DataFrame:
+    """What changed since last year, from the year's history rows: ``changes:<event>``
+    (records with the event, every event of every centre with records: zeros included) and,
+    among modifications, ``field_changes:<field>``, ``field_completed:<field>`` (was empty)
+    and ``field_emptied:<field>`` (is empty now)."""
+    h = history[history["year"] == year] if len(history) else history
+    scopes = [*centres, NETWORK]
+    if not len(h):
+        events = pd.Series(0.0, index=pd.MultiIndex.from_product([scopes, HISTORY_EVENTS]))
+        return _rows(events, "changes:", year)
+    h = _scoped(h[h["centre"].notna()])
+    records = h.drop_duplicates(["_scope", "event", "centre", "local_id"])
+    events = records.groupby(["_scope", "event"]).size()
+    full = pd.MultiIndex.from_product([scopes, HISTORY_EVENTS])
+    events = events.reindex(full.append(events.index.difference(full)), fill_value=0)
+    parts = [_rows(events.astype(float), "changes:", year)]
+    mod = h[h["event"] == "modification"]
+    if len(mod):
+        was, now = _filled(mod["old_value"]), _filled(mod["new_value"])
+        g = pd.DataFrame({"_scope": mod["_scope"], "field": mod["field"], "n": 1,
+                          "filled": (~was & now).astype(int),
+                          "emptied": (was & ~now).astype(int)}).groupby(["_scope", "field"]).sum()
+        parts += [_rows(g[col].astype(float), prefix, year) for col, prefix in
+                  (("n", "field_changes:"), ("filled", "field_completed:"),
+                   ("emptied", "field_emptied:"))]
+    return pd.concat(parts, ignore_index=True)
+
+
+FOLLOWUP_STATUSES = ("corrigé", "toujours", "retiré")
+
+
+def followup_rows(followup: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Last year's fixable issues per code: ``followup_code:<code>:<status>`` (corrigé,
+    toujours, retiré, and signalé for all of them), ``followup_fix_rate:<code>`` (fixed among
+    those still exported) and ``fix_rate`` (every code), per centre and for the network."""
+    if followup is None or not len(followup):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    fu = _scoped(followup.drop_duplicates(["centre", "local_id", "code"]))
+    counts = fu.groupby(["_scope", "code", "status"]).size()
+    pairs = counts.index.droplevel(2).unique()
+    full = pd.MultiIndex.from_tuples([(sc, c, st) for sc, c in pairs for st in FOLLOWUP_STATUSES])
+    counts = counts.reindex(full.append(counts.index.difference(full)), fill_value=0)
+    wide = counts.unstack(-1, fill_value=0)
+    wide["signalé"] = wide.sum(axis=1)
+    kept = wide["corrigé"] + wide["toujours"]
+    rate = (wide["corrigé"] / kept.where(kept > 0)).dropna()
+    by_scope = wide.groupby(level=0)[["corrigé", "toujours"]].sum()
+    total = by_scope["corrigé"] + by_scope["toujours"]
+    fix = (by_scope["corrigé"] / total.where(total > 0)).dropna()
+    return pd.concat([_rows(wide.stack().astype(float), "followup_code:", year),
+                      _rows(rate, "followup_fix_rate:", year),
+                      pd.DataFrame({"centre": fix.index, "year": year, "metric": "fix_rate",
+                                    "value": fix.to_numpy(dtype=float)})], ignore_index=True)
+
+
 # --------------------------------------------------------------------------- segmentation
 
 def _year_contacts(links: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -376,10 +434,16 @@ def family_retention_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int
 
 def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
-                   reference_date: dt.date | None, grid: rfm.Grid | None) -> pd.DataFrame:
+                   reference_date: dt.date | None, grid: rfm.Grid | None,
+                   history: pd.DataFrame | None = None,
+                   followup: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every breakdown family for every centre and the network (``stays``: up to the
-    reference date already)."""
+    reference date already; ``history``: the base's history rows of the year)."""
     steps: list[Callable[[], pd.DataFrame]] = [lambda: quality_rows(qualified, issues, year)]
+    if history is not None:
+        centres = sorted(qualified["centre"].dropna().unique())
+        steps.append(lambda: history_rows(history, centres, year))
+    steps.append(lambda: followup_rows(followup, year))
     if len(segments):
         steps += [lambda: criterion_rows(links, segments, year),
                   lambda: family_rows(stays, segments, year),

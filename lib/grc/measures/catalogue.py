@@ -131,6 +131,9 @@ _FIXED = [
     Measure("new_clients", "Nouveaux clients",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),
+    Measure("fix_rate", "Taux de correction des anomalies signalées",
+            "Parmi les anomalies corrigeables signalées l'an dernier dans le fichier retour et "
+            "dont la fiche est toujours exportée, part de celles qui sont corrigées.", SHARE),
     Measure("no_channel_share", "Joignables par aucun canal",
             "Part des fiches reçues joignables ni par courrier, ni par e-mail, ni par "
             "téléphone.", SHARE),
@@ -196,6 +199,15 @@ def _words(family: str, key: str) -> dict[str, str]:
         from grc.measures.breakdowns import CRITERIA_TITLES
 
         words["a"] = CRITERIA_TITLES.get(first, first)
+    elif family in ("field_changes", "field_completed", "field_emptied"):
+        from grc.schema import field_label
+
+        words["key"] = field_label(key)
+    elif family in ("followup_code", "followup_fix_rate"):
+        words["a"] = ISSUE_CODES.get(first, first)
+        words["b"] = FOLLOWUP_CODE_WORDS.get(second, second)
+    elif family == "changes":
+        words["key"] = HISTORY_WORDS.get(key, key)
     elif family == "season":
         words["b"] = MONTH_NAMES[int(second) - 1] if second.isdigit() and 0 < int(second) < 13 \
             else second
@@ -213,6 +225,12 @@ def _breakdown(name: str, family: str, key: str) -> Measure | None:
 
 CHANNEL_WORDS = {"mailable": "courrier", "emailable": "e-mail", "phoneable": "téléphone",
                  "any": "au moins un canal", "none": "aucun canal"}
+FOLLOWUP_CODE_WORDS = {"signalé": "signalées l'an dernier", "corrigé": "corrigées",
+                       "toujours": "toujours à corriger", "retiré": "plus exportées"}
+HISTORY_WORDS = {"nouveau": "nouvelles fiches", "modification": "fiches modifiées",
+                 "plus_exporte": "fiches plus exportées",
+                 "reexporte": "fiches de retour dans l'export",
+                 "fusion": "fiches rattachées à un autre contact"}
 MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
                "septembre", "octobre", "novembre", "décembre"]
 _PAST = "séjours arrivés jusqu'à la date de référence, toutes années"
@@ -230,6 +248,24 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "channel": ("Fiches joignables par {key}",
                 "Nombre de fiches reçues joignables par {key} (mêmes règles que les parts de "
                 "fiches joignables par canal).", COUNT),
+    "changes": ("Historique de l'année : {key}",
+                "Nombre de fiches de l'année concernées par l'événement « {key} » de "
+                "l'historique (comparaison avec l'export de l'année précédente).", COUNT),
+    "field_changes": ("Modifications du champ {key}",
+                      "Nombre de modifications du champ « {key} » entre l'export de l'année "
+                      "précédente et celui de l'année.", COUNT),
+    "field_completed": ("Champ {key} complété",
+                        "Parmi les modifications du champ « {key} », nombre de valeurs "
+                        "ajoutées à un champ vide l'année précédente.", COUNT),
+    "field_emptied": ("Champ {key} effacé",
+                      "Parmi les modifications du champ « {key} », nombre de valeurs effacées "
+                      "(champ vide dans le nouvel export).", COUNT),
+    "followup_code": ("Anomalies « {a} » {b}",
+                      "Parmi les fiches signalées l'an dernier dans le fichier retour pour "
+                      "l'anomalie « {a} », nombre de celles {b} cette année.", COUNT),
+    "followup_fix_rate": ("Taux de correction : {a}",
+                          "Parmi les fiches signalées l'an dernier pour l'anomalie « {a} » et "
+                          "toujours exportées, part de celles qui sont corrigées.", SHARE),
     "issue_share": ("Part des fiches : {key}",
                     "Part des fiches reçues qui portent l'anomalie « {key} ».", SHARE),
     "segment_share": ("Part des contacts du segment {key}",
@@ -336,6 +372,15 @@ FAMILY_DEFINITIONS = [
     Measure("channel:<canal>", "Fiches joignables par canal",
             "Pour chaque canal (courrier, e-mail, téléphone, au moins un, aucun), nombre de "
             "fiches reçues joignables par ce canal."),
+    Measure("changes:<événement>, field_changes:<champ>, field_completed:…, field_emptied:…",
+            "Ce qui a changé depuis l'an dernier",
+            "Fiches par événement de l'historique (nouvelles, modifiées, plus exportées, de "
+            "retour, rattachées à un autre contact) et, par champ, modifications, valeurs "
+            "ajoutées et valeurs effacées."),
+    Measure("followup_code:<code>:<statut>, followup_fix_rate:<code>",
+            "Suivi du fichier retour par anomalie",
+            "Pour chaque anomalie signalée l'an dernier : fiches signalées, corrigées, toujours "
+            "à corriger, plus exportées, et taux de correction."),
     Measure("issue_share:<code>", "Part des fiches par anomalie",
             "Pour chaque anomalie de qualité, part des fiches reçues qui la portent.", SHARE),
     Measure("segment_share:<code>", "Part des contacts par segment",

@@ -523,7 +523,8 @@ def store_measures(run: Run) -> None:
     measures = compute_measures(run.qualified, run.issues, run.links, run.stays, run.scores,
                                 run.segments, cfg.year, followup=run.followup,
                                 reference_date=cfg.reference_date, corrections=run.corrections,
-                                org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid))
+                                org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid),
+                                history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]))
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,

@@ -369,59 +369,50 @@ def issue_trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- what changed
 
-def changes_summary(history: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Records per history event of ``year``: ``évènement``, ``fiches``."""
-    cols = ["évènement", "fiches"]
-    h = history[history["year"] == year] if len(history) else history
-    rows = []
-    for ev, label in EVENTS.items():
-        sel = h[h["event"] == ev] if len(h) else h
-        n = sel[["centre", "local_id"]].drop_duplicates().shape[0] if len(sel) else 0
-        rows.append({"évènement": label, "fiches": n})
-    return pd.DataFrame(rows, columns=cols)
+def changes_summary(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Records per history event of ``year`` from the measures (``changes:<event>``):
+    ``évènement``, ``fiches`` (0 when nothing is stored)."""
+    out = cells_frame(measures, [{"évènement": label, "fiches": (f"changes:{ev}", scope, year)}
+                                 for ev, label in EVENTS.items()])
+    out["fiches"] = out["fiches"].fillna(0).astype("int64")
+    return out
 
 
-def field_changes(history: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Modified fields in ``year``: ``champ``, ``modifications``, ``complétés`` (empty before),
-    ``effacés`` (empty now)."""
+def field_changes(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Modified fields in ``year`` from the measures (``field_changes:``, ``field_completed:``,
+    ``field_emptied:``): ``champ``, ``modifications``, ``complétés`` (empty before),
+    ``effacés`` (empty now), most modified first."""
     cols = ["champ", "modifications", "complétés", "effacés"]
-    if history.empty:
+    n = members(measures, "field_changes", scope, year)
+    if n.empty:
         return pd.DataFrame(columns=cols)
-    h = history[(history["year"] == year) & (history["event"] == "modification")]
-    if h.empty:
-        return pd.DataFrame(columns=cols)
-    was = _filled(h["old_value"])
-    now = _filled(h["new_value"])
-    g = pd.DataFrame({"field": h["field"], "n": 1, "filled": (~was & now).astype(int),
-                      "emptied": (was & ~now).astype(int)}).groupby("field").sum()
-    g = g.sort_values("n", ascending=False, kind="stable")
-    return pd.DataFrame({"champ": [FIELD_LABELS.get(f, f) for f in g.index],
-                         "modifications": g["n"].to_numpy(), "complétés": g["filled"].to_numpy(),
-                         "effacés": g["emptied"].to_numpy()}, columns=cols)
+    order = n.sort_values(ascending=False, kind="stable").index
+    out = cells_frame(measures, [{"champ": FIELD_LABELS.get(f, f),
+                                  "modifications": (f"field_changes:{f}", scope, year),
+                                  "complétés": (f"field_completed:{f}", scope, year),
+                                  "effacés": (f"field_emptied:{f}", scope, year)} for f in order])
+    return out.astype({c: "int64" for c in cols[1:]})
 
 
-def return_followup(followup: pd.DataFrame) -> pd.DataFrame:
-    """What became of last year's problems, from the base's ``issue_followup`` rows of the run
-    year (``centre, local_id, code, status`` with status corrigé / toujours / retiré): per issue
-    code, records ``corrigées``, ``toujours_à_corriger`` and ``plus_exportées``.
-
-    Only codes a centre can fix are followed (the pipeline keeps only those).
-    """
-    cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées", "taux_correction"]
-    if followup is None or followup.empty:
+def return_followup(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """What became of last year's problems, per issue code, from the measures
+    (``followup_code:<code>:<status>``, ``followup_fix_rate:<code>``): records
+    ``signalées_n_1``, ``corrigées``, ``toujours_à_corriger``, ``plus_exportées`` and the
+    ``taux_correction``, most reported first. Only codes a centre can fix are followed."""
+    cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées",
+            "taux_correction"]
+    stored = members(measures, "followup_code", scope, year)
+    reported = pd.Series({k.rpartition(":")[0]: v for k, v in stored.items()
+                          if k.endswith(":signalé")}, dtype=float)
+    if reported.empty:
         return pd.DataFrame(columns=cols)
-    fu = followup.drop_duplicates(["centre", "local_id", "code"])
-    status = fu["status"].map(FOLLOWUP_STATUS)
-    t = pd.crosstab(fu["code"].to_numpy(), status.to_numpy())
-    for c in FOLLOWUP_STATUS.values():
-        if c not in t:
-            t[c] = 0
-    t["signalées_n_1"] = t[list(FOLLOWUP_STATUS.values())].sum(axis=1)
-    t = t.sort_values("signalées_n_1", ascending=False, kind="stable")
-    kept = t["corrigées"] + t["toujours_à_corriger"]
-    t["taux_correction"] = np.where(kept > 0, t["corrigées"] / kept.where(kept > 0, 1), np.nan)
-    t.insert(0, "problème", [issue_label(c) for c in t.index])
-    return t.reset_index(drop=True)[cols].astype({c: int for c in cols[1:5]})
+    order = reported.sort_values(ascending=False, kind="stable").index
+    rows = [{"problème": issue_label(c),
+             "signalées_n_1": (f"followup_code:{c}:signalé", scope, year),
+             **{col: (f"followup_code:{c}:{st}", scope, year) for st, col in FOLLOWUP_STATUS.items()},
+             "taux_correction": (f"followup_fix_rate:{c}", scope, year)} for c in order]
+    out = cells_frame(measures, rows)
+    return out[cols].astype({c: "int64" for c in cols[1:5]})
 
 
 def return_file(cfg, centre: str) -> dict[str, Any]:
@@ -720,8 +711,8 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
 class QualityData:
     """What the quality pages read from the base, through one read-only connection.
 
-    Only the scope's rows and the needed columns are read; network comparisons are aggregated
-    by DuckDB (counts only). Each frame is read once, on first use; :meth:`close` ends the
+    The pages' figures are measures (:attr:`metrics`); besides them, only the scope's pairs,
+    review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
     connection (also closed when the object is collected).
     """
 
@@ -785,22 +776,10 @@ class QualityData:
         sel = ", ".join(f'"{c}"' for c in cols)
         return self.query(f'SELECT {sel} FROM "{table}" {where}', params)
 
-    def _scope(self, table: str, extra: str = "", params: list | None = None,
-               col: str = "centre") -> tuple[str, list]:
-        """A WHERE clause for the scope (and ``extra`` conditions on existing columns)."""
-        conds, args = ([extra], list(params or [])) if extra else ([], [])
-        if not self.is_network:
-            conds.append(f'"{col}" = ?')
-            args.append(self.centre)
-        return ("WHERE " + " AND ".join(conds)) if conds else "", args
-
     def _cached(self, key: str, make):
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
-
-    def _year_cond(self, table: str) -> tuple[str, list]:
-        return ("year = ?", [self.year]) if "year" in self.columns(table) else ("", [])
 
     # --- 01 qualification --------------------------------------------------------------------
     @property
@@ -819,23 +798,6 @@ class QualityData:
     def metric(self, name: str, centre: str | None = None) -> float | None:
         """One measure of the run year (the scope's unless ``centre`` is given)."""
         return measure_value(self.metrics, name, centre or self.centre, self.year)
-
-    @property
-    def history(self) -> pd.DataFrame:
-        """Record history of the run year in the scope."""
-        def make():
-            where, args = self._scope("history", "year = ?", [self.year])
-            return self.read("history", ["centre", "local_id", "year", "event", "field", "old_value",
-                                         "new_value"], where, args)
-        return self._cached("history", make)
-
-    @property
-    def followup(self) -> pd.DataFrame:
-        """Last year's issues and what became of them this year (table ``issue_followup``)."""
-        def make():
-            where, args = self._scope("issue_followup", *self._year_cond("issue_followup"))
-            return self.read("issue_followup", ["centre", "local_id", "code", "status"], where, args)
-        return self._cached("followup", make)
 
     # --- 02 deduplication --------------------------------------------------------------------
     @property
