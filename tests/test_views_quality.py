@@ -353,8 +353,7 @@ def test_plots_draw_without_error():
     vq.plot_field_heatmap(vq.centre_field_table(stored, 2025), network=True)
     ch = vq.channel_table(stored, "A", 2025)
     vq.plot_channels(ch, ch)
-    cp = pd.DataFrame({"centre_a": ["A", "A"], "centre_b": ["B", "C"], "contacts": [3, 1]})
-    vq.plot_shared_bars(vq.shared_clients(cp, "A"))
+    vq.plot_shared_bars(vq.shared_clients(_pair_measures(), "A", 2025))
     plt.close("all")
 
 
@@ -399,14 +398,24 @@ def test_masked_examples_hide_personal_values():
     assert vq.masked_examples(_review().iloc[:0]) == []
 
 
+def _pair_measures() -> pd.DataFrame:
+    links = pd.DataFrame({"centre": ["A", "B", "A", "B", "A", "B", "C", "A", "C", "B", "C"],
+                          "contact_id": ["x", "x", "y", "y", "z", "z", "z", "w", "w", "v", "v"]})
+    return bd.shared_pair_rows(links, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_shared_clients_and_matrix():
-    cp = pd.DataFrame({"centre_a": ["A", "A", "B"], "centre_b": ["B", "C", "C"], "contacts": [3, 1, 2]})
-    s = vq.shared_clients(cp, "C")
-    assert list(s["centre"]) == ["B", "A"] and list(s["clients_partagés"]) == [2, 1]
-    assert vq.shared_clients(cp, "Z").empty
-    top = vq.top_shared_pairs(cp, {"A": "Centre A", "B": "Centre B"}, top=2)
-    assert top.values.tolist() == [["Centre A et Centre B", 3], ["Centre B et C", 2]]
-    assert vq.top_shared_pairs(cp.iloc[:0]).empty
+    links = pd.DataFrame({"centre": ["A", "B", "A", "A"], "contact_id": ["x", "x", "x", "y"]})
+    assert bd.centre_pairs(links).values.tolist() == [["A", "B", 1]]  # one client, twice in A
+    m = _pair_measures()  # A-B: x, y, z; A-C: z, w; B-C: z, v
+    s = vq.shared_clients(m, "C", 2025)
+    assert list(s["centre"]) == ["A", "B"] and list(s["clients_partagés"]) == [2, 2]
+    assert list(vq.shared_clients(m, "A", 2025)["clients_partagés"]) == [3, 2]
+    assert vq.shared_clients(m, "Z", 2025).empty
+    top = vq.top_shared_pairs(m, 2025, {"A": "Centre A", "B": "Centre B"}, top=2)
+    assert top.values.tolist() == [["Centre A et Centre B", 3], ["Centre A et C", 2]]
+    assert vq.top_shared_pairs(m.iloc[:0], 2025).empty
+    assert 'data-measure="shared_pair:A:B" data-scope="NETWORK"' in table(top).to_html()
 
 
 def test_dedup_stats_table():

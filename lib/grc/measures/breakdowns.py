@@ -200,6 +200,26 @@ def followup_rows(followup: pd.DataFrame, year: int) -> pd.DataFrame:
                                     "value": fix.to_numpy(dtype=float)})], ignore_index=True)
 
 
+def centre_pairs(links: pd.DataFrame) -> pd.DataFrame:
+    """Clients shared between centres: ``centre_a, centre_b, contacts`` (centre_a < centre_b),
+    the contacts with a record in both centres, any year."""
+    cols = ["centre_a", "centre_b", "contacts"]
+    if not len(links):
+        return pd.DataFrame(columns=cols)
+    cc = links.loc[links["centre"].notna(), ["contact_id", "centre"]].drop_duplicates()
+    m = cc.merge(cc, on="contact_id")
+    m = m[m["centre_x"] < m["centre_y"]]
+    out = m.groupby(["centre_x", "centre_y"]).size().rename("contacts").reset_index()
+    return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})[cols]
+
+
+def shared_pair_rows(links: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``shared_pair:<a>:<b>`` (scope NETWORK): clients shared by two centres, any year."""
+    cp = centre_pairs(links)
+    idx = pd.MultiIndex.from_arrays([[NETWORK] * len(cp), cp["centre_a"], cp["centre_b"]])
+    return _rows(pd.Series(cp["contacts"].to_numpy(dtype=float), index=idx), "shared_pair:", year)
+
+
 # --------------------------------------------------------------------------- segmentation
 
 def _year_contacts(links: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -443,7 +463,7 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
     if history is not None:
         centres = sorted(qualified["centre"].dropna().unique())
         steps.append(lambda: history_rows(history, centres, year))
-    steps.append(lambda: followup_rows(followup, year))
+    steps += [lambda: followup_rows(followup, year), lambda: shared_pair_rows(links, year)]
     if len(segments):
         steps += [lambda: criterion_rows(links, segments, year),
                   lambda: family_rows(stays, segments, year),

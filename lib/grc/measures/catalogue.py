@@ -266,6 +266,9 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "followup_fix_rate": ("Taux de correction : {a}",
                           "Parmi les fiches signalées l'an dernier pour l'anomalie « {a} » et "
                           "toujours exportées, part de celles qui sont corrigées.", SHARE),
+    "shared_pair": ("Clients partagés par {a} et {b}",
+                    "Nombre de contacts du réseau dont des fiches figurent dans les exports des "
+                    "centres {a} et {b} (toutes années).", COUNT),
     "issue_share": ("Part des fiches : {key}",
                     "Part des fiches reçues qui portent l'anomalie « {key} ».", SHARE),
     "segment_share": ("Part des contacts du segment {key}",
@@ -381,6 +384,9 @@ FAMILY_DEFINITIONS = [
             "Suivi du fichier retour par anomalie",
             "Pour chaque anomalie signalée l'an dernier : fiches signalées, corrigées, toujours "
             "à corriger, plus exportées, et taux de correction."),
+    Measure("shared_pair:<centre>:<centre>", "Clients partagés par deux centres",
+            "Pour chaque couple de centres, nombre de contacts dont des fiches figurent dans les "
+            "exports des deux centres (toutes années)."),
     Measure("issue_share:<code>", "Part des fiches par anomalie",
             "Pour chaque anomalie de qualité, part des fiches reçues qui la portent.", SHARE),
     Measure("segment_share:<code>", "Part des contacts par segment",

@@ -573,35 +573,46 @@ def masked_examples(review: pd.DataFrame, n: int = 3) -> list[pd.DataFrame]:
     return out
 
 
-def shared_clients(centre_pairs: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """For a centre: partner centres and the number of clients shared with each (counts only)."""
+def _pairs_of(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``centre_a, centre_b, contacts, key`` of the stored ``shared_pair:`` measures."""
+    stored = members(measures, "shared_pair", NETWORK, year)
+    ab = [k.split(":", 1) for k in stored.index]
+    return pd.DataFrame({"centre_a": [a for a, _ in ab], "centre_b": [b for _, b in ab],
+                         "contacts": stored.to_numpy(), "key": list(stored.index)})
+
+
+def shared_clients(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """For a centre: partner centres and the clients shared with each (``shared_pair:``
+    measures), most shared first."""
     cols = ["centre", "clients_partagés"]
-    cp = centre_pairs
+    cp = _pairs_of(measures, year)
+    cp = cp[(cp["centre_a"] == centre) | (cp["centre_b"] == centre)]
     if cp.empty:
         return pd.DataFrame(columns=cols)
-    a = cp[cp["centre_a"] == centre][["centre_b", "contacts"]].rename(columns={"centre_b": "centre"})
-    b = cp[cp["centre_b"] == centre][["centre_a", "contacts"]].rename(columns={"centre_a": "centre"})
-    out = pd.concat([a, b], ignore_index=True).rename(columns={"contacts": "clients_partagés"})
-    out["clients_partagés"] = out["clients_partagés"].astype(int)
-    return out.sort_values(["clients_partagés", "centre"], ascending=[False, True],
-                           kind="stable").reset_index(drop=True)[cols]
+    other = cp["centre_b"].where(cp["centre_a"] == centre, cp["centre_a"])
+    cp = cp.assign(other=other).sort_values(["contacts", "other"], ascending=[False, True],
+                                            kind="stable")
+    out = cells_frame(measures, [{"centre": o, "clients_partagés": (f"shared_pair:{k}", NETWORK, year)}
+                                 for o, k in zip(cp["other"], cp["key"], strict=True)])
+    return out.astype({"clients_partagés": "int64"})
 
 
-def top_shared_pairs(centre_pairs: pd.DataFrame, names: dict[str, str] | None = None,
+def top_shared_pairs(measures: pd.DataFrame, year: int, names: dict[str, str] | None = None,
                      top: int = 15) -> pd.DataFrame:
-    """The pairs of centres sharing the most clients (all years): ``centres, clients
-    partagés``, largest first (a readable list instead of a centres × centres matrix)."""
+    """The pairs of centres sharing the most clients (``shared_pair:``, all years): ``centres,
+    clients partagés``, largest first (a readable list instead of a centres × centres matrix)."""
     cols = ["centres", "clients partagés"]
-    cp = centre_pairs
+    cp = _pairs_of(measures, year)
     if cp.empty:
         return pd.DataFrame(columns=cols)
     names = names or {}
     cp = cp.sort_values(["contacts", "centre_a", "centre_b"], ascending=[False, True, True],
                         kind="stable").head(top)
-    label = [f"{names.get(a, a)} et {names.get(b, b)}"
-             for a, b in zip(cp["centre_a"], cp["centre_b"], strict=True)]
-    return pd.DataFrame({"centres": label, "clients partagés": cp["contacts"].astype(int)})[cols]
-
+    out = cells_frame(measures, [{"centres": f"{names.get(a, a)} et {names.get(b, b)}",
+                                  "clients partagés": (f"shared_pair:{k}", NETWORK, year)}
+                                 for a, b, k in zip(cp["centre_a"], cp["centre_b"], cp["key"],
+                                                    strict=True)])
+    return out.astype({"clients partagés": "int64"})[cols]
 
 
 def plot_shared_bars(shared: pd.DataFrame, ax=None, top: int = 15):
@@ -817,25 +828,6 @@ class QualityData:
                 ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
             return self.read("dedup_review", None, where, args)
         return self._cached("review", make)
-
-    @property
-    def centre_pairs(self) -> pd.DataFrame:
-        """Clients shared between centres: contacts per pair of centres (for a centre, the pairs
-        it belongs to), counted in the base."""
-        def make():
-            cols = ["centre_a", "centre_b", "contacts"]
-            if not self.columns("record_links"):
-                return pd.DataFrame(columns=cols)
-            only, args = ("", []) if self.is_network else ("AND (a.centre = ? OR b.centre = ?)",
-                                                           [self.centre, self.centre])
-            out = self.query(f"""
-                WITH cc AS (SELECT DISTINCT contact_id, centre FROM record_links)
-                SELECT a.centre AS centre_a, b.centre AS centre_b, count(*) AS contacts
-                FROM cc a JOIN cc b ON a.contact_id = b.contact_id
-                WHERE a.centre < b.centre {only} GROUP BY 1, 2 ORDER BY 1, 2""", args)
-            out["contacts"] = out["contacts"].astype(int)
-            return out[cols]
-        return self._cached("centre_pairs", make)
 
     def dedup_stats(self, year: int | None = None) -> dict[str, Any]:
         """Statistics of the last deduplication run of ``year`` (the run year by default)."""

@@ -149,18 +149,6 @@ class Workbook:
         return measure_value(self.metrics, name, centre or self.centre, year or self.year)
 
     @cached_property
-    def centre_pairs(self) -> pd.DataFrame:
-        """Clients shared between centres: contact counts per pair of centres (aggregates)."""
-        links = self._q("record_links")
-        if links.empty:
-            return pd.DataFrame(columns=["centre_a", "centre_b", "contacts"])
-        cc = links[["contact_id", "centre"]].drop_duplicates()
-        m = cc.merge(cc, on="contact_id")
-        m = m[m["centre_x"] < m["centre_y"]]
-        out = m.groupby(["centre_x", "centre_y"]).size().rename("contacts").reset_index()
-        return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})
-
-    @cached_property
     def network_segment_mix(self) -> pd.DataFrame:
         """Contacts per common segment network-wide (aggregates)."""
         seg = self._q("segments")
