@@ -336,11 +336,17 @@ def _pairs() -> pd.DataFrame:
 
 
 def test_pair_decisions():
-    d = vq.pair_decisions(_pairs()).set_index("décision")
+    pairs = _pairs().assign(centre_a=["A", "A", "A", "A", "B", "A"], centre_b=["A", "B", "A", "A", "B", "A"])
+    stored = bd.pair_rows(pairs, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+    d = vq.pair_decisions(stored, "NETWORK", 2025).set_index("décision")
     assert d.at["Même client (fusionné)", "paires"] == 3
     assert d.at["À vérifier", "part"] == pytest.approx(1 / 6)
     assert d.at["Clients distincts", "score_médian"] == pytest.approx(-19)
-    assert vq.pair_decisions(_pairs().iloc[:0]).empty
+    a = vq.pair_decisions(stored, "A", 2025).set_index("décision")  # both records in A
+    assert a["paires"].to_dict() == {"Même client (fusionné)": 2, "À vérifier": 1,
+                                     "Clients distincts": 1}
+    assert vq.pair_decisions(stored, "Z", 2025).empty
+    assert 'data-measure="pair_score:non-match" data-scope="NETWORK"' in table(d.reset_index()).to_html()
 
 
 def test_plots_draw_without_error():

@@ -213,6 +213,21 @@ def centre_pairs(links: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})[cols]
 
 
+def pair_rows(pairs: pd.DataFrame | None, year: int) -> pd.DataFrame:
+    """``pairs:<decision>``, ``pair_share:<decision>`` and ``pair_score:<decision>`` (median
+    score) of the candidate pairs: a centre's (both records its own) and the network's."""
+    if pairs is None or not len(pairs):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    inside = pairs[pairs["centre_a"] == pairs["centre_b"]]
+    p = pd.concat([inside.assign(_scope=inside["centre_a"].to_numpy(dtype=object)),
+                   pairs.assign(_scope=NETWORK)], ignore_index=True)
+    g = p.groupby(["_scope", "decision"])["score"].agg(["size", "median"])
+    share = g["size"] / g["size"].groupby(level=0).transform("sum")
+    return pd.concat([_rows(g["size"].astype(float), "pairs:", year),
+                      _rows(share, "pair_share:", year),
+                      _rows(g["median"].dropna(), "pair_score:", year)], ignore_index=True)
+
+
 def shared_pair_rows(links: pd.DataFrame, year: int) -> pd.DataFrame:
     """``shared_pair:<a>:<b>`` (scope NETWORK): clients shared by two centres, any year."""
     cp = centre_pairs(links)
@@ -456,14 +471,16 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
                    reference_date: dt.date | None, grid: rfm.Grid | None,
                    history: pd.DataFrame | None = None,
-                   followup: pd.DataFrame | None = None) -> pd.DataFrame:
+                   followup: pd.DataFrame | None = None,
+                   pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every breakdown family for every centre and the network (``stays``: up to the
     reference date already; ``history``: the base's history rows of the year)."""
     steps: list[Callable[[], pd.DataFrame]] = [lambda: quality_rows(qualified, issues, year)]
     if history is not None:
         centres = sorted(qualified["centre"].dropna().unique())
         steps.append(lambda: history_rows(history, centres, year))
-    steps += [lambda: followup_rows(followup, year), lambda: shared_pair_rows(links, year)]
+    steps += [lambda: followup_rows(followup, year), lambda: shared_pair_rows(links, year),
+              lambda: pair_rows(pairs, year)]
     if len(segments):
         steps += [lambda: criterion_rows(links, segments, year),
                   lambda: family_rows(stays, segments, year),

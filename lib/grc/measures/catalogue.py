@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from grc.schema import ISSUE_CODES
 
 COUNT, SHARE, EUROS, SCORE = "nombre", "part", "euros", "note sur 10"
+SIMILARITY = "score de ressemblance"
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ def _words(family: str, key: str) -> dict[str, str]:
     elif family in ("followup_code", "followup_fix_rate"):
         words["a"] = ISSUE_CODES.get(first, first)
         words["b"] = FOLLOWUP_CODE_WORDS.get(second, second)
+    elif family in ("pairs", "pair_share", "pair_score"):
+        words["key"] = PAIR_WORDS.get(key, key)
     elif family == "changes":
         words["key"] = HISTORY_WORDS.get(key, key)
     elif family == "season":
@@ -225,6 +228,8 @@ def _breakdown(name: str, family: str, key: str) -> Measure | None:
 
 CHANNEL_WORDS = {"mailable": "courrier", "emailable": "e-mail", "phoneable": "téléphone",
                  "any": "au moins un canal", "none": "aucun canal"}
+PAIR_WORDS = {"match": "même client (fusionné)", "review": "à vérifier",
+              "non-match": "clients distincts"}
 FOLLOWUP_CODE_WORDS = {"signalé": "signalées l'an dernier", "corrigé": "corrigées",
                        "toujours": "toujours à corriger", "retiré": "plus exportées"}
 HISTORY_WORDS = {"nouveau": "nouvelles fiches", "modification": "fiches modifiées",
@@ -266,6 +271,15 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "followup_fix_rate": ("Taux de correction : {a}",
                           "Parmi les fiches signalées l'an dernier pour l'anomalie « {a} » et "
                           "toujours exportées, part de celles qui sont corrigées.", SHARE),
+    "pairs": ("Paires candidates : {key}",
+              "Nombre de paires de fiches comparées par le dédoublonnage (les deux fiches dans le "
+              "centre pour un centre) dont la décision est « {key} ».", COUNT),
+    "pair_share": ("Part des paires candidates : {key}",
+                   "Paires de décision « {key} » rapportées à toutes les paires candidates du "
+                   "périmètre.", SHARE),
+    "pair_score": ("Score médian des paires : {key}",
+                   "Score de ressemblance médian (plus il est haut, plus les deux fiches "
+                   "désignent le même client) des paires de décision « {key} ».", SIMILARITY),
     "shared_pair": ("Clients partagés par {a} et {b}",
                     "Nombre de contacts du réseau dont des fiches figurent dans les exports des "
                     "centres {a} et {b} (toutes années).", COUNT),
@@ -384,6 +398,10 @@ FAMILY_DEFINITIONS = [
             "Suivi du fichier retour par anomalie",
             "Pour chaque anomalie signalée l'an dernier : fiches signalées, corrigées, toujours "
             "à corriger, plus exportées, et taux de correction."),
+    Measure("pairs:<décision>, pair_share:<décision>, pair_score:<décision>",
+            "Décisions du dédoublonnage",
+            "Pour chaque décision (même client, à vérifier, clients distincts), nombre et part "
+            "des paires de fiches comparées, et leur score de ressemblance médian."),
     Measure("shared_pair:<centre>:<centre>", "Clients partagés par deux centres",
             "Pour chaque couple de centres, nombre de contacts dont des fiches figurent dans les "
             "exports des deux centres (toutes années)."),

@@ -230,13 +230,15 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
                      reference_date: dt.date | None = None,
                      corrections: pd.DataFrame | None = None,
                      org_scores: pd.DataFrame | None = None,
-                     grid: Any = None, history: pd.DataFrame | None = None) -> pd.DataFrame:
+                     grid: Any = None, history: pd.DataFrame | None = None,
+                     pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
 
     Stays after ``reference_date`` (bookings to come) count in no measure. ``corrections``:
     ``centre, status, count`` of the corrections centres sent back in their return files.
     ``grid``: the network's RFM grid (``grc.rfm.load_grid``), for the RFM breakdowns;
-    ``history``: the base's history rows of the year, for what changed since last year.
+    ``history``: the base's history rows of the year, for what changed since last year;
+    ``pairs``: the deduplication's candidate pairs (``centre_a, centre_b, score, decision``).
     """
     if reference_date is not None and len(stays):
         stays = stays[pd.to_datetime(stays["arrival"]) <= pd.Timestamp(reference_date)]
@@ -273,7 +275,7 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     loyal = _loyalty_measures(stays, centre_codes, year)
     survey = _satisfaction_measures(stays, centre_codes, year, segments)
     tables = breakdown_rows(qualified, issues, links, stays, scores, segments, year,
-                            reference_date, grid, history, followup)
+                            reference_date, grid, history, followup, pairs)
     tables = tables[tables["centre"].isin([*centre_codes, NETWORK])]
     out = pd.concat([f for f in (out, loyal, survey, tables) if len(f)], ignore_index=True)
     out = pd.concat([out, _derived(out)], ignore_index=True)

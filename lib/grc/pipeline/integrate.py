@@ -524,7 +524,8 @@ def store_measures(run: Run) -> None:
                                 run.segments, cfg.year, followup=run.followup,
                                 reference_date=cfg.reference_date, corrections=run.corrections,
                                 org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid),
-                                history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]))
+                                history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]),
+                                pairs=run.dd.pairs)
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,

@@ -477,15 +477,18 @@ def duplicates_per_centre(measures: pd.DataFrame, year: int) -> pd.DataFrame:
     return out.loc[order, cols]
 
 
-def pair_decisions(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Candidate pairs per decision: ``décision``, ``paires``, ``part``, ``score_médian``."""
+def pair_decisions(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Candidate pairs per decision from the measures (``pairs:``, ``pair_share:``,
+    ``pair_score:``): ``décision``, ``paires``, ``part``, ``score_médian``."""
     cols = ["décision", "paires", "part", "score_médian"]
-    if pairs.empty:
+    have = members(measures, "pairs", scope, year)
+    rows = [{"décision": label, "paires": (f"pairs:{d}", scope, year),
+             "part": (f"pair_share:{d}", scope, year),
+             "score_médian": (f"pair_score:{d}", scope, year)}
+            for d, label in DECISIONS.items() if d in have.index]
+    if not rows:
         return pd.DataFrame(columns=cols)
-    g = pairs.groupby("decision")["score"].agg(["size", "median"]).reindex(list(DECISIONS)).dropna(how="all")
-    return pd.DataFrame({"décision": [DECISIONS[d] for d in g.index], "paires": g["size"].astype(int).to_numpy(),
-                         "part": (g["size"] / g["size"].sum()).to_numpy(),
-                         "score_médian": g["median"].to_numpy()}, columns=cols)
+    return cells_frame(measures, rows).astype({"paires": "int64"})[cols]
 
 
 def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
