@@ -176,17 +176,21 @@ def test_criteria_counts_in_documented_order():
 
 
 def test_cluster_table_scope_against_network():
-    profiles = pd.DataFrame({"cluster": [1, 2], "size": [2, 4], "share": [2 / 6, 4 / 6],
+    profiles = pd.DataFrame({"cluster": [1, 2], "size": [2, 1], "share": [2 / 3, 1 / 3],
                              "description": ["Groupes", "Familles"]})
-    t = vm.cluster_table(SEGMENTS.iloc[:2], profiles, "C1").set_index("cluster")
+    links = LINKS[LINKS["contact_id"].isin(["a", "b"])]  # C1's contacts: a (group 1), b (group 2)
+    m = stored(bd.cluster_rows(links, SEGMENTS, 2025))
+    t = vm.cluster_table(m, profiles, "C1", 2025).set_index("cluster")
     assert t["contacts"].to_dict() == {1: 1, 2: 1}
-    assert t.loc[2, "share_network"] == pytest.approx(4 / 6)
+    assert t.loc[2, "share_network"] == pytest.approx(1 / 3)  # the network: a, c in 1, b in 2
     assert t.loc[1, "description"] == "Groupes" and t["share"].sum() == pytest.approx(1)
-    net = vm.cluster_table(SEGMENTS, profiles, "NETWORK")
+    net = vm.cluster_table(m, profiles, "NETWORK", 2025)
     assert "share_network" not in net.columns and net["contacts"].tolist() == [2, 1]
-    assert vm.cluster_table(SEGMENTS, profiles.iloc[:0], "C1").empty
-    none = vm.cluster_table(SEGMENTS.assign(cluster=pd.NA), profiles, "C1")
+    assert vm.cluster_table(m, profiles.iloc[:0], "C1", 2025).empty
+    none = vm.cluster_table(stored(bd.cluster_rows(links, SEGMENTS.assign(cluster=pd.NA), 2025)),
+                            profiles, "C1", 2025)
     assert none["contacts"].sum() == 0 and (none["share"] == 0).all()
+    assert 'data-measure="cluster_share:2" data-scope="NETWORK"' in table(t.reset_index()).to_html()
 
 
 def test_quality_from_the_stored_row():

@@ -366,6 +366,25 @@ def area_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int,
     return pd.concat(parts, ignore_index=True)
 
 
+def cluster_rows(links: pd.DataFrame, segments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``cluster:<group>`` and ``cluster_share:<group>``: contacts of each behavioural group
+    (the typology of the run) among the scope's contacts (a centre: with a record of the
+    centre, any year) that have one."""
+    if "cluster" not in segments or not len(links):
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    c = segments.loc[segments["cluster"].notna(), ["contact_id", "cluster"]]
+    if c.empty:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    members = links[links["centre"].notna()][["centre", "contact_id"]].drop_duplicates()
+    who = pd.concat([members.rename(columns={"centre": "_scope"}),
+                     c[["contact_id"]].assign(_scope=NETWORK)], ignore_index=True)
+    m = who.merge(c.assign(cluster=pd.to_numeric(c["cluster"]).astype("int64")), on="contact_id")
+    counts = m.groupby(["_scope", "cluster"]).size()
+    share = counts / counts.groupby(level=0).transform("sum")
+    return pd.concat([_rows(counts.astype(float), "cluster:", year),
+                      _rows(share, "cluster_share:", year)], ignore_index=True)
+
+
 # --------------------------------------------------------------------------- RFM and loyalty
 
 def rf_rows(scores: pd.DataFrame, grid: rfm.Grid, year: int) -> pd.DataFrame:
@@ -487,6 +506,7 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
                   lambda: product_rows(stays, segments, year),
                   lambda: season_rows(stays, segments, year),
                   lambda: area_rows(links, segments, year),
+                  lambda: cluster_rows(links, segments, year),
                   lambda: family_retention_rows(stays, segments, year)]
     if grid is not None and len(scores):
         steps.append(lambda: rf_rows(scores, grid, year))

@@ -280,6 +280,13 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "pair_score": ("Score médian des paires : {key}",
                    "Score de ressemblance médian (plus il est haut, plus les deux fiches "
                    "désignent le même client) des paires de décision « {key} ».", SIMILARITY),
+    "cluster": ("Contacts du groupe de comportement {key}",
+                "Nombre de contacts du périmètre (ayant des fiches dans le centre, toutes années, "
+                "pour un centre) classés dans le groupe de comportement {key} de la typologie de "
+                "l'année.", COUNT),
+    "cluster_share": ("Part des contacts du groupe de comportement {key}",
+                      "Contacts du groupe de comportement {key} rapportés aux contacts classés "
+                      "du périmètre.", SHARE),
     "shared_pair": ("Clients partagés par {a} et {b}",
                     "Nombre de contacts du réseau dont des fiches figurent dans les exports des "
                     "centres {a} et {b} (toutes années).", COUNT),
@@ -402,6 +409,9 @@ FAMILY_DEFINITIONS = [
             "Décisions du dédoublonnage",
             "Pour chaque décision (même client, à vérifier, clients distincts), nombre et part "
             "des paires de fiches comparées, et leur score de ressemblance médian."),
+    Measure("cluster:<groupe>, cluster_share:<groupe>", "Groupes de comportement",
+            "Pour chaque groupe de la typologie comportementale, nombre et part des contacts "
+            "classés du périmètre qui y appartiennent."),
     Measure("shared_pair:<centre>:<centre>", "Clients partagés par deux centres",
             "Pour chaque couple de centres, nombre de contacts dont des fiches figurent dans les "
             "exports des deux centres (toutes années)."),

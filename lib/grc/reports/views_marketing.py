@@ -627,31 +627,31 @@ def criteria_tables(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle"
     return side_by_side(parts)
 
 
-def cluster_table(segments: pd.DataFrame, profiles: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """Behavioural groups: ``cluster, description, contacts, share`` (scope) and ``share_network``.
+def cluster_table(measures: pd.DataFrame, profiles: pd.DataFrame, centre: str,
+                  year: int) -> pd.DataFrame:
+    """Behavioural groups: ``cluster, description, contacts, share`` of the scope and, for a
+    centre, ``share_network``, from the measures (``cluster:``, ``cluster_share:``).
 
-    ``profiles``: the base's ``clusters`` table (``cluster, size, share, description``: network
-    aggregates stored by the pipeline); ``segments``: the scope's contacts with ``cluster``.
+    ``profiles``: the base's ``clusters`` table (the groups and their descriptions).
     """
     cols = ["cluster", "description", "contacts", "share", "share_network"]
-    if not _has(profiles, "cluster", "size"):
+    if not _has(profiles, "cluster"):
         return pd.DataFrame(columns=cols)
     prof = profiles.dropna(subset=["cluster"]).sort_values("cluster")
     if prof.empty:
         return pd.DataFrame(columns=cols)
-    sc = segments.dropna(subset=["cluster"]) if _has(segments, "cluster") else segments.iloc[:0]
-    counts = pd.to_numeric(sc["cluster"], errors="coerce").value_counts() if len(sc) else pd.Series(dtype="int64")
-    out = pd.DataFrame({"cluster": prof["cluster"].astype("int64").to_numpy()})
     desc = prof["description"] if "description" in prof else pd.Series("", index=prof.index)
-    out["description"] = desc.fillna("").to_numpy()
-    out["contacts"] = out["cluster"].map(counts).fillna(0).astype("int64")
-    total = out["contacts"].sum()
-    out["share"] = out["contacts"] / total if total else 0.0
-    size = pd.to_numeric(prof["size"], errors="coerce").fillna(0).to_numpy()
-    out["share_network"] = size / size.sum() if size.sum() else 0.0
-    if centre == NETWORK:
-        out = out.drop(columns="share_network")
-    return out
+    own = members(measures, "cluster", centre, year)
+    net = members(measures, "cluster_share", NETWORK, year)
+    rows = []
+    for k, d in zip(prof["cluster"].astype("int64"), desc.fillna(""), strict=True):
+        row = {"cluster": int(k), "description": d,
+               "contacts": (f"cluster:{k}", centre, year) if str(k) in own.index else 0,
+               "share": (f"cluster_share:{k}", centre, year) if str(k) in own.index else 0.0}
+        if centre != NETWORK:
+            row["share_network"] = (f"cluster_share:{k}", NETWORK, year) if str(k) in net.index else 0.0
+        rows.append(row)
+    return cells_frame(measures, rows).astype({"contacts": "int64"})
 
 
 def quality_from_row(row: Mapping | None, clients: int | None = None) -> dict | None:
