@@ -376,7 +376,8 @@ def segment_mix_table(measures: pd.DataFrame, segmentation: Mapping[str, Mapping
     rows = []
     for code in dict.fromkeys(codes):
         row = {"Segment": _label(segmentation, code),
-               "Famille": segmentation.get(code, {}).get("family", "(autre)"),
+               "Famille": _label(segmentation, code) if code == NOT_SEGMENTED
+               else segmentation.get(code, {}).get("family", "(autre)"),
                "Contacts": (f"segment:{code}", centre, year) if code in own.index else 0,
                "Part": (f"segment_share:{code}", centre, year) if code in own.index else 0.0}
         if centre != NETWORK:
