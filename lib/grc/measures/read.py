@@ -151,17 +151,33 @@ def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: 
             f'<th scope="col">Année</th>{head}</tr></thead><tbody>{rows}</tbody></table>')
 
 
+_SLICES: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def _slices(measures: pd.DataFrame) -> dict:
+    """(scope, year) → {measure: value} of a measures frame, built once per frame."""
+    hit = _SLICES.get(id(measures))
+    if hit is None or hit[0] is not measures:
+        out: dict = {}
+        for name, scope, year, value in zip(measures["measure"], measures["scope"],
+                                            measures["year"].astype(int), measures["value"],
+                                            strict=True):
+            out.setdefault((scope, year), {}).setdefault(name, value)
+        _SLICES.clear()  # one frame at a time (a page reads one table)
+        _SLICES[id(measures)] = hit = (measures, out)
+    return hit[1]
+
+
 def members(measures: pd.DataFrame, family: str, scope: str, year: int) -> pd.Series:
     """The stored members of ``family`` (``<family>:<key>``) for ``scope`` and ``year``:
     values indexed by key, in key order."""
     if measures.empty:
         return pd.Series(dtype=float)
     prefix = family + ":"
-    sel = measures[(measures["scope"] == scope) & (measures["year"].astype(int) == int(year))
-                   & measures["measure"].str.startswith(prefix)]
-    out = pd.Series(sel["value"].to_numpy(dtype=float),
-                    index=sel["measure"].str.slice(len(prefix)).to_numpy())
-    return out[~out.index.duplicated()].sort_index()
+    found = {name[len(prefix):]: float(value)
+             for name, value in _slices(measures).get((scope, int(year)), {}).items()
+             if name.startswith(prefix)}
+    return pd.Series(found, dtype=float).sort_index()
 
 
 def cell(measures: pd.DataFrame, name: str, scope: str, year: int) -> tuple[float, tuple | None]:
