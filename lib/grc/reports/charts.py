@@ -174,15 +174,22 @@ def measure_cells(sty, keys: pd.DataFrame, fmt: dict[str, Any]):
     """Write each cell of ``sty`` that ``keys`` names as a measure element (its column's text)."""
     from grc.measures.read import figure_html
 
-    data = sty.data
-    for col in keys.columns:
+    def cell(key: tuple, text):
+        # (measure, scope, year[, raw value when the cell holds a text])
+        return lambda v: figure_html(*key[:3], key[3] if len(key) > 3 else v, text=text(v),
+                                     describe=False)
+
+    funcs = getattr(sty, "_display_funcs", None)  # pandas' per-cell formatters: one set per cell
+    for j, col in enumerate(keys.columns):
         text = fmt.get(col) or str
         for i, key in enumerate(keys[col].to_numpy()):
-            if isinstance(key, tuple):  # (measure, scope, year[, raw value when v is a text])
-                sty = sty.format(lambda v, k=key, t=text: figure_html(
-                                     *k[:3], k[3] if len(k) > 3 else v, text=t(v), describe=False),
-                                 subset=pd.IndexSlice[[data.index[i]], [col]], escape=None,
-                                 na_rep=None)
+            if not isinstance(key, tuple):
+                continue
+            if funcs is not None:
+                funcs[(i, j)] = cell(key, text)
+            else:  # a pandas without it: the public, slower way
+                sty = sty.format(cell(key, text), escape=None, na_rep=None,
+                                 subset=pd.IndexSlice[[sty.data.index[i]], [col]])
     return sty
 
 
