@@ -133,13 +133,14 @@ def quality_rows(records: pd.DataFrame, issues: pd.DataFrame, year: int) -> pd.D
 
     n_filled, n_valid = per_scope(filled, "sum"), per_scope(valid, "sum")
     share_none = per_scope(flags[["none"]], "mean")["none"]
-    return pd.concat([
+    parts = [
         _rows(per_scope(filled, "mean").stack(), "filled:", year),
         _rows(per_scope(valid, "mean").stack(), "valid:", year),
         _rows((n_valid / n_filled.where(n_filled > 0)).stack(), "valid_if_filled:", year),
         _rows(per_scope(flags, "sum").stack(), "channel:", year),
         pd.DataFrame({"centre": share_none.index, "year": year, "metric": "no_channel_share",
-                      "value": share_none.to_numpy(dtype=float)})], ignore_index=True)
+                      "value": share_none.to_numpy(dtype=float)})]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
 
 
 HISTORY_EVENTS = ("nouveau", "modification", "plus_exporte", "reexporte", "fusion")
@@ -180,7 +181,8 @@ def followup_rows(followup: pd.DataFrame, year: int) -> pd.DataFrame:
     """Last year's fixable issues per code: ``followup_code:<code>:<status>`` (corrigé,
     toujours, retiré, and signalé for all of them), ``followup_fix_rate:<code>`` (fixed among
     those still exported) and ``fix_rate`` (every code), per centre and for the network."""
-    if followup is None or not len(followup):
+    need = {"centre", "local_id", "code", "status"}
+    if followup is None or not len(followup) or not need <= set(followup.columns):
         return pd.DataFrame(columns=ROW_COLUMNS)
     fu = _scoped(followup.drop_duplicates(["centre", "local_id", "code"]))
     counts = fu.groupby(["_scope", "code", "status"]).size()

@@ -527,6 +527,10 @@ def store_measures(run: Run) -> None:
                                 history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]),
                                 pairs=run.dd.pairs)
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
+    # the behavioural typology is refitted each year (not when catching up past years), and
+    # its table replaced: its figures are kept for the current typology only
+    con.execute("DELETE FROM measures WHERE year < ? AND (starts_with(measure, 'cluster:') "
+                "OR starts_with(measure, 'cluster_share:'))", [cfg.year])
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,
                           f"{cfg.year}|{cfg.reference_date}|{__version__}",
