@@ -377,6 +377,11 @@ def test_win_back_targets_and_file(omnicom, tmp_path):
     assert path.name == "reconquete_C1.csv"
     assert path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("contact_id;")
     assert vm.win_back_targets(scores.iloc[:0], st, REF, omnicom).empty
+    # the page's figures: the pipeline's measures (the same grc.rfm.loyalty implementation)
+    m = stored(bd.win_back_rows(st, scores.assign(scope="C1"), omnicom, REF, 2025))
+    assert vm.win_back_summary(m, t, "C1", 2025, network_grid=True) == (1, 1800.0)
+    assert vm.win_back_summary(m, t, "C1", 2025, network_grid=False) == (1, 1800.0)
+    assert vm.win_back_summary(m.iloc[:0], t.iloc[:0], "C1", 2025, network_grid=True) == (0, 0.0)
 
 
 def test_lehu_actions_derived_from_figures():

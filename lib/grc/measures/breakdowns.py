@@ -488,6 +488,26 @@ def family_retention_rows(stays: pd.DataFrame, segments: pd.DataFrame, year: int
                      ignore_index=True)
 
 
+def win_back_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
+                  reference_date: dt.date, year: int) -> pd.DataFrame:
+    """``win_back_clients`` and ``win_back_amount`` of every scope of ``scores``: the
+    high-value clients who lapsed, by :func:`grc.rfm.loyalty.lapsed_high_value` (a centre's
+    own stays, every stay for the network)."""
+    by_scope = dict(_scope_frames(stays[stays["contact_id"].notna()]))
+    rows = []
+    for scope, sc in scores.groupby("scope", sort=True):
+        st = by_scope.get(scope)
+        if st is None:
+            continue
+        targets = loyalty.lapsed_high_value(sc.drop_duplicates("contact_id"), st, reference_date,
+                                            grid=grid)
+        rows += [{"centre": scope, "year": year, "metric": "win_back_clients",
+                  "value": float(len(targets))},
+                 {"centre": scope, "year": year, "metric": "win_back_amount",
+                  "value": float(targets["lifetime_amount"].sum())}]
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
 def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
                    reference_date: dt.date | None, grid: rfm.Grid | None,
@@ -513,6 +533,7 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
     if grid is not None and len(scores):
         steps.append(lambda: rf_rows(scores, grid, year))
         if reference_date is not None:
-            steps.append(lambda: category_rows(stays, scores, grid, reference_date, year))
+            steps += [lambda: category_rows(stays, scores, grid, reference_date, year),
+                      lambda: win_back_rows(stays, scores, grid, reference_date, year)]
     parts = [p for p in (step() for step in steps) if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)

@@ -132,6 +132,13 @@ _FIXED = [
     Measure("new_clients", "Nouveaux clients",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),
+    Measure("win_back_clients", "Clients à reconquérir",
+            "Clients à forte valeur (deux meilleures catégories de la grille RFM du réseau, ou "
+            "montant moyen d'un séjour parmi les 20 % les plus élevés du périmètre) sans séjour "
+            "depuis plus de 12 mois à la date de référence."),
+    Measure("win_back_amount", "Chiffre d'affaires passé des clients à reconquérir",
+            "Somme des montants TTC de tous les séjours passés des clients à reconquérir.",
+            EUROS),
     Measure("fix_rate", "Taux de correction des anomalies signalées",
             "Parmi les anomalies corrigeables signalées l'an dernier dans le fichier retour et "
             "dont la fiche est toujours exportée, part de celles qui sont corrigées.", SHARE),

@@ -23,7 +23,7 @@ from grc.measures.breakdowns import (
     category_summary,
     points_key,
 )
-from grc.measures.read import cells_frame, members
+from grc.measures.read import cells_frame, measure_value, members
 from grc.reports.charts import (
     cell_keys,
     fr_axis,
@@ -1069,6 +1069,19 @@ def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: 
         return pd.DataFrame(columns=cols)
     sc = scores.drop_duplicates("contact_id")
     return loyalty.lapsed_high_value(sc, s, reference_date, grid=grid)
+
+
+def win_back_summary(measures: pd.DataFrame, targets: pd.DataFrame, centre: str, year: int,
+                     network_grid: bool) -> tuple[int, float]:
+    """Clients to win back and their past revenue: the stored measures with the network's
+    grid (``win_back_clients``, ``win_back_amount``), else counted from ``targets``."""
+    if network_grid:
+        n = measure_value(measures, "win_back_clients", centre, year)
+        amount = measure_value(measures, "win_back_amount", centre, year)
+        return int(n or 0), float(amount or 0.0)
+    if targets.empty:
+        return 0, 0.0
+    return len(targets), float(targets["lifetime_amount"].sum())
 
 
 def write_targets(targets: pd.DataFrame, folder: Path, centre: str, name: str = "reconquete") -> Path:
