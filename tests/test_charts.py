@@ -93,3 +93,22 @@ def test_formatter_installed_only_over_the_inline_defaults():
     finally:
         InlineBackend.clear_instance()
         InteractiveShell.clear_instance()
+
+
+def test_measure_backed_table_cells_carry_their_measure():
+    """A table drawn from measures writes each such cell as a measure element, in the
+    column's usual French format; plain cells stay plain."""
+    import pandas as pd
+    from grc.measures.read import cells_frame
+    from grc.reports.charts import table
+
+    stored = pd.DataFrame({"scope": ["C1", "C1"], "year": [2025, 2025],
+                           "measure": ["issue:npai", "issue_share:npai"], "value": [12.0, 0.125]})
+    frame = cells_frame(stored, [{"problème": "NPAI", "fiches": ("issue:npai", "C1", 2025),
+                                  "part": ("issue_share:npai", "C1", 2025)},
+                                 {"problème": "Autre", "fiches": ("issue:absent", "C1", 2025),
+                                  "part": 0.5}])
+    html = table(frame, pct=["part"]).to_html()
+    assert 'data-measure="issue:npai" data-scope="C1" data-year="2025" data-value="12.0"' in html
+    assert 'data-measure="issue_share:npai"' in html and "12,5\u00a0%" in html
+    assert "50,0\u00a0%" in html and html.count('data-measure=') == 2  # a plain cell stays plain

@@ -3,6 +3,7 @@ every page of the demo network, summaries and glossary built from the same table
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -39,11 +40,17 @@ def test_one_value_per_measure_scope_and_year_on_every_page(reported):
     files = sorted((reported / "reports").rglob("*.html"))
     for f in files:
         for m in FIGURE.finditer(f.read_text(encoding="utf-8")):
-            values[m.groups()[:3]].add(m.group(4))
-            pages[m.groups()[:3]].add(str(f.relative_to(reported / "reports")))
+            key = (html.unescape(m.group(1)), m.group(2), m.group(3))  # names may hold « ' »
+            values[key].add(m.group(4))
+            pages[key].add(str(f.relative_to(reported / "reports")))
     assert values, "no measure element on any page"
     conflicts = {k: v for k, v in values.items() if len(v) > 1}
     assert not conflicts
+    # the pages' breakdown tables are drawn from measures too, cell by cell
+    shown = {name.partition(":")[0] for name, _, _ in values}
+    assert {"valid", "channel", "issue_share", "segment", "criterion", "family_clients",
+            "product_stays", "department", "season", "rf", "rfm_amount",
+            "family_retention"} <= shown, shown
     # the same figure really is shown on several pages (index, summary, workbook pages)
     key = ("contacts", "NETWORK", str(_year(reported)))
     assert {"index.html", "network/synthese.html", "network/dedoublonnage.html"} <= pages[key]

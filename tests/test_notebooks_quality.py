@@ -106,31 +106,30 @@ def test_quality_data_reads_match_the_workbook(small_base):
     for scope in (code, "NETWORK"):
         wb = open_workbook(cfg.path, scope)
         q = vq.QualityData.of(wb)
-        rec = vq.exported(wb.qualified)
-        assert len(q.records) == len(rec) and set(q.records["centre"]) <= set(rec["centre"])
-        assert set(vq.RECORD_COLUMNS) <= set(q.records.columns)
-        iss = vq.current_issues(wb.issues, wb.year)
-        pd.testing.assert_frame_equal(vq.field_quality(q.records, q.issues), vq.field_quality(rec, iss))
-        pd.testing.assert_frame_equal(vq.top_issues(q.records, q.issues), vq.top_issues(rec, iss))
+        for table in (vq.field_quality_table, vq.channel_table, vq.top_issues_table):
+            pd.testing.assert_frame_equal(table(q.metrics, scope, wb.year),
+                                          table(wb.metrics, scope, wb.year))
+        assert len(vq.field_quality_table(q.metrics, scope, wb.year)) == len(vq.QUALITY_FIELDS)
         m = wb.metrics[wb.metrics["year"].isin([wb.year - 1, wb.year])]
         pd.testing.assert_frame_equal(vq.trend(q.metrics, scope, wb.year), vq.trend(m, scope, wb.year))
-        pd.testing.assert_frame_equal(vq.changes_summary(q.history, wb.year), vq.changes_summary(wb.history, wb.year))
+        pd.testing.assert_frame_equal(vq.changes_summary(q.metrics, scope, wb.year),
+                                      vq.changes_summary(wb.metrics, scope, wb.year))
         assert q.metric("shared_contacts") == wb.metric("shared_contacts")
-        pd.testing.assert_frame_equal(vq.duplicates_summary(q.links, scope), vq.duplicates_summary(wb.links, scope))
+        dup = vq.duplicates_summary(q.metrics, scope, wb.year)
+        pd.testing.assert_frame_equal(dup, vq.duplicates_summary(wb.metrics, scope, wb.year))
+        # the table and the key figures say the same: one figure, one definition
+        assert dup["valeur"].iloc[-1] == wb.metric("shared_contacts")
+        assert dup["valeur"].iloc[0] - dup["valeur"].iloc[1] == wb.metric("duplicates")
         assert len(q.pairs) == len(wb.pairs)
         assert q.dedup_stats() == vq.dedup_stats(cfg) and q.dedup_stats()
         if scope != "NETWORK":
-            assert set(q.records["centre"]) == {code} and set(q.issues["centre"]) <= {code}
             assert set(q.metrics["scope"]) <= {code, "NETWORK"}
-            pd.testing.assert_frame_equal(vq.issue_comparison(q.issue_rates, code),
-                                          vq.issue_comparison(wb.network_issue_rates, code))
-            pd.testing.assert_frame_equal(vq.shared_clients(q.centre_pairs, code),
-                                          vq.shared_clients(wb.centre_pairs, code))
-        else:
-            pd.testing.assert_frame_equal(q.centre_pairs, wb.centre_pairs.sort_values(["centre_a", "centre_b"])
-                                          .reset_index(drop=True), check_dtype=False)
+            pd.testing.assert_frame_equal(vq.issue_comparison_measured(q.metrics, code, wb.year),
+                                          vq.issue_comparison_measured(wb.metrics, code, wb.year))
+            pd.testing.assert_frame_equal(vq.shared_clients(q.metrics, code, wb.year),
+                                          vq.shared_clients(wb.metrics, code, wb.year))
         # last year's return file: followed from the base (no recomputation), same totals as metrics
-        fu = vq.return_followup(q.followup)
+        fu = vq.return_followup(q.metrics, scope, wb.year)
         assert len(fu)
         assert (fu["signalées_n_1"] == fu["corrigées"] + fu["toujours_à_corriger"] + fu["plus_exportées"]).all()
         mm = net_wb.metrics
@@ -141,5 +140,6 @@ def test_quality_data_reads_match_the_workbook(small_base):
                                                                                   strict=False)}
         q.close()
     first = vq.QualityData(cfg.with_year(cfg.year - 1), "NETWORK")
-    assert first.followup.empty  # no year before the first: nothing to follow
+    # no year before the first: nothing to follow
+    assert vq.return_followup(first.metrics, "NETWORK", cfg.year - 1).empty
     first.close()

@@ -13,7 +13,9 @@ import pytest
 matplotlib.use("Agg")
 
 from grc import rfm  # noqa: E402
+from grc.measures import breakdowns as bd  # noqa: E402
 from grc.reports import views_marketing as vm  # noqa: E402
+from grc.reports.charts import table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = dt.date(2025, 12, 31)
@@ -65,31 +67,48 @@ SEGMENTS = pd.DataFrame({
 # --- 03 segmentation ------------------------------------------------------------------------
 
 
+LINKS = pd.DataFrame({"centre": "C1", "contact_id": ["a", "b", "c", "d"], "last_year": 2025})
+
+
+def stored(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Breakdown rows (grc.measures.breakdowns) as the base's ``measures`` table."""
+    out = pd.concat(frames, ignore_index=True)
+    return out.rename(columns={"centre": "scope", "metric": "measure"})
+
+
+def _measures(rows: dict[tuple[str, str], float], year: int = 2025) -> pd.DataFrame:
+    return pd.DataFrame([{"scope": s, "year": year, "measure": m, "value": v}
+                         for (s, m), v in rows.items()])
+
+
 def test_segment_mix_centre_against_network():
-    net = pd.DataFrame({"segment": ["SCO-PRIM", "SPO-CLUB", "IND-FAM"], "contacts": [10, 30, 60]})
-    mix = vm.segment_mix_vs_network(SEGMENTS, net, SEGMENTATION, "C1")
-    assert set(mix["scope"]) == {"Centre C1", "Réseau"}
-    own = mix[mix["scope"] == "Centre C1"].set_index("segment")
-    assert own.loc["SCO-PRIM", "contacts"] == 2 and own.loc["IND-FAM", "contacts"] == 0
-    assert own.loc["(non renseigné)", "contacts"] == 1
-    assert own["share"].sum() == pytest.approx(1.0)
-    assert mix[mix["scope"] == "Réseau"].set_index("segment").loc["IND-FAM", "share"] == pytest.approx(0.6)
-    wide = vm.mix_wide(mix).set_index("Segment")
+    m = _measures({("C1", "segment:SCO-PRIM"): 2, ("C1", "segment_share:SCO-PRIM"): 0.5,
+                   ("C1", "segment:SPO-CLUB"): 1, ("C1", "segment_share:SPO-CLUB"): 0.25,
+                   ("C1", "segment:NON SEGMENTÉ"): 1, ("C1", "segment_share:NON SEGMENTÉ"): 0.25,
+                   **{("NETWORK", f"segment{f}:{c}"): v for c, n in
+                      (("SCO-PRIM", 10), ("SPO-CLUB", 30), ("IND-FAM", 60))
+                      for f, v in (("", n), ("_share", n / 100))}})
+    wide = vm.segment_mix_table(m, SEGMENTATION, "C1", 2025).set_index("Segment")
+    assert wide.loc["École élémentaire", "Contacts"] == 2
     assert wide.loc["École élémentaire", "Écart (points)"] == pytest.approx(50 - 10)
-    assert "Famille" in wide.index  # absent from the centre but present in the network
-    only = vm.segment_mix_vs_network(SEGMENTS, net, SEGMENTATION, "NETWORK")
-    assert set(only["scope"]) == {"Réseau"} and only["contacts"].sum() == 4
-    assert vm.segment_mix_vs_network(SEGMENTS.iloc[:0], net, SEGMENTATION, "C1").empty
+    assert wide.loc["Famille", "Contacts"] == 0  # absent from the centre, present in the network
+    assert wide.loc["Non segmenté", "Contacts"] == 1 and wide["Part"].sum() == pytest.approx(1)
+    only = vm.segment_mix_table(m, SEGMENTATION, "NETWORK", 2025)
+    assert only["Contacts"].sum() == 100 and "Part réseau" not in only
+    assert vm.segment_mix_table(m.iloc[:0], SEGMENTATION, "C1", 2025).empty
+    html = table(wide.reset_index(), pct=["Part", "Part réseau"]).to_html()
+    assert 'data-measure="segment_share:SCO-PRIM" data-scope="NETWORK"' in html
 
 
 def test_family_trend_and_sentence():
     st = stays_frame([("a", "C1", "2024-05-01", 100), ("b", "C1", "2024-06-01", 100),
-                      ("a", "C1", "2025-05-01", 100), ("c", "C1", "2025-03-01", 50),
-                      ("c", "C1", "2026-03-01", 50)])  # booked stay to come: ignored
-    by = vm.family_mix_by_year(st, SEGMENTS, REF)
+                      ("a", "C1", "2025-05-01", 100), ("c", "C1", "2025-03-01", 50)])
+    m = stored(bd.family_rows(st, SEGMENTS, 2024), bd.family_rows(st, SEGMENTS, 2025))
+    by = vm.family_by_year(m, "C1")
     got = by.set_index(["year", "family"])["clients"].to_dict()
     assert got == {(2024, "Scolaires"): 2, (2025, "Scolaires"): 1, (2025, "Sport"): 1}
-    trend = vm.trend_table(by).set_index("family")
+    assert by.set_index(["year", "family"]).loc[(2025, "Sport"), "share"] == pytest.approx(0.5)
+    trend = vm.trend_table_measured(by, "C1").set_index("family")
     assert trend.loc["Scolaires", "variation"] == pytest.approx(-0.5)
     assert np.isnan(trend.loc["Sport", "variation"])
     # too few clients for a sentence: no family is named
@@ -110,18 +129,24 @@ def test_flagship_and_seasonality():
                       ("b", "C1", "2025-05-20", 300, "Classe nature"),
                       ("a", "C1", "2025-06-01", 100, "Classe mer"),
                       ("c", "C1", "2025-01-10", 50, None)])
-    flag = vm.flagship_table(st, SEGMENTS, REF, top=1, min_stays=1)
+    m = stored(bd.product_rows(st, SEGMENTS, 2025), bd.season_rows(st, SEGMENTS, 2025))
+    flag = vm.flagship_measured(m, SEGMENTATION, "C1", 2025, top=1, min_stays=1)
     top = flag.set_index("segment_label")
     assert top.loc["École élémentaire", "product"] == "Classe nature"
     assert top.loc["École élémentaire", "stays"] == 2 and top.loc["École élémentaire", "amount"] == 400
+    assert top.loc["École élémentaire", "share"] == pytest.approx(2 / 3)
     assert top.loc["Club sportif", "product"] == "(non renseigné)"
     # by default a "flagship" product needs MIN_PRODUCT_STAYS (3) stays
-    assert vm.flagship_table(st, SEGMENTS, REF, top=1).empty
-    m = vm.seasonality_matrix(st, SEGMENTS, REF)
-    assert list(m.columns) == list(range(1, 13))
-    assert m.loc["Scolaires", 5] == 2 and m.loc["Sport", 1] == 1 and m.to_numpy().sum() == 4
-    assert vm.flagship_table(st.iloc[:0], SEGMENTS, REF).empty
-    assert vm.seasonality_matrix(st.iloc[:0], SEGMENTS, REF).empty
+    assert vm.flagship_measured(m, SEGMENTATION, "C1", 2025, top=1).empty
+    mat = vm.seasonality_measured(m, SEGMENTATION, "C1", 2025)
+    assert list(mat.columns) == list(range(1, 13))
+    assert mat.loc["École élémentaire", 5] == 2 and mat.loc["Club sportif", 1] == 1
+    assert mat.to_numpy().sum() == 4
+    assert mat.loc["École élémentaire"].sum() == 3
+    assert vm.flagship_measured(m.iloc[:0], SEGMENTATION, "C1", 2025).empty
+    assert vm.seasonality_measured(m.iloc[:0], SEGMENTATION, "C1", 2025).empty
+    html = vm.seasonality_table(mat).to_html()
+    assert 'data-measure="season:SCO-PRIM:5" data-scope="C1"' in html and "mai" in html
 
 
 def test_geography_by_department_and_region():
@@ -129,36 +154,43 @@ def test_geography_by_department_and_region():
                              "department": ["86", "86", "75"],
                              "region": ["Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "Île-de-France"],
                              "lat": [46.0, 47.0, 48.8], "lon": [0.0, 1.0, 2.3]})
-    dep = vm.clients_by_department(SEGMENTS, communes).set_index("department")
+    m = stored(bd.area_rows(LINKS, SEGMENTS, 2025, communes))
+    reg, dep = vm.areas_measured(m, "C1", 2025, communes)
+    dep = dep.set_index("department")
     assert dep["clients"].to_dict() == {"86": 2, "75": 1}  # the prospect (no stay) is left out
-    assert dep.loc["86", "lat"] == pytest.approx(46.5)
-    reg = vm.clients_by_region(dep.reset_index())
+    assert dep.loc["86", "region"] == "Nouvelle-Aquitaine"
     assert reg.iloc[0]["region"] == "Nouvelle-Aquitaine" and reg["share"].sum() == pytest.approx(1)
+    assert reg["clients"].tolist() == [2, 1]
 
 
 def test_criteria_counts_in_documented_order():
-    cc = vm.criteria_counts(SEGMENTS)
+    cc = vm.criteria_measured(stored(bd.criterion_rows(LINKS, SEGMENTS, 2025)), "C1", 2025)
     life = cc[cc["criterion"] == "lifecycle"]
     assert life["value"].tolist() == ["nouveau", "actif", "perdu", "prospect"]
     dist = cc[cc["criterion"] == "distance_band"].set_index("value")
     assert dist.loc["inconnue", "contacts"] == 1 and dist["share"].sum() == pytest.approx(1)
     assert "size_band" not in set(cc["criterion"])  # absent column: skipped
     vm.plot_criteria(cc)
-    vm.plot_criteria(vm.criteria_counts(pd.DataFrame()))
+    vm.plot_criteria(vm.criteria_measured(pd.DataFrame(columns=["scope", "year", "measure",
+                                                                "value"]), "C1", 2025))
 
 
 def test_cluster_table_scope_against_network():
-    profiles = pd.DataFrame({"cluster": [1, 2], "size": [2, 4], "share": [2 / 6, 4 / 6],
+    profiles = pd.DataFrame({"cluster": [1, 2], "size": [2, 1], "share": [2 / 3, 1 / 3],
                              "description": ["Groupes", "Familles"]})
-    t = vm.cluster_table(SEGMENTS.iloc[:2], profiles, "C1").set_index("cluster")
+    links = LINKS[LINKS["contact_id"].isin(["a", "b"])]  # C1's contacts: a (group 1), b (group 2)
+    m = stored(bd.cluster_rows(links, SEGMENTS, 2025))
+    t = vm.cluster_table(m, profiles, "C1", 2025).set_index("cluster")
     assert t["contacts"].to_dict() == {1: 1, 2: 1}
-    assert t.loc[2, "share_network"] == pytest.approx(4 / 6)
+    assert t.loc[2, "share_network"] == pytest.approx(1 / 3)  # the network: a, c in 1, b in 2
     assert t.loc[1, "description"] == "Groupes" and t["share"].sum() == pytest.approx(1)
-    net = vm.cluster_table(SEGMENTS, profiles, "NETWORK")
+    net = vm.cluster_table(m, profiles, "NETWORK", 2025)
     assert "share_network" not in net.columns and net["contacts"].tolist() == [2, 1]
-    assert vm.cluster_table(SEGMENTS, profiles.iloc[:0], "C1").empty
-    none = vm.cluster_table(SEGMENTS.assign(cluster=pd.NA), profiles, "C1")
+    assert vm.cluster_table(m, profiles.iloc[:0], "C1", 2025).empty
+    none = vm.cluster_table(stored(bd.cluster_rows(links, SEGMENTS.assign(cluster=pd.NA), 2025)),
+                            profiles, "C1", 2025)
     assert none["contacts"].sum() == 0 and (none["share"] == 0).all()
+    assert 'data-measure="cluster_share:2" data-scope="NETWORK"' in table(t.reset_index()).to_html()
 
 
 def test_quality_from_the_stored_row():
@@ -255,6 +287,38 @@ def test_category_summary_and_evolution(omnicom):
     vm.plot_category_evolution(evo, omnicom.category_order())
 
 
+def test_rfm_breakdowns_stored_and_read_back(omnicom):
+    """The pipeline's RFM breakdowns (one pass of grc.rfm for every centre) read back by the
+    page give the same table as the frames; the evolution is the published rfm:<category>."""
+    st = stays_frame([("a", "C1", "2025-11-01", 150), ("a", "C1", "2025-06-01", 150),
+                      ("a", "C1", "2025-03-01", 150), ("a", "C2", "2025-02-01", 150),
+                      ("b", "C1", "2024-03-01", 10), ("b", "C2", "2025-09-01", 90)])
+    from grc.rfm.scores import rfm_table
+
+    scores = rfm_table(st, REF, omnicom)
+    m = stored(bd.category_rows(st, scores, omnicom, REF, 2025), bd.rf_rows(scores, omnicom, 2025))
+    cats = scores.groupby(["scope", "category"]).size()
+    m = pd.concat([m, pd.DataFrame({"scope": cats.index.get_level_values(0), "year": 2025,
+                                    "measure": "rfm:" + cats.index.get_level_values(1),
+                                    "value": cats.to_numpy(dtype=float)})], ignore_index=True)
+    for scope, own in (("C1", st[st["centre"] == "C1"]), ("NETWORK", st)):
+        want = vm.category_summary(scores[scores["scope"] == scope],
+                                   vm.rfm_amounts(own, REF, omnicom), omnicom)
+        got = vm.category_summary_measured(m, omnicom, scope, 2025)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+        rf = vm.rf_matrix_measured(m, omnicom, scope, 2025)
+        want_rf = vm.rf_matrix(scores[scores["scope"] == scope], omnicom)
+        assert rf.to_numpy().tolist() == want_rf.to_numpy().tolist()
+        assert list(rf.index) == list(want_rf.index) and list(rf.columns) == list(want_rf.columns)
+    past = pd.DataFrame({"scope": ["C1"], "year": [2024], "measure": ["rfm:Clients tièdes"],
+                         "value": [1.0]})
+    evo = vm.category_evolution_measured(pd.concat([m, past]), omnicom, "C1", REF)
+    assert evo["date"].dt.year.unique().tolist() == [2024, 2025]
+    assert evo[evo["year"] == 2024].set_index("category")["clients"]["Clients tièdes"] == 1
+    html = vm.rf_table(vm.rf_matrix_measured(m, omnicom, "C1", 2025)).to_html()
+    assert 'data-measure="rf:10:10" data-scope="C1"' in html
+
+
 def test_quantile_segments_identical_clients_same_segment():
     scores = pd.DataFrame({"recency_months": [1.0, 1.0, 30.0, 30.0, 5.0, 12.0],
                            "frequency": [3.0, 3.0, 1.0, 1.0, 2.0, 1.0],
@@ -282,7 +346,9 @@ def test_retention_centre_and_network():
     m = _loyalty(st, ["C1", "C2"])
     assert [m.at["C1", "clients_prev_year"], m.at["C1", "returning_clients"]] == [2, 1]
     assert m.at["NETWORK", "retention"] == 1.0  # b came back, elsewhere in the network
-    fam = vm.retention_by_family(st[st["centre"] == "C1"], SEGMENTS, REF, "C1").set_index("family")
+    rows = bd.family_retention_rows(st[st["arrival"] <= pd.Timestamp(REF)], SEGMENTS, 2025)
+    stored = rows.rename(columns={"centre": "scope", "metric": "measure"})
+    fam = vm.retention_by_family_measured(stored, "C1", 2025).set_index("family")
     assert fam.loc["Scolaires", "retention"] == pytest.approx(0.5)
     assert _loyalty(st[st["arrival"].dt.year == 2025], ["C1"])["retention"].isna().all()
     measures = pd.DataFrame({"scope": ["C1", "C1", "NETWORK"], "year": [2024, 2025, 2025],
@@ -311,6 +377,11 @@ def test_win_back_targets_and_file(omnicom, tmp_path):
     assert path.name == "reconquete_C1.csv"
     assert path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("contact_id;")
     assert vm.win_back_targets(scores.iloc[:0], st, REF, omnicom).empty
+    # the page's figures: the pipeline's measures (the same grc.rfm.loyalty implementation)
+    m = stored(bd.win_back_rows(st, scores.assign(scope="C1"), omnicom, REF, 2025))
+    assert vm.win_back_summary(m, t, "C1", 2025, network_grid=True) == (1, 1800.0)
+    assert vm.win_back_summary(m, t, "C1", 2025, network_grid=False) == (1, 1800.0)
+    assert vm.win_back_summary(m.iloc[:0], t.iloc[:0], "C1", 2025, network_grid=True) == (0, 0.0)
 
 
 def test_lehu_actions_derived_from_figures():
@@ -341,10 +412,9 @@ def test_lehu_actions_derived_from_figures():
 
 
 def test_plots_accept_empty_frames():
-    vm.plot_segment_mix(pd.DataFrame(columns=["scope", "segment_label", "contacts", "share"]))
-    vm.plot_family_trend(vm.family_mix_by_year(pd.DataFrame(), SEGMENTS, REF))
+    vm.plot_family_trend(vm.family_by_year(pd.DataFrame(), "C1"))
     vm.plot_seasonality(pd.DataFrame())
-    vm.plot_regions(vm.clients_by_region(pd.DataFrame()))
+    vm.plot_regions(pd.DataFrame(columns=["region", "clients", "share"]))
     vm.plot_categories(pd.DataFrame(columns=["category", "clients", "share", "amount_share"]))
     vm.plot_category_evolution(pd.DataFrame(columns=["date", "category", "clients"]), [])
 
@@ -388,12 +458,13 @@ def test_seasonality_table_keeps_counts_and_colours_by_row_share():
 
 
 def test_criteria_tables_one_panel_per_criterion():
-    html = vm.criteria_tables(vm.criteria_counts(SEGMENTS), ("lifecycle", "distance_band",
-                                                             "size_band")).data
+    cc = vm.criteria_measured(stored(bd.criterion_rows(LINKS, SEGMENTS, 2025)), "C1", 2025)
+    html = vm.criteria_tables(cc, ("lifecycle", "distance_band", "size_band")).data
+    assert 'data-measure="criterion:lifecycle:nouveau" data-scope="C1"' in html
     assert "Cycle de vie" in html and "Distance au centre" in html
     assert "Taille de l'organisation" not in html  # absent column: no panel
     assert "nouveau" in html and "linear-gradient" in html  # values and in-cell bars
-    assert vm.criteria_tables(vm.criteria_counts(pd.DataFrame())) is None
+    assert vm.criteria_tables(cc.iloc[:0]) is None
 
 
 def test_rf_table_and_deterministic_table_ids(omnicom):

@@ -12,7 +12,10 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from grc.measures import breakdowns as bd  # noqa: E402
+from grc.measures.read import measure_value  # noqa: E402
 from grc.reports import views_quality as vq  # noqa: E402
+from grc.reports.charts import table  # noqa: E402
 
 
 def _records() -> pd.DataFrame:
@@ -61,9 +64,14 @@ def test_exported_keeps_only_this_years_records():
     assert vq.exported(empty).empty
 
 
+def _stored(records: pd.DataFrame, issues: pd.DataFrame, year: int = 2025) -> pd.DataFrame:
+    """The pipeline's quality breakdowns of ``records`` as the base's ``measures`` table."""
+    rows = bd.quality_rows(records, issues, year)
+    return rows.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_field_quality_filled_and_valid():
-    rec = vq.exported(_records())
-    fq = vq.field_quality(rec, _issues()).set_index("champ")
+    fq = vq.field_quality_table(_stored(_records(), _issues()), "A", 2025).set_index("champ")
     # name: blank "  " is not filled; record 4 is flagged missing_name
     assert fq.at["Nom ou organisation", "renseigné"] == pytest.approx(3 / 4)
     assert fq.at["Nom ou organisation", "valide"] == pytest.approx(3 / 4)
@@ -81,30 +89,43 @@ def test_field_quality_filled_and_valid():
     assert fq.at["Segment", "renseigné"] == pytest.approx(3 / 4)
     assert fq.at["Segment", "valide"] == pytest.approx(2 / 4)
     assert (fq["valide"] <= fq["renseigné"]).all()
+    html = table(fq.reset_index(), pct=["renseigné", "valide", "valide_si_renseigné"]).to_html()
+    assert 'data-measure="valid:postcode" data-scope="A" data-year="2025" data-value="0.5"' in html
 
 
 def test_field_quality_empty():
-    assert vq.field_quality(_records().iloc[:0], _issues()).empty
-    assert vq.centre_field_matrix(_records().iloc[:0], _issues()).empty
+    empty = _stored(_records().iloc[:0], _issues())
+    assert empty.empty
+    assert vq.field_quality_table(empty, "A", 2025).empty
+    assert vq.centre_field_table(empty, 2025).empty
 
 
 def test_centre_field_matrix_one_row_per_centre():
-    rec = vq.exported(_records())
+    rec = _records()
     other = rec.assign(centre="B", local_id=lambda d: "b" + d["local_id"])
-    mat = vq.centre_field_matrix(pd.concat([rec, other], ignore_index=True), _issues())
+    stored = _stored(pd.concat([rec, other], ignore_index=True), _issues())
+    mat = vq.centre_field_table(stored, 2025)
     assert list(mat.index) == ["A", "B"]
     # B has no issues: its e-mail validity counts both well-formed values
     assert mat.at["B", "E-mail"] == pytest.approx(2 / 4)
     assert mat.at["A", "E-mail"] == pytest.approx(1 / 4)
+    # the network pools both centres
+    net = vq.field_quality_table(stored, "NETWORK", 2025).set_index("champ")
+    assert net.at["E-mail", "valide"] == pytest.approx(3 / 8)
 
 
 def test_channel_rates():
-    ch = vq.channel_rates(vq.exported(_records())).set_index("canal")
+    stored = _stored(_records(), _issues())
+    rates = pd.DataFrame({"scope": ["A", "NETWORK"], "year": 2025, "measure": "mailable_rate",
+                          "value": [0.5, 0.4]})  # the channel rates are measures of their own
+    ch = vq.channel_table(pd.concat([stored, rates], ignore_index=True), "A", 2025)
+    ch = ch.set_index("canal")
     assert ch.at["Courrier", "fiches"] == 2 and ch.at["Courrier", "part"] == pytest.approx(0.5)
     assert ch.at["E-mail", "fiches"] == 1
     assert ch.at["Au moins un canal", "fiches"] == 2
-    assert ch.at["Aucun canal", "fiches"] == 2
-    assert vq.channel_rates(_records().iloc[:0]).empty
+    assert ch.at["Aucun canal", "fiches"] == 2 and ch.at["Aucun canal", "part"] == pytest.approx(0.5)
+    assert ch.at["Courrier", "réseau"] == pytest.approx(0.4)
+    assert vq.channel_table(_stored(_records().iloc[:0], _issues()), "A", 2025).empty
 
 
 def _metrics() -> pd.DataFrame:
@@ -117,41 +138,40 @@ def _metrics() -> pd.DataFrame:
         rows += [{"scope": centre, "year": year, "measure": m, "value": float(v)} for m, v in [
             ("records", recs), ("mailable_rate", mail), ("emailable_rate", 0.4), ("phoneable_rate", 0.3),
             ("qualified_share", 0.9), ("records_with_issue", with_issue),
-            ("issue_rate", with_issue / recs), ("duplicates", dup), ("issue:npai", npai)]]
+            ("issue_rate", with_issue / recs), ("duplicates", dup), ("issue:npai", npai),
+            ("issue_share:npai", npai / recs)]]
     return pd.DataFrame(rows)
 
 
-def test_channel_comparison_against_network():
-    comp = vq.channel_comparison(_metrics(), "A", 2025).set_index("canal")
-    assert comp.at["Courrier", "centre"] == 0.75
-    assert comp.at["Courrier", "réseau"] == 0.6
-    assert comp.at["Courrier", "écart"] == pytest.approx(0.15)
-    assert vq.channel_comparison(_metrics(), "Z", 2025).empty
-    assert vq.channel_comparison(pd.DataFrame(), "A", 2025).empty
+def test_top_issues_most_frequent_first():
+    m = _metrics()
+    m = pd.concat([m, pd.DataFrame({"scope": "A", "year": 2025,
+                                    "measure": ["issue:invalid_email", "issue_share:invalid_email",
+                                                "issue_share:npai"],
+                                    "value": [3.0, 0.25, 1 / 12]})], ignore_index=True)
+    top = vq.top_issues_table(m, "A", 2025).set_index("problème")
+    assert list(top.index) == ["E-mail invalide", vq.issue_label("npai")]
+    assert top.at["E-mail invalide", "fiches"] == 3
+    assert top.at["E-mail invalide", "part"] == pytest.approx(0.25)
+    assert vq.top_issues_table(m, "Z", 2025).empty
 
 
-def test_top_issues_counts_exported_records_once_per_code():
-    rec = vq.exported(_records())
-    iss = pd.concat([_issues(), _issues().iloc[[1]]], ignore_index=True)  # a repeated issue row
-    top = vq.top_issues(rec, iss).set_index("code")
-    assert top.at["invalid_email", "fiches"] == 2  # record 5 (not exported) is left out
-    assert top.at["invalid_email", "part"] == pytest.approx(0.5)
-    assert top.at["invalid_email", "problème"] == "E-mail invalide"
-    assert list(top.index)[0] == "invalid_email"
-    assert vq.top_issues(rec, _issues().iloc[:0]).empty
-
-
-def test_issue_comparison_pools_network():
-    nir = pd.DataFrame({"centre": ["A", "A", "B"], "code": ["npai", "invalid_email", "npai"],
-                        "records": [2, 1, 6], "share": [0.2, 0.1, 0.2]})
-    comp = vq.issue_comparison(nir, "A").set_index("problème")
+def test_issue_comparison_centre_and_network():
+    m = pd.DataFrame({"scope": ["A", "A", "A", "NETWORK", "NETWORK", "B", "B"], "year": 2025,
+                      "measure": ["records", "issue_share:npai", "issue_share:invalid_email",
+                                  "issue_share:npai", "issue_share:invalid_email",
+                                  "records", "issue_share:npai"],
+                      "value": [10, 0.2, 0.1, 8 / 40, 1 / 40, 30, 0.2]})
+    comp = vq.issue_comparison_measured(m, "A", 2025).set_index("problème")
     npai = vq.issue_label("npai")
     assert comp.at[npai, "centre"] == pytest.approx(0.2)
-    assert comp.at[npai, "réseau"] == pytest.approx(8 / 40)  # 10 + 30 records
-    assert comp.at["E-mail invalide", "réseau"] == pytest.approx(1 / 40)
+    assert comp.at[npai, "réseau"] == pytest.approx(8 / 40)
+    assert comp.at["E-mail invalide", "écart"] == pytest.approx(0.1 - 1 / 40)
     # a code the centre does not have shows 0 for it
-    comp_b = vq.issue_comparison(nir, "B").set_index("problème")
+    comp_b = vq.issue_comparison_measured(m, "B", 2025).set_index("problème")
     assert comp_b.at["E-mail invalide", "centre"] == 0
+    html = vq.issue_comparison_table(comp.reset_index()).to_html()
+    assert 'data-measure="issue_share:npai" data-scope="NETWORK"' in html
 
 
 def test_trend_and_french_format():
@@ -162,6 +182,11 @@ def test_trend_and_french_format():
     ft = vq.format_trend(tr.reset_index()).set_index("Indicateur")
     assert ft.at["Joignables par courrier", "Évolution"] == "+25,0\u00a0pt"
     assert ft.at["Fiches exportées", "Évolution"] == "+2"
+    # the French texts of both years stay measure elements with their raw values
+    html = table(vq.format_trend(vq.trend(_metrics(), "A", 2025))).to_html()
+    assert ('data-measure="mailable_rate" data-scope="A" data-year="2024" data-value="0.5">'
+            "50,0\u00a0%<") in html
+    assert 'data-measure="records" data-scope="A" data-year="2025" data-value="12.0">12<' in html
     # no previous year: n_1 missing, shown as a dash
     tb = vq.trend(_metrics(), "B", 2025)
     assert tb["n_1"].isna().all()
@@ -173,6 +198,8 @@ def test_issue_trend():
     npai = vq.issue_label("npai")
     assert it.at[npai, "fiches_n_1"] == 2 and it.at[npai, "fiches_n"] == 1
     assert it.at[npai, "part_n"] == pytest.approx(1 / 12)
+    html = table(it.reset_index(), pct=["part_n_1", "part_n"]).to_html()
+    assert 'data-measure="issue:npai" data-scope="A" data-year="2024" data-value="2.0"' in html
 
 
 def test_centre_ranking_worst_first():
@@ -197,24 +224,35 @@ def _history() -> pd.DataFrame:
     })
 
 
+def _history_measures(history: pd.DataFrame, year: int = 2025) -> pd.DataFrame:
+    """The pipeline's history breakdowns of ``history`` as the base's ``measures`` table."""
+    rows = bd.history_rows(history, ["A"], year)
+    return rows.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_changes_summary_counts_records_per_event():
-    ch = vq.changes_summary(_history(), 2025).set_index("évènement")["fiches"]
+    stored = _history_measures(_history())
+    ch = vq.changes_summary(stored, "A", 2025).set_index("évènement")["fiches"]
     assert ch["Nouvelles fiches"] == 1
     assert ch["Fiches modifiées"] == 2  # record 2 counted once for two fields
     assert ch["Fiches plus exportées"] == 1
     assert ch["Fiches de retour dans l'export"] == 1
     assert ch["Fiches rattachées à un autre contact"] == 0
-    empty = vq.changes_summary(_history().iloc[:0], 2025)
+    assert vq.changes_summary(stored, "NETWORK", 2025)["fiches"].tolist() == ch.tolist()
+    empty = vq.changes_summary(_history_measures(_history().iloc[:0]), "A", 2025)
     assert (empty["fiches"] == 0).all() and len(empty) == len(vq.EVENTS)
+    assert 'data-measure="changes:fusion" data-scope="A"' in table(empty).to_html()
 
 
 def test_field_changes_completed_and_emptied():
-    fc = vq.field_changes(_history(), 2025).set_index("champ")
+    fc = vq.field_changes(_history_measures(_history()), "A", 2025).set_index("champ")
     assert fc.at["E-mail", "modifications"] == 2
     assert fc.at["E-mail", "complétés"] == 1 and fc.at["E-mail", "effacés"] == 1
     assert fc.at["Code postal", "complétés"] == 0
-    assert vq.field_changes(_history(), 2023).empty
-    assert vq.field_changes(pd.DataFrame(), 2025).empty
+    assert list(fc.index) == ["E-mail", "Code postal"]  # most modified first
+    assert vq.field_changes(_history_measures(_history(), 2023), "A", 2023).empty
+    assert vq.field_changes(pd.DataFrame(columns=["scope", "year", "measure", "value"]),
+                            "A", 2025).empty
 
 
 def test_return_followup_statuses():
@@ -222,7 +260,8 @@ def test_return_followup_statuses():
                        "code": ["invalid_postcode", "invalid_email", "invalid_email", "invalid_email",
                                 "invalid_email", "npai"],
                        "status": ["corrigé", "toujours", "toujours", "retiré", "retiré", "corrigé"]})
-    t = vq.return_followup(fu).set_index("problème")
+    stored = bd.followup_rows(fu, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+    t = vq.return_followup(stored, "A", 2025).set_index("problème")
     email = t.loc["E-mail invalide"]
     assert email["signalées_n_1"] == 3  # record 5 counted once
     assert email["toujours_à_corriger"] == 2 and email["plus_exportées"] == 1
@@ -231,16 +270,20 @@ def test_return_followup_statuses():
     assert pc["corrigées"] == 1 and pc["taux_correction"] == 1
     assert list(t.index)[0] == "E-mail invalide"  # most reported first
     assert t[["signalées_n_1", "corrigées"]].dtypes.eq("int64").all()
-    assert vq.return_followup(fu.iloc[:0]).empty
-    assert vq.return_followup(pd.DataFrame()).empty
+    # every code together: 2 fixed among 4 still exported (record 5 dropped)
+    assert measure_value(stored, "fix_rate", "A", 2025) == pytest.approx(2 / 4)
+    assert vq.return_followup(stored, "NETWORK", 2025).equals(vq.return_followup(stored, "A", 2025))
+    assert vq.return_followup(bd.followup_rows(fu.iloc[:0], 2025), "A", 2025).empty
+    assert vq.return_followup(pd.DataFrame(columns=["scope", "year", "measure", "value"]),
+                              "A", 2025).empty
 
 
 def test_field_flags_are_per_record_and_field():
-    filled, valid = vq._field_flags(vq.exported(_records()), _issues())
-    assert filled.shape == valid.shape == (4, len(vq.QUALITY_FIELDS))
+    filled, valid = bd.field_flags(vq.exported(_records()), _issues())
+    assert filled.shape == valid.shape == (4, len(bd.QUALITY_FIELDS))
     assert not (valid & ~filled).any().any()  # valid implies filled
-    assert list(valid["Mobile"]) == [False, False, False, False]  # "06" flagged invalid_phone
-    assert list(valid["Téléphone fixe"]) == [True, False, False, False]
+    assert list(valid["mobile"]) == [False, False, False, False]  # "06" flagged invalid_phone
+    assert list(valid["phone"]) == [True, False, False, False]
 
 
 def _links() -> pd.DataFrame:
@@ -252,20 +295,36 @@ def _links() -> pd.DataFrame:
     })
 
 
+def _dedup_measures() -> pd.DataFrame:
+    """Records, contacts, duplicates and shared clients of centres A, B, C (the links of
+    :func:`_links`) and the network, with the pipeline's derived figures."""
+    from grc.measures.metrics import _derived
+
+    rows = [(c, m, v) for c, recs, contacts, shared in (("A", 3, 2, 1), ("B", 2, 2, 1),
+                                                       ("C", 1, 1, 1), ("NETWORK", 6, 3, 1))
+            for m, v in (("records", recs), ("contacts", contacts),
+                         ("duplicates", recs - contacts), ("shared_contacts", shared))]
+    out = pd.DataFrame(rows, columns=["centre", "metric", "value"]).assign(year=2025)
+    out = pd.concat([out, _derived(out)], ignore_index=True)
+    return out.rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_duplicates_summary_network_and_centre():
-    s = vq.duplicates_summary(_links()).set_index("indicateur")["valeur"]
+    m = _dedup_measures()
+    s = vq.duplicates_summary(m, "NETWORK", 2025).set_index("indicateur")["valeur"]
     assert s["Fiches exportées"] == 6 and s["Contacts distincts"] == 3
     assert s["Doublons à l'intérieur des centres"] == 1
     assert s["Doublons entre centres"] == 2
     assert s["Clients présents dans plusieurs centres"] == 1
-    a = vq.duplicates_summary(_links()[lambda d: d["centre"] == "A"], "A", shared=1).set_index("indicateur")
+    a = vq.duplicates_summary(m, "A", 2025).set_index("indicateur")
     assert a.at["Doublons dans le centre", "valeur"] == 1
     assert a.at["Clients aussi présents dans un autre centre", "valeur"] == 1
-    assert vq.duplicates_summary(_links().iloc[:0]).empty
+    assert vq.duplicates_summary(m, "Z", 2025).empty
+    assert 'data-measure="duplicates_between"' in table(s.reset_index()).to_html()
 
 
 def test_duplicates_per_centre():
-    per = vq.duplicates_per_centre(_links()).set_index("centre")
+    per = vq.duplicates_per_centre(_dedup_measures(), 2025).set_index("centre")
     assert per.at["A", "doublons"] == 1 and per.at["A", "taux_doublons"] == pytest.approx(1 / 3)
     assert per.at["A", "partagés"] == 1 and per.at["B", "partagés"] == 1 and per.at["C", "partagés"] == 1
     assert per.index[0] == "A"
@@ -277,11 +336,17 @@ def _pairs() -> pd.DataFrame:
 
 
 def test_pair_decisions():
-    d = vq.pair_decisions(_pairs()).set_index("décision")
+    pairs = _pairs().assign(centre_a=["A", "A", "A", "A", "B", "A"], centre_b=["A", "B", "A", "A", "B", "A"])
+    stored = bd.pair_rows(pairs, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+    d = vq.pair_decisions(stored, "NETWORK", 2025).set_index("décision")
     assert d.at["Même client (fusionné)", "paires"] == 3
     assert d.at["À vérifier", "part"] == pytest.approx(1 / 6)
     assert d.at["Clients distincts", "score_médian"] == pytest.approx(-19)
-    assert vq.pair_decisions(_pairs().iloc[:0]).empty
+    a = vq.pair_decisions(stored, "A", 2025).set_index("décision")  # both records in A
+    assert a["paires"].to_dict() == {"Même client (fusionné)": 2, "À vérifier": 1,
+                                     "Clients distincts": 1}
+    assert vq.pair_decisions(stored, "Z", 2025).empty
+    assert 'data-measure="pair_score:non-match" data-scope="NETWORK"' in table(d.reset_index()).to_html()
 
 
 def test_plots_draw_without_error():
@@ -289,12 +354,12 @@ def test_plots_draw_without_error():
 
     ax = vq.plot_score_distribution(_pairs())
     assert len(ax.patches) > 0
-    rec = vq.exported(_records())
-    vq.plot_field_heatmap(vq.field_quality(rec, _issues()))
-    vq.plot_field_heatmap(vq.centre_field_matrix(rec, _issues()), network=True)
-    vq.plot_channels(vq.channel_rates(rec), vq.channel_comparison(_metrics(), "A", 2025))
-    cp = pd.DataFrame({"centre_a": ["A", "A"], "centre_b": ["B", "C"], "contacts": [3, 1]})
-    vq.plot_shared_bars(vq.shared_clients(cp, "A"))
+    stored = _stored(_records(), _issues())
+    vq.plot_field_heatmap(vq.field_quality_table(stored, "A", 2025))
+    vq.plot_field_heatmap(vq.centre_field_table(stored, 2025), network=True)
+    ch = vq.channel_table(stored, "A", 2025)
+    vq.plot_channels(ch, ch)
+    vq.plot_shared_bars(vq.shared_clients(_pair_measures(), "A", 2025))
     plt.close("all")
 
 
@@ -339,14 +404,24 @@ def test_masked_examples_hide_personal_values():
     assert vq.masked_examples(_review().iloc[:0]) == []
 
 
+def _pair_measures() -> pd.DataFrame:
+    links = pd.DataFrame({"centre": ["A", "B", "A", "B", "A", "B", "C", "A", "C", "B", "C"],
+                          "contact_id": ["x", "x", "y", "y", "z", "z", "z", "w", "w", "v", "v"]})
+    return bd.shared_pair_rows(links, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_shared_clients_and_matrix():
-    cp = pd.DataFrame({"centre_a": ["A", "A", "B"], "centre_b": ["B", "C", "C"], "contacts": [3, 1, 2]})
-    s = vq.shared_clients(cp, "C")
-    assert list(s["centre"]) == ["B", "A"] and list(s["clients_partagés"]) == [2, 1]
-    assert vq.shared_clients(cp, "Z").empty
-    top = vq.top_shared_pairs(cp, {"A": "Centre A", "B": "Centre B"}, top=2)
-    assert top.values.tolist() == [["Centre A et Centre B", 3], ["Centre B et C", 2]]
-    assert vq.top_shared_pairs(cp.iloc[:0]).empty
+    links = pd.DataFrame({"centre": ["A", "B", "A", "A"], "contact_id": ["x", "x", "x", "y"]})
+    assert bd.centre_pairs(links).values.tolist() == [["A", "B", 1]]  # one client, twice in A
+    m = _pair_measures()  # A-B: x, y, z; A-C: z, w; B-C: z, v
+    s = vq.shared_clients(m, "C", 2025)
+    assert list(s["centre"]) == ["A", "B"] and list(s["clients_partagés"]) == [2, 2]
+    assert list(vq.shared_clients(m, "A", 2025)["clients_partagés"]) == [3, 2]
+    assert vq.shared_clients(m, "Z", 2025).empty
+    top = vq.top_shared_pairs(m, 2025, {"A": "Centre A", "B": "Centre B"}, top=2)
+    assert top.values.tolist() == [["Centre A et Centre B", 3], ["Centre A et C", 2]]
+    assert vq.top_shared_pairs(m.iloc[:0], 2025).empty
+    assert 'data-measure="shared_pair:A:B" data-scope="NETWORK"' in table(top).to_html()
 
 
 def test_dedup_stats_table():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from grc.schema import ISSUE_CODES
 
 COUNT, SHARE, EUROS, SCORE = "nombre", "part", "euros", "note sur 10"
+SIMILARITY = "score de ressemblance"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,16 @@ _FIXED = [
     Measure("duplicates", "Doublons fusionnés",
             "Fiches reçues moins contacts : nombre de fiches de l'année qui désignent un contact "
             "déjà représenté par une autre fiche."),
+    Measure("duplicates_within", "Doublons à l'intérieur des centres",
+            "Fiches reçues moins, pour chaque centre, ses contacts distincts : fiches d'un même "
+            "centre qui désignent un client déjà présent sous une autre fiche de ce centre (à "
+            "fusionner dans son logiciel)."),
+    Measure("duplicates_between", "Doublons entre centres",
+            "Somme des contacts distincts de chaque centre moins les contacts distincts du "
+            "réseau : fiches de clients déjà connus d'un autre centre (un client de trois centres "
+            "compte deux fois)."),
+    Measure("duplicate_rate", "Taux de doublons",
+            "Doublons fusionnés rapportés aux fiches reçues.", SHARE),
     Measure("shared_contacts", "Clients partagés entre centres",
             "Nombre de contacts du périmètre dont des fiches figurent dans les exports d'au "
             "moins deux centres du réseau."),
@@ -124,6 +135,19 @@ _FIXED = [
     Measure("new_clients", "Nouveaux clients",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),
+    Measure("win_back_clients", "Clients à reconquérir",
+            "Clients à forte valeur (deux meilleures catégories de la grille RFM du réseau, ou "
+            "montant moyen d'un séjour parmi les 20 % les plus élevés du périmètre) sans séjour "
+            "depuis plus de 12 mois à la date de référence."),
+    Measure("win_back_amount", "Chiffre d'affaires passé des clients à reconquérir",
+            "Somme des montants TTC de tous les séjours passés des clients à reconquérir.",
+            EUROS),
+    Measure("fix_rate", "Taux de correction des anomalies signalées",
+            "Parmi les anomalies corrigeables signalées l'an dernier dans le fichier retour et "
+            "dont la fiche est toujours exportée, part de celles qui sont corrigées.", SHARE),
+    Measure("no_channel_share", "Joignables par aucun canal",
+            "Part des fiches reçues joignables ni par courrier, ni par e-mail, ni par "
+            "téléphone.", SHARE),
 ]
 MEASURES: dict[str, Measure] = {m.name: m for m in _FIXED}
 
@@ -166,7 +190,183 @@ def _family(name: str) -> Measure | None:
         return Measure(name, f"Anomalies signalées l'an dernier : {status}",
                        "Parmi les anomalies corrigeables envoyées au centre l'an dernier dans "
                        f"son fichier retour, nombre de celles {status} cette année.")
-    return None
+    return _breakdown(name, family, key)
+
+
+def _words(family: str, key: str) -> dict[str, str]:
+    """The French words a breakdown member's label and definition use (``key`` may carry
+    two parts: ``<segment>:<product>``, ``<r>:<f>``...)."""
+    first, _, second = key.partition(":")
+    words = {"key": key, "a": first, "b": second}
+    if family in ("filled", "valid", "valid_if_filled"):
+        from grc.measures.breakdowns import QUALITY_FIELDS
+
+        words["key"] = QUALITY_FIELDS[key][0] if key in QUALITY_FIELDS else key
+    elif family == "channel":
+        words["key"] = CHANNEL_WORDS.get(key, key)
+    elif family == "issue_share":
+        words["key"] = ISSUE_CODES.get(key, key)
+    elif family in ("criterion", "criterion_share"):
+        from grc.measures.breakdowns import CRITERIA_TITLES
+
+        words["a"] = CRITERIA_TITLES.get(first, first)
+    elif family in ("field_changes", "field_completed", "field_emptied"):
+        from grc.schema import field_label
+
+        words["key"] = field_label(key)
+    elif family in ("followup_code", "followup_fix_rate"):
+        words["a"] = ISSUE_CODES.get(first, first)
+        words["b"] = FOLLOWUP_CODE_WORDS.get(second, second)
+    elif family in ("pairs", "pair_share", "pair_score"):
+        words["key"] = PAIR_WORDS.get(key, key)
+    elif family == "changes":
+        words["key"] = HISTORY_WORDS.get(key, key)
+    elif family == "season":
+        words["b"] = MONTH_NAMES[int(second) - 1] if second.isdigit() and 0 < int(second) < 13 \
+            else second
+    return words
+
+
+def _breakdown(name: str, family: str, key: str) -> Measure | None:
+    """A member of a breakdown family of :data:`BREAKDOWNS` (None for an unknown family)."""
+    if family not in BREAKDOWNS:
+        return None
+    label, definition, unit = BREAKDOWNS[family]
+    words = _words(family, key)
+    return Measure(name, label.format(**words), definition.format(**words), unit)
+
+
+CHANNEL_WORDS = {"mailable": "courrier", "emailable": "e-mail", "phoneable": "téléphone",
+                 "any": "au moins un canal", "none": "aucun canal"}
+PAIR_WORDS = {"match": "même client (fusionné)", "review": "à vérifier",
+              "non-match": "clients distincts"}
+FOLLOWUP_CODE_WORDS = {"signalé": "signalées l'an dernier", "corrigé": "corrigées",
+                       "toujours": "toujours à corriger", "retiré": "plus exportées"}
+HISTORY_WORDS = {"nouveau": "nouvelles fiches", "modification": "fiches modifiées",
+                 "plus_exporte": "fiches plus exportées",
+                 "reexporte": "fiches de retour dans l'export",
+                 "fusion": "fiches rattachées à un autre contact"}
+MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+               "septembre", "octobre", "novembre", "décembre"]
+_PAST = "séjours arrivés jusqu'à la date de référence, toutes années"
+_WINDOW = "sur la fenêtre d'observation de la grille RFM du réseau"
+# breakdown families: (label, definition, unit); {key}, {a} and {b} are the member's words
+BREAKDOWNS: dict[str, tuple[str, str, str]] = {
+    "filled": ("Champ renseigné : {key}",
+               "Part des fiches reçues dont le champ « {key} » est renseigné.", SHARE),
+    "valid": ("Champ valide : {key}",
+              "Part des fiches reçues dont le champ « {key} » est renseigné et valide (sans "
+              "anomalie de qualité sur ce champ).", SHARE),
+    "valid_if_filled": ("Champ valide quand il est renseigné : {key}",
+                        "Parmi les fiches reçues dont le champ « {key} » est renseigné, part de "
+                        "celles où il est valide.", SHARE),
+    "channel": ("Fiches joignables par {key}",
+                "Nombre de fiches reçues joignables par {key} (mêmes règles que les parts de "
+                "fiches joignables par canal).", COUNT),
+    "changes": ("Historique de l'année : {key}",
+                "Nombre de fiches de l'année concernées par l'événement « {key} » de "
+                "l'historique (comparaison avec l'export de l'année précédente).", COUNT),
+    "field_changes": ("Modifications du champ {key}",
+                      "Nombre de modifications du champ « {key} » entre l'export de l'année "
+                      "précédente et celui de l'année.", COUNT),
+    "field_completed": ("Champ {key} complété",
+                        "Parmi les modifications du champ « {key} », nombre de valeurs "
+                        "ajoutées à un champ vide l'année précédente.", COUNT),
+    "field_emptied": ("Champ {key} effacé",
+                      "Parmi les modifications du champ « {key} », nombre de valeurs effacées "
+                      "(champ vide dans le nouvel export).", COUNT),
+    "followup_code": ("Anomalies « {a} » {b}",
+                      "Parmi les fiches signalées l'an dernier dans le fichier retour pour "
+                      "l'anomalie « {a} », nombre de celles {b} cette année.", COUNT),
+    "followup_fix_rate": ("Taux de correction : {a}",
+                          "Parmi les fiches signalées l'an dernier pour l'anomalie « {a} » et "
+                          "toujours exportées, part de celles qui sont corrigées.", SHARE),
+    "pairs": ("Paires candidates : {key}",
+              "Nombre de paires de fiches comparées par le dédoublonnage (les deux fiches dans le "
+              "centre pour un centre) dont la décision est « {key} ».", COUNT),
+    "pair_share": ("Part des paires candidates : {key}",
+                   "Paires de décision « {key} » rapportées à toutes les paires candidates du "
+                   "périmètre.", SHARE),
+    "pair_score": ("Score médian des paires : {key}",
+                   "Score de ressemblance médian (plus il est haut, plus les deux fiches "
+                   "désignent le même client) des paires de décision « {key} ».", SIMILARITY),
+    "cluster": ("Contacts du groupe de comportement {key}",
+                "Nombre de contacts du périmètre (ayant des fiches dans le centre, toutes années, "
+                "pour un centre) classés dans le groupe de comportement {key} de la typologie de "
+                "l'année.", COUNT),
+    "cluster_share": ("Part des contacts du groupe de comportement {key}",
+                      "Contacts du groupe de comportement {key} rapportés aux contacts classés "
+                      "du périmètre.", SHARE),
+    "shared_pair": ("Clients partagés par {a} et {b}",
+                    "Nombre de contacts du réseau dont des fiches figurent dans les exports des "
+                    "centres {a} et {b} (toutes années).", COUNT),
+    "issue_share": ("Part des fiches : {key}",
+                    "Part des fiches reçues qui portent l'anomalie « {key} ».", SHARE),
+    "segment_share": ("Part des contacts du segment {key}",
+                      "Part des contacts de l'année rattachés au segment commun {key}.", SHARE),
+    "criterion": ("Contacts : {a} « {b} »",
+                  "Nombre de contacts de l'année dont le critère « {a} » vaut « {b} ».", COUNT),
+    "criterion_share": ("Part des contacts : {a} « {b} »",
+                        "Part des contacts de l'année dont le critère « {a} » vaut « {b} ».",
+                        SHARE),
+    "family_clients": ("Clients de la famille {key}",
+                       "Nombre de clients distincts ayant séjourné dans l'année (arrivée dans "
+                       "l'année, jusqu'à la date de référence) dont le segment appartient à la "
+                       "famille « {key} ».", COUNT),
+    "family_share": ("Part des clients de la famille {key}",
+                     "Clients de la famille « {key} » rapportés aux clients ayant séjourné dans "
+                     "l'année.", SHARE),
+    "product_stays": ("Séjours « {b} » du segment {a}",
+                      f"Nombre de {_PAST}, du produit « {{b}} » réservés par des clients du "
+                      "segment « {a} ».", COUNT),
+    "product_share": ("Part des séjours du segment {a} : « {b} »",
+                      "Séjours du produit « {b} » rapportés à tous les séjours des clients du "
+                      f"segment « {{a}} » ({_PAST}).", SHARE),
+    "product_amount": ("Chiffre d'affaires « {b} » du segment {a}",
+                       f"Somme des montants TTC des {_PAST}, du produit « {{b}} » réservés par "
+                       "des clients du segment « {a} ».", EUROS),
+    "department": ("Clients du département {key}",
+                   "Nombre de clients du périmètre (contacts ayant au moins un séjour) dont "
+                   "l'adresse est dans le département {key}.", COUNT),
+    "department_share": ("Part des clients du département {key}",
+                         "Clients du département {key} rapportés aux clients du périmètre.",
+                         SHARE),
+    "region": ("Clients de la région {key}",
+               "Nombre de clients du périmètre (contacts ayant au moins un séjour) dont "
+               "l'adresse est dans la région « {key} ».", COUNT),
+    "region_share": ("Part des clients de la région {key}",
+                     "Clients de la région « {key} » rapportés aux clients du périmètre.", SHARE),
+    "season": ("Séjours du segment {a} arrivés en {b}",
+               f"Nombre de {_PAST}, des clients du segment « {{a}} » dont l'arrivée tombe en "
+               "{b}.", COUNT),
+    "rf": ("Clients à {a} points de récence et {b} points de fréquence",
+           "Nombre de clients du périmètre qui ont {a} points de récence et {b} points de "
+           "fréquence dans la grille RFM du réseau à la date de référence.", COUNT),
+    "rfm_share": ("Part des clients « {key} »",
+                  "Clients classés « {key} » par la grille RFM du réseau rapportés aux clients "
+                  "scorés du périmètre.", SHARE),
+    "rfm_stays": ("Séjours des clients « {key} »",
+                  f"Nombre de séjours des clients classés « {{key}} », {_WINDOW}.", COUNT),
+    "rfm_amount": ("Chiffre d'affaires des clients « {key} »",
+                   f"Somme des montants TTC des séjours des clients classés « {{key}} », "
+                   f"{_WINDOW}.", EUROS),
+    "rfm_amount_share": ("Part du chiffre d'affaires des clients « {key} »",
+                         "Chiffre d'affaires des clients classés « {key} » rapporté à celui de "
+                         f"tous les clients scorés du périmètre, {_WINDOW}.", SHARE),
+    "rfm_amount_per_client": ("Chiffre d'affaires par client « {key} »",
+                              "Chiffre d'affaires des clients classés « {key} » divisé par leur "
+                              f"nombre, {_WINDOW}.", EUROS),
+    "family_retention": ("Rétention de la famille {key}",
+                         "Part des clients de la famille « {key} » de l'année précédente (N-1) "
+                         "revenus séjourner dans l'année (N) : dans le même centre pour un "
+                         "centre, dans n'importe quel centre pour le réseau.", SHARE),
+    "family_clients_prev": ("Clients N-1 de la famille {key}",
+                            "Nombre de clients de la famille « {key} » ayant séjourné dans le "
+                            "périmètre l'année précédente (N-1).", COUNT),
+    "family_returning": ("Clients revenus de la famille {key}",
+                         "Nombre de clients de la famille « {key} » de l'année précédente (N-1) "
+                         "revenus séjourner dans l'année (N).", COUNT),
+}
 
 
 def measure(name: str) -> Measure:
@@ -199,4 +399,65 @@ FAMILY_DEFINITIONS = [
     Measure("followup:<statut>", "Suivi du fichier retour",
             "Devenir des anomalies corrigeables signalées l'an dernier : corrigées, toujours "
             "présentes, ou fiches retirées de l'export."),
+    Measure("filled:<champ>, valid:<champ>, valid_if_filled:<champ>",
+            "Qualité des champs",
+            "Pour chaque champ de la fiche, part des fiches reçues où il est renseigné, où il "
+            "est valide, et part de valeurs valides parmi les valeurs renseignées.", SHARE),
+    Measure("channel:<canal>", "Fiches joignables par canal",
+            "Pour chaque canal (courrier, e-mail, téléphone, au moins un, aucun), nombre de "
+            "fiches reçues joignables par ce canal."),
+    Measure("changes:<événement>, field_changes:<champ>, field_completed:…, field_emptied:…",
+            "Ce qui a changé depuis l'an dernier",
+            "Fiches par événement de l'historique (nouvelles, modifiées, plus exportées, de "
+            "retour, rattachées à un autre contact) et, par champ, modifications, valeurs "
+            "ajoutées et valeurs effacées."),
+    Measure("followup_code:<code>:<statut>, followup_fix_rate:<code>",
+            "Suivi du fichier retour par anomalie",
+            "Pour chaque anomalie signalée l'an dernier : fiches signalées, corrigées, toujours "
+            "à corriger, plus exportées, et taux de correction."),
+    Measure("pairs:<décision>, pair_share:<décision>, pair_score:<décision>",
+            "Décisions du dédoublonnage",
+            "Pour chaque décision (même client, à vérifier, clients distincts), nombre et part "
+            "des paires de fiches comparées, et leur score de ressemblance médian."),
+    Measure("cluster:<groupe>, cluster_share:<groupe>", "Groupes de comportement",
+            "Pour chaque groupe de la typologie comportementale, nombre et part des contacts "
+            "classés du périmètre qui y appartiennent."),
+    Measure("shared_pair:<centre>:<centre>", "Clients partagés par deux centres",
+            "Pour chaque couple de centres, nombre de contacts dont des fiches figurent dans les "
+            "exports des deux centres (toutes années)."),
+    Measure("issue_share:<code>", "Part des fiches par anomalie",
+            "Pour chaque anomalie de qualité, part des fiches reçues qui la portent.", SHARE),
+    Measure("segment_share:<code>", "Part des contacts par segment",
+            "Pour chaque segment commun, part des contacts de l'année qui y sont rattachés.",
+            SHARE),
+    Measure("criterion:<critère>:<valeur>, criterion_share:<critère>:<valeur>",
+            "Contacts par critère dérivé",
+            "Pour chaque critère dérivé (cycle de vie, distance, taille…) et chacune de ses "
+            "valeurs, nombre et part des contacts de l'année qui ont cette valeur."),
+    Measure("family_clients:<famille>, family_share:<famille>", "Clients par famille",
+            "Pour chaque famille de segments, nombre et part des clients ayant séjourné dans "
+            "l'année (une ligne par année intégrée : l'évolution se lit d'une année à l'autre)."),
+    Measure("product_stays:<segment>:<produit>, product_share:…, product_amount:…",
+            "Produits par segment",
+            "Pour chaque segment et chaque produit, séjours passés (toutes années jusqu'à la "
+            "date de référence), part des séjours du segment et chiffre d'affaires : les "
+            "produits phares."),
+    Measure("department:<code>, region:<région> (et leurs parts)", "Clients par territoire",
+            "Pour chaque département et chaque région, nombre et part des clients du périmètre "
+            "(contacts ayant au moins un séjour) qui y habitent."),
+    Measure("season:<segment>:<mois>", "Saisonnalité par segment",
+            "Pour chaque segment et chaque mois, nombre de séjours passés (toutes années "
+            "jusqu'à la date de référence) dont l'arrivée tombe dans ce mois."),
+    Measure("rf:<récence>:<fréquence>", "Clients par note de récence et de fréquence",
+            "Pour chaque couple de points de récence et de fréquence de la grille RFM du "
+            "réseau, nombre de clients du périmètre qui l'obtiennent."),
+    Measure("rfm_share:, rfm_stays:, rfm_amount:, rfm_amount_share:, "
+            "rfm_amount_per_client:<catégorie>", "Catégories RFM et chiffre d'affaires",
+            "Pour chaque catégorie de la grille RFM du réseau : part des clients, séjours, "
+            "chiffre d'affaires, part du chiffre d'affaires et chiffre d'affaires par client, "
+            "sur la fenêtre d'observation de la grille."),
+    Measure("family_retention:<famille>, family_clients_prev:…, family_returning:…",
+            "Rétention par famille",
+            "Pour chaque famille de segments, clients de l'année précédente, clients revenus "
+            "et rétention (même règle que la rétention d'une année sur l'autre).", SHARE),
 ]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from grc.measures.breakdowns import breakdown_rows
 from grc.measures.catalogue import measure
 from grc.rfm import loyalty
 from grc.schema import CENTRE_FIXES, NETWORK
@@ -227,11 +229,16 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
                      year: int, followup: pd.DataFrame | None = None,
                      reference_date: dt.date | None = None,
                      corrections: pd.DataFrame | None = None,
-                     org_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+                     org_scores: pd.DataFrame | None = None,
+                     grid: Any = None, history: pd.DataFrame | None = None,
+                     pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
 
     Stays after ``reference_date`` (bookings to come) count in no measure. ``corrections``:
     ``centre, status, count`` of the corrections centres sent back in their return files.
+    ``grid``: the network's RFM grid (``grc.rfm.load_grid``), for the RFM breakdowns;
+    ``history``: the base's history rows of the year, for what changed since last year;
+    ``pairs``: the deduplication's candidate pairs (``centre_a, centre_b, score, decision``).
     """
     if reference_date is not None and len(stays):
         stays = stays[pd.to_datetime(stays["arrival"]) <= pd.Timestamp(reference_date)]
@@ -267,7 +274,10 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     centre_codes = sorted(qualified["centre"].dropna().unique())
     loyal = _loyalty_measures(stays, centre_codes, year)
     survey = _satisfaction_measures(stays, centre_codes, year, segments)
-    out = pd.concat([f for f in (out, loyal, survey) if len(f)], ignore_index=True)
+    tables = breakdown_rows(qualified, issues, links, stays, scores, segments, year,
+                            reference_date, grid, history, followup, pairs)
+    tables = tables[tables["centre"].isin([*centre_codes, NETWORK])]
+    out = pd.concat([f for f in (out, loyal, survey, tables) if len(f)], ignore_index=True)
     out = pd.concat([out, _derived(out)], ignore_index=True)
     out = out.rename(columns={"centre": "scope", "metric": "measure"})
     for name in out["measure"].unique():
@@ -390,13 +400,51 @@ def _derived(out: pd.DataFrame) -> pd.DataFrame:
     wide = out.pivot_table(index="centre", columns="metric", values="value", aggfunc="first")
     rows = []
     for name, num, den in (("issue_rate", "records_with_issue", "records"),
-                           ("shared_share", "shared_contacts", "contacts")):
+                           ("shared_share", "shared_contacts", "contacts"),
+                           ("duplicate_rate", "duplicates", "records")):
         if num in wide and den in wide:
             ok = wide[den] > 0
             ratio = (wide[num] / wide[den].where(ok)).where(ok)
             rows += [{"centre": c, "year": int(out["year"].iloc[0]), "metric": name, "value": v}
                      for c, v in ratio.items()]
-    return pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
+    parts = [pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])]
+    parts += [_shares(out, wide, "issue:", "issue_share:", wide.get("records")),
+              _shares(out, wide, "segment:", "segment_share:", None), _duplicates_split(out, wide)]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _duplicates_split(out: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    """Duplicates inside each centre and between centres: a centre's duplicates are all
+    within it; the network's split at the sum of the centres' contacts."""
+    cols = ["centre", "year", "metric", "value"]
+    if not {"records", "contacts", "duplicates"} <= set(wide.columns) or NETWORK not in wide.index:
+        return pd.DataFrame(columns=cols)
+    year = int(out["year"].iloc[0])
+    centres = wide.drop(index=NETWORK)
+    per_centre = float(centres["contacts"].sum())
+    net = wide.loc[NETWORK]
+    rows = [{"centre": c, "year": year, "metric": "duplicates_within", "value": float(v)}
+            for c, v in centres["duplicates"].dropna().items()]
+    rows += [{"centre": NETWORK, "year": year, "metric": "duplicates_within",
+              "value": float(net["records"]) - per_centre},
+             {"centre": NETWORK, "year": year, "metric": "duplicates_between",
+              "value": per_centre - float(net["contacts"])}]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _shares(out: pd.DataFrame, wide: pd.DataFrame, family: str, share_family: str,
+            base: pd.Series | None) -> pd.DataFrame:
+    """Each member of ``family`` divided by ``base`` (default: the family's total), per scope."""
+    cols = [c for c in wide.columns if c.startswith(family)]
+    if not cols:
+        return pd.DataFrame(columns=["centre", "year", "metric", "value"])
+    part = wide[cols]
+    den = part.sum(axis=1, min_count=1) if base is None else base
+    ratio = part.div(den.where(den > 0), axis=0).stack()
+    return pd.DataFrame({"centre": ratio.index.get_level_values(0), "year": int(out["year"].iloc[0]),
+                         "metric": [share_family + c[len(family):]
+                                    for c in ratio.index.get_level_values(1)],
+                         "value": ratio.to_numpy(dtype=float)})
 
 
 def scope_hashes(frames: dict[str, pd.DataFrame], centres: list[str], extra: str,

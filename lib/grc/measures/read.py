@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from grc.measures.catalogue import COUNT, EUROS, SCORE, SHARE, measure
+from grc.measures.catalogue import COUNT, EUROS, SCORE, SHARE, SIMILARITY, measure
 from grc.reports.charts import fr_num, fr_pct
 from grc.schema import NETWORK
 
@@ -74,23 +74,28 @@ def format_value(name: str, value: Any) -> str:
         return f"{fr_num(value)}\u00a0€"
     if unit == SCORE:
         return f"{fr_num(value, 1)}\u00a0/\u00a010"
+    if unit == SIMILARITY:
+        return fr_num(value, 1)
     assert unit == COUNT
     return fr_num(value)
 
 
 def figure_html(name: str, scope: str, year: int, value: Any, glossary: str | None = None,
-                text: str | None = None) -> Markup:
+                text: str | None = None, describe: bool = True) -> Markup:
     """One figure as ``<span data-measure … data-value …>text</span>`` (escaped).
 
-    ``glossary``: relative href of the glossary page; the figure then carries the measure's
-    definition as a tooltip and links to it.
+    ``glossary``: relative href of the glossary page; the figure then links to it.
+    ``describe``: the measure's definition as a tooltip (a table's cells leave it to the
+    glossary: hundreds of repeated definitions would weigh on the page).
     """
     m = measure(name)
     raw = "" if value is None or (isinstance(value, float) and math.isnan(value)) \
         else repr(float(value))
     shown = format_value(name, value) if text is None else text
     attrs = (f'class="measure" data-measure="{escape(name)}" data-scope="{escape(scope)}" '
-             f'data-year="{int(year)}" data-value="{raw}" title="{escape(m.definition)}"')
+             f'data-year="{int(year)}" data-value="{raw}"')
+    if describe:
+        attrs += f' title="{escape(m.definition)}"'
     inner = escape(shown)
     if glossary:
         inner = Markup(f'<a href="{escape(glossary)}#{m.anchor}">{inner}</a>')
@@ -144,3 +149,60 @@ def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: 
                   for n in names) + "</tr>" for y in years)
     return (f'<table class="key-figures"><caption>{escape(caption)}</caption><thead><tr>'
             f'<th scope="col">Année</th>{head}</tr></thead><tbody>{rows}</tbody></table>')
+
+
+_SLICES: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def _slices(measures: pd.DataFrame) -> dict:
+    """(scope, year) → {measure: value} of a measures frame, built once per frame."""
+    hit = _SLICES.get(id(measures))
+    if hit is None or hit[0] is not measures:
+        out: dict = {}
+        for name, scope, year, value in zip(measures["measure"], measures["scope"],
+                                            measures["year"].astype(int), measures["value"],
+                                            strict=True):
+            out.setdefault((scope, year), {}).setdefault(name, value)
+        _SLICES.clear()  # one frame at a time (a page reads one table)
+        _SLICES[id(measures)] = hit = (measures, out)
+    return hit[1]
+
+
+def members(measures: pd.DataFrame, family: str, scope: str, year: int) -> pd.Series:
+    """The stored members of ``family`` (``<family>:<key>``) for ``scope`` and ``year``:
+    values indexed by key, in key order."""
+    if measures.empty:
+        return pd.Series(dtype=float)
+    prefix = family + ":"
+    found = {name[len(prefix):]: float(value)
+             for name, value in _slices(measures).get((scope, int(year)), {}).items()
+             if name.startswith(prefix)}
+    return pd.Series(found, dtype=float).sort_index()
+
+
+def cell(measures: pd.DataFrame, name: str, scope: str, year: int) -> tuple[float, tuple | None]:
+    """A table cell drawn from a measure: (value, its key) or (NaN, None) when not stored."""
+    value = measure_value(measures, name, scope, year)
+    if value is None:
+        return math.nan, None
+    return value, (name, scope, int(year))
+
+
+def cells_frame(measures: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """A table whose cells are measures: each row maps a column to a plain value or to
+    ``(name, scope, year)``; measure cells take the stored value and carry their key
+    (:func:`grc.reports.charts.measured`), missing ones show ``missing`` (default NaN)."""
+    from grc.reports.charts import measured
+
+    values, keys = [], []
+    for row in rows:
+        vals, ks = {}, {}
+        for col, spec in row.items():
+            if isinstance(spec, tuple):
+                vals[col], ks[col] = cell(measures, *spec)
+            else:
+                vals[col], ks[col] = spec, None
+        values.append(vals)
+        keys.append(ks)
+    frame = pd.DataFrame(values)
+    return measured(frame, pd.DataFrame(keys, index=frame.index, columns=frame.columns, dtype=object))

@@ -509,6 +509,7 @@ def store_measures(run: Run) -> None:
     """Every measure of every scope, once (grc.measures), and the pages' data fingerprints."""
     from grc.measures.metrics import compute_measures, scope_hashes
     from grc.returns import imports as returned
+    from grc.rfm import scores as rfm
 
     cfg, con = run.cfg, run.con
     # what became of the corrections centres sent back (a measure family, like the rest)
@@ -517,8 +518,14 @@ def store_measures(run: Run) -> None:
     measures = compute_measures(run.qualified, run.issues, run.links, run.stays, run.scores,
                                 run.segments, cfg.year, followup=run.followup,
                                 reference_date=cfg.reference_date, corrections=run.corrections,
-                                org_scores=run.org_scores)
+                                org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid),
+                                history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]),
+                                pairs=run.dd.pairs)
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
+    # the behavioural typology is refitted each year (not when catching up past years), and
+    # its table replaced: its figures are kept for the current typology only
+    con.execute("DELETE FROM measures WHERE year < ? AND (starts_with(measure, 'cluster:') "
+                "OR starts_with(measure, 'cluster_share:'))", [cfg.year])
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,
                           f"{cfg.year}|{cfg.reference_date}|{__version__}",

@@ -104,6 +104,7 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
     chart at the cost of a table (no figure to draw and encode).
     """
     lab = {**COLUMN_LABELS, **(labels or {})}
+    df, keys = _with_keys(df)
     df = df.rename(columns={c: lab[c] for c in df.columns if c in lab})
     pct = [lab.get(c, c) for c in pct or []]
     eur = [lab.get(c, c) for c in eur or []]
@@ -122,6 +123,9 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
         elif pd.api.types.is_datetime64_any_dtype(df[c]):
             fmt[c] = fr_date
     sty = _styler(df).format(fmt, na_rep="–", escape="html").hide(axis="index")
+    if keys is not None:
+        keys.columns = df.columns
+        sty = measure_cells(sty, keys, fmt)
     bar_cols = [c for c in bars or [] if c in df.columns]
     shared_top = (pd.concat([pd.to_numeric(df[c], errors="coerce") for c in bar_cols]).max()
                   if bar_cols else None)
@@ -135,13 +139,76 @@ def table(df: pd.DataFrame, pct: list[str] | None = None, eur: list[str] | None 
     return sty
 
 
+def measured(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` whose cells are measures: ``keys`` (same index and columns) holds, per cell,
+    ``(measure, scope, year)`` (plus the raw value when the cell holds a text) or None. :func:`table` and :func:`heat_table` then write each
+    such cell as a measure element (data-measure, data-scope, data-year, data-value) showing
+    the column's usual text, so that the cross-page test checks table cells too."""
+    frame = frame.copy()
+    frame.attrs["measures"] = CellKeys(keys)
+    return frame
+
+
+class CellKeys:
+    """The measure keys of a frame's cells, kept in ``frame.attrs`` (compared by identity:
+    pandas compares attrs when it combines frames)."""
+
+    def __init__(self, keys: pd.DataFrame):
+        self.keys = keys
+
+
+def cell_keys(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The measure keys :func:`measured` attached to ``frame`` (None if it has none)."""
+    held = frame.attrs.get("measures")
+    return held.keys if isinstance(held, CellKeys) else None
+
+
+def _with_keys(df: pd.DataFrame, reset: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``df`` without its measure keys, and the keys aligned on it (None if there are none)."""
+    keys = cell_keys(df)
+    if keys is None:
+        return df, None
+    keys = keys.reindex(index=df.index, columns=df.columns)
+    df = df.copy()
+    df.attrs = {}
+    if reset:
+        df, keys = df.reset_index(drop=True), keys.reset_index(drop=True)
+    return df, keys
+
+
+def measure_cells(sty, keys: pd.DataFrame, fmt: dict[str, Any]):
+    """Write each cell of ``sty`` that ``keys`` names as a measure element (its column's text)."""
+    from grc.measures.read import figure_html
+
+    def cell(key: tuple, text):
+        # (measure, scope, year[, raw value when the cell holds a text])
+        return lambda v: figure_html(*key[:3], key[3] if len(key) > 3 else v, text=text(v),
+                                     describe=False)
+
+    funcs = getattr(sty, "_display_funcs", None)  # pandas' per-cell formatters: one set per cell
+    for j, col in enumerate(keys.columns):
+        text = fmt.get(col) or str
+        for i, key in enumerate(keys[col].to_numpy()):
+            if not isinstance(key, tuple):
+                continue
+            if funcs is not None:
+                funcs[(i, j)] = cell(key, text)
+            else:  # a pandas without it: the public, slower way
+                sty = sty.format(cell(key, text), escape=None, na_rep=None,
+                                 subset=pd.IndexSlice[[sty.data.index[i]], [col]])
+    return sty
+
+
 def heat_table(counts: pd.DataFrame, colour: pd.DataFrame | None = None, cmap: str = "YlOrRd",
                vmin: float | None = None, vmax: float | None = None, caption: str | None = None,
                fmt=None):
     """A heatmap as a table: ``counts`` written in cells coloured by ``colour`` (same shape,
     default the counts) on one scale for the whole table; the index is kept (row labels)."""
     values = counts if colour is None else colour
+    counts, keys = _with_keys(counts, reset=False)
     sty = _styler(counts).format(fmt or fr_num, na_rep="–", escape="html")
+    if keys is not None:
+        sty = measure_cells(sty, keys, {c: fmt or fr_num for c in counts.columns})
     if counts.size:
         sty = sty.background_gradient(cmap=cmap, axis=None, gmap=values.to_numpy(dtype=float),
                                       vmin=vmin, vmax=vmax)

@@ -16,7 +16,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grc.reports.charts import fr_axis, fr_num, fr_pct, heat_table, side_by_side, table
+from grc.measures.breakdowns import (
+    CATEGORY_FAMILIES,
+    DERIVED,
+    NOT_SEGMENTED,
+    category_summary,
+    points_key,
+)
+from grc.measures.read import cells_frame, measure_value, members
+from grc.reports.charts import (
+    cell_keys,
+    fr_axis,
+    fr_num,
+    fr_pct,
+    heat_table,
+    measured,
+    side_by_side,
+    table,
+)
 from grc.rfm import loyalty
 from grc.rfm import scores as rfm
 from grc.schema import NETWORK
@@ -33,17 +50,6 @@ UNIT_FR = {
     "last": "montant du dernier séjour (€)",
 }
 CRITERION_FR = {"recency": "Récence", "frequency": "Fréquence", "monetary": "Montant"}
-#: Derived criteria shown in the segmentation workbook, with their French title and order.
-DERIVED = {
-    "lifecycle": ("Cycle de vie", segment.LIFECYCLES),
-    "distance_band": ("Distance au centre", segment.DISTANCE_BANDS),
-    "size_band": ("Taille de l'organisation (INSEE)", segment.SIZE_BANDS),
-    "group_band": ("Taille moyenne des groupes", segment.GROUP_BANDS),
-    "day_band": ("Jours de séjour", segment.DAY_BANDS),
-    "main_season": ("Saison principale", segment.SEASONS),
-}
-
-
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def _new_ax(figsize: tuple[float, float] | None = None):
 # --------------------------------------------------------------------------------------------
 
 #: What :func:`load_scope` can read; each page asks only for what it shows.
-PARTS = ("stays", "segments", "scores", "network_mix", "clusters", "cluster_quality",
+PARTS = ("stays", "segments", "scores", "clusters", "cluster_quality",
          "n_centres", "extraction")
 
 
@@ -122,7 +128,7 @@ class ScopeData:
     """Frames of one scope (a centre code or ``NETWORK``) for the marketing workbooks.
 
     Record-level frames hold only the scope's contacts (a centre's page never sees another
-    centre's clients); ``network_mix``, ``clusters``, ``cluster_quality`` and ``n_centres``
+    centre's clients); ``clusters``, ``cluster_quality`` and ``n_centres``
     are network aggregates (counts, shares, figures). ``contacts``, ``criteria`` and
     ``extract_scores`` are the golden contacts, segments and scores ``grc extract`` reads,
     restricted to the contacts its ``--centre`` filter can select; pages show only counts.
@@ -132,7 +138,6 @@ class ScopeData:
     stays: pd.DataFrame = field(default_factory=pd.DataFrame)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
-    network_mix: pd.DataFrame = field(default_factory=pd.DataFrame)
     clusters: pd.DataFrame = field(default_factory=pd.DataFrame)
     cluster_quality: dict | None = None
     n_centres: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
@@ -187,10 +192,6 @@ def load_scope(cfg, centre: str, parts: Sequence[str] = PARTS) -> ScopeData:
         if "scores" in parts:
             sc = q("SELECT * FROM scores WHERE scope = ?", [centre], "scores")
             out.scores = sc if sc is not None else out.scores
-        if "network_mix" in parts:
-            mix = q("SELECT segment, count(*) AS contacts FROM segments GROUP BY segment "
-                    "ORDER BY segment NULLS LAST", None, "segments")
-            out.network_mix = mix if mix is not None else out.network_mix
         if "clusters" in parts or "cluster_quality" in parts:
             prof = q("SELECT * FROM clusters ORDER BY cluster", None, "clusters")
             out.clusters = prof if prof is not None else out.clusters
@@ -296,91 +297,6 @@ def segment_labels(segmentation: Mapping[str, Mapping[str, str]]) -> pd.DataFram
     return pd.DataFrame(rows, columns=["segment", "segment_label", "family", "kind"])
 
 
-def segment_mix_vs_network(segments: pd.DataFrame, network_mix: pd.DataFrame,
-                           segmentation: Mapping[str, Mapping[str, str]],
-                           centre: str) -> pd.DataFrame:
-    """Share of contacts per common segment: the scope and (for a centre) the network.
-
-    Tidy: ``scope, segment, segment_label, family, contacts, share``; every segment of the
-    segmentation appears (0 when absent), plus ``(non renseigné)`` when some contact has none.
-    """
-    cols = ["scope", "segment", "segment_label", "family", "contacts", "share"]
-    if not _has(segments, "segment"):
-        return pd.DataFrame(columns=cols)  # no contact in the scope: nothing to compare
-    labels = segment_labels(segmentation)
-    parts = []
-    sources = [(scope_label(centre), segments)]
-    if centre != NETWORK:
-        sources.append(("Réseau", None))
-    for name, frame in sources:
-        if frame is None:
-            if not _has(network_mix, "segment", "contacts"):
-                continue
-            counts = network_mix.set_index(network_mix["segment"].fillna("(non renseigné)"))["contacts"]
-        else:
-            counts = frame["segment"].fillna("(non renseigné)").value_counts()
-        counts = counts.groupby(level=0).sum()
-        lab = labels.copy()
-        extra = [s for s in counts.index if s not in set(lab["segment"])]
-        if extra:
-            lab = pd.concat([lab, pd.DataFrame({"segment": extra, "segment_label": extra,
-                                                "family": "(autre)", "kind": None})],
-                            ignore_index=True)
-        lab["contacts"] = lab["segment"].map(counts).fillna(0).astype("int64")
-        total = lab["contacts"].sum()
-        lab["share"] = lab["contacts"] / total if total else 0.0
-        lab.insert(0, "scope", name)
-        parts.append(lab[cols])
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)
-
-
-def plot_segment_mix(mix: pd.DataFrame, title: str = "Répartition des contacts par segment"):
-    """Horizontal bars: share of contacts per segment, one colour per scope."""
-    ax = _new_ax((9, 6))
-    if mix.empty or mix["contacts"].sum() == 0:
-        return _empty_ax(ax)
-    keep = mix.groupby("segment_label")["contacts"].transform("sum") > 0
-    data = mix[keep]
-    scopes = list(dict.fromkeys(data["scope"]))
-    order = (data[data["scope"] == scopes[0]].sort_values("share", ascending=False)
-             ["segment_label"].tolist())
-    y = np.arange(len(order))
-    h = 0.8 / len(scopes)
-    for i, (sc, color) in enumerate(zip(scopes, PALETTE, strict=False)):
-        share = data[data["scope"] == sc].set_index("segment_label")["share"].reindex(order)
-        ax.barh(y - 0.4 + h * (i + 0.5), share.fillna(0).to_numpy(), height=h, color=color,
-                label=sc)
-    ax.set_yticks(y, order)
-    ax.set_ylim(len(order) - 0.5, -0.5)
-    fr_axis(ax, "x", pct=True)
-    ax.set(title=title, xlabel="Part des contacts", ylabel="")
-    ax.legend(title="")
-    return ax
-
-
-def family_mix_by_year(stays: pd.DataFrame, segments: pd.DataFrame,
-                       reference_date: dt.date | pd.Timestamp) -> pd.DataFrame:
-    """Clients (distinct contacts with a stay) per arrival year and segment family.
-
-    Tidy: ``year, family, clients, stays, amount, share`` (share of the year's clients).
-    """
-    cols = ["year", "family", "clients", "stays", "amount", "share"]
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", "family"):
-        return pd.DataFrame(columns=cols)
-    s = s.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
-    s["family"] = s["family"].fillna("(non renseigné)")
-    s["year"] = s["arrival"].dt.year
-    s["amount"] = pd.to_numeric(s.get("amount"), errors="coerce")
-    out = s.groupby(["year", "family"]).agg(clients=("contact_id", "nunique"),
-                                            stays=("contact_id", "size"),
-                                            amount=("amount", "sum")).reset_index()
-    out["share"] = out["clients"] / out.groupby("year")["clients"].transform("sum")
-    return out[cols]
-
-
 def trend_table(by_year: pd.DataFrame, key: str = "family") -> pd.DataFrame:
     """Last year against the year before, per ``key``: clients, shares and variation.
 
@@ -441,65 +357,131 @@ def _stacked_alt(title: str, piv: pd.DataFrame, at: str) -> str:
 NOT_A_GROUP_LABELS = {"Non segmenté", "(non renseigné)"}
 
 
-def flagship_table(stays: pd.DataFrame, segments: pd.DataFrame,
-                   reference_date: dt.date | pd.Timestamp, top: int = 3,
-                   min_stays: int | None = None) -> pd.DataFrame:
-    """Top products per segment (past stays): ``segment_label, rank, product, stays, share,
-    amount``; a product needs ``min_stays`` stays (default the alerts' MIN_PRODUCT_STAYS)."""
-    cols = ["segment_label", "rank", "product", "stays", "share", "amount"]
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", "segment_label"):
+def _label(segmentation: Mapping[str, Mapping[str, str]], code: str) -> str:
+    """French label of a segment code of the measures (``NON SEGMENTÉ``: "Non segmenté")."""
+    if code == NOT_SEGMENTED:
+        return "Non segmenté"
+    return segmentation.get(code, {}).get("label", code)
+
+
+def segment_mix_table(measures: pd.DataFrame, segmentation: Mapping[str, Mapping[str, str]],
+                      centre: str, year: int) -> pd.DataFrame:
+    """One row per segment from the measures (``segment:``, ``segment_share:``): ``Segment,
+    Famille, Contacts, Part`` and, for a centre, ``Part réseau, Écart (points)``; segments
+    with no contact in the scope nor the network left out, largest first."""
+    own = members(measures, "segment", centre, year)
+    net = members(measures, "segment_share", NETWORK, year) if centre != NETWORK else pd.Series(dtype=float)
+    codes = [c for c in [*segmentation, *sorted(set(own.index) | set(net.index))]
+             if c in own.index or c in net.index]
+    rows = []
+    for code in dict.fromkeys(codes):
+        row = {"Segment": _label(segmentation, code),
+               "Famille": _label(segmentation, code) if code == NOT_SEGMENTED
+               else segmentation.get(code, {}).get("family", "(autre)"),
+               "Contacts": (f"segment:{code}", centre, year) if code in own.index else 0,
+               "Part": (f"segment_share:{code}", centre, year) if code in own.index else 0.0}
+        if centre != NETWORK:
+            row["Part réseau"] = (f"segment_share:{code}", NETWORK, year) if code in net.index else 0.0
+        rows.append(row)
+    out = cells_frame(measures, rows)
+    if out.empty:
+        return pd.DataFrame(columns=["Segment", "Famille", "Contacts", "Part"])
+    out["Contacts"] = out["Contacts"].astype("int64")
+    if centre != NETWORK:
+        out["Écart (points)"] = 100 * (out["Part"] - out["Part réseau"])
+    order = out.sort_values(["Contacts", "Segment"], ascending=[False, True]).index
+    return out.loc[order]
+
+
+def family_by_year(measures: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """Clients per year and segment family from the measures of every integrated year
+    (``family_clients:``, ``family_share:``): tidy ``year, family, clients, share``."""
+    cols = ["year", "family", "clients", "share"]
+    if measures.empty:
         return pd.DataFrame(columns=cols)
-    if "product" not in s:
-        s["product"] = None
-    crit = segments[["contact_id", "segment_label"]].copy()
-    crit["segment_label"] = crit["segment_label"].fillna("(non renseigné)")
+    sel = measures[(measures["scope"] == centre)
+                   & measures["measure"].str.startswith(("family_clients:", "family_share:"))]
+    if sel.empty:
+        return pd.DataFrame(columns=cols)
+    fam, _, key = sel["measure"].str.partition(":").T.to_numpy()
+    wide = pd.DataFrame({"year": sel["year"].astype(int).to_numpy(), "family": key, "what": fam,
+                         "value": sel["value"].to_numpy()}).pivot_table(
+        index=["year", "family"], columns="what", values="value", aggfunc="first").reset_index()
+    out = wide.rename(columns={"family_clients": "clients", "family_share": "share"})
+    out["clients"] = out["clients"].fillna(0).astype("int64")
+    return out[cols].sort_values(["year", "family"]).reset_index(drop=True)
+
+
+def trend_table_measured(by_year: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """:func:`trend_table` of :func:`family_by_year` whose clients and shares carry their
+    measures (a family absent one year shows 0, not a measure)."""
+    out = trend_table(by_year)
+    if out.empty:
+        return out
+    last, prev = sorted(by_year["year"].unique())[-2:][::-1]
+    have = set(zip(by_year["year"], by_year["family"], strict=True))
+    keys = pd.DataFrame(None, index=out.index, columns=out.columns, dtype=object)
+    for i, fam in out["family"].items():
+        for col, year, family in (("clients_prev", prev, "family_clients:"),
+                                  ("clients_last", last, "family_clients:"),
+                                  ("share_prev", prev, "family_share:"),
+                                  ("share_last", last, "family_share:")):
+            if (year, fam) in have:
+                keys.at[i, col] = (family + fam, centre, int(year))
+    return measured(out, keys)
+
+
+def flagship_measured(measures: pd.DataFrame, segmentation: Mapping[str, Mapping[str, str]],
+                      centre: str, year: int, top: int = 3,
+                      min_stays: int | None = None) -> pd.DataFrame:
+    """Top products per segment from the measures (``product_stays:``, ``product_share:``,
+    ``product_amount:``): ``segment_label, rank, product, stays, share, amount``; ranked like
+    ``segment.flagship_products`` (stays, then product name); a product needs ``min_stays``
+    stays (default the alerts' MIN_PRODUCT_STAYS); unsegmented clients are no group."""
     from grc.measures.alerts import MIN_PRODUCT_STAYS
 
-    out = segment.flagship_products(s, crit, top=top)
+    cols = ["segment_label", "rank", "product", "stays", "share", "amount"]
+    st = members(measures, "product_stays", centre, year)
+    if st.empty:
+        return pd.DataFrame(columns=cols)
+    code, _, product = pd.Series(st.index).str.partition(":").T.to_numpy()
+    t = pd.DataFrame({"key": st.index, "code": code, "product": product, "stays": st.to_numpy()})
+    t["segment_label"] = [_label(segmentation, c) for c in t["code"]]
+    t = t.sort_values(["segment_label", "stays", "product"], ascending=[True, False, True])
+    t["rank"] = t.groupby("segment_label").cumcount() + 1
     min_stays = MIN_PRODUCT_STAYS if min_stays is None else min_stays
-    out = out[(out["stays"] >= min_stays) & ~out["segment_label"].isin(NOT_A_GROUP_LABELS)]
-    return out[cols].reset_index(drop=True)
-
-
-def clients_by_department(segments: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
-    """Clients (contacts with a stay) per department, with the department's centroid.
-
-    Columns: ``department, region, clients, share, lat, lon`` (centroid = mean of the
-    reference communes of the department; NaN for an unknown department).
-    """
-    cols = ["department", "region", "clients", "share", "lat", "lon"]
-    if not _has(segments, "contact_id", "department"):
+    t = t[(t["rank"] <= top) & (t["stays"] >= min_stays) & (t["code"] != NOT_SEGMENTED)]
+    rows = [{"segment_label": r.segment_label, "rank": int(r.rank), "product": r.product,
+             "stays": (f"product_stays:{r.key}", centre, year),
+             "share": (f"product_share:{r.key}", centre, year),
+             "amount": (f"product_amount:{r.key}", centre, year)} for r in t.itertuples()]
+    out = cells_frame(measures, rows)
+    if out.empty:
         return pd.DataFrame(columns=cols)
-    c = segments
-    if "n_stays" in c:
-        c = c[pd.to_numeric(c["n_stays"], errors="coerce").fillna(0) > 0]
-    if c.empty:
-        return pd.DataFrame(columns=cols)
-    dep = c["department"].astype("string").fillna(segment.UNKNOWN)
-    counts = dep.value_counts().rename("clients").rename_axis("department").reset_index()
-    counts["department"] = counts["department"].astype(object)
-    com = communes.assign(department=communes["department"].astype(str))
-    cent = com.groupby("department").agg(lat=("lat", "mean"), lon=("lon", "mean"),
-                                         region=("region", "first"))
-    out = counts.merge(cent, left_on="department", right_index=True, how="left")
-    if "region" in c:
-        reg = c.dropna(subset=["department"]).groupby("department")["region"].first()
-        out["region"] = out["region"].fillna(out["department"].map(reg))
-    out["region"] = out["region"].fillna(segment.UNKNOWN)
-    out["share"] = out["clients"] / out["clients"].sum()
-    return out.sort_values(["clients", "department"], ascending=[False, True])[cols].reset_index(drop=True)
+    out["stays"] = out["stays"].astype("int64")
+    return out[cols]
 
 
-def clients_by_region(by_department: pd.DataFrame) -> pd.DataFrame:
-    """``region, clients, share`` summed from :func:`clients_by_department`."""
-    if by_department.empty:
-        return pd.DataFrame(columns=["region", "clients", "share"])
-    out = by_department.groupby("region", as_index=False)["clients"].sum()
-    out["share"] = out["clients"] / out["clients"].sum()
-    return out.sort_values(["clients", "region"], ascending=[False, True]).reset_index(drop=True)
-
-
+def areas_measured(measures: pd.DataFrame, centre: str, year: int,
+                   communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clients per region and per department from the measures (``region:``,
+    ``department:`` and their shares), largest first: (``region, clients, share``,
+    ``department, region, clients, share``); the department's region from ``communes``."""
+    regions = dict(zip(communes["department"].astype(str), communes["region"], strict=False))
+    out = []
+    for fam in ("region", "department"):
+        n = members(measures, fam, centre, year)
+        order = sorted(n.index, key=lambda k, n=n: (-n[k], k))
+        rows = [{fam: k, **({"region": regions.get(k, segment.UNKNOWN)} if fam == "department" else {}),
+                 "clients": (f"{fam}:{k}", centre, year),
+                 "share": (f"{fam}_share:{k}", centre, year)} for k in order]
+        frame = cells_frame(measures, rows)
+        if frame.empty:
+            frame = pd.DataFrame(columns=[fam, "clients", "share"])
+        else:
+            frame["clients"] = frame["clients"].astype("int64")
+        out.append(frame)
+    return out[0], out[1]
 
 
 def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):
@@ -516,22 +498,23 @@ def plot_regions(by_region: pd.DataFrame, title: str = "Clients par région"):
     return ax
 
 
-def seasonality_matrix(stays: pd.DataFrame, segments: pd.DataFrame,
-                       reference_date: dt.date | pd.Timestamp, by: str = "family",
-                       value: str = "stays") -> pd.DataFrame:
-    """Month × segment (or family) matrix of stays (or nuitées), 12 month columns (1..12)."""
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", by):
+def seasonality_measured(measures: pd.DataFrame, segmentation: Mapping[str, Mapping[str, str]],
+                         centre: str, year: int) -> pd.DataFrame:
+    """Segment (label) × month (1..12) matrix of past stays from the measures
+    (``season:<segment>:<month>``), the busiest segments first; cells carry their measures."""
+    st = members(measures, "season", centre, year)
+    if st.empty:
         return pd.DataFrame(columns=list(range(1, 13)))
-    for c in ("nights", "persons"):
-        if c not in s:
-            s[c] = 0
-    crit = segments[["contact_id", by]].copy()
-    crit[by] = crit[by].fillna("(non renseigné)")
-    tidy = segment.seasonality(s, crit, by=by)
-    piv = tidy.pivot_table(index=by, columns="month", values=value, aggfunc="sum", fill_value=0)
-    piv = piv.reindex(columns=range(1, 13), fill_value=0)
-    return piv.loc[piv.sum(axis=1).sort_values(ascending=False).index]
+    code, _, month = pd.Series(st.index).str.partition(":").T.to_numpy()
+    t = pd.DataFrame({"key": st.index, "code": code, "month": month.astype(int), "v": st.to_numpy()})
+    t["label"] = [_label(segmentation, c) for c in t["code"]]
+    piv = t.pivot_table(index="label", columns="month", values="v", aggfunc="sum", fill_value=0)
+    piv = piv.reindex(columns=range(1, 13), fill_value=0).astype("int64")
+    piv = piv.loc[piv.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    keys = pd.DataFrame(None, index=piv.index, columns=piv.columns, dtype=object)
+    for r in t.itertuples():
+        keys.at[r.label, r.month] = (f"season:{r.key}", centre, year)
+    return measured(piv, keys)
 
 
 def plot_seasonality(matrix: pd.DataFrame, title: str = "Saisonnalité des séjours par famille"):
@@ -561,31 +544,37 @@ def seasonality_table(matrix: pd.DataFrame, caption: str = "Saisonnalité des s�
     counts.columns = [MONTHS_FR[int(m) - 1] for m in matrix.columns]
     counts.index = [str(v) for v in matrix.index]
     counts.index.name = None
+    keys = cell_keys(matrix)
+    if keys is not None:  # the same cells, under the table's labels
+        keys = keys.reindex(index=matrix.index, columns=matrix.columns)
+        keys.index, keys.columns = counts.index, counts.columns
+        counts = measured(counts, keys)
     return heat_table(counts, share, cmap="YlOrRd", vmin=float(vmin),
                       vmax=float(vmax) if vmax > vmin else float(vmin) + 1,
                       caption=f"{caption} : séjours par mois d'arrivée ; couleur = part des "
                               "séjours du segment dans le mois")
 
 
-def criteria_counts(segments: pd.DataFrame, criteria: Sequence[str] | None = None) -> pd.DataFrame:
-    """Contacts per value of each derived criterion, in the documented order.
-
-    Tidy: ``criterion, title, value, contacts, share`` (unknown values last).
-    """
+def criteria_measured(measures: pd.DataFrame, centre: str, year: int,
+                      criteria: Sequence[str] | None = None) -> pd.DataFrame:
+    """Contacts per value of each derived criterion, from the measures
+    (``criterion:<criterion>:<value>`` and ``criterion_share:``): ``criterion, title, value, contacts, share`` in the documented
+    order, each count and share carrying its measure."""
     cols = ["criterion", "title", "value", "contacts", "share"]
+    stored = members(measures, "criterion", centre, year)
     rows = []
     for crit in criteria or DERIVED:
-        if not _has(segments, crit):
-            continue
         title, order = DERIVED.get(crit, (crit, []))
-        counts = segments[crit].fillna(segment.UNKNOWN).astype(str).value_counts()
-        values = [v for v in order if v in counts.index] + sorted(
-            v for v in counts.index if v not in order)
-        total = counts.sum()
-        for v in values:
+        found = [k.partition(":")[2] for k in stored.index if k.partition(":")[0] == crit]
+        for v in [v for v in order if v in found] + sorted(v for v in found if v not in order):
             rows.append({"criterion": crit, "title": title, "value": v,
-                         "contacts": int(counts[v]), "share": counts[v] / total})
-    return pd.DataFrame(rows, columns=cols)
+                         "contacts": (f"criterion:{crit}:{v}", centre, year),
+                         "share": (f"criterion_share:{crit}:{v}", centre, year)})
+    out = cells_frame(measures, rows)
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out["contacts"] = out["contacts"].astype("int64")
+    return out
 
 
 def plot_criteria(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle", "distance_band",
@@ -624,40 +613,46 @@ def criteria_tables(counts: pd.DataFrame, criteria: Sequence[str] = ("lifecycle"
     if not crits:
         return None
     parts = []
+    keys = cell_keys(counts)
     for crit in crits:
         sub = counts[counts["criterion"] == crit]
-        frame = pd.DataFrame({sub["title"].iloc[0]: sub["value"].astype(str).to_numpy(),
+        title = sub["title"].iloc[0]
+        frame = pd.DataFrame({title: sub["value"].astype(str).to_numpy(),
                               "Contacts": sub["contacts"].astype("int64").to_numpy(),
                               "Part": sub["share"].astype(float).to_numpy()})
+        if keys is not None:
+            k = keys.reindex(index=sub.index)
+            frame = measured(frame, pd.DataFrame({title: None, "Contacts": k["contacts"].to_numpy(),
+                                                  "Part": k["share"].to_numpy()}, dtype=object))
         parts.append(table(frame, pct=["Part"], bars=["Part"]))
     return side_by_side(parts)
 
 
-def cluster_table(segments: pd.DataFrame, profiles: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """Behavioural groups: ``cluster, description, contacts, share`` (scope) and ``share_network``.
+def cluster_table(measures: pd.DataFrame, profiles: pd.DataFrame, centre: str,
+                  year: int) -> pd.DataFrame:
+    """Behavioural groups: ``cluster, description, contacts, share`` of the scope and, for a
+    centre, ``share_network``, from the measures (``cluster:``, ``cluster_share:``).
 
-    ``profiles``: the base's ``clusters`` table (``cluster, size, share, description``: network
-    aggregates stored by the pipeline); ``segments``: the scope's contacts with ``cluster``.
+    ``profiles``: the base's ``clusters`` table (the groups and their descriptions).
     """
     cols = ["cluster", "description", "contacts", "share", "share_network"]
-    if not _has(profiles, "cluster", "size"):
+    if not _has(profiles, "cluster"):
         return pd.DataFrame(columns=cols)
     prof = profiles.dropna(subset=["cluster"]).sort_values("cluster")
     if prof.empty:
         return pd.DataFrame(columns=cols)
-    sc = segments.dropna(subset=["cluster"]) if _has(segments, "cluster") else segments.iloc[:0]
-    counts = pd.to_numeric(sc["cluster"], errors="coerce").value_counts() if len(sc) else pd.Series(dtype="int64")
-    out = pd.DataFrame({"cluster": prof["cluster"].astype("int64").to_numpy()})
     desc = prof["description"] if "description" in prof else pd.Series("", index=prof.index)
-    out["description"] = desc.fillna("").to_numpy()
-    out["contacts"] = out["cluster"].map(counts).fillna(0).astype("int64")
-    total = out["contacts"].sum()
-    out["share"] = out["contacts"] / total if total else 0.0
-    size = pd.to_numeric(prof["size"], errors="coerce").fillna(0).to_numpy()
-    out["share_network"] = size / size.sum() if size.sum() else 0.0
-    if centre == NETWORK:
-        out = out.drop(columns="share_network")
-    return out
+    own = members(measures, "cluster", centre, year)
+    net = members(measures, "cluster_share", NETWORK, year)
+    rows = []
+    for k, d in zip(prof["cluster"].astype("int64"), desc.fillna(""), strict=True):
+        row = {"cluster": int(k), "description": d,
+               "contacts": (f"cluster:{k}", centre, year) if str(k) in own.index else 0,
+               "share": (f"cluster_share:{k}", centre, year) if str(k) in own.index else 0.0}
+        if centre != NETWORK:
+            row["share_network"] = (f"cluster_share:{k}", NETWORK, year) if str(k) in net.index else 0.0
+        rows.append(row)
+    return cells_frame(measures, rows).astype({"contacts": "int64"})
 
 
 def quality_from_row(row: Mapping | None, clients: int | None = None) -> dict | None:
@@ -794,6 +789,24 @@ def rf_matrix(scores: pd.DataFrame, grid: rfm.Grid | None = None) -> pd.DataFram
     return piv
 
 
+def rf_matrix_measured(measures: pd.DataFrame, grid: rfm.Grid, centre: str,
+                       year: int) -> pd.DataFrame:
+    """:func:`rf_matrix` read from the measures (``rf:<r>:<f>``, the network's grid)."""
+    stored = members(measures, "rf", centre, year)
+    if stored.empty:
+        return pd.DataFrame()
+    r = sorted({b.points for b in grid.criteria["recency"].bins}
+               | {grid.criteria["recency"].missing_points}, reverse=True)
+    f = sorted({b.points for b in grid.criteria["frequency"].bins}
+               | {grid.criteria["frequency"].missing_points})
+    rows = [{fp: (f"rf:{points_key(rp)}:{points_key(fp)}", centre, year) for fp in f} for rp in r]
+    out = cells_frame(measures, rows).fillna(0).astype("int64")
+    keys = cell_keys(out)
+    out.index = keys.index = pd.Index(r, name="Points récence")
+    out.columns = keys.columns = pd.Index(f, name="Points fréquence")
+    return measured(out, keys)
+
+
 def plot_rf_heatmap(matrix: pd.DataFrame, title: str = "Clients par note de récence et de fréquence"):
     """Heatmap of :func:`rf_matrix` with the counts written in each cell."""
     ax = _new_ax((7, 4.5))
@@ -815,6 +828,11 @@ def rf_table(matrix: pd.DataFrame, caption: str = "Clients par note de récence 
     out = matrix.copy()
     out.index = pd.Index([label(v) for v in matrix.index], name=matrix.index.name)
     out.columns = pd.Index([label(v) for v in matrix.columns], name=matrix.columns.name)
+    keys = cell_keys(matrix)
+    if keys is not None:
+        keys = keys.reindex(index=matrix.index, columns=matrix.columns)
+        keys.index, keys.columns = out.index, out.columns
+        out = measured(out, keys)
     return heat_table(out, cmap="Blues", caption=f"{caption} (lignes : {matrix.index.name.lower()} ; "
                                                   f"colonnes : {matrix.columns.name.lower()})")
 
@@ -844,23 +862,23 @@ def rfm_amounts(stays: pd.DataFrame, reference_date: dt.date | pd.Timestamp,
     return r[["contact_id", "n_stays", "total_amount"]].reset_index(drop=True)
 
 
-def category_summary(scores: pd.DataFrame, amounts: pd.DataFrame, grid: rfm.Grid) -> pd.DataFrame:
-    """Per RFM category (best first): ``category, clients, share, stays, amount, amount_share,
-    amount_per_client`` (stays and amounts over the grid's observation window)."""
+def category_summary_measured(measures: pd.DataFrame, grid: rfm.Grid, centre: str,
+                              year: int) -> pd.DataFrame:
+    """:func:`category_summary` of the network's grid read from the measures (``rfm:``,
+    ``rfm_share:``, ``rfm_stays:``, ``rfm_amount:``, ``rfm_amount_share:``,
+    ``rfm_amount_per_client:``), best category first."""
     cols = ["category", "clients", "share", "stays", "amount", "amount_share", "amount_per_client"]
-    if not _has(scores, "contact_id", "category"):
+    have = members(measures, "rfm_share", centre, year)
+    if have.empty:
         return pd.DataFrame(columns=cols)
-    s = scores[["contact_id", "category"]].merge(amounts, on="contact_id", how="left")
-    g = s.groupby("category").agg(clients=("contact_id", "size"), stays=("n_stays", "sum"),
-                                  amount=("total_amount", "sum"))
     order = grid.category_order()
-    g = g.reindex(order + [c for c in g.index if c not in order], fill_value=0)
-    g["clients"] = g["clients"].astype("int64")
-    g["stays"] = g["stays"].fillna(0).astype("int64")
-    g["share"] = g["clients"] / max(g["clients"].sum(), 1)
-    g["amount_share"] = g["amount"] / g["amount"].sum() if g["amount"].sum() else 0.0
-    g["amount_per_client"] = g["amount"] / g["clients"].where(g["clients"] > 0)
-    return g.rename_axis("category").reset_index()[cols]
+    rows = [{"category": c, "clients": (f"rfm:{c}", centre, year),
+             **{col: (prefix + c, centre, year) for col, prefix in CATEGORY_FAMILIES.items()}}
+            for c in order + sorted(k for k in have.index if k not in order)]
+    out = cells_frame(measures, rows)
+    out["clients"] = out["clients"].fillna(0).astype("int64")  # no client: no rfm:<category>
+    out["stays"] = out["stays"].fillna(0).astype("int64")
+    return out[cols]
 
 
 def plot_categories(summary: pd.DataFrame, title: str = "Catégories RFM : clients et chiffre d'affaires"):
@@ -894,79 +912,55 @@ def evaluation_dates(stays: pd.DataFrame, reference_date: dt.date) -> list[dt.da
     return [*dates, ref]
 
 
-def _rfm_at_dates(stays: pd.DataFrame, dates: Sequence[dt.date], grid: rfm.Grid) -> pd.DataFrame:
-    """``grc.rfm.scores.compute_rfm`` at several reference dates in one pass.
-
-    Rows ``_d`` (index of the date), ``recency_months``, ``frequency``, ``monetary`` for every
-    (date, client) with a stay up to that date; same rules and units as ``compute_rfm``.
-    """
-    w = grid.observation_window_months
-    refs = [pd.Timestamp(d) for d in dates]
-    arrival = pd.to_datetime(stays["arrival"]).dt.normalize().to_numpy()
-    amount = pd.to_numeric(stays["amount"], errors="coerce").to_numpy(dtype=float) \
-        if "amount" in stays else np.full(len(stays), np.nan)
-    ids = stays["contact_id"].to_numpy()
-    ok = pd.notna(ids)
-    pieces = []
-    for i, r in enumerate(refs):
-        m = ok & (arrival <= r.to_datetime64())
-        pieces.append(pd.DataFrame({"_d": i, "contact_id": ids[m], "_arrival": arrival[m],
-                                    "_amount": amount[m],
-                                    "_in": rfm.in_window(arrival[m], r, w)}))
-    x = pd.concat(pieces, ignore_index=True)
-    if x.empty:
-        return pd.DataFrame(columns=["_d", "contact_id", "recency_months", "frequency", "monetary"])
-    keys = ["_d", "contact_id"]
-    last = x.groupby(keys, sort=True)["_arrival"].max()
-    win = x[x["_in"].to_numpy()]
-    g = win.groupby(keys, sort=True)
-    n_stays = g.size().reindex(last.index, fill_value=0)
-    out = last.rename("last_stay").reset_index()
-    d_idx = out["_d"].to_numpy()
-    out["recency_months"] = np.nan
-    for i in np.unique(d_idx):  # the recency rule of grc.rfm.scores (calendar months)
-        at = d_idx == i
-        out.loc[at, "recency_months"] = rfm.months_between(out.loc[at, "last_stay"], refs[i])
-    n = n_stays.to_numpy()
-    unit_f = grid.criteria["frequency"].unit
-    out["frequency"] = (n / (w / 12.0) if unit_f == "per_year" else n / w if unit_f == "per_month"
-                        else n.astype(float))
-    unit_m = grid.criteria["monetary"].unit
-    if unit_m == "average":
-        mon = g["_amount"].mean()
-    elif unit_m == "total":
-        mon = g["_amount"].sum(min_count=1)
-    else:
-        mon = win.sort_values([*keys, "_arrival"], kind="stable").groupby(keys)["_amount"].last()
-    out["monetary"] = mon.reindex(last.index).to_numpy()
-    return out[["_d", "contact_id", "recency_months", "frequency", "monetary"]]
-
-
 def category_evolution(stays: pd.DataFrame, grid: rfm.Grid,
                        reference_date: dt.date) -> pd.DataFrame:
-    """RFM categories recomputed at each past 31 December (stays known up to that date).
+    """RFM categories of another grid than the network's at each past 31 December (stays
+    known up to that date), each date scored by ``grc.rfm.scores`` itself.
 
     Tidy: ``date, year, category, clients, share`` (every category of the grid at every date).
-    All dates are scored in one pass over the scope's stays (:func:`_rfm_at_dates`).
+    With the network's grid, the pages read the stored figures instead
+    (:func:`category_evolution_measured`).
     """
-    cols = ["date", "year", "category", "clients", "share"]
     dates = evaluation_dates(stays, reference_date)
     if not dates:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=["date", "year", "category", "clients", "share"])
     s = _past(stays, reference_date)
-    order = grid.category_order()
-    sc = rfm.score(_rfm_at_dates(s, dates, grid), grid)
-    counts = (sc.groupby(["_d", "category"]).size().unstack(fill_value=0)
-              .reindex(index=range(len(dates)), columns=order, fill_value=0))
+    counts = {d: rfm.score(rfm.compute_rfm(s, d, grid), grid)["category"].value_counts()
+              for d in dates}
+    return _evolution_frame(counts, grid.category_order())
+
+
+def _evolution_frame(counts: Mapping[dt.date, pd.Series], order: list[str]) -> pd.DataFrame:
+    """``date, year, category, clients, share`` from clients per category at each date."""
     parts = []
-    for i, d in enumerate(dates):
-        part = pd.DataFrame({"category": order, "clients": counts.loc[i].to_numpy().astype("int64")})
+    for d, cnt in counts.items():
+        part = pd.DataFrame({"category": order,
+                             "clients": cnt.reindex(order, fill_value=0).to_numpy().astype("int64")})
         part.insert(0, "year", d.year)
         part.insert(0, "date", pd.Timestamp(d))
         total = part["clients"].sum()
         part["share"] = part["clients"] / total if total else 0.0
         parts.append(part)
-    return pd.concat(parts, ignore_index=True)[cols]
+    return pd.concat(parts, ignore_index=True)
+
+
+def category_evolution_measured(measures: pd.DataFrame, grid: rfm.Grid, centre: str,
+                                reference_date: dt.date) -> pd.DataFrame:
+    """Clients per RFM category as published each year (``rfm:<category>`` of every integrated
+    year, scored at that year's reference date: 31 December, or the config's reference date
+    for its year): ``date, year, category, clients, share``."""
+    cols = ["date", "year", "category", "clients", "share"]
+    if measures.empty:
+        return pd.DataFrame(columns=cols)
+    sel = measures[(measures["scope"] == centre) & measures["measure"].str.startswith("rfm:")]
+    if sel.empty:
+        return pd.DataFrame(columns=cols)
+    ref = pd.Timestamp(reference_date).date()
+    counts = {}
+    for year, part in sel.groupby(sel["year"].astype(int)):
+        d = ref if year == ref.year else dt.date(year, 12, 31)
+        counts[d] = pd.Series(part["value"].to_numpy(), index=part["measure"].str.slice(4).to_numpy())
+    return _evolution_frame(dict(sorted(counts.items())), grid.category_order())
 
 
 def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
@@ -1012,32 +1006,53 @@ def retention_years(measures: pd.DataFrame, scope: str) -> pd.DataFrame:
             .sort_values("year").reset_index(drop=True))
 
 
-def retention_by_family(stays: pd.DataFrame, segments: pd.DataFrame, reference_date: dt.date,
-                        centre: str, year: int | None = None) -> pd.DataFrame:
-    """Retention into ``year`` (default: the reference year) per segment family.
-
-    Columns: ``family, clients_prev, retained, retention`` sorted by clients of N-1.
-    """
+def retention_by_family_measured(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Retention into ``year`` per segment family from the measures (``family_clients_prev:``,
+    ``family_returning:``, ``family_retention:``): ``family, clients_prev, retained,
+    retention`` sorted by clients of N-1."""
     cols = ["family", "clients_prev", "retained", "retention"]
-    s = _past(stays, reference_date)
-    if s.empty or not _has(segments, "contact_id", "family"):
+    prev = members(measures, "family_clients_prev", centre, year)
+    if prev.empty:
         return pd.DataFrame(columns=cols)
-    year = year or pd.Timestamp(reference_date).year
-    s = s.merge(segments[["contact_id", "family"]], on="contact_id", how="left")
-    s["family"] = s["family"].fillna("(non renseigné)")
-    if not (s["arrival"].dt.year == year - 1).any():
-        return pd.DataFrame(columns=cols)
-    if centre == NETWORK:
-        out = loyalty.retention(s, years=[year], by=["family"], same_scope=False)
-    else:
-        # the family is a property of the client: same-centre return within each family
-        out = loyalty.retention(s, years=[year], by=["family"], same_scope=True)
-    out = out[out["clients_prev"] > 0]
-    return out.sort_values(["clients_prev", "family"], ascending=[False, True])[cols].reset_index(drop=True)
+    order = sorted(prev.index, key=lambda k: (-prev[k], k))
+    out = cells_frame(measures, [{"family": f,
+                                  "clients_prev": (f"family_clients_prev:{f}", centre, year),
+                                  "retained": (f"family_returning:{f}", centre, year),
+                                  "retention": (f"family_retention:{f}", centre, year)}
+                                 for f in order])
+    return out.astype({"clients_prev": "int64", "retained": "int64"})[cols]
 
 
+def is_network_grid(cfg, grid_file: str | Path) -> bool:
+    """True when ``grid_file`` is the config's RFM grid (the one the measures use)."""
+    return Path(grid_file).resolve() == Path(cfg.rfm_grid).resolve()
 
 
+def rf_matrix_for(measures: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid, centre: str,
+                  year: int, network_grid: bool) -> pd.DataFrame:
+    """The recency × frequency table: the stored measures with the network's grid, else
+    counted from the scope's scores with ``grid`` (another grid is no published figure)."""
+    return rf_matrix_measured(measures, grid, centre, year) if network_grid else rf_matrix(scores, grid)
+
+
+def category_summary_for(measures: pd.DataFrame, scores: pd.DataFrame, stays: pd.DataFrame,
+                         grid: rfm.Grid, centre: str, year: int, reference_date: dt.date,
+                         network_grid: bool) -> pd.DataFrame:
+    """Clients and amounts per RFM category: stored measures with the network's grid, else
+    computed from the scope's scores and stays with ``grid``."""
+    if network_grid:
+        return category_summary_measured(measures, grid, centre, year)
+    return category_summary(scores, rfm_amounts(stays, reference_date, grid), grid)
+
+
+def category_evolution_for(measures: pd.DataFrame, stays: pd.DataFrame, grid: rfm.Grid,
+                           centre: str, reference_date: dt.date,
+                           network_grid: bool) -> pd.DataFrame:
+    """Categories year after year: as published with the network's grid, else each date
+    scored with ``grid``."""
+    if network_grid:
+        return category_evolution_measured(measures, grid, centre, reference_date)
+    return category_evolution(stays, grid, reference_date)
 
 
 def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: dt.date,
@@ -1054,6 +1069,19 @@ def win_back_targets(scores: pd.DataFrame, stays: pd.DataFrame, reference_date: 
         return pd.DataFrame(columns=cols)
     sc = scores.drop_duplicates("contact_id")
     return loyalty.lapsed_high_value(sc, s, reference_date, grid=grid)
+
+
+def win_back_summary(measures: pd.DataFrame, targets: pd.DataFrame, centre: str, year: int,
+                     network_grid: bool) -> tuple[int, float]:
+    """Clients to win back and their past revenue: the stored measures with the network's
+    grid (``win_back_clients``, ``win_back_amount``), else counted from ``targets``."""
+    if network_grid:
+        n = measure_value(measures, "win_back_clients", centre, year)
+        amount = measure_value(measures, "win_back_amount", centre, year)
+        return int(n or 0), float(amount or 0.0)
+    if targets.empty:
+        return 0, 0.0
+    return len(targets), float(targets["lifetime_amount"].sum())
 
 
 def write_targets(targets: pd.DataFrame, folder: Path, centre: str, name: str = "reconquete") -> Path:
@@ -1132,27 +1160,6 @@ def lehu_actions(fig: Mapping[str, object]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Tables and sentences for the narrative
 # --------------------------------------------------------------------------------------------
-
-
-def mix_wide(mix: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment: contacts and share of the scope, network share and gap (points).
-
-    Columns: ``Segment, Famille, Contacts, Part`` and, when the network is in ``mix``,
-    ``Part réseau, Écart (points)``; segments with no contact anywhere are left out.
-    """
-    if mix.empty:
-        return pd.DataFrame(columns=["Segment", "Famille", "Contacts", "Part"])
-    scopes = list(dict.fromkeys(mix["scope"]))
-    own = mix[mix["scope"] == scopes[0]].set_index("segment")
-    out = pd.DataFrame({"Segment": own["segment_label"], "Famille": own["family"],
-                        "Contacts": own["contacts"].astype("int64"), "Part": own["share"]})
-    keep = out["Contacts"] > 0
-    if len(scopes) > 1:
-        net = mix[mix["scope"] == scopes[1]].set_index("segment")
-        out["Part réseau"] = net["share"].reindex(out.index).fillna(0.0)
-        out["Écart (points)"] = 100 * (out["Part"] - out["Part réseau"])
-        keep |= out["Part réseau"] > 0
-    return out[keep].sort_values(["Contacts", "Segment"], ascending=[False, True]).reset_index(drop=True)
 
 
 def trend_sentence(trend: pd.DataFrame, key: str = "family") -> str:

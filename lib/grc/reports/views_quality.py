@@ -14,25 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grc.measures.read import MEASURE_COLUMNS, measure_value
+from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled
+from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
+from grc.reports.charts import cell_keys, measured
 from grc.schema import ISSUE_CODES, NETWORK
 
 # --------------------------------------------------------------------------- labels
-
-# field -> (French label, raw column(s), normalised column, issue codes that make it invalid)
-QUALITY_FIELDS: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {
-    "name": ("Nom ou organisation", ("last_name_raw", "organisation_raw"), "", ("missing_name",)),
-    "civility": ("Civilité", ("civility_raw",), "civility", ()),
-    "address1": ("Adresse", ("address1",), "address1", ("incomplete_address", "npai")),
-    "postcode": ("Code postal", ("postcode_raw",), "postcode", ("invalid_postcode",)),
-    "city": ("Ville", ("city_raw",), "city", ()),
-    "email": ("E-mail", ("email_raw",), "email", ("invalid_email",)),
-    "phone": ("Téléphone fixe", ("phone_raw",), "phone", ("invalid_phone",)),
-    "mobile": ("Mobile", ("mobile_raw",), "mobile", ("invalid_phone",)),
-    "segment": ("Segment", ("segment_local",), "segment", ("unknown_code",)),
-}
-
-CHANNELS = {"mailable": "Courrier", "emailable": "E-mail", "phoneable": "Téléphone"}
 
 FIELD_LABELS = {
     "civility": "Civilité", "first_name": "Prénom", "last_name": "Nom", "organisation": "Organisation",
@@ -74,11 +61,6 @@ def issue_label(code: str) -> str:
     return ISSUE_CODES.get(code, code)
 
 
-def _filled(s: pd.Series) -> pd.Series:
-    """True where a value is present (not null, not blank)."""
-    return s.notna() & (s.astype(str).str.strip() != "")
-
-
 def exported(records: pd.DataFrame) -> pd.DataFrame:
     """The records exported in the run year (all of them if there is no ``exported`` column)."""
     if "exported" not in records or records.empty:
@@ -93,65 +75,35 @@ def current_issues(issues: pd.DataFrame, year: int) -> pd.DataFrame:
     return issues[issues["year"] == year]
 
 
-def _keys(frame: pd.DataFrame) -> pd.Series:
-    """One text key per (centre, local_id), for fast membership tests."""
-    return frame["centre"].astype(str) + "\x1f" + frame["local_id"].astype(str)
-
-
-def _issue_flags(records: pd.DataFrame, issues: pd.DataFrame, codes: tuple[str, ...],
-                 field: str | None = None, keys: pd.Series | None = None) -> pd.Series:
-    """Per record: True if it carries one of ``codes`` (on ``field`` when given)."""
-    if not codes or issues.empty:
-        return pd.Series(False, index=records.index)
-    sel = issues[issues["code"].isin(codes)]
-    if field is not None and field not in ("name", "address1"):
-        sel = sel[sel["field"] == field]
-    keys = _keys(records) if keys is None else keys
-    return keys.isin(_keys(sel)) if len(sel) else pd.Series(False, index=records.index)
-
-
-def _field_flags(records: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per record (rows) and field label (columns): value filled in, value valid."""
-    filled_cols, valid_cols = {}, {}
-    keys = _keys(records) if len(issues) else None
-    for f, (label, raw_cols, norm, codes) in QUALITY_FIELDS.items():
-        present = [c for c in raw_cols if c in records]
-        if not present:
-            continue
-        filled = np.logical_or.reduce([_filled(records[c]).to_numpy() for c in present])
-        valid = filled & _filled(records[norm]).to_numpy() if norm and norm in records else filled.copy()
-        valid &= ~_issue_flags(records, issues, codes, f, keys).to_numpy()
-        filled_cols[label], valid_cols[label] = filled, valid
-    return (pd.DataFrame(filled_cols, index=records.index), pd.DataFrame(valid_cols, index=records.index))
-
-
 # --------------------------------------------------------------------------- 01 qualification
 
-def field_quality(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Per field: share of records where it is filled in, and where it is valid.
-
-    Columns ``champ``, ``renseigné``, ``valide`` (both over all records) and
-    ``valide_si_renseigné`` (valid among filled-in values); empty frame if no records.
-    """
-    cols = ["champ", "renseigné", "valide", "valide_si_renseigné"]
-    if records.empty:
-        return pd.DataFrame(columns=cols)
-    filled, valid = _field_flags(records, issues)
-    n_f = filled.sum()
-    return pd.DataFrame({"champ": filled.columns, "renseigné": filled.mean().to_numpy(),
-                         "valide": valid.mean().to_numpy(),
-                         "valide_si_renseigné": (valid.sum() / n_f.where(n_f > 0)).to_numpy()}, columns=cols)
+def field_quality_table(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Per field of the scope, from the measures (``filled:``, ``valid:``,
+    ``valid_if_filled:``): ``champ, renseigné, valide, valide_si_renseigné``."""
+    have = members(measures, "filled", scope, year)
+    rows = [{"champ": label, "renseigné": ("filled:" + f, scope, year),
+             "valide": ("valid:" + f, scope, year),
+             "valide_si_renseigné": ("valid_if_filled:" + f, scope, year)}
+            for f, (label, *_rest) in QUALITY_FIELDS.items() if f in have.index]
+    out = cells_frame(measures, rows)
+    return out if len(out) else pd.DataFrame(columns=["champ", "renseigné", "valide",
+                                                      "valide_si_renseigné"])
 
 
-def centre_field_matrix(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Centres × fields: share of valid values (for the network heatmap)."""
-    if records.empty:
+def centre_field_table(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Centres × fields from the measures (the network's heatmap), share of valid
+    values (``valid:<field>`` of each centre)."""
+    if measures.empty:
         return pd.DataFrame()
-    _, valid = _field_flags(records, issues)
-    mat = valid.groupby(records["centre"].to_numpy(), sort=True).mean()
-    mat.index.name = "centre"
-    mat.columns.name = None
-    return mat
+    sel = measures[(measures["year"] == year) & (measures["scope"] != NETWORK)
+                   & measures["measure"].str.startswith("valid:")]
+    centres = sorted(sel["scope"].unique())
+    fields = [f for f in QUALITY_FIELDS if f"valid:{f}" in set(sel["measure"])]
+    rows = [{QUALITY_FIELDS[f][0]: (f"valid:{f}", c, year) for f in fields} for c in centres]
+    out = cells_frame(measures, rows)
+    keys = cell_keys(out)
+    out.index = keys.index = pd.Index(centres, name="centre")
+    return out
 
 
 def _heatmap(ax, data: pd.DataFrame, *, cmap: str, vmin: float | None = None, vmax: float | None = None,
@@ -218,36 +170,26 @@ def plot_field_heatmap(frame: pd.DataFrame, *, network: bool = False, ax=None):
     return ax
 
 
-def channel_rates(records: pd.DataFrame) -> pd.DataFrame:
-    """Usable-channel rates: ``canal``, ``fiches``, ``part`` (plus "au moins un" and "aucun")."""
-    cols = ["canal", "fiches", "part"]
-    if records.empty:
-        return pd.DataFrame(columns=cols)
-    n = len(records)
-    flags = {lab: records[c].astype(bool) for c, lab in CHANNELS.items() if c in records}
-    rows = [{"canal": lab, "fiches": int(s.sum()), "part": s.mean()} for lab, s in flags.items()]
-    any_ = np.logical_or.reduce([s.to_numpy() for s in flags.values()])
-    rows.append({"canal": "Au moins un canal", "fiches": int(any_.sum()), "part": any_.sum() / n})
-    rows.append({"canal": "Aucun canal", "fiches": int((~any_).sum()), "part": (~any_).sum() / n})
-    return pd.DataFrame(rows, columns=cols)
+CHANNEL_RATES = {"mailable": "mailable_rate", "emailable": "emailable_rate",
+                 "phoneable": "phoneable_rate", "any": "qualified_share", "none": "no_channel_share"}
+CHANNEL_LABELS = {**CHANNELS, "any": "Au moins un canal", "none": "Aucun canal"}
 
 
-def channel_comparison(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
-    """Channel rates of the scope beside the network's (from the ``measures`` table)."""
-    cols = ["canal", "centre", "réseau", "écart"]
-    names = {f"{c}_rate": lab for c, lab in CHANNELS.items()}
-    names["qualified_share"] = "Au moins un canal"
-    if measures.empty:
-        return pd.DataFrame(columns=cols)
-    m = measures[(measures["year"] == year) & measures["measure"].isin(list(names))]
-    piv = m.pivot_table(index="measure", columns="scope", values="value", aggfunc="first")
-    if centre not in piv or NETWORK not in piv:
-        return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({"canal": [names[k] for k in names if k in piv.index],
-                        "centre": [piv.at[k, centre] for k in names if k in piv.index],
-                        "réseau": [piv.at[k, NETWORK] for k in names if k in piv.index]})
-    out["écart"] = out["centre"] - out["réseau"]
-    return out[cols]
+def channel_table(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Usable-channel figures of the scope from the measures: ``canal, fiches, part`` (and
+    ``réseau`` for a centre); empty when no channel was measured."""
+    if measure_value(measures, "channel:any", scope, year) is None:
+        return pd.DataFrame(columns=["canal", "fiches", "part"])
+    rows = []
+    for key, rate in CHANNEL_RATES.items():
+        row = {"canal": CHANNEL_LABELS[key], "fiches": (f"channel:{key}", scope, year),
+               "part": (rate, scope, year)}
+        if scope != NETWORK:
+            row["réseau"] = (rate, NETWORK, year)
+        rows.append(row)
+    out = cells_frame(measures, rows)
+    out["fiches"] = out["fiches"].astype("int64")
+    return out
 
 
 def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, ax=None):
@@ -276,39 +218,38 @@ def plot_channels(rates: pd.DataFrame, comparison: pd.DataFrame | None = None, a
     return ax
 
 
-def top_issues(records: pd.DataFrame, issues: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """Most frequent issues on the exported records: ``code``, ``problème``, ``fiches``, ``part``."""
-    cols = ["code", "problème", "fiches", "part"]
-    if records.empty or issues.empty:
-        return pd.DataFrame(columns=cols)
-    iss = issues.merge(records[["centre", "local_id"]].drop_duplicates(), on=["centre", "local_id"])
-    cnt = iss.drop_duplicates(["centre", "local_id", "code"]).groupby("code").size()
+def top_issues_table(measures: pd.DataFrame, scope: str, year: int, n: int = 10) -> pd.DataFrame:
+    """The scope's most frequent issues from the measures (``issue:<code>``, ``issue_share:``):
+    ``problème, fiches, part``, most frequent first."""
+    cnt = members(measures, "issue", scope, year)
     cnt = cnt.sort_values(ascending=False, kind="stable").head(n)
-    out = pd.DataFrame({"code": cnt.index, "problème": [issue_label(c) for c in cnt.index],
-                        "fiches": cnt.to_numpy().astype(int), "part": cnt.to_numpy() / len(records)})
-    return out[cols]
+    rows = [{"problème": issue_label(c), "fiches": (f"issue:{c}", scope, year),
+             "part": (f"issue_share:{c}", scope, year)} for c in cnt.index]
+    out = cells_frame(measures, rows)
+    if out.empty:
+        return pd.DataFrame(columns=["problème", "fiches", "part"])
+    out["fiches"] = out["fiches"].astype("int64")
+    return out
 
 
-def issue_comparison(network_issue_rates: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """Share of records per issue code: the centre beside the network (aggregates only).
-
-    ``network_issue_rates`` has ``centre, code, records, share`` per centre; the network
-    share is pooled over every centre's exported records.
-    """
+def issue_comparison_measured(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Share of records per issue: the centre beside the network (``issue_share:<code>``);
+    ``problème, centre, réseau, écart``, the centre's most frequent first (0 when the centre
+    has none of an issue the network has)."""
     cols = ["problème", "centre", "réseau", "écart"]
-    nir = network_issue_rates
-    if nir.empty:
-        return pd.DataFrame(columns=cols)
-    n_per = (nir["records"] / nir["share"]).groupby(nir["centre"]).first()
-    total = n_per.sum()
-    net = nir.groupby("code")["records"].sum() / total
-    own = nir[nir["centre"] == centre].set_index("code")["share"]
+    own = members(measures, "issue_share", centre, year)
+    net = members(measures, "issue_share", NETWORK, year)
     codes = net.index.union(own.index)
-    out = pd.DataFrame({"code": codes, "centre": own.reindex(codes).fillna(0.0).to_numpy(),
-                        "réseau": net.reindex(codes).fillna(0.0).to_numpy()})
+    if not len(codes) or measure_value(measures, "records", centre, year) is None:
+        return pd.DataFrame(columns=cols)
+    rows = [{"problème": issue_label(c),
+             "centre": (f"issue_share:{c}", centre, year) if c in own.index else 0.0,
+             "réseau": (f"issue_share:{c}", NETWORK, year) if c in net.index else 0.0}
+            for c in codes]
+    out = cells_frame(measures, rows)
     out["écart"] = out["centre"] - out["réseau"]
-    out["problème"] = out["code"].map(issue_label)
-    return out.sort_values("centre", ascending=False, kind="stable")[cols].reset_index(drop=True)
+    order = out["centre"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 
 def issue_comparison_table(comp: pd.DataFrame):
@@ -355,13 +296,16 @@ def trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
     if metrics.empty:
         return pd.DataFrame(columns=cols)
     cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
-    rows = []
+    rows, keys = [], []
     for k, (label, kind) in TREND_METRICS.items():
         a, b = prev.get(k, np.nan), cur.get(k, np.nan)
         if pd.isna(a) and pd.isna(b):
             continue
         rows.append({"indicateur": label, "n_1": a, "n": b, "évolution": b - a, "format": kind})
-    return pd.DataFrame(rows, columns=cols)
+        keys.append({"n_1": None if pd.isna(a) else (k, centre, year - 1),
+                     "n": None if pd.isna(b) else (k, centre, year)})
+    out = pd.DataFrame(rows, columns=cols)
+    return measured(out, pd.DataFrame(keys, index=out.index, columns=cols, dtype=object))
 
 
 def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
@@ -379,86 +323,96 @@ def format_trend(tr: pd.DataFrame) -> pd.DataFrame:
         sign = "+" if v > 0 else ""
         return sign + (fr_num(100 * v, 1) + "\u00a0pt" if kind == "pct" else fr_num(v))
 
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Indicateur": tr["indicateur"],
         "Année N-1": [val(v, k) for v, k in zip(tr["n_1"], tr["format"], strict=False)],
         "Année N": [val(v, k) for v, k in zip(tr["n"], tr["format"], strict=False)],
         "Évolution": [delta(v, k) for v, k in zip(tr["évolution"], tr["format"], strict=False)],
     })
+    keys = cell_keys(tr)
+    if keys is None:
+        return out
+    # the texts stay measure elements: each key carries its raw value (4th item)
+    keys = keys.reindex(index=tr.index)
+    with_value = pd.DataFrame({
+        "Année N-1": [(*k, v) if isinstance(k, tuple) else None
+                      for k, v in zip(keys["n_1"], tr["n_1"], strict=True)],
+        "Année N": [(*k, v) if isinstance(k, tuple) else None
+                    for k, v in zip(keys["n"], tr["n"], strict=True)]},
+        index=out.index, dtype=object)
+    return measured(out, with_value)
 
 
 def issue_trend(metrics: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
-    """Records with each issue code in ``year - 1`` and ``year`` (counts and shares)."""
+    """Records with each issue code in ``year - 1`` and ``year``, counts and shares read from
+    the measures (``issue:<code>``, ``issue_share:<code>``; 0 when a year has none of it)."""
     cols = ["problème", "fiches_n_1", "part_n_1", "fiches_n", "part_n"]
     if metrics.empty:
         return pd.DataFrame(columns=cols)
+    cur, prev = members(metrics, "issue", centre, year), members(metrics, "issue", centre, year - 1)
+    had_prev = measure_value(metrics, "records", centre, year - 1) is not None
     rows = []
-    cur, prev = _metric_table(metrics, centre, year), _metric_table(metrics, centre, year - 1)
-    codes = sorted({k[6:] for k in list(cur.index) + list(prev.index) if k.startswith("issue:")})
-    for c in codes:
-        a, b = prev.get(f"issue:{c}", 0.0 if len(prev) else np.nan), cur.get(f"issue:{c}", 0.0)
-        na, nb = prev.get("records", np.nan), cur.get("records", np.nan)
-        rows.append({"problème": issue_label(c), "fiches_n_1": a, "part_n_1": a / na if na else np.nan,
-                     "fiches_n": b, "part_n": b / nb if nb else np.nan})
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("fiches_n", ascending=False, kind="stable").reset_index(drop=True)
-
+    for c in sorted(set(cur.index) | set(prev.index)):
+        row = {"problème": issue_label(c)}
+        for suffix, y, have, known in (("n_1", year - 1, prev, had_prev), ("n", year, cur, True)):
+            if c in have.index:
+                row[f"fiches_{suffix}"] = (f"issue:{c}", centre, y)
+                row[f"part_{suffix}"] = (f"issue_share:{c}", centre, y)
+            else:
+                row[f"fiches_{suffix}"] = row[f"part_{suffix}"] = 0.0 if known else np.nan
+        rows.append(row)
+    out = cells_frame(metrics, rows)
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    order = out["fiches_n"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 # --------------------------------------------------------------------------- what changed
 
-def changes_summary(history: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Records per history event of ``year``: ``évènement``, ``fiches``."""
-    cols = ["évènement", "fiches"]
-    h = history[history["year"] == year] if len(history) else history
-    rows = []
-    for ev, label in EVENTS.items():
-        sel = h[h["event"] == ev] if len(h) else h
-        n = sel[["centre", "local_id"]].drop_duplicates().shape[0] if len(sel) else 0
-        rows.append({"évènement": label, "fiches": n})
-    return pd.DataFrame(rows, columns=cols)
+def changes_summary(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Records per history event of ``year`` from the measures (``changes:<event>``):
+    ``évènement``, ``fiches`` (0 when nothing is stored)."""
+    out = cells_frame(measures, [{"évènement": label, "fiches": (f"changes:{ev}", scope, year)}
+                                 for ev, label in EVENTS.items()])
+    out["fiches"] = out["fiches"].fillna(0).astype("int64")
+    return out
 
 
-def field_changes(history: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Modified fields in ``year``: ``champ``, ``modifications``, ``complétés`` (empty before),
-    ``effacés`` (empty now)."""
+def field_changes(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Modified fields in ``year`` from the measures (``field_changes:``, ``field_completed:``,
+    ``field_emptied:``): ``champ``, ``modifications``, ``complétés`` (empty before),
+    ``effacés`` (empty now), most modified first."""
     cols = ["champ", "modifications", "complétés", "effacés"]
-    if history.empty:
+    n = members(measures, "field_changes", scope, year)
+    if n.empty:
         return pd.DataFrame(columns=cols)
-    h = history[(history["year"] == year) & (history["event"] == "modification")]
-    if h.empty:
-        return pd.DataFrame(columns=cols)
-    was = _filled(h["old_value"])
-    now = _filled(h["new_value"])
-    g = pd.DataFrame({"field": h["field"], "n": 1, "filled": (~was & now).astype(int),
-                      "emptied": (was & ~now).astype(int)}).groupby("field").sum()
-    g = g.sort_values("n", ascending=False, kind="stable")
-    return pd.DataFrame({"champ": [FIELD_LABELS.get(f, f) for f in g.index],
-                         "modifications": g["n"].to_numpy(), "complétés": g["filled"].to_numpy(),
-                         "effacés": g["emptied"].to_numpy()}, columns=cols)
+    order = n.sort_values(ascending=False, kind="stable").index
+    out = cells_frame(measures, [{"champ": FIELD_LABELS.get(f, f),
+                                  "modifications": (f"field_changes:{f}", scope, year),
+                                  "complétés": (f"field_completed:{f}", scope, year),
+                                  "effacés": (f"field_emptied:{f}", scope, year)} for f in order])
+    return out.astype({c: "int64" for c in cols[1:]})
 
 
-def return_followup(followup: pd.DataFrame) -> pd.DataFrame:
-    """What became of last year's problems, from the base's ``issue_followup`` rows of the run
-    year (``centre, local_id, code, status`` with status corrigé / toujours / retiré): per issue
-    code, records ``corrigées``, ``toujours_à_corriger`` and ``plus_exportées``.
-
-    Only codes a centre can fix are followed (the pipeline keeps only those).
-    """
-    cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées", "taux_correction"]
-    if followup is None or followup.empty:
+def return_followup(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """What became of last year's problems, per issue code, from the measures
+    (``followup_code:<code>:<status>``, ``followup_fix_rate:<code>``): records
+    ``signalées_n_1``, ``corrigées``, ``toujours_à_corriger``, ``plus_exportées`` and the
+    ``taux_correction``, most reported first. Only codes a centre can fix are followed."""
+    cols = ["problème", "signalées_n_1", "corrigées", "toujours_à_corriger", "plus_exportées",
+            "taux_correction"]
+    stored = members(measures, "followup_code", scope, year)
+    reported = pd.Series({k.rpartition(":")[0]: v for k, v in stored.items()
+                          if k.endswith(":signalé")}, dtype=float)
+    if reported.empty:
         return pd.DataFrame(columns=cols)
-    fu = followup.drop_duplicates(["centre", "local_id", "code"])
-    status = fu["status"].map(FOLLOWUP_STATUS)
-    t = pd.crosstab(fu["code"].to_numpy(), status.to_numpy())
-    for c in FOLLOWUP_STATUS.values():
-        if c not in t:
-            t[c] = 0
-    t["signalées_n_1"] = t[list(FOLLOWUP_STATUS.values())].sum(axis=1)
-    t = t.sort_values("signalées_n_1", ascending=False, kind="stable")
-    kept = t["corrigées"] + t["toujours_à_corriger"]
-    t["taux_correction"] = np.where(kept > 0, t["corrigées"] / kept.where(kept > 0, 1), np.nan)
-    t.insert(0, "problème", [issue_label(c) for c in t.index])
-    return t.reset_index(drop=True)[cols].astype({c: int for c in cols[1:5]})
+    order = reported.sort_values(ascending=False, kind="stable").index
+    rows = [{"problème": issue_label(c),
+             "signalées_n_1": (f"followup_code:{c}:signalé", scope, year),
+             **{col: (f"followup_code:{c}:{st}", scope, year) for st, col in FOLLOWUP_STATUS.items()},
+             "taux_correction": (f"followup_fix_rate:{c}", scope, year)} for c in order]
+    out = cells_frame(measures, rows)
+    return out[cols].astype({c: "int64" for c in cols[1:5]})
 
 
 def return_file(cfg, centre: str) -> dict[str, Any]:
@@ -478,60 +432,63 @@ def return_file(cfg, centre: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- 02 deduplication
 
-def duplicates_summary(links: pd.DataFrame, centre: str = NETWORK,
-                       shared: float | None = None) -> pd.DataFrame:
-    """Duplicates of the exported records: ``indicateur``, ``valeur``.
+def duplicates_summary(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """Duplicates of the year's records from the measures: ``indicateur``, ``valeur``.
 
-    ``links`` are the scope's record links (``centre, local_id, contact_id, exported``);
-    ``shared`` (a centre's page) is the number of its clients also exported by another centre
-    (metric ``shared_contacts``).
+    The network shows the split inside / between centres and the clients shared between
+    centres (``shared_contacts``, the figure of the key figures); a centre its own duplicates
+    and its clients also present in another centre.
     """
     cols = ["indicateur", "valeur"]
-    lk = exported(links)
-    if lk.empty:
+    if measure_value(measures, "records", centre, year) is None:
         return pd.DataFrame(columns=cols)
-    n = len(lk)
-    per_centre = lk.groupby("centre")["contact_id"].nunique()
-    inside = int(n - per_centre.sum())
-    contacts = lk["contact_id"].nunique()
-    rows = [("Fiches exportées", n), ("Contacts distincts", contacts),
-            ("Doublons à l'intérieur des centres" if centre == NETWORK else "Doublons dans le centre", inside)]
+    names = [("Fiches exportées", "records"), ("Contacts distincts", "contacts")]
     if centre == NETWORK:
-        rows.append(("Doublons entre centres", int(per_centre.sum() - contacts)))
-        multi = lk.groupby("contact_id")["centre"].nunique()
-        rows.append(("Clients présents dans plusieurs centres", int((multi > 1).sum())))
-    elif shared is not None and not pd.isna(shared):
-        rows.append(("Clients aussi présents dans un autre centre", int(shared)))
-    out = pd.DataFrame(rows, columns=cols)
-    out["valeur"] = out["valeur"].astype(int)
+        names += [("Doublons à l'intérieur des centres", "duplicates_within"),
+                  ("Doublons entre centres", "duplicates_between"),
+                  ("Clients présents dans plusieurs centres", "shared_contacts")]
+    else:
+        names += [("Doublons dans le centre", "duplicates"),
+                  ("Clients aussi présents dans un autre centre", "shared_contacts")]
+    out = cells_frame(measures, [{"indicateur": label, "valeur": (name, centre, year)}
+                                 for label, name in names])
+    keep = out["valeur"].notna()
+    out = out[keep]
+    out["valeur"] = out["valeur"].astype("int64")
     return out
 
 
-def duplicates_per_centre(links: pd.DataFrame) -> pd.DataFrame:
-    """Per centre: ``centre``, ``fiches``, ``contacts``, ``doublons``, ``taux_doublons``, ``partagés``."""
+def duplicates_per_centre(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per centre, from the measures: ``centre``, ``fiches``, ``contacts``, ``doublons``,
+    ``taux_doublons``, ``partagés`` (``shared_contacts``), most duplicates first."""
     cols = ["centre", "fiches", "contacts", "doublons", "taux_doublons", "partagés"]
-    lk = exported(links)
-    if lk.empty:
+    if measures.empty:
         return pd.DataFrame(columns=cols)
-    multi = lk.groupby("contact_id")["centre"].nunique()
-    shared = set(multi.index[multi > 1])
-    g = lk.groupby("centre").agg(fiches=("local_id", "size"), contacts=("contact_id", "nunique"))
-    g["doublons"] = g["fiches"] - g["contacts"]
-    g["taux_doublons"] = g["doublons"] / g["fiches"]
-    g["partagés"] = lk.drop_duplicates(["centre", "contact_id"]).assign(
-        s=lambda d: d["contact_id"].isin(shared)).groupby("centre")["s"].sum().astype(int)
-    return g.reset_index()[cols].sort_values("doublons", ascending=False, kind="stable").reset_index(drop=True)
+    sel = measures[(measures["year"] == year) & (measures["measure"] == "records")
+                   & (measures["scope"] != NETWORK)]
+    names = {"fiches": "records", "contacts": "contacts", "doublons": "duplicates",
+             "taux_doublons": "duplicate_rate", "partagés": "shared_contacts"}
+    out = cells_frame(measures, [{"centre": c, **{col: (n, c, year) for col, n in names.items()}}
+                                 for c in sorted(sel["scope"].unique())])
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out = out.astype({c: "int64" for c in ("fiches", "contacts", "doublons", "partagés")})
+    order = out["doublons"].sort_values(ascending=False, kind="stable").index
+    return out.loc[order, cols]
 
 
-def pair_decisions(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Candidate pairs per decision: ``décision``, ``paires``, ``part``, ``score_médian``."""
+def pair_decisions(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Candidate pairs per decision from the measures (``pairs:``, ``pair_share:``,
+    ``pair_score:``): ``décision``, ``paires``, ``part``, ``score_médian``."""
     cols = ["décision", "paires", "part", "score_médian"]
-    if pairs.empty:
+    have = members(measures, "pairs", scope, year)
+    rows = [{"décision": label, "paires": (f"pairs:{d}", scope, year),
+             "part": (f"pair_share:{d}", scope, year),
+             "score_médian": (f"pair_score:{d}", scope, year)}
+            for d, label in DECISIONS.items() if d in have.index]
+    if not rows:
         return pd.DataFrame(columns=cols)
-    g = pairs.groupby("decision")["score"].agg(["size", "median"]).reindex(list(DECISIONS)).dropna(how="all")
-    return pd.DataFrame({"décision": [DECISIONS[d] for d in g.index], "paires": g["size"].astype(int).to_numpy(),
-                         "part": (g["size"] / g["size"].sum()).to_numpy(),
-                         "score_médian": g["median"].to_numpy()}, columns=cols)
+    return cells_frame(measures, rows).astype({"paires": "int64"})[cols]
 
 
 def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
@@ -619,35 +576,46 @@ def masked_examples(review: pd.DataFrame, n: int = 3) -> list[pd.DataFrame]:
     return out
 
 
-def shared_clients(centre_pairs: pd.DataFrame, centre: str) -> pd.DataFrame:
-    """For a centre: partner centres and the number of clients shared with each (counts only)."""
+def _pairs_of(measures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``centre_a, centre_b, contacts, key`` of the stored ``shared_pair:`` measures."""
+    stored = members(measures, "shared_pair", NETWORK, year)
+    ab = [k.split(":", 1) for k in stored.index]
+    return pd.DataFrame({"centre_a": [a for a, _ in ab], "centre_b": [b for _, b in ab],
+                         "contacts": stored.to_numpy(), "key": list(stored.index)})
+
+
+def shared_clients(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """For a centre: partner centres and the clients shared with each (``shared_pair:``
+    measures), most shared first."""
     cols = ["centre", "clients_partagés"]
-    cp = centre_pairs
+    cp = _pairs_of(measures, year)
+    cp = cp[(cp["centre_a"] == centre) | (cp["centre_b"] == centre)]
     if cp.empty:
         return pd.DataFrame(columns=cols)
-    a = cp[cp["centre_a"] == centre][["centre_b", "contacts"]].rename(columns={"centre_b": "centre"})
-    b = cp[cp["centre_b"] == centre][["centre_a", "contacts"]].rename(columns={"centre_a": "centre"})
-    out = pd.concat([a, b], ignore_index=True).rename(columns={"contacts": "clients_partagés"})
-    out["clients_partagés"] = out["clients_partagés"].astype(int)
-    return out.sort_values(["clients_partagés", "centre"], ascending=[False, True],
-                           kind="stable").reset_index(drop=True)[cols]
+    other = cp["centre_b"].where(cp["centre_a"] == centre, cp["centre_a"])
+    cp = cp.assign(other=other).sort_values(["contacts", "other"], ascending=[False, True],
+                                            kind="stable")
+    out = cells_frame(measures, [{"centre": o, "clients_partagés": (f"shared_pair:{k}", NETWORK, year)}
+                                 for o, k in zip(cp["other"], cp["key"], strict=True)])
+    return out.astype({"clients_partagés": "int64"})
 
 
-def top_shared_pairs(centre_pairs: pd.DataFrame, names: dict[str, str] | None = None,
+def top_shared_pairs(measures: pd.DataFrame, year: int, names: dict[str, str] | None = None,
                      top: int = 15) -> pd.DataFrame:
-    """The pairs of centres sharing the most clients (all years): ``centres, clients
-    partagés``, largest first (a readable list instead of a centres × centres matrix)."""
+    """The pairs of centres sharing the most clients (``shared_pair:``, all years): ``centres,
+    clients partagés``, largest first (a readable list instead of a centres × centres matrix)."""
     cols = ["centres", "clients partagés"]
-    cp = centre_pairs
+    cp = _pairs_of(measures, year)
     if cp.empty:
         return pd.DataFrame(columns=cols)
     names = names or {}
     cp = cp.sort_values(["contacts", "centre_a", "centre_b"], ascending=[False, True, True],
                         kind="stable").head(top)
-    label = [f"{names.get(a, a)} et {names.get(b, b)}"
-             for a, b in zip(cp["centre_a"], cp["centre_b"], strict=True)]
-    return pd.DataFrame({"centres": label, "clients partagés": cp["contacts"].astype(int)})[cols]
-
+    out = cells_frame(measures, [{"centres": f"{names.get(a, a)} et {names.get(b, b)}",
+                                  "clients partagés": (f"shared_pair:{k}", NETWORK, year)}
+                                 for a, b, k in zip(cp["centre_a"], cp["centre_b"], cp["key"],
+                                                    strict=True)])
+    return out.astype({"clients partagés": "int64"})[cols]
 
 
 def plot_shared_bars(shared: pd.DataFrame, ax=None, top: int = 15):
@@ -743,21 +711,22 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
     }).reset_index(drop=True)
     before = prev["issue_rate"].reindex(out["centre"]).to_numpy() if len(prev) else np.nan
     out["évolution_problème"] = out["avec_problème"].to_numpy() - before
-    return out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)[cols]
+    out = out.sort_values("avec_problème", ascending=False, kind="stable").reset_index(drop=True)
+    names = {"fiches": "records", "courrier": "mailable_rate", "e_mail": "emailable_rate",
+             "téléphone": "phoneable_rate", "avec_problème": "issue_rate"}
+    keys = pd.DataFrame({col: [(name, c, year) if pd.notna(v) else None
+                               for c, v in zip(out["centre"], out[col], strict=True)]
+                         for col, name in names.items()}, index=out.index, dtype=object)
+    return measured(out[cols], keys)
 
 
 # --------------------------------------------------------------------------- cheap reads
 
-# columns of ``qualified`` the qualification page needs
-RECORD_COLUMNS = ["centre", "local_id", "exported", *dict.fromkeys(
-    c for _, raw, norm, _ in QUALITY_FIELDS.values() for c in (*raw, norm) if c), *CHANNELS]
-
-
 class QualityData:
     """What the quality pages read from the base, through one read-only connection.
 
-    Only the scope's rows and the needed columns are read; network comparisons are aggregated
-    by DuckDB (counts only). Each frame is read once, on first use; :meth:`close` ends the
+    The pages' figures are measures (:attr:`metrics`); besides them, only the scope's pairs,
+    review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
     connection (also closed when the object is collected).
     """
 
@@ -821,41 +790,12 @@ class QualityData:
         sel = ", ".join(f'"{c}"' for c in cols)
         return self.query(f'SELECT {sel} FROM "{table}" {where}', params)
 
-    def _scope(self, table: str, extra: str = "", params: list | None = None,
-               col: str = "centre") -> tuple[str, list]:
-        """A WHERE clause for the scope (and ``extra`` conditions on existing columns)."""
-        conds, args = ([extra], list(params or [])) if extra else ([], [])
-        if not self.is_network:
-            conds.append(f'"{col}" = ?')
-            args.append(self.centre)
-        return ("WHERE " + " AND ".join(conds)) if conds else "", args
-
     def _cached(self, key: str, make):
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
 
-    def _year_cond(self, table: str) -> tuple[str, list]:
-        return ("year = ?", [self.year]) if "year" in self.columns(table) else ("", [])
-
     # --- 01 qualification --------------------------------------------------------------------
-    @property
-    def records(self) -> pd.DataFrame:
-        """Exported records of the scope (the columns the quality measures use)."""
-        def make():
-            cols = self.columns("qualified")
-            where, args = self._scope("qualified", "exported" if "exported" in cols else "")
-            return self.read("qualified", RECORD_COLUMNS, where, args)
-        return self._cached("records", make)
-
-    @property
-    def issues(self) -> pd.DataFrame:
-        """Quality issues of the run year in the scope (``centre, local_id, field, code``)."""
-        def make():
-            where, args = self._scope("quality_issues", *self._year_cond("quality_issues"))
-            return self.read("quality_issues", ["centre", "local_id", "field", "code"], where, args)
-        return self._cached("issues", make)
-
     @property
     def metrics(self) -> pd.DataFrame:
         """Measures of the run year and the year before (the scope and the network, or every
@@ -873,53 +813,7 @@ class QualityData:
         """One measure of the run year (the scope's unless ``centre`` is given)."""
         return measure_value(self.metrics, name, centre or self.centre, self.year)
 
-    @property
-    def issue_rates(self) -> pd.DataFrame:
-        """Per centre and issue code: exported records with the issue and their share
-        (``centre, code, records, share``), aggregated in the base."""
-        def make():
-            cols = ["centre", "code", "records", "share"]
-            if not self.columns("quality_issues") or not self.columns("qualified"):
-                return pd.DataFrame(columns=cols)
-            ycond, args = self._year_cond("quality_issues")
-            out = self.query(f"""
-                WITH q AS (SELECT centre, local_id FROM qualified WHERE exported),
-                     n AS (SELECT centre, count(*) AS n FROM q GROUP BY centre),
-                     i AS (SELECT DISTINCT i.centre, i.local_id, i.code FROM quality_issues i
-                           JOIN q ON i.centre = q.centre AND i.local_id = q.local_id
-                           {"WHERE i." + ycond if ycond else ""})
-                SELECT i.centre, i.code, count(*) AS records, count(*) / any_value(n.n) AS share
-                FROM i JOIN n ON i.centre = n.centre GROUP BY i.centre, i.code ORDER BY 1, 2""", args)
-            out["records"] = out["records"].astype(int)
-            return out[cols]
-        return self._cached("issue_rates", make)
-
-    @property
-    def history(self) -> pd.DataFrame:
-        """Record history of the run year in the scope."""
-        def make():
-            where, args = self._scope("history", "year = ?", [self.year])
-            return self.read("history", ["centre", "local_id", "year", "event", "field", "old_value",
-                                         "new_value"], where, args)
-        return self._cached("history", make)
-
-    @property
-    def followup(self) -> pd.DataFrame:
-        """Last year's issues and what became of them this year (table ``issue_followup``)."""
-        def make():
-            where, args = self._scope("issue_followup", *self._year_cond("issue_followup"))
-            return self.read("issue_followup", ["centre", "local_id", "code", "status"], where, args)
-        return self._cached("followup", make)
-
     # --- 02 deduplication --------------------------------------------------------------------
-    @property
-    def links(self) -> pd.DataFrame:
-        """Record links of the scope (``centre, local_id, contact_id, exported``)."""
-        def make():
-            where, args = self._scope("record_links")
-            return self.read("record_links", ["centre", "local_id", "contact_id", "exported"], where, args)
-        return self._cached("links", make)
-
     @property
     def pairs(self) -> pd.DataFrame:
         """Candidate pairs of the scope (both records in the centre), score and decision only."""
@@ -937,25 +831,6 @@ class QualityData:
                 ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
             return self.read("dedup_review", None, where, args)
         return self._cached("review", make)
-
-    @property
-    def centre_pairs(self) -> pd.DataFrame:
-        """Clients shared between centres: contacts per pair of centres (for a centre, the pairs
-        it belongs to), counted in the base."""
-        def make():
-            cols = ["centre_a", "centre_b", "contacts"]
-            if not self.columns("record_links"):
-                return pd.DataFrame(columns=cols)
-            only, args = ("", []) if self.is_network else ("AND (a.centre = ? OR b.centre = ?)",
-                                                           [self.centre, self.centre])
-            out = self.query(f"""
-                WITH cc AS (SELECT DISTINCT contact_id, centre FROM record_links)
-                SELECT a.centre AS centre_a, b.centre AS centre_b, count(*) AS contacts
-                FROM cc a JOIN cc b ON a.contact_id = b.contact_id
-                WHERE a.centre < b.centre {only} GROUP BY 1, 2 ORDER BY 1, 2""", args)
-            out["contacts"] = out["contacts"].astype(int)
-            return out[cols]
-        return self._cached("centre_pairs", make)
 
     def dedup_stats(self, year: int | None = None) -> dict[str, Any]:
         """Statistics of the last deduplication run of ``year`` (the run year by default)."""

@@ -149,32 +149,6 @@ class Workbook:
         return measure_value(self.metrics, name, centre or self.centre, year or self.year)
 
     @cached_property
-    def network_issue_rates(self) -> pd.DataFrame:
-        """Share of exported records with each issue code, per centre (aggregates only)."""
-        iss = self._q("quality_issues", "WHERE year = ?", [self.year])
-        q = self._q("qualified", "WHERE exported")
-        if iss.empty or q.empty:
-            return pd.DataFrame(columns=["centre", "code", "records", "share"])
-        n = q.groupby("centre").size()
-        exp = iss.merge(q[["centre", "local_id"]], on=["centre", "local_id"])
-        counts = exp.drop_duplicates(["centre", "local_id", "code"]).groupby(["centre", "code"]).size()
-        out = counts.rename("records").reset_index()
-        out["share"] = out["records"] / out["centre"].map(n)
-        return out
-
-    @cached_property
-    def centre_pairs(self) -> pd.DataFrame:
-        """Clients shared between centres: contact counts per pair of centres (aggregates)."""
-        links = self._q("record_links")
-        if links.empty:
-            return pd.DataFrame(columns=["centre_a", "centre_b", "contacts"])
-        cc = links[["contact_id", "centre"]].drop_duplicates()
-        m = cc.merge(cc, on="contact_id")
-        m = m[m["centre_x"] < m["centre_y"]]
-        out = m.groupby(["centre_x", "centre_y"]).size().rename("contacts").reset_index()
-        return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})
-
-    @cached_property
     def network_segment_mix(self) -> pd.DataFrame:
         """Contacts per common segment network-wide (aggregates)."""
         seg = self._q("segments")
