@@ -140,9 +140,12 @@ class Workbook:
     # --- aggregates (no personal data) ----------------------------------------------------
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Every measure of every scope and year (table ``measures``: scope, year, measure,
-        value)."""
-        return self._q("measures")
+        """The measures a page of the scope may show (table ``measures``: scope, year, measure,
+        value), every year: the centre's and the network's for a centre, every scope's for
+        the network (its pages compare the centres)."""
+        if self.is_network:
+            return self._q("measures")
+        return self._q("measures", "WHERE scope IN (?, ?)", [self.centre, NETWORK])
 
     def metric(self, name: str, centre: str | None = None, year: int | None = None) -> float | None:
         """One measure of the scope (or of ``centre``) for the run year (or ``year``)."""
