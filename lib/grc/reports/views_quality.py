@@ -666,9 +666,8 @@ def dedup_stats_table(stats: dict[str, Any]) -> pd.DataFrame:
               ("pairs_per_record", "Paires candidates par fiche", "dec"),
               ("linked_pairs", "Paires liées", "num"),
               ("review_pairs", "Paires à vérifier", "num"),
-              ("contacts", "Contacts réseau", "num"),
-              ("duplicates", "Doublons fusionnés", "num"),
-              ("pair_completeness", "Complétude des paires", "pct")]
+              ("contacts", "Contacts de la base (toutes années)", "num"),
+              ("duplicates", "Fiches rattachées à un contact déjà présent (toutes années)", "num")]
     if n:
         stats = dict(stats)
         stats["all_pairs"] = n * (n - 1) / 2
