@@ -249,27 +249,30 @@ def _course_jobs(cfg: NetworkConfig, site: SiteMap, run_date: str) -> list:
                   "run_date": run_date, "data_version": course_hash[:12],
                   "edition": elabel.capitalize(), "footer": COURSE_FOOTER,
                   "site": site.header(course.path(edition), title, scope_label=course.network)}
-        if edition == "eleve":  # the static page of the exercise comes with its workbook
-            header["edition"] = ("Énoncé à lire ici ; l'exercice se fait dans Excel (ou LibreOffice "
-                                 "Calc), dans le classeur ci-dessous")
-            header["download"] = ("Télécharger le classeur de l'exercice (marielle_nature.xlsx)",
-                                  STUDENT_WORKBOOK.name)
+        extra = course.extra(edition)  # declared in params/pages.yaml
+        if extra.get("note"):
+            header["edition"] = extra["note"]
+        if extra.get("download"):
+            header["download"] = (f"Télécharger le classeur de l'exercice ({extra['download']})",
+                                  extra["download"])
         jobs.append(NotebookJob(notebooks[edition], {"edition": edition},
                                 cfg.reports_dir / course.path(edition), header, course_hash))
     return jobs
 
 
-STUDENT_WORKBOOK = project_root() / "data" / "course" / "marielle_nature.xlsx"
-
-
-def _copy_course_workbook(cfg: NetworkConfig) -> None:
-    """The student's workbook beside the student edition's page (never the answer key)."""
+def _copy_course_files(cfg: NetworkConfig) -> None:
+    """The files an edition's page links to (``download`` in ``params/pages.yaml``, from
+    ``data/course/``), copied beside the page: only what is declared (never the answer key)."""
     import shutil
 
-    if PAGES.course is not None and STUDENT_WORKBOOK.exists():
-        target = cfg.reports_dir / Path(PAGES.course.path("eleve")).parent / STUDENT_WORKBOOK.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(STUDENT_WORKBOOK, target)
+    course = PAGES.course
+    for edition, _ in course.editions if course is not None else []:
+        name = course.extra(edition).get("download")
+        source = project_root() / "data" / "course" / str(name)
+        if name and source.is_file():
+            target = cfg.reports_dir / Path(course.path(edition)).parent / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = False) -> list:
@@ -310,7 +313,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     hashes = _scope_hashes(cfg)
     todo = build_jobs(cfg, hashes, with_code)
     cfg.reports_dir.mkdir(parents=True, exist_ok=True)
-    _copy_course_workbook(cfg)
+    _copy_course_files(cfg)
     from grc.reports.runner import PRELOAD_MODULES
 
     started = time.perf_counter()

@@ -41,6 +41,12 @@ class CourseSpec:
     notebook: str
     network: str
     editions: tuple[tuple[str, str], ...]  # (edition, French label)
+    # per edition, optional: "note" (a line under the title), "download" (a file of
+    # data/course/ copied beside the page and linked from it)
+    extras: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def extra(self, edition: str) -> dict[str, str]:
+        return dict(dict(self.extras).get(edition, ()))
 
     def path(self, edition: str) -> str:
         return f"cours/{self.page}_{edition}.html"
@@ -87,6 +93,8 @@ def load_pages(path: Path | None = None) -> SitePages:
             page=str(c["page"]), label=str(c["label"]), notebook=str(c["notebook"]),
             network=str(c.get("network", "Cours")),
             editions=tuple((str(e["edition"]), str(e["label"])) for e in c.get("editions") or []),
+            extras=tuple((str(e["edition"]), tuple((k, str(e[k])) for k in ("note", "download") if e.get(k)))
+                         for e in c.get("editions") or []),
         )
     return SitePages(scope, course, root)
 
