@@ -262,7 +262,7 @@ def test_categories_must_reach_max_score():
 def test_open_top_bin_required_and_bad_unit():
     data = _grid_data()
     data["criteria"]["monetary"]["bins"][2]["max"] = 1000
-    with pytest.raises(GridError, match="monetary.*1000"):
+    with pytest.raises(GridError, match="monetary.*1\u00a0000"):
         parse_grid(data, "g.yaml")
     data = _grid_data()
     data["criteria"]["frequency"]["unit"] = "per_week"
@@ -360,7 +360,7 @@ def test_quantile_levels_formula_and_segments():
                       strict=True))
     assert labels["55"] == "Champions"
     assert labels["15"] == "À ne pas perdre"
-    assert labels["51"] == "Nouveaux clients"
+    assert labels["51"] == "Nouveaux venus"  # not the measure « Nouveaux clients de l'année »
     assert out["segment_label"].notna().all()
 
 

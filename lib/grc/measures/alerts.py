@@ -217,7 +217,7 @@ def actions(measures: pd.DataFrame, scope: str, year: int, found: list[Alert]) -
         out.append(f"{fix} : {_records(n)} ({where} ; fichier retour, onglet « À corriger »).")
     if any(a.measure == "retention" and a.tone == "bad" for a in found):
         out.append("Relancer les clients de l'an dernier qui ne sont pas revenus : la rétention "
-                   "a nettement baissé (liste des clients à reconquérir, page « Scoring RFM »).")
+                   "a nettement baissé (liste des clients de forte valeur à relancer, page « Scoring RFM »).")
     if any(a.measure == "emailable_rate" and a.tone == "bad" for a in found):
         out.append("Recueillir le consentement e-mail à la réservation : la part de fiches "
                    "joignables par e-mail est nettement plus faible qu'ailleurs ou qu'avant.")

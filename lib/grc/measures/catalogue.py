@@ -132,15 +132,16 @@ _FIXED = [
     Measure("multi_centre_share", "Clients de plusieurs centres",
             "Part des clients (toutes années) du périmètre qui ont séjourné dans au moins deux "
             "centres du réseau.", SHARE),
-    Measure("new_clients", "Nouveaux clients",
+    Measure("new_clients", "Nouveaux clients de l'année",
             "Clients ayant séjourné dans l'année dont c'est le premier séjour dans le "
             "périmètre."),
-    Measure("win_back_clients", "Clients à reconquérir",
+    Measure("win_back_clients", "Clients de forte valeur à relancer",
             "Clients à forte valeur (deux meilleures catégories de la grille RFM du réseau, ou "
             "montant moyen d'un séjour parmi les 20 % les plus élevés du périmètre) sans séjour "
             "depuis plus de 12 mois à la date de référence."),
-    Measure("win_back_amount", "Chiffre d'affaires passé des clients à reconquérir",
-            "Somme des montants TTC de tous les séjours passés des clients à reconquérir.",
+    Measure("win_back_amount", "Chiffre d'affaires passé des clients de forte valeur à relancer",
+            "Somme des montants TTC de tous les séjours passés des clients de forte valeur à "
+            "relancer (distincts de la catégorie RFM « Clients à reconquérir »).",
             EUROS),
     Measure("fix_rate", "Taux de correction des anomalies signalées",
             "Parmi les anomalies corrigeables signalées l'an dernier dans le fichier retour et "

@@ -169,7 +169,8 @@ class Grid:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    """French writing of a bound: ``10 000``, ``2,5``."""
+    return f"{x:,g}".replace(",", "\u00a0").replace(".", ",")
 
 
 def _num(value: Any, where: str) -> float | None:
@@ -374,9 +375,9 @@ SEGMENT_MAP: list[tuple[str, str]] = [
     (r"[1-2]5", "À ne pas perdre"),
     (r"3[1-2]", "À réveiller"),
     (r"33", "À surveiller"),
-    (r"[3-4][4-5]", "Clients fidèles"),
+    (r"[3-4][4-5]", "Réguliers"),
     (r"41", "Prometteurs"),
-    (r"51", "Nouveaux clients"),
+    (r"51", "Nouveaux venus"),
     (r"[4-5][2-3]", "Fidèles potentiels"),
     (r"5[4-5]", "Champions"),
 ]

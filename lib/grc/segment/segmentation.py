@@ -375,7 +375,7 @@ class ClusterResult:
 
 def fr_number(x: float, digits: int = 2) -> str:
     """French decimal writing: ``0.21`` → ``"0,21"``."""
-    return f"{x:.{digits}f}".replace(".", ",")
+    return f"{x:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def _strength(sil: float) -> str:
@@ -409,7 +409,7 @@ def caveat_text(sil: float | None, ari: float | None, n: int) -> str:
     else:
         stab = (" ; les groupes changent d'un calcul à l'autre : leurs frontières sont "
                 "fragiles")
-    return f"{head}{stab} ({fr_number(n)} clients avec séjours)."
+    return f"{head}{stab} ({fr_number(n, 0)} clients avec séjours)."
 
 
 def describe_profile(row: Mapping[str, float]) -> str:
