@@ -44,8 +44,13 @@ LEHU_LOOP: tuple[LehuStep, ...] = (
 )
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    """``values`` as datetimes (as they are when they already are: no second parse)."""
+    return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
+
+
 def _season(arrival: pd.Series, start_month: int = 1) -> pd.Series:
-    arrival = pd.to_datetime(arrival)
+    arrival = _dates(arrival)
     year = arrival.dt.year
     if start_month == 1:
         return year
@@ -55,7 +60,7 @@ def _season(arrival: pd.Series, start_month: int = 1) -> pd.Series:
 def _prepare(stays: pd.DataFrame, key: str, reference_date: dt.date | None,
              start_month: int = 1) -> pd.DataFrame:
     frame = stays.loc[stays[key].notna()].copy()
-    frame["arrival"] = pd.to_datetime(frame["arrival"])
+    frame["arrival"] = _dates(frame["arrival"])
     if reference_date is not None:
         frame = frame.loc[frame["arrival"].le(pd.Timestamp(reference_date))]
     frame["_year"] = _season(frame["arrival"], start_month)
