@@ -359,10 +359,19 @@ def _index_network(cfg: NetworkConfig, net: pd.Series, runs: pd.DataFrame) -> di
         **{m: net.get(m) for m in INDEX_HEADLINE},
         "segment_mix": {_seg_label(cfg, k.split(":", 1)[1]): int(v) for k, v in net.items()
                         if k.startswith("segment:") and pd.notna(v)},
-        "rfm_categories": {k.split(":", 1)[1]: int(v) for k, v in net.items()
-                           if k.startswith("rfm:") and pd.notna(v)},
+        "rfm_categories": _grid_order(cfg, {k.split(":", 1)[1]: int(v) for k, v in net.items()
+                                            if k.startswith("rfm:") and pd.notna(v)}),
         "last_run": str(runs["started_at"].iloc[-1]) if len(runs) else "",
     }
+
+
+def _grid_order(cfg: NetworkConfig, counts: dict[str, int]) -> dict[str, int]:
+    """The RFM categories from the grid's best one to its last (others after, by name)."""
+    from grc.rfm import load_grid
+
+    order = load_grid(cfg.rfm_grid).category_order()
+    rank = {c: i for i, c in enumerate(order)}
+    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0])))
 
 
 def _centre_status(cfg: NetworkConfig, code: str, s: pd.Series | None, both: pd.DataFrame,

@@ -172,11 +172,14 @@ def _fr_datetime(value: Any) -> str:
     return parsed.strftime("%d/%m/%Y")
 
 
-def _bars(title: str, counts: dict[str, Any]) -> dict[str, Any]:
+def _bars(title: str, counts: dict[str, Any], ordered: bool = False) -> dict[str, Any]:
+    """Bars of ``counts``, largest first (``ordered``: in the given order, e.g. a grid's
+    categories from the best one)."""
     items = [(str(k), float(v)) for k, v in counts.items() if v is not None]
     total = sum(v for _, v in items) or 1.0
     top = max((v for _, v in items), default=1.0) or 1.0
-    items.sort(key=lambda kv: (-kv[1], kv[0]))
+    if not ordered:
+        items.sort(key=lambda kv: (-kv[1], kv[0]))
     return {
         "title": title,
         "bars": [
@@ -303,7 +306,7 @@ def write_index(
     year = network.get("year")
     kpis = [(_kpi_label(k), _kpi_value(k, v, year)) for k, v in network.items()
             if k not in SCALAR_SKIP and not isinstance(v, dict | list | tuple) and v is not None]
-    charts = [_bars(label, network[key]) for key, label in
+    charts = [_bars(label, network[key], ordered=key == "rfm_categories") for key, label in
               (("segment_mix", "Répartition par segment"), ("rfm_categories", "Catégories RFM"))
               if isinstance(network.get(key), dict) and network[key]]
     code_col = "code" if "code" in centres.columns else (centres.columns[0] if len(centres.columns) else None)
