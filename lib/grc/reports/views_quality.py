@@ -743,8 +743,8 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
 class QualityData:
     """What the quality pages read from the base, through one read-only connection.
 
-    The pages' figures are measures (:attr:`metrics`); besides them, only the scope's pairs,
-    review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
+    The pages' figures are measures (:attr:`metrics`, the score histogram included); besides
+    them, only the scope's review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
     connection (also closed when the object is collected).
     """
 
@@ -832,15 +832,6 @@ class QualityData:
         return measure_value(self.metrics, name, centre or self.centre, self.year)
 
     # --- 02 deduplication --------------------------------------------------------------------
-    @property
-    def pairs(self) -> pd.DataFrame:
-        """Candidate pairs of the scope (both records in the centre), score and decision only."""
-        def make():
-            where, args = ("", []) if self.is_network else \
-                ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
-            return self.read("dedup_pairs", ["centre_a", "centre_b", "score", "decision"], where, args)
-        return self._cached("pairs", make)
-
     @property
     def review(self) -> pd.DataFrame:
         """Pairs of the review band of the last run inside the scope (side by side)."""
