@@ -351,6 +351,8 @@ def test_quantile_variant_is_measured_per_scope_like_the_page_computed_it():
         computed = vm.quantile_segments(scores[scores["scope"] == scope])
         pd.testing.assert_frame_equal(measured.reset_index(drop=True), computed)
         assert vm.quantile_segments_for(stored, scores, scope, 2025, True).equals(measured)
+        own = scores[scores["scope"] == scope]  # another grid: computed from the page's scores
+        pd.testing.assert_frame_equal(vm.quantile_segments_for(stored, own, scope, 2025, False), computed)
     assert vm.quantile_segments_measured(stored, "Z", 2025).empty
     html = table(vm.quantile_segments_measured(stored, "A", 2025), pct=["share"]).to_html()
     assert 'data-measure="rank_recency:' in html and 'data-scope="A"' in html

@@ -531,7 +531,8 @@ def plot_score_distribution(measures: pd.DataFrame, scope: str, year: int, ax=No
             ax.stairs(top, edges, baseline=bottom, fill=True, color=DECISION_COLORS[d],
                       label=DECISIONS[d])
             bottom = top
-        ax.legend(fontsize=8)
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], fontsize=8)  # top of the stack first
     ax.set_xlabel("score de ressemblance de la paire (plus il est haut, plus c'est le même client)")
     ax.set_ylabel("paires candidates")
     counts = members(measures, "pairs", scope, year)
