@@ -50,7 +50,7 @@ def test_one_value_per_measure_scope_and_year_on_every_page(reported):
     shown = {name.partition(":")[0] for name, _, _ in values}
     assert {"valid", "channel", "issue_share", "segment", "criterion", "family_clients",
             "product_stays", "department", "season", "rf", "rfm_amount",
-            "family_retention"} <= shown, shown
+            "family_retention", "rank_profile", "rank_recency"} <= shown, shown
     # the same figure really is shown on several pages (index, summary, workbook pages)
     key = ("contacts", "NETWORK", str(_year(reported)))
     assert {"index.html", "network/synthese.html", "network/dedoublonnage.html"} <= pages[key]
@@ -81,6 +81,9 @@ def test_summaries_and_glossary(reported):
     glossary = (rep / "glossaire.html").read_text(encoding="utf-8")
     for m in MEASURES.values():
         assert f'id="{m.anchor}"' in glossary
+    # a family's members (histogram bins, every figure of the quantile variant) land on its entry
+    for name in ("pair_bin:match:3", "rank_profile:Champions", "rank_monetary:Champions"):
+        assert f'id="{measure(name).anchor}"' in glossary, name
     assert "Bloctel" in glossary and "Source" in glossary
     assert 'href="glossaire.html"' in (rep / "index.html").read_text(encoding="utf-8")
 

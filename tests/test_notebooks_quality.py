@@ -120,7 +120,10 @@ def test_quality_data_reads_match_the_workbook(small_base):
         # the table and the key figures say the same: one figure, one definition
         assert dup["valeur"].iloc[-1] == wb.metric("shared_contacts")
         assert dup["valeur"].iloc[0] - dup["valeur"].iloc[1] == wb.metric("duplicates")
-        assert len(q.pairs) == len(wb.pairs)
+        # the score histogram (measures) counts the scope's pairs with a score, per decision
+        scored = wb.pairs[wb.pairs["score"].notna()]
+        assert vq.score_histogram(q.metrics, scope, wb.year).sum().to_dict() == \
+            scored["decision"].value_counts().to_dict()
         assert q.dedup_stats() == vq.dedup_stats(cfg) and q.dedup_stats()
         if scope != "NETWORK":
             assert set(q.metrics["scope"]) <= {code, "NETWORK"}

@@ -330,6 +330,37 @@ def test_quantile_segments_identical_clients_same_segment():
     assert vm.quantile_segments(pd.DataFrame()).empty
 
 
+def test_quantile_variant_is_measured_per_scope_like_the_page_computed_it():
+    """``rank_profile:`` & co.: each scope of the stored scores ranked on its own, in one pass;
+    the measured table is the one computed from the scope's scores, cells carry their measure."""
+    rng = np.random.default_rng(7)
+    n = 40
+    scores = pd.DataFrame({"scope": ["A"] * 15 + ["B"] * 10 + ["NETWORK"] * 15,
+                           "recency_months": rng.integers(0, 36, n).astype(float),
+                           "frequency": rng.integers(0, 4, n) / 3,
+                           "monetary": np.where(rng.random(n) < 0.1, np.nan, rng.integers(50, 900, n))})
+    from grc.rfm.scores import quantile_score
+
+    by = quantile_score(scores, by="scope")
+    for _scope, part in scores.groupby("scope"):
+        alone = quantile_score(part)
+        pd.testing.assert_frame_equal(by.loc[part.index], alone)
+    stored = bd.rank_rows(scores, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+    for scope in ("A", "B", "NETWORK"):
+        measured = vm.quantile_segments_measured(stored, scope, 2025)
+        computed = vm.quantile_segments(scores[scores["scope"] == scope])
+        pd.testing.assert_frame_equal(measured.reset_index(drop=True), computed)
+        assert vm.quantile_segments_for(stored, scores, scope, 2025, True).equals(measured)
+        own = scores[scores["scope"] == scope]  # another grid: computed from the page's scores
+        pd.testing.assert_frame_equal(vm.quantile_segments_for(stored, own, scope, 2025, False), computed)
+    assert vm.quantile_segments_measured(stored, "Z", 2025).empty
+    html = table(vm.quantile_segments_measured(stored, "A", 2025), pct=["share"]).to_html()
+    assert 'data-measure="rank_recency:' in html and 'data-scope="A"' in html
+    from grc.measures.catalogue import measure
+
+    assert measure("rank_monetary:Champions").anchor == measure("rank_profile:Perdus").anchor
+
+
 def _loyalty(st: pd.DataFrame, centres: list[str], year: int = 2025) -> pd.DataFrame:
     from grc.measures.metrics import _loyalty_measures
 

@@ -349,11 +349,19 @@ def test_pair_decisions():
     assert 'data-measure="pair_score:non-match" data-scope="NETWORK"' in table(d.reset_index()).to_html()
 
 
+def _pair_stored(pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The measures of ``pairs`` (default :func:`_pairs`, records of centre A)."""
+    pairs = _pairs().assign(centre_a="A", centre_b="A") if pairs is None else pairs
+    return bd.pair_rows(pairs, 2025).rename(columns={"centre": "scope", "metric": "measure"})
+
+
 def test_plots_draw_without_error():
     import matplotlib.pyplot as plt
 
-    ax = vq.plot_score_distribution(_pairs())
+    ax = vq.plot_score_distribution(_pair_stored(), "NETWORK", 2025)
     assert len(ax.patches) > 0
+    empty = vq.plot_score_distribution(_pair_stored(), "Z", 2025)  # no pair: an empty chart
+    assert len(empty.patches) == 0 and "0 paires" in empty.figure.grc_alt
     stored = _stored(_records(), _issues())
     vq.plot_field_heatmap(vq.field_quality_table(stored, "A", 2025))
     vq.plot_field_heatmap(vq.centre_field_table(stored, 2025), network=True)
@@ -486,6 +494,28 @@ def test_issue_comparison_table_shares_one_bar_scale_and_gives_points():
 
 
 def test_score_histogram_alt_text_counts_the_decisions():
-    pairs = pd.DataFrame({"score": [1.0, 5.0, 9.0, 9.5], "decision": ["non-match", "review", "match", "match"]})
-    ax = vq.plot_score_distribution(pairs)
-    assert "2 paires" in ax.figure.grc_alt and "log2" not in ax.get_xlabel()
+    pairs = pd.DataFrame({"score": [1.0, 5.0, 9.0, 9.5], "decision": ["non-match", "review", "match", "match"],
+                          "centre_a": "A", "centre_b": "A"})
+    ax = vq.plot_score_distribution(_pair_stored(pairs), "A", 2025)
+    assert "même client (fusionné) : 2 paires" in ax.figure.grc_alt and "log2" not in ax.get_xlabel()
+
+
+def test_score_histogram_is_measured_in_fixed_bins_per_scope():
+    """``pair_bin:<decision>:<bin>``: pairs per 1-point score bin, a centre's (both records
+    its own) and the network's; the page's histogram adds up to the pairs per decision."""
+    pairs = _pairs().assign(centre_a=["A", "A", "A", "A", "B", "A"], centre_b=["A", "B", "A", "A", "B", "A"])
+    stored = _pair_stored(pairs)
+    bins = stored[stored["measure"].str.startswith("pair_bin:")]
+    got = dict(zip(zip(bins["scope"], bins["measure"], strict=True), bins["value"], strict=True))
+    assert got[("A", "pair_bin:match:50")] == 1 and ("A", "pair_bin:match:40") not in got  # A-B
+    assert got[("NETWORK", "pair_bin:match:40")] == 1 and got[("A", "pair_bin:review:-2")] == 1
+    assert got[("NETWORK", "pair_bin:non-match:-20")] == 1 and got[("B", "pair_bin:non-match:-18")] == 1
+    assert bd.pair_bin(pd.Series([2.7, -0.5, 3.0])).tolist() == [2, -1, 3]
+    hist = vq.score_histogram(stored, "NETWORK", 2025)
+    assert list(hist.columns) == ["match", "review", "non-match"]
+    assert hist.index[0] == -20 and hist.index[-1] == 50 and len(hist) == 71  # every bin, zeros
+    # every pair with a score once: the totals are the pairs per decision (one without score)
+    totals = hist.sum().to_dict()
+    assert totals == {"match": 2, "review": 1, "non-match": 2}
+    assert measure_value(stored, "pairs:match", "NETWORK", 2025) == totals["match"] + 1
+    assert vq.score_histogram(stored, "Z", 2025).empty

@@ -215,19 +215,34 @@ def centre_pairs(links: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"centre_x": "centre_a", "centre_y": "centre_b"})[cols]
 
 
+PAIR_BIN_WIDTH = 1  # width of the score bins of ``pair_bin:`` (points of the score scale)
+
+
+def pair_bin(score: pd.Series) -> pd.Series:
+    """The ``pair_bin:`` key of each score: the lower edge of its fixed bin (an integer when
+    the width is 1: a score of 2.7 falls in the bin ``2``, from 2 included to 3 excluded)."""
+    return (np.floor(score / PAIR_BIN_WIDTH) * PAIR_BIN_WIDTH).astype("int64")
+
+
 def pair_rows(pairs: pd.DataFrame | None, year: int) -> pd.DataFrame:
     """``pairs:<decision>``, ``pair_share:<decision>`` and ``pair_score:<decision>`` (median
-    score) of the candidate pairs: a centre's (both records its own) and the network's."""
+    score) of the candidate pairs: a centre's (both records its own) and the network's; and
+    the score histogram ``pair_bin:<decision>:<bin>`` (pairs whose score falls in the fixed
+    bin, pairs without score left out; bins without pair not stored)."""
     if pairs is None or not len(pairs):
         return pd.DataFrame(columns=ROW_COLUMNS)
+    pairs = pairs[["centre_a", "centre_b", "score", "decision"]]
     inside = pairs[pairs["centre_a"] == pairs["centre_b"]]
     p = pd.concat([inside.assign(_scope=inside["centre_a"].to_numpy(dtype=object)),
                    pairs.assign(_scope=NETWORK)], ignore_index=True)
     g = p.groupby(["_scope", "decision"])["score"].agg(["size", "median"])
     share = g["size"] / g["size"].groupby(level=0).transform("sum")
+    scored = p[p["score"].notna()]
+    bins = scored.groupby(["_scope", "decision", pair_bin(scored["score"].astype(float))]).size()
     return pd.concat([_rows(g["size"].astype(float), "pairs:", year),
                       _rows(share, "pair_share:", year),
-                      _rows(g["median"].dropna(), "pair_score:", year)], ignore_index=True)
+                      _rows(g["median"].dropna(), "pair_score:", year),
+                      _rows(bins.astype(float), "pair_bin:", year)], ignore_index=True)
 
 
 def shared_pair_rows(links: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -406,6 +421,43 @@ def rf_rows(scores: pd.DataFrame, grid: rfm.Grid, year: int) -> pd.DataFrame:
     return _rows(counts, "rf:", year)
 
 
+RANK_OFF_MAP = "(hors carte)"  # a rank profile outside the R x F map (none with 5 levels)
+RANK_FAMILIES = {"clients": "rank_profile:", "share": "rank_share:",
+                 "recency_months": "rank_recency:", "frequency": "rank_frequency:",
+                 "monetary": "rank_monetary:"}
+
+
+def rank_profiles(scores: pd.DataFrame, n: int = 5, by: str | None = None) -> pd.DataFrame:
+    """The rank variant (:func:`grc.rfm.scores.quantile_score`, each group of ``by`` scored on
+    its own) per profile: ``[by,] segment_label, clients, share, recency_months, frequency,
+    monetary`` (medians of the profile's clients)."""
+    keys = [by] if by else []
+    cols = [*keys, "segment_label", "clients", "share", "recency_months", "frequency", "monetary"]
+    need = {"recency_months", "frequency", "monetary", *keys}
+    if scores is None or not len(scores) or not need <= set(scores.columns):
+        return pd.DataFrame(columns=cols)
+    q = rfm.quantile_score(scores[[*keys, "recency_months", "frequency", "monetary"]], n, by=by)
+    q["segment_label"] = q["segment_label"].fillna(RANK_OFF_MAP)
+    out = q.groupby([*keys, "segment_label"]).agg(
+        clients=("r_q", "size"), recency_months=("recency_months", "median"),
+        frequency=("frequency", "median"), monetary=("monetary", "median")).reset_index()
+    total = out.groupby(keys)["clients"].transform("sum") if keys else out["clients"].sum()
+    out["share"] = out["clients"] / total
+    return out[cols]
+
+
+def rank_rows(scores: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``rank_profile:<profile>`` (clients), ``rank_share:``, ``rank_recency:``,
+    ``rank_frequency:`` and ``rank_monetary:`` (medians) of the rank variant, every scope of
+    the stored ``scores`` scored on its own in one pass."""
+    prof = rank_profiles(scores, by="scope")
+    if prof.empty:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    prof = prof.set_index(["scope", "segment_label"])
+    return pd.concat([_rows(prof[col].astype(float).dropna(), prefix, year)
+                      for col, prefix in RANK_FAMILIES.items()], ignore_index=True)
+
+
 def category_summary(scores: pd.DataFrame, amounts: pd.DataFrame, grid: rfm.Grid) -> pd.DataFrame:
     """Per RFM category (best first): ``category, clients, share, stays, amount, amount_share,
     amount_per_client`` (stays and amounts over the grid's observation window)."""
@@ -531,7 +583,7 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
                   lambda: cluster_rows(links, segments, year),
                   lambda: family_retention_rows(stays, segments, year)]
     if grid is not None and len(scores):
-        steps.append(lambda: rf_rows(scores, grid, year))
+        steps += [lambda: rf_rows(scores, grid, year), lambda: rank_rows(scores, year)]
         if reference_date is not None:
             steps += [lambda: category_rows(stays, scores, grid, reference_date, year),
                       lambda: win_back_rows(stays, scores, grid, reference_date, year)]

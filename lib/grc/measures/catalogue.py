@@ -15,6 +15,7 @@ from grc.schema import ISSUE_CODES
 
 COUNT, SHARE, EUROS, SCORE = "nombre", "part", "euros", "note sur 10"
 SIMILARITY = "score de ressemblance"
+MONTHS = "mois"
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class Measure:
     def anchor(self) -> str:
         """The measure's anchor on the glossary page (a family's member: its family's entry)."""
         family, sep, _ = self.name.partition(":")
-        entry = next((f.name for f in FAMILY_DEFINITIONS if sep and f.name.startswith(family + ":")),
-                     self.name)
+        entry = next((f.name for f in FAMILY_DEFINITIONS if sep and any(
+            part.strip().startswith(family + ":") for part in f.name.split(","))), self.name)
         return "m-" + "".join(ch if ch.isalnum() else "-" for ch in entry.lower())
 
 
@@ -220,12 +221,27 @@ def _words(family: str, key: str) -> dict[str, str]:
         words["b"] = FOLLOWUP_CODE_WORDS.get(second, second)
     elif family in ("pairs", "pair_share", "pair_score"):
         words["key"] = PAIR_WORDS.get(key, key)
+    elif family == "pair_bin":
+        words["a"] = PAIR_WORDS.get(first, first)
+        words["b"] = _score_bin(second)
     elif family == "changes":
         words["key"] = HISTORY_WORDS.get(key, key)
     elif family == "season":
         words["b"] = MONTH_NAMES[int(second) - 1] if second.isdigit() and 0 < int(second) < 13 \
             else second
     return words
+
+
+def _score_bin(lower: str) -> str:
+    """French words of a ``pair_bin:`` bin: « de 2 à 3 » (its width:
+    :data:`grc.measures.breakdowns.PAIR_BIN_WIDTH`)."""
+    from grc.measures.breakdowns import PAIR_BIN_WIDTH
+
+    try:
+        low = float(lower)
+    except ValueError:
+        return lower
+    return f"de {low:g} à {low + PAIR_BIN_WIDTH:g}".replace("-", "−")
 
 
 def _breakdown(name: str, family: str, key: str) -> Measure | None:
@@ -291,6 +307,10 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "pair_score": ("Score médian des paires : {key}",
                    "Score de ressemblance médian (plus il est haut, plus les deux fiches "
                    "désignent le même client) des paires de décision « {key} ».", SIMILARITY),
+    "pair_bin": ("Paires candidates « {a} » au score {b}",
+                 "Nombre de paires de fiches comparées par le dédoublonnage (les deux fiches dans "
+                 "le centre pour un centre), de décision « {a} », dont le score de ressemblance "
+                 "va {b} (borne haute exclue).", COUNT),
     "cluster": ("Contacts du groupe de comportement {key}",
                 "Nombre de contacts du périmètre (ayant des fiches dans le centre, toutes années, "
                 "pour un centre) classés dans le groupe de comportement {key} de la typologie de "
@@ -357,6 +377,26 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "rfm_amount_per_client": ("Chiffre d'affaires par client « {key} »",
                               "Chiffre d'affaires des clients classés « {key} » divisé par leur "
                               f"nombre, {_WINDOW}.", EUROS),
+    "rank_profile": ("Clients du profil « {key} » (variante par quantiles)",
+                     "Nombre de clients scorés du périmètre classés dans le profil « {key} » par "
+                     "la variante par quantiles (récence et fréquence notées de 1 à 5 selon le "
+                     "rang du client parmi les clients scorés du périmètre, à la date de "
+                     "référence).", COUNT),
+    "rank_share": ("Part des clients du profil « {key} » (variante par quantiles)",
+                   "Clients du profil « {key} » de la variante par quantiles rapportés aux clients "
+                   "scorés du périmètre.", SHARE),
+    "rank_recency": ("Récence médiane du profil « {key} »",
+                     "Médiane, parmi les clients du profil « {key} » de la variante par quantiles, "
+                     "du nombre de mois écoulés depuis leur dernière arrivée à la date de "
+                     "référence.", MONTHS),
+    "rank_frequency": ("Fréquence médiane du profil « {key} »",
+                       "Médiane, parmi les clients du profil « {key} » de la variante par quantiles, "
+                       "de leur fréquence de séjour dans l'unité de la grille RFM du réseau "
+                       "(séjours par an, par mois ou sur la fenêtre d'observation).", COUNT),
+    "rank_monetary": ("Montant médian du profil « {key} »",
+                      "Médiane, parmi les clients du profil « {key} » de la variante par quantiles, "
+                      "de leur montant TTC dans l'unité de la grille RFM du réseau (total sur la "
+                      "fenêtre d'observation, montant moyen ou montant du dernier séjour).", EUROS),
     "family_retention": ("Rétention de la famille {key}",
                          "Part des clients de la famille « {key} » de l'année précédente (N-1) "
                          "revenus séjourner dans l'année (N) : dans le même centre pour un "
@@ -420,6 +460,10 @@ FAMILY_DEFINITIONS = [
             "Décisions du dédoublonnage",
             "Pour chaque décision (même client, à vérifier, clients distincts), nombre et part "
             "des paires de fiches comparées, et leur score de ressemblance médian."),
+    Measure("pair_bin:<décision>:<score>", "Distribution des scores des paires",
+            "Pour chaque décision du dédoublonnage et chaque tranche d'un point du score de "
+            "ressemblance (de 2 à 3, de 3 à 4…), nombre de paires de fiches comparées dont le "
+            "score tombe dans la tranche : l'histogramme de la page de dédoublonnage."),
     Measure("cluster:<groupe>, cluster_share:<groupe>", "Groupes de comportement",
             "Pour chaque groupe de la typologie comportementale, nombre et part des contacts "
             "classés du périmètre qui y appartiennent."),
@@ -457,6 +501,12 @@ FAMILY_DEFINITIONS = [
             "Pour chaque catégorie de la grille RFM du réseau : part des clients, séjours, "
             "chiffre d'affaires, part du chiffre d'affaires et chiffre d'affaires par client, "
             "sur la fenêtre d'observation de la grille."),
+    Measure("rank_profile:<profil>, rank_share:…, rank_recency:…, rank_frequency:…, "
+            "rank_monetary:…", "Variante par quantiles",
+            "Pour chaque profil de la variante par quantiles (récence et fréquence classées en "
+            "quintiles parmi les clients scorés du périmètre), nombre et part des clients, et "
+            "médianes de leur récence (mois), fréquence et montant (euros TTC) dans les unités "
+            "de la grille RFM du réseau."),
     Measure("family_retention:<famille>, family_clients_prev:…, family_returning:…",
             "Rétention par famille",
             "Pour chaque famille de segments, clients de l'année précédente, clients revenus "

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from grc.measures.catalogue import COUNT, EUROS, SCORE, SHARE, SIMILARITY, measure
+from grc.measures.catalogue import COUNT, EUROS, MONTHS, SCORE, SHARE, SIMILARITY, measure
 from grc.reports.charts import fr_num, fr_pct
 from grc.schema import NETWORK
 
@@ -76,6 +76,8 @@ def format_value(name: str, value: Any) -> str:
         return f"{fr_num(value, 1)}\u00a0/\u00a010"
     if unit == SIMILARITY:
         return fr_num(value, 1)
+    if unit == MONTHS:
+        return f"{fr_num(value, 1)}\u00a0mois"
     assert unit == COUNT
     return fr_num(value)
 

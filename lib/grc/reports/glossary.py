@@ -12,7 +12,8 @@ from grc.measures.catalogue import FAMILY_DEFINITIONS, MEASURES, Measure
 from grc.reports.runner import atomic_write_text
 
 UNITS = {"nombre": "nombre", "part": "pourcentage", "euros": "euros TTC", "note sur 10": "note sur 10",
-         "score de ressemblance": "score de ressemblance (logarithme du rapport de vraisemblance)"}
+         "score de ressemblance": "score de ressemblance (logarithme du rapport de vraisemblance)",
+         "mois": "mois"}
 
 STYLE = """
 body { margin:0; color:#1f2933; line-height:1.5;

@@ -20,8 +20,10 @@ from grc.measures.breakdowns import (
     CATEGORY_FAMILIES,
     DERIVED,
     NOT_SEGMENTED,
+    RANK_FAMILIES,
     category_summary,
     points_key,
+    rank_profiles,
 )
 from grc.measures.read import cells_frame, measure_value, members
 from grc.reports.charts import (
@@ -976,26 +978,49 @@ def plot_category_evolution(evo: pd.DataFrame, order: Sequence[str],
     return _stacked_chart(ax, piv, "RdYlGn_r", title, "Date d'évaluation", "au")
 
 
+QUANTILE_COLUMNS = ["segment_label", "clients", "share", "recency_months", "frequency", "monetary"]
+
+
+def _profile_order(labels) -> list[str]:
+    """Rank profiles in the order of the R x F map, others (alphabetical) after."""
+    order = [lab for _, lab in rfm.SEGMENT_MAP]
+    rank = {lab: i for i, lab in enumerate(order)}
+    return sorted(labels, key=lambda lab: (rank.get(lab, len(order)), lab))
+
+
 def quantile_segments(scores: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """Named segments of the quantile variant (``grc.rfm.scores.quantile_score``), aggregated.
+    """Named segments of the quantile variant (``grc.rfm.scores.quantile_score``), aggregated,
+    computed from ``scores`` (a grid other than the network's: no published figure).
 
     Columns: ``segment_label, clients, share, recency_months, frequency, monetary`` (medians).
     """
-    cols = ["segment_label", "clients", "share", "recency_months", "frequency", "monetary"]
-    if not _has(scores, "recency_months", "frequency", "monetary"):
-        return pd.DataFrame(columns=cols)
-    q = rfm.quantile_score(scores[["recency_months", "frequency", "monetary"]], n)
-    q["segment_label"] = q["segment_label"].fillna("(hors carte)")
-    out = q.groupby("segment_label").agg(
-        clients=("r_q", "size"), recency_months=("recency_months", "median"),
-        frequency=("frequency", "median"), monetary=("monetary", "median")).reset_index()
-    order = [lab for _, lab in rfm.SEGMENT_MAP]
-    out["_o"] = out["segment_label"].map({lab: i for i, lab in enumerate(order)}).fillna(len(order))
-    out["share"] = out["clients"] / out["clients"].sum()
-    out = out.sort_values(["_o", "segment_label"]).reset_index(drop=True)
-    return out[cols]
+    out = rank_profiles(scores, n)
+    if out.empty:
+        return pd.DataFrame(columns=QUANTILE_COLUMNS)
+    out = out.set_index("segment_label").loc[_profile_order(out["segment_label"])]
+    return out.reset_index()[QUANTILE_COLUMNS]
 
 
+def quantile_segments_measured(measures: pd.DataFrame, centre: str, year: int) -> pd.DataFrame:
+    """:func:`quantile_segments` of the stored scores read from the measures
+    (``rank_profile:``, ``rank_share:``, ``rank_recency:``, ``rank_frequency:``,
+    ``rank_monetary:``), in the order of the R x F map."""
+    have = members(measures, "rank_profile", centre, year)
+    if have.empty:
+        return pd.DataFrame(columns=QUANTILE_COLUMNS)
+    rows = [{"segment_label": lab, **{col: (prefix + lab, centre, year)
+                                      for col, prefix in RANK_FAMILIES.items()}}
+            for lab in _profile_order(have.index)]
+    return cells_frame(measures, rows).astype({"clients": "int64"})[QUANTILE_COLUMNS]
+
+
+def quantile_segments_for(measures: pd.DataFrame, scores: pd.DataFrame, centre: str, year: int,
+                          network_grid: bool) -> pd.DataFrame:
+    """The rank variant's table: the stored measures with the network's grid (its scores),
+    else computed from the scope's scores with the page's grid."""
+    if network_grid:
+        return quantile_segments_measured(measures, centre, year)
+    return quantile_segments(scores)
 
 
 def retention_years(measures: pd.DataFrame, scope: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grc.measures.breakdowns import CHANNELS, QUALITY_FIELDS, _filled
+from grc.measures.breakdowns import CHANNELS, PAIR_BIN_WIDTH, QUALITY_FIELDS, _filled
 from grc.measures.read import MEASURE_COLUMNS, cells_frame, measure_value, members
 from grc.reports.charts import cell_keys, measured
 from grc.schema import ISSUE_CODES, NETWORK
@@ -491,31 +491,51 @@ def pair_decisions(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFram
     return cells_frame(measures, rows).astype({"paires": "int64"})[cols]
 
 
-def plot_score_distribution(pairs: pd.DataFrame, ax=None, bins: int = 40):
-    """Stacked histogram of pair scores (log2-odds of a match) coloured by decision."""
+def score_histogram(measures: pd.DataFrame, scope: str, year: int) -> pd.DataFrame:
+    """Candidate pairs per fixed score bin (rows: the bins' lower edges, every bin from the
+    lowest to the highest, zeros included) and decision (columns, in :data:`DECISIONS` order),
+    from the measures ``pair_bin:<decision>:<bin>``."""
+    have = members(measures, "pair_bin", scope, year)
+    if have.empty:
+        return pd.DataFrame(columns=[d for d in DECISIONS], dtype="int64")
+    parts = have.index.str.rpartition(":")
+    frame = pd.DataFrame({"decision": parts.get_level_values(0),
+                          "bin": parts.get_level_values(2).astype(float),
+                          "pairs": have.to_numpy()})
+    wide = frame.pivot_table(index="bin", columns="decision", values="pairs", aggfunc="sum")
+    edges = np.arange(wide.index.min(), wide.index.max() + PAIR_BIN_WIDTH / 2, PAIR_BIN_WIDTH)
+    cols = [d for d in DECISIONS if d in wide.columns]
+    return wide.reindex(index=edges, columns=cols).fillna(0).astype("int64").rename_axis(
+        index="score", columns="décision")
+
+
+def plot_score_distribution(measures: pd.DataFrame, scope: str, year: int, ax=None):
+    """Stacked histogram of the scope's pair scores (log2-odds of a match) coloured by
+    decision, drawn from the measures (``pair_bin:``, fixed bins of
+    :data:`grc.measures.breakdowns.PAIR_BIN_WIDTH` points); the alt text gives the pairs per
+    decision (``pairs:``)."""
     import matplotlib.pyplot as plt
+
+    from grc.reports.charts import fr_num
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
-    sc = pairs["score"].astype(float)
-    ok = sc.notna()
-    edges = np.histogram_bin_edges(sc[ok], bins=bins) if ok.any() else np.linspace(-1, 1, bins + 1)
-    data, labels, colors = [], [], []
-    for d, lab in DECISIONS.items():
-        v = sc[ok & (pairs["decision"] == d)]
-        if len(v):
-            data.append(v.to_numpy())
-            labels.append(f"{lab}")
-            colors.append(DECISION_COLORS[d])
-    if data:
-        # filled steps: one polygon per decision instead of one rectangle per bin
-        ax.hist(data, bins=edges, stacked=True, label=labels, color=colors, histtype="stepfilled")
-        ax.legend(fontsize=8)
+    hist = score_histogram(measures, scope, year)
+    if len(hist):
+        edges = np.append(hist.index.to_numpy(dtype=float),
+                          float(hist.index[-1]) + PAIR_BIN_WIDTH)
+        bottom = np.zeros(len(hist))
+        for d in hist.columns:
+            # filled steps stacked on the decisions below: one polygon per decision
+            top = bottom + hist[d].to_numpy(dtype=float)
+            ax.stairs(top, edges, baseline=bottom, fill=True, color=DECISION_COLORS[d],
+                      label=DECISIONS[d])
+            bottom = top
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], fontsize=8)  # top of the stack first
     ax.set_xlabel("score de ressemblance de la paire (plus il est haut, plus c'est le même client)")
     ax.set_ylabel("paires candidates")
-    from grc.reports.charts import fr_num
-
-    counts = pairs["decision"].value_counts()
+    counts = members(measures, "pairs", scope, year)
     ax.figure.grc_alt = (
         "Histogramme des scores de ressemblance des paires de fiches comparées : "
         + ", ".join(f"{lab.lower()} : {fr_num(counts.get(d, 0))} paires"
@@ -724,8 +744,8 @@ def centre_ranking(metrics: pd.DataFrame, year: int) -> pd.DataFrame:
 class QualityData:
     """What the quality pages read from the base, through one read-only connection.
 
-    The pages' figures are measures (:attr:`metrics`); besides them, only the scope's pairs,
-    review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
+    The pages' figures are measures (:attr:`metrics`, the score histogram included); besides
+    them, only the scope's review band and shared-client counts are read. Each frame is read once, on first use; :meth:`close` ends the
     connection (also closed when the object is collected).
     """
 
@@ -813,15 +833,6 @@ class QualityData:
         return measure_value(self.metrics, name, centre or self.centre, self.year)
 
     # --- 02 deduplication --------------------------------------------------------------------
-    @property
-    def pairs(self) -> pd.DataFrame:
-        """Candidate pairs of the scope (both records in the centre), score and decision only."""
-        def make():
-            where, args = ("", []) if self.is_network else \
-                ("WHERE centre_a = ? AND centre_b = ?", [self.centre, self.centre])
-            return self.read("dedup_pairs", ["centre_a", "centre_b", "score", "decision"], where, args)
-        return self._cached("pairs", make)
-
     @property
     def review(self) -> pd.DataFrame:
         """Pairs of the review band of the last run inside the scope (side by side)."""

@@ -383,13 +383,15 @@ SEGMENT_MAP: list[tuple[str, str]] = [
 ]
 
 
-def quantile_levels(values: pd.Series, n: int = 5, higher_is_better: bool = True) -> pd.Series:
+def quantile_levels(values: pd.Series, n: int = 5, higher_is_better: bool = True,
+                    groups: pd.Series | None = None) -> pd.Series:
     """Score 1..n from the share of *other* values that are strictly worse.
 
     ``level = floor(n * (rank_min - 1) / count) + 1`` where ``rank_min`` is the rank with
     ``method="min"``: identical values always get the same level whatever the row order,
     the worst value (and every value tied with it) gets 1, and no ``qcut`` edge can collapse.
-    Missing values count as the worst value.
+    Missing values count as the worst value. ``groups`` (aligned on ``values``): ranks and
+    counts within each group, as if each group were scored on its own.
     """
     if n < 1:
         raise ValueError("n doit être au moins 1")
@@ -399,18 +401,25 @@ def quantile_levels(values: pd.Series, n: int = 5, higher_is_better: bool = True
     count = len(v)
     if count == 0:
         return pd.Series([], index=values.index, dtype="int64")
-    rank_min = v.rank(method="min")
+    if groups is None:
+        rank_min = v.rank(method="min")
+    else:
+        by = v.groupby(np.asarray(groups, dtype=object), sort=False)
+        rank_min, count = by.rank(method="min"), by.transform("size")
     level = np.floor(n * (rank_min - 1) / count).astype("int64") + 1
     return level.clip(1, n).astype("int64")
 
 
-def quantile_score(frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+def quantile_score(frame: pd.DataFrame, n: int = 5, by: str | None = None) -> pd.DataFrame:
     """Copy of ``frame`` with ``r_q``, ``f_q``, ``m_q`` (1..n), ``rfm_code`` and
-    ``segment_label`` (standard R x F map, scores rescaled to 1..5 when ``n != 5``)."""
+    ``segment_label`` (standard R x F map, scores rescaled to 1..5 when ``n != 5``).
+    ``by``: a column of ``frame`` (e.g. ``scope``) whose groups are each scored on their own,
+    all in one pass."""
     out = frame.copy()
-    out["r_q"] = quantile_levels(out["recency_months"], n, higher_is_better=False)
-    out["f_q"] = quantile_levels(out["frequency"], n)
-    out["m_q"] = quantile_levels(out["monetary"], n)
+    groups = out[by] if by is not None else None
+    out["r_q"] = quantile_levels(out["recency_months"], n, higher_is_better=False, groups=groups)
+    out["f_q"] = quantile_levels(out["frequency"], n, groups=groups)
+    out["m_q"] = quantile_levels(out["monetary"], n, groups=groups)
     out["rfm_code"] = out["r_q"].astype(str) + out["f_q"].astype(str) + out["m_q"].astype(str)
     if n > 9:
         out["rfm_code"] = (out["r_q"].astype(str) + "-" + out["f_q"].astype(str) + "-"
