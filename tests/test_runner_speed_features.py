@@ -327,3 +327,24 @@ def test_longest_pages_are_run_first(tmp_path, monkeypatch):
     res = run_notebooks(jobs, n_jobs=1, kernel="fresh", manifest_path=manifest, progress=False)
     assert order == ["D", "B", "E", "A", "C"]
     assert [r.job.params["centre"] for r in res] == ["A", "B", "C", "D", "E"]  # results in job order
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_unchanged_rerun_leaves_the_documents_alone(reported, tmp_path):
+    """A re-run with nothing changed writes neither the index nor the summaries, glossary or
+    register again; they are written again when their state is unknown."""
+    import shutil
+
+    from grc.cli import main
+
+    d = tmp_path / "net"
+    shutil.copytree(reported, d)
+    docs = [d / "reports" / "index.html", d / "reports" / "glossaire.html",
+            d / "reports" / "network" / "synthese.html"]
+    assert main(["run", "--config", str(d / "network.yaml"), "--jobs", "1", "--quiet"]) == 0
+    before = [p.stat().st_mtime_ns for p in docs]
+    assert main(["run", "--config", str(d / "network.yaml"), "--jobs", "1", "--quiet"]) == 0
+    assert [p.stat().st_mtime_ns for p in docs] == before
+    (d / "processed" / "documents_state.json").unlink()
+    assert main(["run", "--config", str(d / "network.yaml"), "--jobs", "1", "--quiet"]) == 0
+    assert all(p.stat().st_mtime_ns > t for p, t in zip(docs, before, strict=True))

@@ -156,3 +156,12 @@ QUALIFIED_EXTRA = [
 # --- Network base tables (DuckDB, processed_dir/network.duckdb) -----------------------------
 # Declared once, with their columns, types, personal data and owning centre, in
 # grc.store.catalogue (TABLES).
+
+# --- What became of a correction a centre sent back (returns files, summaries) --------------
+CORRECTION_STATUS_LABELS = {
+    "appliquée": "corrigée dans le nouvel export",
+    "en attente": "toujours à corriger",
+    "contredite": "annoncée corrigée par le centre, toujours fausse dans le nouvel export",
+    "maintenue": "valeur confirmée exacte par le centre",
+    "retirée": "fiche absente du nouvel export",
+}

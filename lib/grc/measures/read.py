@@ -21,8 +21,9 @@ from grc.schema import NETWORK
 MEASURE_COLUMNS = ["scope", "year", "measure", "value"]
 
 
-def read_measures(db_path: Path, year: int | None = None) -> pd.DataFrame:
-    """The ``measures`` table (of one year when given), empty if the base has none yet."""
+def read_measures(db_path: Path, year: int | None = None, since: int | None = None) -> pd.DataFrame:
+    """The ``measures`` table (of one ``year``, or of the years from ``since``, when given),
+    empty if the base has none yet."""
     from grc.store import base as db
 
     con = db.connect(db_path, read_only=True)
@@ -32,6 +33,8 @@ def read_measures(db_path: Path, year: int | None = None) -> pd.DataFrame:
         if "measures" not in tables:
             return pd.DataFrame(columns=MEASURE_COLUMNS)
         where, args = ("WHERE year = ?", [year]) if year is not None else ("", None)
+        if since is not None and year is None:
+            where, args = "WHERE year >= ?", [since]
         return db.read_table(con, "measures", where, args)
     finally:
         con.close()

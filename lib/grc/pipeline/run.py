@@ -328,15 +328,61 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
         skipped = sum(r.status == "skipped" for r in results)
         print(f"Pages : {done} produites, {skipped} inchangées, {len(failed)} en échec "
               f"({time.perf_counter() - started:.1f} s).")
+    site = site_map(cfg, [c for c in cfg.centre_codes() if c in hashes])
+    key = _documents_key(cfg, hashes, results, with_code)
+    if force or key is None or key != _documents_state(cfg).get("key") or not _documents_exist(cfg):
+        write_documents(cfg, results, site)
+        _documents_state(cfg, key)
+    return failed
+
+
+def write_documents(cfg: NetworkConfig, results: list, site: SiteMap) -> None:
+    """The site's pages made without a notebook: the register, the glossary, the summaries and
+    the index."""
     from grc.reports.glossary import write_glossary
     from grc.store.gdpr import write_register
 
-    site = site_map(cfg, [c for c in cfg.centre_codes() if c in hashes])
     write_register(cfg, site=site.header("registre_traitements.html", "Registre des activités de traitement",
                                          scope_label=cfg.network))
     write_glossary(cfg.reports_dir, cfg.network, site=site.header("glossaire.html", "Glossaire des indicateurs", scope_label=cfg.network))
     write_index(cfg, results, site)
-    return failed
+
+
+def _documents_key(cfg: NetworkConfig, hashes: dict[str, str], results: list, with_code: bool) -> str | None:
+    """What the register, glossary, summaries and index are made of: the pipeline's inputs and
+    code (its fingerprint), the scopes' data, each page's status, the templates, the page list
+    and the day (the index is dated). None when unknown (a partial run): made again."""
+    from grc.reports.runner import TEMPLATE_VERSION
+    from grc.reports.site import pages_file
+
+    state_path = _state_path(cfg)
+    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+    if not state.get("fingerprint"):
+        return None
+    pages = sorted((str(r.job.html_out), r.status == "failed") for r in results)  # made or kept: same
+    parts = [state["fingerprint"], json.dumps(hashes, sort_keys=True), json.dumps(pages), TEMPLATE_VERSION,
+             _hash_files([pages_file()]), str(with_code), dt.date.today().isoformat()]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def _documents_state(cfg: NetworkConfig, key: str | None = None) -> dict:
+    """The key of the documents last written (``key`` given: record it)."""
+    path = cfg.processed_dir / "documents_state.json"
+    if key is None:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    from grc.reports.runner import atomic_write_text
+
+    atomic_write_text(path, json.dumps({"key": key}))
+    return {"key": key}
+
+
+def _documents_exist(cfg: NetworkConfig) -> bool:
+    from grc.reports.summary import PAGE
+
+    wanted = [cfg.reports_dir / n for n in ("index.html", "glossaire.html", "registre_traitements.html")]
+    wanted += [cfg.reports_dir / scope_page_path(s, PAGE.removesuffix(".html"))
+               for s in [NETWORK, *cfg.centre_codes()]]
+    return all(p.exists() for p in wanted)
 
 
 def _seg_label(cfg: NetworkConfig, code: str) -> str:
@@ -417,7 +463,7 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
 
     index_page.COLUMN_LABELS.update(INDEX_SHORT_LABELS)
     render_index = index_page.write_index
-    both = read_measures(cfg.db_path)
+    both = read_measures(cfg.db_path, since=cfg.year - 1)
     both = both[both["year"].isin([cfg.year - 1, cfg.year])]
     metrics = both[both["year"] == cfg.year]
     con = db.connect(cfg.db_path, read_only=True)
@@ -426,6 +472,11 @@ def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap |
         runs = db.read_table(con, "runs")
     finally:
         con.close()
+    from grc.measures.metrics import INDEX_HEADLINE
+
+    shown = metrics["measure"].isin([*INDEX_COLUMNS, *INDEX_HEADLINE]) | metrics["measure"].str.match(
+        r"(?:segment|rfm):")  # the index's figures only (the base holds every breakdown too)
+    metrics = metrics[shown]
     wide = metrics.pivot_table(index="scope", columns="measure", values="value", aggfunc="first",
                                dropna=False) if len(metrics) else pd.DataFrame()
     failed_pages: dict[str, int] = {}

@@ -114,9 +114,9 @@ CORRECTION_STATUSES = ["appliquée", "en attente", "contredite", "maintenue", "r
 
 def _legend(statuses: list[str]) -> str:
     """What each status shown means (the return file's own wording)."""
-    from grc.returns.imports import FOLLOWUP_LABELS
+    from grc.schema import CORRECTION_STATUS_LABELS
 
-    return " ".join(f"{st[0].upper()}{st[1:]} : {FOLLOWUP_LABELS[st]}." for st in statuses)
+    return " ".join(f"{st[0].upper()}{st[1:]} : {CORRECTION_STATUS_LABELS[st]}." for st in statuses)
 
 
 def _corrections_html(measures: pd.DataFrame, scope: str, year: int) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from grc.config import NetworkConfig
 from grc.returns import write as W
+from grc.schema import CORRECTION_STATUS_LABELS
 from grc.store import base as db
 
 ANSWER_COLUMNS = ["centre", "year", "file", "sheet", "row", "kind", "key", "local_id", "field",
@@ -394,12 +395,7 @@ def applied_decisions(path: Path, links: pd.DataFrame) -> pd.DataFrame:
     return d[cols].reset_index(drop=True)
 
 
-FOLLOWUP_LABELS = {"appliquée": "corrigée dans le nouvel export",
-                   "en attente": "toujours à corriger",
-                   "contredite": "annoncée corrigée par le centre, toujours fausse dans le nouvel "
-                                 "export",
-                   "maintenue": "valeur confirmée exacte par le centre",
-                   "retirée": "fiche absente du nouvel export"}
+FOLLOWUP_LABELS = CORRECTION_STATUS_LABELS  # declared once in grc.schema
 
 
 def _no_followup() -> pd.DataFrame:
