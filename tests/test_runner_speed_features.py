@@ -194,8 +194,9 @@ def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path):
         assert kernels, "the initializer starts the worker's kernel before any notebook"
         # started ahead of the pipeline, the worker and its kernel yield the CPU to it
         base = os.nice(0)
-        assert psutil.Process(worker).nice() == base + runner.AHEAD_NICENESS
-        assert all(psutil.Process(k).nice() == base + runner.AHEAD_NICENESS for k in kernels)
+        ahead = min(19, base + runner.AHEAD_NICENESS)  # the system caps niceness at 19
+        assert psutil.Process(worker).nice() == ahead
+        assert all(psutil.Process(k).nice() == ahead for k in kernels)
         res = run_notebooks(jobs, n_jobs=4, manifest_path=tmp_path / "m.json", progress=False, pool=pool)
         assert [r.status for r in res] == ["ok", "ok"]
         for j in jobs:  # the notebooks ran in the pool's kernel, the one started ahead

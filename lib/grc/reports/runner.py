@@ -771,8 +771,9 @@ def run_one(
 
 
 #: Niceness of the workers started ahead of the pipeline (and of their kernels): their warm-up
-#: takes the CPU the pipeline leaves free, not the pipeline's own.
-AHEAD_NICENESS = 5
+#: takes only the CPU the pipeline leaves free (at 5, the four processes warming up took enough
+#: of the pipeline's CPU to cost it about 10 s on the 50-centre network; at 19, none).
+AHEAD_NICENESS = 19
 
 
 def _leave_with_parent(parent: int | None) -> None:
