@@ -116,16 +116,22 @@ def _issue_driver(measures: pd.DataFrame, scope: str, year: int, delta: float) -
             f"année ({points_text(move)}).")
 
 
+def _change_alert(name: str, cur: float, prev: float, delta: float, rise_good: bool,
+                  size: str) -> Alert:
+    """« <label> : hausse de <size> sur un an (prev → cur). », good or bad by its direction."""
+    good = (delta > 0) == rise_good
+    verb = "hausse" if delta > 0 else "baisse"
+    return Alert(name, "good" if good else "bad",
+                 f"{measure(name).label} : {verb} de {size} sur un an "
+                 f"({format_value(name, prev)} → {format_value(name, cur)}).")
+
+
 def _rate_alert(name: str, cur: float, prev: float, base: float | None, rise_good: bool,
                 threshold: float) -> Alert | None:
     delta = points(cur, prev)
     if base is None or base < MIN_BASE or abs(delta) < threshold * 100:
         return None
-    good = (delta > 0) == rise_good
-    verb = "hausse" if delta > 0 else "baisse"
-    return Alert(name, "good" if good else "bad",
-                 f"{measure(name).label} : {verb} de {points_text(delta, False, 'points')} sur un an "
-                 f"({format_value(name, prev)} → {format_value(name, cur)}).")
+    return _change_alert(name, cur, prev, delta, rise_good, points_text(delta, False, "points"))
 
 
 def significant_change(prev: float, cur: float) -> bool:
@@ -139,11 +145,7 @@ def _count_alert(name: str, cur: float, prev: float, rise_good: bool) -> Alert |
     delta = cur - prev
     if not significant_change(prev, cur):
         return None
-    good = (delta > 0) == rise_good
-    verb = "hausse" if delta > 0 else "baisse"
-    return Alert(name, "good" if good else "bad",
-                 f"{measure(name).label} : {verb} de {round(abs(delta) / prev * 100)} % sur un an "
-                 f"({format_value(name, prev)} → {format_value(name, cur)}).")
+    return _change_alert(name, cur, prev, delta, rise_good, f"{round(abs(delta) / prev * 100)} %")
 
 
 def alerts(measures: pd.DataFrame, scope: str, year: int) -> list[Alert]:

@@ -269,7 +269,7 @@ def _copy_course_files(cfg: NetworkConfig) -> None:
     for edition, _ in course.editions if course is not None else []:
         name = course.extra(edition).get("download")
         source = project_root() / "data" / "course" / str(name)
-        if name and source.is_file():
+        if name and Path(name).name == name and source.is_file():  # a file of that folder only
             target = cfg.reports_dir / Path(course.path(edition)).parent / source.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
