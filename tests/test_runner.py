@@ -173,16 +173,20 @@ def _comparable(nb) -> list:
     return cells
 
 
-def test_warm_kernel_matches_fresh_papermill(tmp_path):
+def _in_worker(kernel: str, notebooks: list[Path], params: dict, preload=LIGHT) -> list:
+    """The notebooks run one after the other by one worker's engine (in its own process, as in
+    a run: the in-process engine resets the interpreter it runs in)."""
+    with runner.WorkerPool(1, preload, kernel) as pool:
+        return [pool.submit(runner.execute_warm, nb, params, kernel).result() for nb in notebooks]
+
+
+@pytest.mark.parametrize("kernel", ["warm", "inproc"])
+def test_warm_kernel_matches_fresh_papermill(tmp_path, kernel):
     nbdir = tmp_path / "nbs"
     polluter = make_notebook(nbdir / "polluter.ipynb", POLLUTER_CELLS)
     target = make_notebook(nbdir / "target.ipynb", TARGET_CELLS)
     params = {"centre": "C07"}
-    try:
-        runner.execute_warm(polluter, params)
-        warm = runner.execute_warm(target, params)
-    finally:
-        runner._WORKER["kernel"].shutdown()
+    _, warm = _in_worker(kernel, [polluter, target], params)
     fresh = runner.execute_fresh(target, params)
     assert _comparable(warm) == _comparable(fresh)
     text = json.dumps(_comparable(warm))
@@ -216,33 +220,29 @@ def test_french_formats_and_index(tmp_path):
         write_index(tmp_path / "x.html", network, centres.assign(email="a@b.fr"), {})
 
 
-def test_open_figures_are_shown_in_warm_kernels(tmp_path):
+@pytest.mark.parametrize("kernel", ["warm", "inproc"])
+def test_open_figures_are_shown_in_warm_kernels(tmp_path, kernel):
     """A figure left open at the end of a cell (no plt.show) is displayed, as in a fresh kernel."""
     from grc.reports.runner import NotebookJob, run_notebooks
 
     src = make_notebook(tmp_path / "fig.ipynb",
                         ["import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])"])
     jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
-    res = run_notebooks(jobs, n_jobs=1, kernel="warm", manifest_path=tmp_path / "m.json", progress=False)
+    res = run_notebooks(jobs, n_jobs=1, kernel=kernel, manifest_path=tmp_path / "m.json", progress=False)
     assert [r.status for r in res] == ["ok", "ok"]
     for j in jobs:
         assert "<img" in j.html_out.read_text(encoding="utf-8")
 
 
-def test_kept_project_modules_start_each_page_afresh(tmp_path):
+@pytest.mark.parametrize("kernel", ["warm", "inproc"])
+def test_kept_project_modules_start_each_page_afresh(tmp_path, kernel):
     """The project's modules stay imported in a warm kernel, yet a page is the same whatever ran
     before it: two runs of a page that numbers its tables equal one fresh papermill run."""
     cells = ["import pandas as pd\nfrom grc.reports.charts import table\n"
              "df = pd.DataFrame({'segment': ['Scolaires'], 'contacts': [12]})",
              "display(table(df))", "table(df, caption='Deuxième')"]
     page = make_notebook(tmp_path / "nbs" / "page.ipynb", cells)
-    kernel = runner.WarmKernel(preload=(*LIGHT, "grc.reports.charts"))
-    try:
-        kernel.start()
-        first = kernel.execute(runner._parameterize(page, {"centre": "C07"}), page.parent)
-        second = kernel.execute(runner._parameterize(page, {"centre": "C07"}), page.parent)
-    finally:
-        kernel.shutdown()
+    first, second = _in_worker(kernel, [page, page], {"centre": "C07"}, (*LIGHT, "grc.reports.charts"))
     fresh = runner.execute_fresh(page, {"centre": "C07"})
 
     def seen(nb) -> str:  # what a page shows (an object's repr carries its memory address)

@@ -6,6 +6,7 @@ import base64
 import copy
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -180,28 +181,39 @@ def _kernel_pids(worker_pid: int) -> list[int]:
             if "ipykernel" in " ".join(c.cmdline())]
 
 
-def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path):
+@pytest.mark.parametrize("kernel", ["inproc", "warm"])
+def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path, kernel):
     import psutil
     from grc.reports.runner import WorkerPool, run_notebooks
 
-    src = make_notebook(tmp_path / "pid.ipynb", ["import os\nprint('parent', os.getppid(), centre)"])
+    src = make_notebook(tmp_path / "pid.ipynb", ["import os\nprint('pids', os.getpid(), os.getppid(), centre)"])
     jobs = [NotebookJob(src, {"centre": c}, tmp_path / f"{c}.html") for c in ("A", "B")]
-    with pytest.raises(RuntimeError, match="interruption"), WorkerPool(1, LIGHT) as pool:
+    with pytest.raises(RuntimeError, match="interruption"), WorkerPool(1, LIGHT, kernel) as pool:
         (worker,) = [f.result(timeout=120) for f in pool.ready]
-        deadline = time.monotonic() + 120
-        while not (kernels := _kernel_pids(worker)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert kernels, "the initializer starts the worker's kernel before any notebook"
+        kernels = []
+        if kernel == "warm":
+            deadline = time.monotonic() + 120
+            while not (kernels := _kernel_pids(worker)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert kernels, "the initializer starts the worker's kernel before any notebook"
         # started ahead of the pipeline, the worker and its kernel yield the CPU to it
         base = os.nice(0)
         ahead = min(19, base + runner.AHEAD_NICENESS)  # the system caps niceness at 19
         assert psutil.Process(worker).nice() == ahead
         assert all(psutil.Process(k).nice() == ahead for k in kernels)
-        res = run_notebooks(jobs, n_jobs=4, manifest_path=tmp_path / "m.json", progress=False, pool=pool)
+        res = run_notebooks(jobs, n_jobs=4, manifest_path=tmp_path / "m.json", progress=False, pool=pool,
+                            kernel=kernel)
         assert [r.status for r in res] == ["ok", "ok"]
-        for j in jobs:  # the notebooks ran in the pool's kernel, the one started ahead
-            assert f"parent {worker} {j.params['centre']}" in j.html_out.read_text(encoding="utf-8")
-        assert _kernel_pids(worker) == kernels
+        for j in jobs:  # the notebooks ran in the pool's worker (or its kernel), started ahead
+            html = j.html_out.read_text(encoding="utf-8")
+            if kernel == "warm":
+                assert re.search(rf"pids \d+ {worker} {j.params['centre']}", html)
+            else:
+                assert f"pids {worker} {os.getpid()} {j.params['centre']}" in html
+        if kernel == "warm":
+            assert _kernel_pids(worker) == kernels
+        else:
+            assert not _kernel_pids(worker)  # no kernel at all
         raise RuntimeError("interruption")
     for pid in [worker, *kernels]:  # no orphan worker or kernel after an error
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -349,3 +361,30 @@ def test_unchanged_rerun_leaves_the_documents_alone(reported, tmp_path):
     (d / "processed" / "documents_state.json").unlink()
     assert main(["run", "--config", str(d / "network.yaml"), "--jobs", "1", "--quiet"]) == 0
     assert all(p.stat().st_mtime_ns > t for p, t in zip(docs, before, strict=True))
+
+
+def test_a_page_that_kills_its_in_process_worker_fails_alone(tmp_path):
+    """A crash of the process that runs pages in its own shell (``os._exit`` here; a C library or
+    the memory in real life) fails that page only: the pages it took down run again in kernels."""
+    from grc.reports.runner import run_notebooks
+
+    ok = make_notebook(tmp_path / "ok.ipynb", ["print('page', centre)"])
+    crash = make_notebook(tmp_path / "crash.ipynb", ["import os\nif centre == 'B':\n    os._exit(3)"])
+    jobs = [NotebookJob(nb, {"centre": c}, tmp_path / f"{nb.stem}-{c}.html")
+            for c in ("A", "B", "C") for nb in (ok, crash)]
+    res = run_notebooks(jobs, n_jobs=1, manifest_path=tmp_path / "m.json", progress=False, preload=LIGHT)
+    status = {r.job.html_out.name: r.status for r in res}
+    assert status.pop("crash-B.html") == "failed"
+    assert set(status.values()) == {"ok"}
+    assert "page C" in (tmp_path / "ok-C.html").read_text(encoding="utf-8")
+
+
+def test_in_process_cell_time_limit():
+    """A cell that runs too long is stopped with an error (the next notebook starts afresh)."""
+    from grc.reports.inprocess import CellTimeout, _time_limit
+
+    with pytest.raises(CellTimeout, match="plus de 1 s"), _time_limit(1):
+        time.sleep(5)
+    with _time_limit(1):  # disarmed on exit
+        pass
+    time.sleep(1.2)

@@ -1,12 +1,13 @@
 """Run parameterised notebooks in parallel and export reviewer-ready HTML pages.
 
 Each :class:`NotebookJob` is one notebook run with its parameters, rendered to one HTML page.
-Runs are spread over worker processes; each worker keeps one *warm* Jupyter kernel (pandas,
-matplotlib, seaborn and scikit-learn imported once) and resets it to a fresh-kernel state
-between notebooks (user namespace, history, matplotlib/pandas/numpy settings, warnings, modules
-imported from outside the Python installation, working directory). ``kernel="fresh"`` runs each
-notebook with papermill in a brand-new kernel instead; the tests check that both give the same
-page. A JSON manifest makes re-runs incremental: an output whose inputs did not change is
+Runs are spread over worker processes; each worker runs the notebooks in its own IPython shell
+(:mod:`grc.reports.inprocess`; or, with ``kernel="warm"``, in one long-lived Jupyter kernel),
+with pandas, matplotlib, seaborn and scikit-learn imported once, and resets it to a
+fresh-kernel state between notebooks (user namespace, history, matplotlib/pandas/numpy
+settings, warnings, modules imported from outside the Python installation, working directory).
+``kernel="fresh"`` runs each notebook with papermill in a brand-new kernel instead; the tests
+check that all give the same page. A JSON manifest makes re-runs incremental: an output whose inputs did not change is
 skipped without starting any kernel.
 """
 
@@ -719,28 +720,38 @@ def execute_fresh(notebook: Path, params: dict):
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_kernel(preload: tuple[str, ...] | None = None) -> WarmKernel:
-    if "kernel" not in _WORKER:
+def _worker_kernel(preload: tuple[str, ...] | None = None, kernel: str = "warm"):
+    """This worker's engine for ``kernel`` (``"warm"``: a kernel; ``"inproc"``: its own shell)."""
+    if kernel not in _WORKER:
         from multiprocessing.util import Finalize
 
-        kernel = WarmKernel(preload=PRELOAD_MODULES if preload is None else tuple(preload))
-        _WORKER["kernel"] = kernel
-        _WORKER["finalizer"] = Finalize(kernel, kernel.shutdown, exitpriority=10)
-    return _WORKER["kernel"]
+        preload = PRELOAD_MODULES if preload is None else tuple(preload)
+        if kernel == "inproc":
+            from grc.reports.inprocess import InProcessShell
+
+            engine = InProcessShell(preload=preload, timeout=CELL_TIMEOUT)
+        else:
+            engine = WarmKernel(preload=preload)
+        _WORKER[kernel] = engine
+        _WORKER[f"finalizer-{kernel}"] = Finalize(engine, engine.shutdown, exitpriority=10)
+    return _WORKER[kernel]
 
 
-def execute_warm(notebook: Path, params: dict):
-    """Execute in this process's warm kernel (cwd = the notebook's folder)."""
+def execute_warm(notebook: Path, params: dict, kernel: str = "warm"):
+    """Execute with this process's engine for ``kernel`` (cwd = the notebook's folder)."""
     notebook = Path(notebook).resolve()
     nb = _parameterize(notebook, params)
-    return _worker_kernel().execute(nb, notebook.parent)
+    return _worker_kernel(kernel=kernel).execute(nb, notebook.parent)
 
 
 def _is_cell_error(exc: BaseException) -> bool:
     """An ordinary exception raised by a cell: the kernel is idle and can be reset and reused."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    return isinstance(exc, CellExecutionError) and not isinstance(exc, CellTimeoutError | DeadKernelError)
+    from grc.reports.inprocess import CellError
+
+    return isinstance(exc, CellError) or (
+        isinstance(exc, CellExecutionError) and not isinstance(exc, CellTimeoutError | DeadKernelError))
 
 
 def run_one(
@@ -755,11 +766,11 @@ def run_one(
         else:
             notebook = Path(job.notebook).resolve()
             nb = _parameterize(notebook, job.params)
-            _worker_kernel(preload).execute(nb, notebook.parent)
+            _worker_kernel(preload, kernel).execute(nb, notebook.parent)
     except Exception as exc:  # one failing notebook must not stop the others
-        if kernel != "fresh" and "kernel" in _WORKER and not _is_cell_error(exc):
+        if kernel in _WORKER and not _is_cell_error(exc):
             # dead kernel, timeout, …: never reuse a kernel in an unknown state
-            _WORKER["kernel"].shutdown()  # restarted when the next notebook comes
+            _WORKER[kernel].shutdown()  # restarted when the next notebook comes
         return "failed", describe_failure(nb, exc), time.perf_counter() - start
     try:
         html = render_html(normalize_outputs(nb), job, with_code)
@@ -793,8 +804,9 @@ def _leave_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, daemon=True, name="grc-parent-watch").start()
 
 
-def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None = None) -> None:
-    """Pool initializer: start this worker's warm kernel at once (retried at the first notebook)."""
+def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None = None,
+                 kernel: str = "inproc") -> None:
+    """Pool initializer: start this worker's engine at once (retried at the first notebook)."""
     _leave_with_parent(parent)
     if niceness:
         try:
@@ -802,8 +814,8 @@ def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None
         except (AttributeError, OSError):  # not on this platform: start at normal priority
             pass
     try:
-        _worker_kernel(preload).start()
-    except Exception:  # never break the pool: ``WarmKernel.execute`` starts a missing kernel
+        _worker_kernel(preload, kernel).start()
+    except Exception:  # never break the pool: ``execute`` starts a missing engine
         pass
 
 
@@ -812,21 +824,25 @@ def _worker_pid() -> int:
 
 
 class WorkerPool:
-    """Worker processes, each with its warm kernel, started ahead of the notebooks.
+    """Worker processes, each with its engine (``kernel``: its own shell, or a warm kernel),
+    started ahead of the notebooks.
 
-    The kernels start (≈4 s of imports each) as soon as the pool is created, e.g. while the
-    mostly single-threaded pipeline runs; :func:`run_notebooks` then uses the pool given to it.
-    Use as a context manager, or call :meth:`shutdown`: the workers stop their kernels on exit.
+    The engines import pandas, matplotlib, … (≈2 to 4 s each) as soon as the pool is created,
+    e.g. while the mostly single-threaded pipeline runs; :func:`run_notebooks` then uses the
+    pool given to it. Use as a context manager, or call :meth:`shutdown`: the workers stop their
+    kernels on exit.
     """
 
-    def __init__(self, n_workers: int | None = None, preload: tuple[str, ...] | None = None):
+    def __init__(self, n_workers: int | None = None, preload: tuple[str, ...] | None = None,
+                 kernel: Literal["inproc", "warm"] = "inproc"):
         self.preload = tuple(PRELOAD_MODULES if preload is None else preload)
         self.size = max(1, int(n_workers or os.cpu_count() or 1))
+        self.kernel = kernel
         self.executor = cf.ProcessPoolExecutor(
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.preload, AHEAD_NICENESS, os.getpid()),
+            initargs=(self.preload, AHEAD_NICENESS, os.getpid(), kernel),
         )
         try:
             # one no-op task per worker: each submit spawns a process while none is idle yet
@@ -874,28 +890,43 @@ def _plan(jobs: list[NotebookJob], outputs: dict[str, Any], manifest_path: Path,
 
 def _executor(pool: WorkerPool | None, kernel: str, workers: int,
               preload: tuple[str, ...] | None):
-    """(executor, preload, shared): the pool's warm workers, new warm workers, or spawned
-    processes for fresh kernels; ``shared`` executors are left running."""
-    if pool is not None and kernel == "warm":
+    """(executor, preload, shared): the pool's workers, new workers with their engines, or
+    spawned processes for fresh kernels; ``shared`` executors are left running."""
+    if pool is not None and kernel == pool.kernel:
         return pool.executor, pool.preload, True
-    if kernel == "warm":
-        return WorkerPool(workers, preload).executor, preload, False
+    if kernel in ("warm", "inproc"):
+        return WorkerPool(workers, preload, kernel).executor, preload, False
     ctx = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx), preload, False
 
 
 def _run_on(executor, shared: bool, todo: list[tuple[int, str, str]], jobs: list[NotebookJob],
-            how: tuple, record) -> None:
-    """Submit every page, record each as it finishes; on error or Ctrl-C, drop the rest."""
+            how: tuple, record) -> list[tuple[int, str, str]]:
+    """Submit every page, record each as it finishes; on error or Ctrl-C, drop the rest.
+
+    Returns the pages that a crash of an in-process worker took down (to be run again in
+    kernels, where a crash stops one page only)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     futures: dict[cf.Future, tuple[int, str, str]] = {}
+    lost: list[tuple[int, str, str]] = []
     try:
-        for i, key, digest in todo:
-            futures[executor.submit(run_one, jobs[i], *how)] = (i, key, digest)
+        for n, (i, key, digest) in enumerate(todo):
+            try:
+                futures[executor.submit(run_one, jobs[i], *how)] = (i, key, digest)
+            except BrokenProcessPool:
+                if how[1] != "inproc":
+                    raise
+                lost.extend(todo[n:])
+                break
         for fut in cf.as_completed(futures):
             i, key, digest = futures[fut]
             try:
                 status, error, secs = fut.result()
             except Exception as exc:  # worker died
+                if how[1] == "inproc" and isinstance(exc, BrokenProcessPool):
+                    lost.append((i, key, digest))
+                    continue
                 status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
             record(i, key, digest, status, error, secs)
     except BaseException:
@@ -906,6 +937,7 @@ def _run_on(executor, shared: bool, todo: list[tuple[int, str, str]], jobs: list
         raise
     if not shared:
         executor.shutdown(wait=True)
+    return sorted(lost)
 
 
 def run_notebooks(
@@ -916,17 +948,18 @@ def run_notebooks(
     with_code: bool = False,
     manifest_path: Path,
     progress: bool = True,
-    kernel: Literal["warm", "fresh"] = "warm",
+    kernel: Literal["inproc", "warm", "fresh"] = "inproc",
     preload: tuple[str, ...] | None = None,
     pool: WorkerPool | None = None,
 ) -> list[JobResult]:
     """Run every job over ``n_jobs`` worker processes; unchanged outputs are skipped.
 
-    ``kernel="warm"`` (default) reuses one kernel per worker, reset between notebooks, with
-    ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, sklearn);
-    ``kernel="fresh"`` runs papermill with a new kernel per notebook. Results come back in the
-    order of ``jobs``. ``pool`` (warm kernels only) is a :class:`WorkerPool` started earlier,
-    used instead of new worker processes (and left running). The manifest (JSON, written atomically after
+    ``kernel="inproc"`` (default) runs the notebooks in each worker's own IPython shell,
+    ``kernel="warm"`` in one kernel per worker; both are reset between notebooks, with
+    ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, sklearn, the
+    project's report modules); ``kernel="fresh"`` runs papermill with a new kernel per notebook.
+    Results come back in the order of ``jobs``. ``pool`` is a :class:`WorkerPool` started
+    earlier, used (and left running) when its engine is ``kernel``. The manifest (JSON, written atomically after
     each finished run) maps each page to the hash of its inputs; a failed run is removed from it
     so that it is retried next time.
     """
@@ -973,7 +1006,10 @@ def run_notebooks(
                 record(i, key, digest, *run_one(jobs[i], with_code, kernel, preload))
         elif todo:
             executor, preload, shared = _executor(pool, kernel, min(n_jobs, len(todo)), preload)
-            _run_on(executor, shared, todo, jobs, (with_code, kernel, preload), record)
+            lost = _run_on(executor, shared, todo, jobs, (with_code, kernel, preload), record)
+            if lost:  # a page crashed its worker: the pages it took down run in kernels
+                executor, preload, shared = _executor(None, "warm", min(n_jobs, len(lost)), preload)
+                _run_on(executor, shared, lost, jobs, (with_code, "warm", preload), record)
     finally:
         bar.close()
     return [r for r in results if r is not None]
