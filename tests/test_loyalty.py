@@ -130,6 +130,25 @@ def test_lapsed_high_value(stays):
         lapsed_high_value(pd.concat([scored, scored]), stays, REF)
 
 
+def test_lapsed_high_value_by_group_is_each_group_alone(stays):
+    """``by``: every scope in one pass gives what one call per scope gives (its own clients,
+    stays and amount quantile), the scope leading each row."""
+    scored = pd.DataFrame({"contact_id": list("ABCDE"), "category": ["Top", "Moyen", "Top", "Bas", "Top"],
+                           "rfm_score": [40, 20, 40, 5, 40]})
+    scopes = {"X": stays[stays["centre"] == "X"], "Y": stays[stays["centre"] == "Y"], "NETWORK": stays}
+    scoped_stays = pd.concat([st.assign(scope=sc) for sc, st in scopes.items()], ignore_index=True)
+    scoped = pd.concat([scored.assign(scope=sc) for sc in scopes], ignore_index=True)
+    together = lapsed_high_value(scoped, scoped_stays, REF, categories=["Top"], by="scope")
+    assert together.columns[0] == "scope"
+    for sc, st in scopes.items():
+        alone = lapsed_high_value(scored, st, REF, categories=["Top"])
+        mine = together[together["scope"] == sc].drop(columns="scope").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone)
+    assert set(together["scope"]) == {"X", "Y", "NETWORK"}
+    with pytest.raises(ValueError, match="plusieurs fois"):
+        lapsed_high_value(pd.concat([scoped, scoped]), scoped_stays, REF, by="scope")
+
+
 def test_lapsed_high_value_with_grid(stays):
     grid = load_grid(ROOT / "params" / "rfm" / "network.yaml")
     scored = score(compute_rfm(stays, REF, grid), grid)

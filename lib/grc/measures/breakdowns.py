@@ -544,19 +544,20 @@ def win_back_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
                   reference_date: dt.date, year: int) -> pd.DataFrame:
     """``win_back_clients`` and ``win_back_amount`` of every scope of ``scores``: the
     high-value clients who lapsed, by :func:`grc.rfm.loyalty.lapsed_high_value` (a centre's
-    own stays, every stay for the network)."""
-    by_scope = dict(_scope_frames(stays[stays["contact_id"].notna()]))
+    own stays, every stay for the network), every scope in one pass."""
+    stays = stays[stays["contact_id"].notna()]
+    scoped = pd.concat([st.assign(scope=scope) for scope, st in _scope_frames(stays)],
+                       ignore_index=True)
+    scored = scores[scores["scope"].isin(set(scoped["scope"]))]
+    targets = loyalty.lapsed_high_value(scored.drop_duplicates(["scope", "contact_id"]), scoped,
+                                        reference_date, grid=grid, by="scope")
+    # each scope's amount summed as a Series (pairwise, like one scope alone), not groupby's sum
+    per_scope = targets.groupby("scope")["lifetime_amount"].agg(["size", pd.Series.sum])
+    per_scope = per_scope.reindex(sorted(scored["scope"].unique()), fill_value=0)
     rows = []
-    for scope, sc in scores.groupby("scope", sort=True):
-        st = by_scope.get(scope)
-        if st is None:
-            continue
-        targets = loyalty.lapsed_high_value(sc.drop_duplicates("contact_id"), st, reference_date,
-                                            grid=grid)
-        rows += [{"centre": scope, "year": year, "metric": "win_back_clients",
-                  "value": float(len(targets))},
-                 {"centre": scope, "year": year, "metric": "win_back_amount",
-                  "value": float(targets["lifetime_amount"].sum())}]
+    for scope, (n, amount) in per_scope.iterrows():
+        rows += [{"centre": scope, "year": year, "metric": "win_back_clients", "value": float(n)},
+                 {"centre": scope, "year": year, "metric": "win_back_amount", "value": float(amount)}]
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 

@@ -165,6 +165,7 @@ def lapsed_high_value(
     monetary_quantile: float | None = 0.8,
     months: float = 12.0,
     key: str = "contact_id",
+    by: str | None = None,
 ) -> pd.DataFrame:
     """High-value clients who have not come back for more than ``months``: win-back targets.
 
@@ -174,10 +175,13 @@ def lapsed_high_value(
     ``rfm_table``, or ``score(compute_rfm(...))``). Lapsed = last arrival up to the reference
     date more than ``months`` calendar months before it (the recency rule of
     :func:`grc.rfm.scores.months_between`).
-    Columns: ``key, category, rfm_score, last_stay, months_since_last, lifetime_stays,
-    lifetime_amount, lifetime_average``, biggest lifetime amount first.
+    ``by`` (a column of ``scored`` and ``stays``, e.g. ``scope``): every group at once, each
+    as if alone (its clients, its stays, its quantile); the column leads the result.
+    Columns: ``[by,] key, category, rfm_score, last_stay, months_since_last, lifetime_stays,
+    lifetime_amount, lifetime_average``, biggest lifetime amount first (within each group).
     """
-    if scored[key].duplicated().any():
+    groups = [by] if by else []
+    if scored.duplicated([*groups, key]).any():
         raise ValueError(
             "lapsed_high_value : un client apparaît plusieurs fois dans le tableau scoré "
             "(filtrer sur un seul périmètre, par exemple scope == 'NETWORK')."
@@ -185,26 +189,29 @@ def lapsed_high_value(
     ref = pd.Timestamp(reference_date).normalize()
     frame = _prepare(stays, key, ref)
     frame["_amount"] = pd.to_numeric(frame.get("amount"), errors="coerce")
-    life = frame.groupby(key).agg(
+    life = frame.groupby([*groups, key]).agg(
         last_stay=("arrival", "max"),
         lifetime_stays=("arrival", "size"),
         lifetime_amount=("_amount", "sum"),
         lifetime_average=("_amount", "mean"),
-    )
-    cols = [key] + [c for c in ("category", "rfm_score") if c in scored.columns]
-    base = scored[cols].merge(life, left_on=key, right_index=True, how="inner")
+    ).reset_index()
+    cols = [*groups, key] + [c for c in ("category", "rfm_score") if c in scored.columns]
+    base = scored[cols].merge(life, on=[*groups, key], how="inner")
     base["months_since_last"] = months_between(base["last_stay"], ref)
     if categories is None and grid is not None:
         categories = grid.category_order()[:2]
     high = pd.Series(False, index=base.index)
     if categories is not None and "category" in base.columns:
         high |= base["category"].isin(list(categories))
-    if monetary_quantile is not None and base["lifetime_average"].notna().any():
-        threshold = base["lifetime_average"].quantile(monetary_quantile)
-        high |= base["lifetime_average"].ge(threshold)
+    if monetary_quantile is not None:
+        average = base["lifetime_average"]
+        threshold = (average.groupby(base[by]).transform("quantile", monetary_quantile) if by
+                     else average.quantile(monetary_quantile))
+        high |= average.ge(threshold)
     lapsed = base["months_since_last"] > months
     out = base.loc[high & lapsed].sort_values(
-        ["lifetime_amount", key], ascending=[False, True], na_position="last")
-    order = [key, "category", "rfm_score", "last_stay", "months_since_last", "lifetime_stays",
-             "lifetime_amount", "lifetime_average"]
+        [*groups, "lifetime_amount", key], ascending=[*[True] * len(groups), False, True],
+        na_position="last")
+    order = [*groups, key, "category", "rfm_score", "last_stay", "months_since_last",
+             "lifetime_stays", "lifetime_amount", "lifetime_average"]
     return out[[c for c in order if c in out.columns]].reset_index(drop=True)
