@@ -125,6 +125,31 @@ def test_parallel_read_equals_serial_read_and_keeps_broken_centres_apart(demo_co
             pd.testing.assert_frame_equal(f1[t], f2[t], check_exact=True, obj=f"{c1} {t}")
 
 
+def test_prefetched_reads_equal_reads_here_and_fall_back_when_a_worker_fails(demo_copy):
+    """Exports read ahead by worker processes give the same frames as a read here; a read the
+    workers could not do (not started, or failed) is done here."""
+    import concurrent.futures as cf
+
+    from grc.config import load_config
+    from grc.pipeline.integrate import _read_all, _read_one
+
+    cfg = load_config(demo_copy / "network.yaml")
+    codes = cfg.centre_codes()
+    serial = list(_read_all(cfg, codes, "run", workers=0))
+    done = cf.Future()
+    done.set_result(_read_one(cfg, codes[0], "run"))
+    failed = cf.Future()
+    failed.set_exception(EOFError("worker gone"))
+    futures = {codes[0]: done, codes[1]: failed, codes[2]: cf.Future()}  # codes[3]: none
+    ahead = list(_read_all(cfg, codes, "run", workers=None, futures=futures))
+    assert [c for c, _, _ in ahead] == codes
+    assert futures[codes[2]].cancelled()  # not started: read here instead
+    for (c1, f1, m1), (c2, f2, m2) in zip(serial, ahead, strict=True):
+        assert (c1, m1) == (c2, m2) and set(f1) == set(f2)
+        for t in f1:
+            pd.testing.assert_frame_equal(f1[t], f2[t], check_exact=True, obj=f"{c1} {t}")
+
+
 def test_run_jobs_shares_the_work_and_reports_errors_here(tmp_path):
     import os
 

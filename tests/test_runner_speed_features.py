@@ -256,8 +256,9 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
         run_id = "r1"
         data_version = "v1"
 
-    def fake_pipeline(cfg, centres=None, progress=True, light=False):
+    def fake_pipeline(cfg, centres=None, progress=True, light=False, prefetched=None):
         seen["pool_at_pipeline"] = list(_FakePool.made)
+        seen["prefetched"] = prefetched  # one year to integrate: read with a forked reader
         if seen.get("fail"):
             raise RuntimeError("panne")
         return Res()
@@ -276,6 +277,7 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
     assert seen["pool_at_pipeline"] == [pool] and seen["pool_at_reports"] is pool
     assert pool.shut is not None
     assert pool.tasks == ["course_notebooks"]  # the course's student edition, made by a worker
+    assert seen["prefetched"] is None
 
     _FakePool.made.clear()
     seen.clear()

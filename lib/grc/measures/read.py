@@ -40,20 +40,36 @@ def read_measures(db_path: Path, year: int | None = None, since: int | None = No
         con.close()
 
 
+#: Lookups of the last few measures frames read (a page reads two or three: the workbook's, its
+#: views'), each kept with its frame so that the id is not reused; emptied before each page.
 _INDEX: dict[int, tuple[pd.DataFrame, dict]] = {}
+_SLICES: dict[int, tuple[pd.DataFrame, dict]] = {}
+_KEPT_FRAMES = 4
+
+
+def reset_page_state() -> None:
+    """Forget the previous page's frames (called by the report runner before each notebook)."""
+    _INDEX.clear()
+    _SLICES.clear()
+
+
+def _remember(cache: dict, measures: pd.DataFrame, lookup: dict) -> dict:
+    if len(cache) >= _KEPT_FRAMES:
+        cache.pop(next(iter(cache)))
+    cache[id(measures)] = (measures, lookup)
+    return lookup
 
 
 def _index(measures: pd.DataFrame) -> dict:
     """(measure, scope, year) → value of a measures frame, built once per frame."""
     hit = _INDEX.get(id(measures))
-    if hit is None or hit[0] is not measures:
-        keys = zip(measures["measure"], measures["scope"], measures["year"].astype(int), strict=True)
-        lookup: dict = {}
-        for key, value in zip(keys, measures["value"], strict=True):
-            lookup.setdefault(key, value)
-        _INDEX.clear()  # one frame at a time (a page or a run reads one table)
-        _INDEX[id(measures)] = hit = (measures, lookup)
-    return hit[1]
+    if hit is not None and hit[0] is measures:
+        return hit[1]
+    keys = zip(measures["measure"], measures["scope"], measures["year"].astype(int), strict=True)
+    lookup: dict = {}
+    for key, value in zip(keys, measures["value"], strict=True):
+        lookup.setdefault(key, value)
+    return _remember(_INDEX, measures, lookup)
 
 
 def measure_value(measures: pd.DataFrame, name: str, scope: str, year: int) -> float | None:
@@ -156,21 +172,17 @@ def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: 
             f'<th scope="col">Année</th>{head}</tr></thead><tbody>{rows}</tbody></table>')
 
 
-_SLICES: dict[int, tuple[pd.DataFrame, dict]] = {}
-
-
 def _slices(measures: pd.DataFrame) -> dict:
     """(scope, year) → {measure: value} of a measures frame, built once per frame."""
     hit = _SLICES.get(id(measures))
-    if hit is None or hit[0] is not measures:
-        out: dict = {}
-        for name, scope, year, value in zip(measures["measure"], measures["scope"],
-                                            measures["year"].astype(int), measures["value"],
-                                            strict=True):
-            out.setdefault((scope, year), {}).setdefault(name, value)
-        _SLICES.clear()  # one frame at a time (a page reads one table)
-        _SLICES[id(measures)] = hit = (measures, out)
-    return hit[1]
+    if hit is not None and hit[0] is measures:
+        return hit[1]
+    out: dict = {}
+    for name, scope, year, value in zip(measures["measure"], measures["scope"],
+                                        measures["year"].astype(int), measures["value"],
+                                        strict=True):
+        out.setdefault((scope, year), {}).setdefault(name, value)
+    return _remember(_SLICES, measures, out)
 
 
 def members(measures: pd.DataFrame, family: str, scope: str, year: int) -> pd.Series:

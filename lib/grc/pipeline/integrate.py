@@ -135,20 +135,25 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | None):
+def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | None,
+              futures: dict | None = None):
     """``(code, frames, message)`` for each centre, in ``codes`` order.
 
-    With a second core, one worker process reads from the last centre backwards while this
-    process reads from the first one onwards; a centre the worker has not started yet is
-    read here instead. Any trouble with the worker: that centre is read here.
+    ``futures``: the centres' reads already submitted to worker processes
+    (:func:`prefetch_exports`). Else, with a second core, one worker process reads from the
+    last centre backwards while this process reads from the first one onwards. Either way a
+    centre no worker has started yet is read here instead, and so is any centre a worker
+    could not read.
     """
+    if futures is not None:
+        yield from _collect(cfg, codes, run_id, futures)
+        return
     workers = (1 if _cores() > 1 and len(codes) >= PARALLEL_READ_MIN else 0) if workers is None else workers
     if workers < 1:
         for code in codes:
             yield code, *_read_one(cfg, code, run_id)
         return
-    import pickle
-    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     _flush()
@@ -156,25 +161,67 @@ def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | 
                                initializer=_exit_with_parent, initargs=(os.getpid(),))
     try:
         futures = {code: pool.submit(_read_one, cfg, code, run_id) for code in reversed(codes)}
-        for code in codes:
-            fut = futures[code]
-            res = None
-            if not fut.cancel():
-                try:
-                    res = fut.result()
-                except (BrokenExecutor, OSError, EOFError, TypeError, AttributeError,
-                        pickle.PicklingError):
-                    res = None  # the worker could not do it: read it here
-            yield code, *(res if res is not None else _read_one(cfg, code, run_id))
+        yield from _collect(cfg, codes, run_id, futures)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _collect(cfg: NetworkConfig, codes: list[str], run_id: str, futures: dict):
+    """Each centre's read from its worker's future, or read here (not started, or failed)."""
+    import pickle
+    from concurrent.futures import BrokenExecutor
+
+    for code in codes:
+        fut = futures.get(code)
+        res = None
+        if fut is not None and not fut.cancel():
+            try:
+                res = fut.result()
+            except (BrokenExecutor, OSError, EOFError, TypeError, AttributeError,
+                    pickle.PicklingError):
+                res = None  # the worker could not do it: read it here
+        yield code, *(res if res is not None else _read_one(cfg, code, run_id))
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """A year's exports submitted to worker processes before its integration."""
+
+    run_id: str
+    futures: dict
+
+
+def new_run_id() -> str:
+    return dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def prefetch_exports(cfg: NetworkConfig, plan: list[tuple[int, list[str]]], pool) -> dict[int, Prefetched]:
+    """Submit the reading of each year's exports (``plan``: year, centres, in the order of
+    integration) to ``pool`` (a :class:`grc.reports.runner.WorkerPool`): the worker processes,
+    idle while this one integrates a year, read the next years ahead. The first year is left
+    out: the workers are still starting then, and a forked reader shares it with this
+    process at once."""
+    out: dict[int, Prefetched] = {}
+    for year, codes in plan[1:]:
+        ycfg, run_id = cfg.with_year(year), new_run_id()
+        out[year] = Prefetched(run_id, {code: pool.submit(_read_one, ycfg, code, run_id)
+                                        for code in codes})
+    return out
+
+
+def cancel_prefetch(prefetched: dict[int, Prefetched]) -> None:
+    """Drop the reads not started (a year not integrated after all)."""
+    for pre in prefetched.values():
+        for fut in pre.futures.values():
+            fut.cancel()
+
+
 def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: RunResult,
-               progress: bool, workers: int | None = None) -> None:
+               progress: bool, workers: int | None = None, futures: dict | None = None) -> None:
     """Read each centre's export and store it as received (one broken centre stops nobody).
 
-    ``workers``: reader processes besides this one (None: one if there is a second core).
+    ``workers``: reader processes besides this one (None: one if there is a second core);
+    ``futures``: the reads already submitted (see :func:`_read_all`).
     """
     from tqdm.auto import tqdm
 
@@ -182,7 +229,7 @@ def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: R
 
     acc: dict[str, list[pd.DataFrame]] = {t: [] for t in export_tables()}
     done: list[str] = []
-    for code, frames, message in tqdm(_read_all(cfg, codes, run_id, workers), total=len(codes),
+    for code, frames, message in tqdm(_read_all(cfg, codes, run_id, workers, futures), total=len(codes),
                                       desc="Lecture des exports", unit="centre", disable=not progress):
         if frames is None:
             result.status[code] = {"status": "échec", "message": message}
@@ -301,6 +348,7 @@ class Run:
     light: bool
     progress: bool
     result: RunResult
+    prefetched: Prefetched | None = None
     con: Any = None
     erased_keys: set = field(default_factory=set)
     qualified: pd.DataFrame | None = None
@@ -327,14 +375,16 @@ class Run:
 
 
 def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progress: bool = True,
-                 light: bool = False) -> RunResult:
+                 light: bool = False, prefetched: Prefetched | None = None) -> RunResult:
     """Integrate ``cfg.year`` into the base and write the exports (SPEC §6), stage by stage.
 
     ``light`` (catching up past years before the config's year) keeps everything the base
     accumulates (raw rows, records, links, history, issues, measures) but skips what the next
     year replaces anyway: the behavioural clustering, the exported files and return files.
+    ``prefetched``: the year's exports already being read by worker processes
+    (:func:`prefetch_exports`, for these centres).
     """
-    run = _new_run(cfg, centres, light, progress)
+    run = _new_run(cfg, centres, light, progress, prefetched)
     with db.transaction(cfg.db_path) as con:
         run.con = con
         _check_year(run)
@@ -355,8 +405,9 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
     return _finish(run)
 
 
-def _new_run(cfg: NetworkConfig, centres: list[str] | None, light: bool, progress: bool) -> Run:
-    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+def _new_run(cfg: NetworkConfig, centres: list[str] | None, light: bool, progress: bool,
+             prefetched: Prefetched | None = None) -> Run:
+    run_id = prefetched.run_id if prefetched is not None else new_run_id()
     all_codes = cfg.centre_codes()
     codes = centres or all_codes
     unknown = [c for c in codes if c not in all_codes]
@@ -365,7 +416,7 @@ def _new_run(cfg: NetworkConfig, centres: list[str] | None, light: bool, progres
                             f"{cfg.centres_dir}).")
     result = RunResult(run_id=run_id, year=cfg.year)
     result.timings["_start"] = time.perf_counter()
-    return Run(cfg, codes, all_codes, light, progress, result)
+    return Run(cfg, codes, all_codes, light, progress, result, prefetched)
 
 
 def _timed(run: Run, name: str, stage) -> None:
@@ -389,7 +440,8 @@ def _check_year(run: Run) -> None:
 
 def read_exports(run: Run) -> None:
     """Read each centre's export and store it as received (one broken centre stops nobody)."""
-    read_stage(run.cfg, run.codes, run.run_id, run.con, run.result, run.progress)
+    read_stage(run.cfg, run.codes, run.run_id, run.con, run.result, run.progress,
+               futures=run.prefetched.futures if run.prefetched is not None else None)
     for c in run.all_codes:
         if c not in run.codes:
             run.result.status[c] = {"status": "inchangé", "message": "non relu (option --centre)"}

@@ -102,7 +102,7 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
 
 def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, force: bool,
              reports: bool, with_code: bool, progress: bool) -> int:
-    from grc.pipeline.integrate import run_pipeline
+    from grc.pipeline.integrate import cancel_prefetch, prefetch_exports, run_pipeline
     from grc.reports.runner import PRELOAD_MODULES, WorkerPool
 
     years = catch_up_years(cfg)
@@ -116,8 +116,13 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
         # import pandas, matplotlib, … on the other core while the pipeline runs
         pool = WorkerPool(jobs, PRELOAD_MODULES)
     course = _prepare_course(cfg, pool)
+    prefetched = {}
     try:
-        catch_up(cfg, progress, years)
+        if pool is not None:  # the workers read the exports ahead, while this process integrates
+            all_codes = cfg.centre_codes()
+            prefetched = prefetch_exports(cfg, [*((y, all_codes) for y in years),
+                                                (cfg.year, centres or all_codes)], pool)
+        catch_up(cfg, progress, years, prefetched)
         if fp is None:
             fp = pipeline_fingerprint(cfg)
         failed: dict[str, str] = {}
@@ -126,7 +131,7 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
                 print("Base réseau à jour (exports, paramètres et code inchangés) : traitement non relancé.")
             failed = state.get("failed", {})
         else:
-            res = run_pipeline(cfg, centres, progress=progress)
+            res = run_pipeline(cfg, centres, progress=progress, prefetched=prefetched.get(cfg.year))
             failed = res.failed
             if progress:
                 print(_integrated_line(cfg, res.timings["total"]))
@@ -143,6 +148,7 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress,
                                       pool=pool)
     finally:
+        cancel_prefetch(prefetched)
         if pool is not None:
             pool.shutdown(cancel=True)  # stops the workers and their kernels, also on error or Ctrl-C
     if failed or nb_failed:
@@ -192,12 +198,14 @@ def catch_up_years(cfg: NetworkConfig) -> list[int]:
     return [y for y in range(start, cfg.year) if (cfg.raw_dir / str(y)).is_dir()]
 
 
-def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None = None) -> list[int]:
+def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None = None,
+             prefetched: dict | None = None) -> list[int]:
     """Integrate, in order, the years before ``cfg.year`` that the base lacks.
 
     The config's ``first_year`` says where the network's history starts; a fresh base (a new
     machine, ``make reports``) thus gets every yearly export before the year of the config.
-    ``years`` is :func:`catch_up_years` when the caller already has it.
+    ``years`` is :func:`catch_up_years` when the caller already has it; ``prefetched``: the
+    years' exports already being read by worker processes (by year).
     """
     from grc.pipeline.integrate import run_pipeline
 
@@ -205,7 +213,8 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
     for y in catch_up_years(cfg) if years is None else years:
         if progress:
             print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
-        run_pipeline(cfg.with_year(y), progress=progress, light=True)
+        run_pipeline(cfg.with_year(y), progress=progress, light=True,
+                     prefetched=(prefetched or {}).get(y))
         done.append(y)
     return done
 

@@ -537,6 +537,8 @@ def _grc_install(preload):
             path = getattr(sys.modules.get(name), "__file__", None)
             if path and not os.path.realpath(path).startswith(s.prefixes):
                 del sys.modules[name]
+            else:  # the installation's modules stay: not looked at again
+                s.modules.add(name)
         sys.path[:] = s.path
         if dict(os.environ) != s.environ:
             os.environ.clear()
