@@ -177,3 +177,44 @@ def test_run_jobs_shares_the_work_and_reports_errors_here(tmp_path):
 
     with pytest.raises(ValueError, match="impossible"):
         run_jobs([lambda: None, broken, lambda: None, lambda: None], workers=1)
+
+
+def test_run_parts_gives_the_jobs_results_in_order_and_errors_here():
+    """Independent computations shared with a forked helper: results in the jobs' order, the
+    same as one after the other; a job the helper cannot do is done here; an error is raised
+    here."""
+    import os
+
+    from grc.pipeline.integrate import run_parts
+
+    frames = [lambda i=i: pd.DataFrame({"i": [i] * 200, "pid": os.getpid()}) for i in range(9)]
+    got = run_parts(frames, workers=1)
+    assert [int(f["i"].iloc[0]) for f in got] == list(range(9))
+    parent = os.getpid()
+
+    def here_only(i: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("helper")
+        return i * i
+
+    assert run_parts([lambda i=i: here_only(i) for i in range(6)], workers=1) == [0, 1, 4, 9, 16, 25]
+
+    def broken() -> int:
+        raise ValueError("mesure impossible")
+
+    with pytest.raises(ValueError, match="impossible"):
+        run_parts([lambda: 1, broken, lambda: 2, lambda: 3], workers=1)
+    assert run_parts([lambda: 1, lambda: 2], workers=0) == [1, 2]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_measures_computed_on_two_cores_equal_one_after_the_other(seed):
+    """compute_measures with its computations shared with a helper process: the same frame."""
+    from grc.pipeline.integrate import run_parts
+
+    f = _frames(seed)
+    args = (f["q"], f["issues"], f["links"], f["stays"], f["scores"], f["segments"], YEAR)
+    alone = compute_measures(*args, followup=f["fu"])
+    shared = compute_measures(*args, followup=f["fu"], run=lambda jobs: run_parts(jobs, workers=1))
+    assert len(alone) > 100
+    pd.testing.assert_frame_equal(alone, shared, check_exact=True)

@@ -561,14 +561,14 @@ def win_back_rows(stays: pd.DataFrame, scores: pd.DataFrame, grid: rfm.Grid,
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 
-def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
-                   stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
-                   reference_date: dt.date | None, grid: rfm.Grid | None,
-                   history: pd.DataFrame | None = None,
-                   followup: pd.DataFrame | None = None,
-                   pairs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every breakdown family for every centre and the network (``stays``: up to the
-    reference date already; ``history``: the base's history rows of the year)."""
+def breakdown_steps(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.DataFrame,
+                    stays: pd.DataFrame, scores: pd.DataFrame, segments: pd.DataFrame, year: int,
+                    reference_date: dt.date | None, grid: rfm.Grid | None,
+                    history: pd.DataFrame | None = None,
+                    followup: pd.DataFrame | None = None,
+                    pairs: pd.DataFrame | None = None) -> list[Callable[[], pd.DataFrame]]:
+    """The breakdown families' computations, one independent function each (``stays``: up to
+    the reference date already; ``history``: the base's history rows of the year)."""
     steps: list[Callable[[], pd.DataFrame]] = [lambda: quality_rows(qualified, issues, year)]
     if history is not None:
         centres = sorted(qualified["centre"].dropna().unique())
@@ -588,5 +588,15 @@ def breakdown_rows(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Data
         if reference_date is not None:
             steps += [lambda: category_rows(stays, scores, grid, reference_date, year),
                       lambda: win_back_rows(stays, scores, grid, reference_date, year)]
-    parts = [p for p in (step() for step in steps) if len(p)]
+    return steps
+
+
+def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The breakdown families' rows together (in the steps' order)."""
+    parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+
+
+def breakdown_rows(*args, **kwargs) -> pd.DataFrame:
+    """Every breakdown family for every centre and the network (see :func:`breakdown_steps`)."""
+    return concat_rows([step() for step in breakdown_steps(*args, **kwargs)])

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from grc.measures.breakdowns import breakdown_rows
+from grc.measures.breakdowns import breakdown_steps, concat_rows
 from grc.measures.catalogue import measure
 from grc.rfm import loyalty
 from grc.schema import CENTRE_FIXES, NETWORK
@@ -231,7 +232,8 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
                      corrections: pd.DataFrame | None = None,
                      org_scores: pd.DataFrame | None = None,
                      grid: Any = None, history: pd.DataFrame | None = None,
-                     pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+                     pairs: pd.DataFrame | None = None,
+                     run: Callable[[list], list] | None = None) -> pd.DataFrame:
     """Every measure of every centre and of ``NETWORK``: ``scope, year, measure, value`` rows.
 
     Stays after ``reference_date`` (bookings to come) count in no measure. ``corrections``:
@@ -239,6 +241,8 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     ``grid``: the network's RFM grid (``grc.rfm.load_grid``), for the RFM breakdowns;
     ``history``: the base's history rows of the year, for what changed since last year;
     ``pairs``: the deduplication's candidate pairs (``centre_a, centre_b, score, decision``).
+    ``run``: runs a list of independent computations and returns their results in order (e.g.
+    :func:`grc.pipeline.integrate.run_parts`, on two cores); default: one after the other here.
     """
     if reference_date is not None and len(stays):
         stays = stays[pd.to_datetime(stays["arrival"]) <= pd.Timestamp(reference_date)]
@@ -260,10 +264,17 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
         rows += [{"centre": s, "year": year, "metric": f"org_rfm:{cat}", "value": float(n)}
                  for (s, cat), n in org_scores.groupby(["scope", "category"]).size().items()]
     rows_frame = pd.DataFrame(rows, columns=["centre", "year", "metric", "value"])
-    centres = _centre_metrics(qualified, issues, links, stays, scores, segments, year)
     seg_codes = segments[["contact_id", "segment"]] if len(segments) else segments
     net_scores = scores[scores["scope"] == NETWORK] if len(scores) else scores.iloc[:0]
-    m = _scope_metrics(NETWORK, qualified, issues, links, stays, net_scores, seg_codes, links, year)
+    centre_codes = sorted(qualified["centre"].dropna().unique())
+    steps = [lambda: _centre_metrics(qualified, issues, links, stays, scores, segments, year),
+             lambda: _scope_metrics(NETWORK, qualified, issues, links, stays, net_scores, seg_codes,
+                                    links, year),
+             lambda: _loyalty_measures(stays, centre_codes, year),
+             lambda: _satisfaction_measures(stays, centre_codes, year, segments),
+             *breakdown_steps(qualified, issues, links, stays, scores, segments, year,
+                              reference_date, grid, history, followup, pairs)]
+    centres, m, loyal, survey, *tables = (run or _one_after_the_other)(steps)
     # network duplicates: records of the year minus distinct network contacts
     net = pd.DataFrame({"centre": NETWORK, "year": year, "metric": list(m),
                         "value": [float(v) for v in m.values()]})
@@ -271,11 +282,7 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     if not parts:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    centre_codes = sorted(qualified["centre"].dropna().unique())
-    loyal = _loyalty_measures(stays, centre_codes, year)
-    survey = _satisfaction_measures(stays, centre_codes, year, segments)
-    tables = breakdown_rows(qualified, issues, links, stays, scores, segments, year,
-                            reference_date, grid, history, followup, pairs)
+    tables = concat_rows(tables)
     tables = tables[tables["centre"].isin([*centre_codes, NETWORK])]
     out = pd.concat([f for f in (out, loyal, survey, tables) if len(f)], ignore_index=True)
     out = pd.concat([out, _derived(out)], ignore_index=True)
@@ -283,6 +290,10 @@ def compute_measures(qualified: pd.DataFrame, issues: pd.DataFrame, links: pd.Da
     for name in out["measure"].unique():
         measure(name)  # every stored figure has its definition (KeyError otherwise)
     return out.astype({"scope": object, "year": "int64", "measure": object, "value": "float64"})
+
+
+def _one_after_the_other(steps: list[Callable[[], Any]]) -> list:
+    return [step() for step in steps]
 
 
 def _loyalty_measures(stays: pd.DataFrame, centres: list[str], year: int) -> pd.DataFrame:

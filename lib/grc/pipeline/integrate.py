@@ -572,7 +572,7 @@ def store_measures(run: Run) -> None:
                                 reference_date=cfg.reference_date, corrections=run.corrections,
                                 org_scores=run.org_scores, grid=rfm.load_grid(cfg.rfm_grid),
                                 history=db.read_table(con, "history", "WHERE year = ?", [cfg.year]),
-                                pairs=run.dd.pairs)
+                                pairs=run.dd.pairs, run=run_parts)
     db.replace_slice(con, "measures", measures, {"year": cfg.year})
     # the behavioural typology is refitted each year (not when catching up past years), and
     # its table replaced: its figures are kept for the current typology only
@@ -730,6 +730,63 @@ def run_jobs(jobs: list, workers: int | None = None) -> None:
     for i, job in enumerate(jobs):
         if not done[i]:
             job()
+
+
+def run_parts(jobs: list, workers: int | None = None) -> list:
+    """The results of independent jobs (functions of this process's data, without side
+    effects), computed here and in a forked helper process when there is a second core; the
+    results come back in the jobs' order. A job the helper could not finish (an error, the
+    helper gone) is run again here, so an error is raised here as if run here."""
+    workers = (1 if _cores() > 1 and len(jobs) >= PARALLEL_JOBS_MIN else 0) if workers is None else workers
+    if workers < 1:
+        return [job() for job in jobs]
+    import threading
+    from multiprocessing import get_context
+
+    ctx = get_context("fork")
+    nxt = ctx.Value("i", 0)
+    results: dict[int, Any] = {}
+
+    def take() -> int:
+        with nxt.get_lock():
+            i = nxt.value
+            nxt.value += 1
+        return i
+
+    def helper(conn) -> None:
+        while (i := take()) < len(jobs):
+            try:
+                conn.send((i, jobs[i]()))
+            except Exception:  # noqa: BLE001 - the main process runs it again and reports
+                continue
+
+    def drain(conn) -> None:  # results are read as they come: the helper never waits on us
+        while True:
+            try:
+                i, value = conn.recv()
+            except (EOFError, OSError):
+                return
+            results[i] = value
+
+    readers = []
+    _flush()
+    for _ in range(workers):
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=helper, args=(send,), daemon=True)
+        proc.start()
+        send.close()  # the helper's end only: its exit ends the reader
+        reader = threading.Thread(target=drain, args=(recv,), daemon=True)
+        reader.start()
+        readers.append((proc, reader, recv))
+    try:
+        while (i := take()) < len(jobs):
+            results[i] = jobs[i]()
+    finally:
+        for proc, reader, recv in readers:
+            proc.join()
+            reader.join()
+            recv.close()
+    return [results[i] if i in results else job() for i, job in enumerate(jobs)]
 
 
 def golden_flags(contacts: pd.DataFrame, qualified: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:

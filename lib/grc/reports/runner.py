@@ -735,7 +735,9 @@ def _worker_kernel(preload: tuple[str, ...] | None = None, kernel: str = "warm")
         else:
             engine = WarmKernel(preload=preload)
         _WORKER[kernel] = engine
-        _WORKER[f"finalizer-{kernel}"] = Finalize(engine, engine.shutdown, exitpriority=10)
+        # at the worker's exit: a kernel is stopped; the in-process engine ends the process
+        _WORKER[f"finalizer-{kernel}"] = Finalize(
+            engine, engine.leave if kernel == "inproc" else engine.shutdown, exitpriority=10)
     return _WORKER[kernel]
 
 
