@@ -194,12 +194,17 @@ def _blobs(seed=0, n=60):
 
 
 def test_clusters_find_three_blobs_deterministically():
+    from grc.pipeline.integrate import run_parts
+
     f = _blobs()
     r1 = sg.behaviour_clusters(f, k_range=range(2, 7))
-    r2 = sg.behaviour_clusters(f, k_range=range(2, 7))
+    # the fits and silhouettes shared with a forked helper (as the pipeline does): the same
+    r2 = sg.behaviour_clusters(f, k_range=range(2, 7), run=lambda jobs: run_parts(jobs, workers=1))
     assert r1.k == 3
     assert r1.labels.equals(r2.labels)
-    assert r1.silhouette == r2.silhouette
+    assert r1.silhouette == r2.silhouette and list(r1.silhouette) == list(r2.silhouette)
+    assert (r1.ari_mean, r1.ari_min, r1.caveat) == (r2.ari_mean, r2.ari_min, r2.caveat)
+    pd.testing.assert_frame_equal(r1.profiles, r2.profiles, check_exact=True)
     assert r1.ari_mean == pytest.approx(1.0) and r1.ari_min == pytest.approx(1.0)
     assert max(r1.silhouette, key=r1.silhouette.get) == 3
     # each blob is one cluster

@@ -511,7 +511,8 @@ def segment_and_score(run: Run) -> None:
     criteria = segment.derive_criteria(contacts, stays, load_segmentation(cfg.segmentation),
                                        cfg.reference_date, _centre_locations(cfg, run.all_codes),
                                        behaviour=feats)
-    run.clusters = segment.behaviour_clusters(feats) if len(feats) >= 50 and not run.light else None
+    run.clusters = (segment.behaviour_clusters(feats, run=run_parts)
+                    if len(feats) >= 50 and not run.light else None)
     run.segments = segment.segment_table(criteria, run.clusters)
     grid = rfm.load_grid(cfg.rfm_grid)
     centres = sorted(stays["centre"].unique())
@@ -737,7 +738,7 @@ def run_parts(jobs: list, workers: int | None = None) -> list:
     effects), computed here and in a forked helper process when there is a second core; the
     results come back in the jobs' order. A job the helper could not finish (an error, the
     helper gone) is run again here, so an error is raised here as if run here."""
-    workers = (1 if _cores() > 1 and len(jobs) >= PARALLEL_JOBS_MIN else 0) if workers is None else workers
+    workers = (1 if _cores() > 1 and len(jobs) >= 2 else 0) if workers is None else workers
     if workers < 1:
         return [job() for job in jobs]
     import threading

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -521,10 +521,24 @@ def silhouettes(x: np.ndarray, partitions: Mapping[int, np.ndarray], sample_size
     return out
 
 
+def _silhouettes_shared(x: np.ndarray, partitions: Mapping[int, np.ndarray], sample_size: int,
+                        random_state: int, run: Callable[[list], list]) -> dict[int, float]:
+    """:func:`silhouettes` of the partitions in two halves given to ``run`` (each half on the
+    same sample: the same numbers as all at once)."""
+    keys = sorted(partitions)
+    halves = [h for h in (keys[0::2], keys[1::2]) if h]
+    out: dict[int, float] = {}
+    for part in run([lambda h=h: silhouettes(x, {k: partitions[k] for k in h}, sample_size=sample_size,
+                                             random_state=random_state) for h in halves]):
+        out.update(part)
+    return {k: out[k] for k in partitions}
+
+
 def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2, 9),
                        seeds: Sequence[int] = (0, 1, 2, 3, 4), method: str = "kmeans",
                        columns: Sequence[str] | None = None, max_fit: int = 10000,
-                       sample_size: int = 5000, threads: int | None = 1) -> ClusterResult:
+                       sample_size: int = 5000, threads: int | None = 1,
+                       run: Callable[[list], list] | None = None) -> ClusterResult:
     """Cluster contacts on scaled behavioural features; k chosen by silhouette.
 
     ``features``: indexed by contact_id (or with a ``contact_id`` column), numeric columns
@@ -533,16 +547,20 @@ def behaviour_clusters(features: pd.DataFrame, k_range: Iterable[int] = range(2,
     rows (every row is then assigned with ``predict``); silhouettes on a seeded sample of
     ``sample_size`` rows. Stability: adjusted Rand index between the partitions of every
     pair of ``seeds`` at the chosen k (on the fitted rows). ``threads`` caps the BLAS/OpenMP
-    threads (1 by default: reproducible and fast on a shared machine; None: no cap).
+    threads (1 by default: reproducible and fast on a shared machine; None: no cap). ``run``
+    runs independent computations (the fits, the silhouettes) and returns their results in
+    order, e.g. on two cores (:func:`grc.pipeline.integrate.run_parts`); default: here.
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads):
-        return _clusters(features, k_range, seeds, method, columns, max_fit, sample_size)
+        return _clusters(features, k_range, seeds, method, columns, max_fit, sample_size,
+                         run or (lambda steps: [step() for step in steps]))
 
 
 def _clusters(features: pd.DataFrame, k_range: Iterable[int], seeds: Sequence[int], method: str,
-              columns: Sequence[str] | None, max_fit: int, sample_size: int) -> ClusterResult:
+              columns: Sequence[str] | None, max_fit: int, sample_size: int,
+              run: Callable[[list], list]) -> ClusterResult:
     from sklearn.metrics import adjusted_rand_score
     from sklearn.preprocessing import StandardScaler
 
@@ -562,16 +580,17 @@ def _clusters(features: pd.DataFrame, k_range: Iterable[int], seeds: Sequence[in
     rng = np.random.default_rng(seeds[0])
     fit_idx = np.sort(rng.choice(n, size=max_fit, replace=False)) if n > max_fit else np.arange(n)
     xf = x[fit_idx]
-    fitted = {kk: _fit(method, xf, kk, seeds[0]) for kk in ks}
+    fitted = dict(zip(ks, run([lambda kk=kk: _fit(method, xf, kk, seeds[0]) for kk in ks]),
+                      strict=True))
     parts = {kk: m.predict(xf) for kk, m in fitted.items()}
-    sil = silhouettes(xf, {kk: lab for kk, lab in parts.items() if len(set(lab)) >= 2},
-                      sample_size=min(sample_size, len(xf)), random_state=seeds[0])
+    sil = _silhouettes_shared(xf, {kk: lab for kk, lab in parts.items() if len(set(lab)) >= 2},
+                              min(sample_size, len(xf)), seeds[0], run)
     if not sil:
         return ClusterResult(labels, None, method, {}, None, None, empty, caveat_text(None, None, n), cols)
     k = max(sil, key=lambda kk: (round(sil[kk], 6), -kk))
 
     # the first seed's model at k is the one fitted above (same data, same seed)
-    models = [fitted[k], *(_fit(method, xf, k, s) for s in seeds[1:])]
+    models = [fitted[k], *run([lambda s=s: _fit(method, xf, k, s) for s in seeds[1:]])]
     runs = [m.predict(xf) for m in models]
     aris = [adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]
     ari_mean = float(np.mean(aris)) if aris else None
