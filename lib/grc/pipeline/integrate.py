@@ -508,16 +508,17 @@ def segment_and_score(run: Run) -> None:
     contacts["organisation_id"] = contacts["contact_id"].map(run.contact_org)
     stays["organisation_id"] = _b2b_organisation(stays, contacts)
     feats = segment.behaviour_features(stays, cfg.reference_date)
-    criteria = segment.derive_criteria(contacts, stays, load_segmentation(cfg.segmentation),
-                                       cfg.reference_date, _centre_locations(cfg, run.all_codes),
-                                       behaviour=feats)
+    seg, places = load_segmentation(cfg.segmentation), _centre_locations(cfg, run.all_codes)
+    grid = rfm.load_grid(cfg.rfm_grid)
+    centres = sorted(stays["centre"].unique())
+    criteria, run.scores, run.org_scores = run_parts([  # independent: on two cores
+        lambda: segment.derive_criteria(contacts, stays, seg, cfg.reference_date, places,
+                                        behaviour=feats),
+        lambda: rfm.rfm_table(stays, cfg.reference_date, grid, centres),
+        lambda: rfm.organisation_rfm_table(stays, cfg.reference_date, grid, centres)])
     run.clusters = (segment.behaviour_clusters(feats, run=run_parts)
                     if len(feats) >= 50 and not run.light else None)
     run.segments = segment.segment_table(criteria, run.clusters)
-    grid = rfm.load_grid(cfg.rfm_grid)
-    centres = sorted(stays["centre"].unique())
-    run.scores = rfm.rfm_table(stays, cfg.reference_date, grid, centres)
-    run.org_scores = rfm.organisation_rfm_table(stays, cfg.reference_date, grid, centres)
     run.stays, run.contacts = stays, contacts
 
 
