@@ -691,55 +691,19 @@ def _write_files(cfg: NetworkConfig, codes: list[str], all_codes: list[str], wor
 
 def run_jobs(jobs: list, workers: int | None = None) -> None:
     """Run independent jobs (file writers), shared with a forked helper process when there is
-    a second core. A job the helper could not finish is run again here, so an error is
-    raised here as if the jobs had run one after the other."""
-    workers = (1 if _cores() > 1 and len(jobs) >= PARALLEL_JOBS_MIN else 0) if workers is None else workers
-    if workers < 1:
-        for job in jobs:
-            job()
-        return
-    from multiprocessing import get_context
-
-    ctx = get_context("fork")
-    nxt = ctx.Value("i", 0)
-    done = ctx.Array("b", len(jobs))
-
-    def take() -> int:
-        with nxt.get_lock():
-            i = nxt.value
-            nxt.value += 1
-        return i
-
-    def loop(helper: bool) -> None:
-        while (i := take()) < len(jobs):
-            try:
-                jobs[i]()
-            except Exception:  # noqa: BLE001 - the main process runs it again and reports
-                if not helper:
-                    raise
-                continue
-            done[i] = 1
-
-    procs = [ctx.Process(target=loop, args=(True,), daemon=True) for _ in range(workers)]
-    _flush()
-    for p in procs:
-        p.start()
-    try:
-        loop(False)
-    finally:
-        for p in procs:
-            p.join()
-    for i, job in enumerate(jobs):
-        if not done[i]:
-            job()
+    a second core (:func:`run_parts`, from ``PARALLEL_JOBS_MIN`` jobs). A job the helper could
+    not finish is run again here, so an error is raised here as if the jobs had run one after
+    the other."""
+    run_parts(jobs, workers, min_jobs=PARALLEL_JOBS_MIN)
 
 
-def run_parts(jobs: list, workers: int | None = None) -> list:
-    """The results of independent jobs (functions of this process's data, without side
-    effects), computed here and in a forked helper process when there is a second core; the
-    results come back in the jobs' order. A job the helper could not finish (an error, the
-    helper gone) is run again here, so an error is raised here as if run here."""
-    workers = (1 if _cores() > 1 and len(jobs) >= 2 else 0) if workers is None else workers
+def run_parts(jobs: list, workers: int | None = None, min_jobs: int = 2) -> list:
+    """The results of independent jobs (functions of this process's data, or writers of
+    separate files), computed here and in a forked helper process when there is a second core
+    and at least ``min_jobs`` jobs; the results come back in the jobs' order. A job the helper
+    could not finish (an error, the helper gone) is run again here, so an error is raised here
+    as if run here."""
+    workers = (1 if _cores() > 1 and len(jobs) >= min_jobs else 0) if workers is None else workers
     if workers < 1:
         return [job() for job in jobs]
     import threading
