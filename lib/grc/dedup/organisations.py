@@ -77,8 +77,9 @@ def _groups(keys: pd.DataFrame) -> np.ndarray:
     """Group code per record (-1 without organisation): level-less names join a lone level."""
     has = keys["okey"].notna().to_numpy()
     base = keys["place"] + "|" + keys["kind"].fillna("") + "|" + keys["core"].fillna("")
-    levels = keys[has].groupby(base[has])["level"].agg(lambda s: sorted({x for x in s if x}))
-    lone = levels[levels.map(len) == 1].map(lambda x: x[0])
+    named = pd.DataFrame({"base": base[has], "level": keys["level"][has]})
+    named = named[named["level"].to_numpy(dtype=bool)].drop_duplicates()  # its distinct levels
+    lone = named[named.groupby("base")["level"].transform("size") == 1].set_index("base")["level"]
     level = keys["level"].fillna("")
     fill = (level == "") & base.map(lone).notna()
     level = level.where(~fill, base.map(lone))
@@ -113,7 +114,10 @@ def _ids(code: np.ndarray, keys: pd.DataFrame) -> np.ndarray:
     full = (keys["place"] + "|" + keys["kind"].fillna("") + "|" + keys["level"].fillna("")
             + "|" + keys["core"].fillna("")).to_numpy(object)
     has = code >= 0
-    first = pd.Series(full[has]).groupby(code[has]).min()
+    first: dict[int, str] = {}  # the smallest key of each group
+    for g, k in zip(code[has].tolist(), full[has].tolist(), strict=True):
+        if g not in first or k < first[g]:
+            first[g] = k
     ids = {g: "O" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:10] for g, k in first.items()}
     return np.array([ids.get(g) for g in code], dtype=object)
 
@@ -131,6 +135,15 @@ def _modes(f: pd.DataFrame, col: str) -> pd.Series:
     return n.drop_duplicates("organisation_id").set_index("organisation_id")[col]
 
 
+def _joined(f: pd.DataFrame, col: str) -> pd.Series:
+    """The distinct values of ``col`` per organisation, sorted and joined by ";"."""
+    v = f[["organisation_id", col]].dropna().drop_duplicates().sort_values(["organisation_id", col])
+    out: dict[str, list[str]] = {}
+    for org, value in zip(v["organisation_id"].to_numpy(), v[col].to_numpy(), strict=True):
+        out.setdefault(org, []).append(value)
+    return pd.Series({org: ";".join(values) for org, values in out.items()}, dtype=object)
+
+
 def _table(r: pd.DataFrame, org_id: np.ndarray, keys: pd.DataFrame,
            contact: np.ndarray) -> pd.DataFrame:
     has = pd.notna(org_id)
@@ -144,7 +157,7 @@ def _table(r: pd.DataFrame, org_id: np.ndarray, keys: pd.DataFrame,
     out = pd.DataFrame(index=pd.Index(sorted(f["organisation_id"].unique()), name="organisation_id"))
     for c in ("name", "type", "postcode", "city", "segment"):
         out[c] = _modes(f, c).reindex(out.index)
-    out["centres"] = g["centre"].agg(lambda s: ";".join(sorted(set(s.dropna()))))
+    out["centres"] = _joined(f, "centre").reindex(out.index, fill_value="")
     out["n_records"] = g.size()
     out["n_contacts"] = g["contact"].nunique()
     out["type"] = out["type"].replace("", None)

@@ -380,7 +380,8 @@ def run_pipeline(cfg: NetworkConfig, centres: list[str] | None = None, *, progre
 
     ``light`` (catching up past years before the config's year) keeps everything the base
     accumulates (raw rows, records, links, history, issues, measures) but skips what the next
-    year replaces anyway: the behavioural clustering, the exported files and return files.
+    year replaces anyway: the behavioural clustering, the pages' data fingerprints, the exported
+    files and return files.
     ``prefetched``: the year's exports already being read by worker processes
     (:func:`prefetch_exports`, for these centres).
     """
@@ -580,6 +581,8 @@ def store_measures(run: Run) -> None:
     # its table replaced: its figures are kept for the current typology only
     con.execute("DELETE FROM measures WHERE year < ? AND (starts_with(measure, 'cluster:') "
                 "OR starts_with(measure, 'cluster_share:'))", [cfg.year])
+    if run.light:  # the pages' fingerprints: replaced by the next year's before any page reads them
+        return
     hashes = scope_hashes({"qualified": run.qualified, "issues": run.issues, "links": run.links,
                            "stays": run.stays, "scores": run.scores}, run.all_codes,
                           f"{cfg.year}|{cfg.reference_date}|{__version__}",

@@ -116,13 +116,16 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
         # import pandas, matplotlib, … on the other core while the pipeline runs
         pool = WorkerPool(jobs, PRELOAD_MODULES)
     course = _prepare_course(cfg, pool)
-    prefetched = {}
+    prefetched, early = {}, None
     try:
         if pool is not None:  # the workers read the exports ahead, while this process integrates
             all_codes = cfg.centre_codes()
             prefetched = prefetch_exports(cfg, [*((y, all_codes) for y in years),
                                                 (cfg.year, centres or all_codes)], pool)
         catch_up(cfg, progress, years, prefetched)
+        if reports and course is not None and course.done() and course.exception() is None:
+            # the course's pages do not read the base: made while the year is integrated
+            early = _start_course_pages(cfg, pool, force, with_code)
         if fp is None:
             fp = pipeline_fingerprint(cfg)
         failed: dict[str, str] = {}
@@ -146,11 +149,13 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             course.exception()  # made while the pipeline ran; a failure is told when the page is built
         if reports:
             nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress,
-                                      pool=pool)
+                                      pool=pool, early=early)
     finally:
         cancel_prefetch(prefetched)
         if pool is not None:
             pool.shutdown(cancel=True)  # stops the workers and their kernels, also on error or Ctrl-C
+        if early is not None:
+            early.discard()  # drafts of early pages not used (an error, another site)
     if failed or nb_failed:
         print("\nRésumé des échecs :", file=sys.stderr)
         for code, msg in sorted(failed.items()):
@@ -168,6 +173,16 @@ def _prepare_course(cfg: NetworkConfig, pool):
     if pool is None or course is None or not (notebooks_dir() / course.notebook).exists():
         return None
     return pool.submit(course_notebooks, cfg, notebooks_dir() / course.notebook)
+
+
+def _start_course_pages(cfg: NetworkConfig, pool, force: bool, with_code: bool):
+    """The course's pages submitted to the pool's workers (:func:`grc.reports.runner.start_early`),
+    with the site of every centre: taken by :func:`build_reports` if the site is the same."""
+    from grc.reports.runner import start_early
+
+    jobs = _course_jobs(cfg, site_map(cfg), dt.date.today().isoformat())
+    return start_early(jobs, pool, with_code=with_code, force=force,
+                       manifest_path=cfg.processed_dir / "reports_manifest.json")
 
 
 def _integrated_line(cfg: NetworkConfig, seconds: float) -> str:
@@ -311,11 +326,12 @@ def build_jobs(cfg: NetworkConfig, hashes: dict[str, str], with_code: bool = Fal
 
 
 def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = False,
-                  with_code: bool = False, progress: bool = True, pool=None) -> list[str]:
+                  with_code: bool = False, progress: bool = True, pool=None, early=None) -> list[str]:
     """Run the notebooks and write the index; returns one line per failed page.
 
     ``pool``: a :class:`grc.reports.runner.WorkerPool` whose kernels are already started (else the
-    notebooks get their own workers, only if some page must be built).
+    notebooks get their own workers, only if some page must be built); ``early``: pages
+    already started in it (:func:`_start_course_pages`).
     """
     from grc.reports.runner import run_notebooks
 
@@ -328,7 +344,7 @@ def build_reports(cfg: NetworkConfig, jobs: int | None = None, force: bool = Fal
     started = time.perf_counter()
     results = run_notebooks(todo, n_jobs=jobs, force=force, with_code=with_code,
                             manifest_path=cfg.processed_dir / "reports_manifest.json", progress=progress,
-                            preload=PRELOAD_MODULES, pool=pool)
+                            preload=PRELOAD_MODULES, pool=pool, early=early)
     failed = [f"{Path(r.job.notebook).name} ({r.job.params.get('centre', r.job.params.get('edition'))}) : "
               + (r.error or "").strip().splitlines()[-1] if (r.error or "").strip() else "échec"
               for r in results if r.status == "failed"]

@@ -24,10 +24,29 @@ from ipykernel.compiler import XCachingCompiler
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
-from nbformat.v4 import new_output
+from nbformat import NotebookNode
 from traitlets import Type
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def new_output(output_type: str, data: dict | None = None, **kwargs) -> NotebookNode:
+    """An output as :func:`nbformat.v4.new_output` makes it, without validating it against
+    the schema at each display (nbconvert validates the page's whole notebook once, when it
+    turns it into HTML)."""
+    out = NotebookNode(output_type=output_type)
+    if output_type in ("display_data", "execute_result"):
+        out.metadata, out.data = NotebookNode(), NotebookNode()
+        if output_type == "execute_result":
+            out.execution_count = None
+    elif output_type == "stream":
+        out.name, out.text = "stdout", ""
+    elif output_type == "error":
+        out.ename, out.evalue, out.traceback = "NotImplementedError", "", []
+    out.update(kwargs)
+    if data is not None:
+        out.data = data
+    return out
 
 
 class CellError(Exception):

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -892,6 +892,60 @@ def _plan(jobs: list[NotebookJob], outputs: dict[str, Any], manifest_path: Path,
     return results, todo
 
 
+@dataclass
+class EarlyPages:
+    """Pages submitted to a pool's workers before :func:`run_notebooks` is called, because
+    their inputs are known earlier (the course does not read the base: its pages are made while
+    the pipeline runs, on the core it leaves free). Each is written as a draft beside its page;
+    :func:`run_notebooks`, asked for the very same page, waits for it and moves it in instead
+    of running it again. The drafts of pages not asked for are removed (:meth:`discard`)."""
+
+    pages: dict[str, tuple[NotebookJob, cf.Future, Path]] = field(default_factory=dict)
+    drafts: list[Path] = field(default_factory=list)
+
+    def take(self, key: str, job: NotebookJob) -> tuple[cf.Future, Path] | None:
+        """The early run of ``job`` (manifest ``key``), if the same page was started."""
+        early = self.pages.pop(key, None)
+        if early is None or early[0] != job:
+            if early is not None:
+                self.pages[key] = early
+            return None
+        return early[1], early[2]
+
+    def discard(self) -> None:
+        """Drop the pages not taken: cancelled, or waited for; then remove every draft left."""
+        for _, fut, _ in self.pages.values():
+            if not fut.cancel():
+                try:
+                    fut.result()
+                except BaseException:  # noqa: BLE001 - its page is run again or not needed
+                    pass
+        self.pages.clear()
+        for draft in self.drafts:
+            draft.unlink(missing_ok=True)
+
+
+def start_early(jobs: list[NotebookJob], pool: WorkerPool, *, with_code: bool = False,
+                manifest_path: Path, force: bool = False) -> EarlyPages:
+    """Submit to ``pool`` the ``jobs`` that :func:`run_notebooks` would run (changed, or
+    ``force``), each writing a draft of its page (see :class:`EarlyPages`)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    manifest_path = Path(manifest_path)
+    _, todo = _plan(jobs, load_manifest(manifest_path)["outputs"], manifest_path, with_code, force)
+    early = EarlyPages()
+    for i, key, _ in todo:
+        job = jobs[i]
+        draft = Path(job.html_out).with_name(f".{Path(job.html_out).name}.early")
+        try:
+            fut = pool.submit(run_one, replace(job, html_out=draft), with_code, pool.kernel, pool.preload)
+        except (BrokenProcessPool, RuntimeError):  # no worker left: run_notebooks will do it
+            break
+        early.pages[key] = (job, fut, draft)
+        early.drafts.append(draft)
+    return early
+
+
 def _executor(pool: WorkerPool | None, kernel: str, workers: int,
               preload: tuple[str, ...] | None):
     """(executor, preload, shared): the pool's workers, new workers with their engines, or
@@ -905,17 +959,23 @@ def _executor(pool: WorkerPool | None, kernel: str, workers: int,
 
 
 def _run_on(executor, shared: bool, todo: list[tuple[int, str, str]], jobs: list[NotebookJob],
-            how: tuple, record) -> list[tuple[int, str, str]]:
-    """Submit every page, record each as it finishes; on error or Ctrl-C, drop the rest.
+            how: tuple, record, early: EarlyPages | None = None) -> list[tuple[int, str, str]]:
+    """Submit every page (or take its early run), record each as it finishes; on error or
+    Ctrl-C, drop the rest.
 
     Returns the pages that a crash of an in-process worker took down (to be run again in
     kernels, where a crash stops one page only)."""
     from concurrent.futures.process import BrokenProcessPool
 
     futures: dict[cf.Future, tuple[int, str, str]] = {}
+    drafts: dict[int, Path] = {}
     lost: list[tuple[int, str, str]] = []
     try:
         for n, (i, key, digest) in enumerate(todo):
+            taken = early.take(key, jobs[i]) if early is not None else None
+            if taken is not None:
+                futures[taken[0]], drafts[i] = (i, key, digest), taken[1]
+                continue
             try:
                 futures[executor.submit(run_one, jobs[i], *how)] = (i, key, digest)
             except BrokenProcessPool:
@@ -932,6 +992,8 @@ def _run_on(executor, shared: bool, todo: list[tuple[int, str, str]], jobs: list
                     lost.append((i, key, digest))
                     continue
                 status, error, secs = "failed", f"Processus interrompu : {exc!r}", 0.0
+            if status == "ok" and i in drafts:
+                os.replace(drafts[i], jobs[i].html_out)
             record(i, key, digest, status, error, secs)
     except BaseException:
         for fut in futures:  # error, Ctrl-C: drop what has not started
@@ -955,6 +1017,7 @@ def run_notebooks(
     kernel: Literal["inproc", "warm", "fresh"] = "inproc",
     preload: tuple[str, ...] | None = None,
     pool: WorkerPool | None = None,
+    early: EarlyPages | None = None,
 ) -> list[JobResult]:
     """Run every job over ``n_jobs`` worker processes; unchanged outputs are skipped.
 
@@ -963,7 +1026,8 @@ def run_notebooks(
     ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, sklearn, the
     project's report modules); ``kernel="fresh"`` runs papermill with a new kernel per notebook.
     Results come back in the order of ``jobs``. ``pool`` is a :class:`WorkerPool` started
-    earlier, used (and left running) when its engine is ``kernel``. The manifest (JSON, written atomically after
+    earlier, used (and left running) when its engine is ``kernel``; ``early``: pages it already
+    started (:func:`start_early`), taken when they are the same pages. The manifest (JSON, written atomically after
     each finished run) maps each page to the hash of its inputs; a failed run is removed from it
     so that it is retried next time.
     """
@@ -1010,12 +1074,15 @@ def run_notebooks(
                 record(i, key, digest, *run_one(jobs[i], with_code, kernel, preload))
         elif todo:
             executor, preload, shared = _executor(pool, kernel, min(n_jobs, len(todo)), preload)
-            lost = _run_on(executor, shared, todo, jobs, (with_code, kernel, preload), record)
+            lost = _run_on(executor, shared, todo, jobs, (with_code, kernel, preload), record,
+                           early if shared else None)
             if lost:  # a page crashed its worker: the pages it took down run in kernels
                 executor, preload, shared = _executor(None, "warm", min(n_jobs, len(lost)), preload)
                 _run_on(executor, shared, lost, jobs, (with_code, "warm", preload), record)
     finally:
         bar.close()
+        if early is not None:
+            early.discard()
     return [r for r in results if r is not None]
 
 

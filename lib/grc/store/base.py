@@ -187,9 +187,12 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def read_table(con: duckdb.DuckDBPyConnection, name: str, where: str = "",
                params: list | None = None) -> pd.DataFrame:
     """A table as a DataFrame (empty frame if the table does not exist yet)."""
-    if not has_table(con, name):
+    try:  # the table is there but in a new base's first year: no catalogue lookup first
+        return con.execute(f'SELECT * FROM "{name}" {where}', params or []).df()
+    except duckdb.CatalogException:
+        if has_table(con, name):
+            raise
         return pd.DataFrame()
-    return con.execute(f'SELECT * FROM "{name}" {where}', params or []).df()
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
