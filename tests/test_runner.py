@@ -250,3 +250,30 @@ def test_kept_project_modules_start_each_page_afresh(tmp_path, kernel):
 
     assert seen(first) == seen(second) == seen(fresh)
     assert "T_grc1" in seen(second) and "T_grc3" not in seen(second)  # numbering restarted
+
+
+def test_early_pages_are_taken_once_or_dropped(tmp_path):
+    """Pages started early (the course, during the pipeline) are not run a second time when the
+    same pages are asked for; a page asked for differently is run again and no draft is left."""
+    nbdir = tmp_path / "notebooks"
+    log = tmp_path / "runs.log"
+    make_notebook(nbdir / "count.ipynb", [f"open({str(log)!r}, 'a').write(centre + '\\n')\n"
+                                          "print('page', centre)"])
+    manifest = tmp_path / "reports" / ".manifest.json"
+    jobs = [NotebookJob(nbdir / "count.ipynb", {"config": "x", "centre": c},
+                        tmp_path / "reports" / f"{c}.html", HEADER, "h") for c in ("A", "B")]
+    with runner.WorkerPool(1, LIGHT) as pool:
+        early = runner.start_early(jobs, pool, manifest_path=manifest)
+        assert len(early.pages) == 2
+        other = NotebookJob(**{**jobs[1].__dict__, "header": {**HEADER, "title": "Autre"}})
+        res = run_notebooks([jobs[0], other], n_jobs=1, manifest_path=manifest, progress=False,
+                            pool=pool, early=early)
+    assert [r.status for r in res] == ["ok", "ok"]
+    # A ran once (early, taken); B ran early (dropped: another header) and again for "Autre"
+    assert sorted(log.read_text().split()) == ["A", "B", "B"]
+    assert "page A" in jobs[0].html_out.read_text(encoding="utf-8")
+    assert "Autre" in jobs[1].html_out.read_text(encoding="utf-8")
+    assert not list((tmp_path / "reports").glob(".*.early"))
+    # unchanged now: nothing is started early
+    with runner.WorkerPool(1, LIGHT) as pool:
+        assert not runner.start_early([jobs[0]], pool, manifest_path=manifest).pages
