@@ -221,6 +221,7 @@ def test_worker_pool_starts_kernels_early_is_reused_and_cleans_up(tmp_path, kern
 
 class _FakePool:
     made: list[_FakePool] = []
+    kernel, preload = "inproc", ()
 
     def __init__(self, n_workers=None, preload=None):
         self.shut = None
@@ -232,7 +233,8 @@ class _FakePool:
 
         self.tasks.append(fn.__name__)
         done: cf.Future = cf.Future()
-        done.set_result(fn(*args))
+        # pages are not run here (they write their drafts in a worker)
+        done.set_result(("failed", "non exécutée", 0.0) if fn.__name__ == "run_one" else fn(*args))
         return done
 
     def shutdown(self, cancel=False):
@@ -263,8 +265,9 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
             raise RuntimeError("panne")
         return Res()
 
-    def fake_reports(cfg, jobs=None, force=False, with_code=False, progress=True, pool=None):
+    def fake_reports(cfg, jobs=None, force=False, with_code=False, progress=True, pool=None, early=None):
         seen["pool_at_reports"] = pool
+        seen["early"] = early
         return []
 
     _FakePool.made.clear()
@@ -276,13 +279,17 @@ def test_run_all_starts_the_pool_only_when_pages_may_change(integrated_copy, mon
     (pool,) = _FakePool.made
     assert seen["pool_at_pipeline"] == [pool] and seen["pool_at_reports"] is pool
     assert pool.shut is not None
-    assert pool.tasks == ["course_notebooks"]  # the course's student edition, made by a worker
+    # the course's student edition, made by a worker, then its two pages, started early
+    assert pool.tasks == ["course_notebooks", "run_one", "run_one"]
+    early = seen["early"]
+    assert len(early.drafts) == 2 and not early.pages  # not taken here: dropped at the end
+    assert not any(d.exists() for d in early.drafts)
     assert seen["prefetched"] is None
 
     _FakePool.made.clear()
     seen.clear()
     assert run_all(cfg, jobs=2, progress=False) == 0  # unchanged: pipeline skipped, no kernel
-    assert _FakePool.made == [] and seen == {"pool_at_reports": None}
+    assert _FakePool.made == [] and seen == {"pool_at_reports": None, "early": None}
 
     assert run_all(cfg, jobs=2, reports=False, force=True, progress=False) == 0
     assert _FakePool.made == []

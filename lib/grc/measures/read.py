@@ -65,10 +65,10 @@ def _index(measures: pd.DataFrame) -> dict:
     hit = _INDEX.get(id(measures))
     if hit is not None and hit[0] is measures:
         return hit[1]
-    keys = zip(measures["measure"], measures["scope"], measures["year"].astype(int), strict=True)
-    lookup: dict = {}
-    for key, value in zip(keys, measures["value"], strict=True):
-        lookup.setdefault(key, value)
+    keys = list(zip(measures["measure"].tolist(), measures["scope"].tolist(),
+                    measures["year"].astype(int).tolist(), strict=True))
+    # read backwards: the first row of a key wins
+    lookup = dict(zip(reversed(keys), reversed(measures["value"].tolist()), strict=True))
     return _remember(_INDEX, measures, lookup)
 
 
@@ -178,9 +178,9 @@ def _slices(measures: pd.DataFrame) -> dict:
     if hit is not None and hit[0] is measures:
         return hit[1]
     out: dict = {}
-    for name, scope, year, value in zip(measures["measure"], measures["scope"],
-                                        measures["year"].astype(int), measures["value"],
-                                        strict=True):
+    for name, scope, year, value in zip(measures["measure"].tolist(), measures["scope"].tolist(),
+                                        measures["year"].astype(int).tolist(),
+                                        measures["value"].tolist(), strict=True):
         out.setdefault((scope, year), {}).setdefault(name, value)
     return _remember(_SLICES, measures, out)
 

@@ -153,17 +153,23 @@ def _read_all(cfg: NetworkConfig, codes: list[str], run_id: str, workers: int | 
         for code in codes:
             yield code, *_read_one(cfg, code, run_id)
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    _flush()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                               initializer=_exit_with_parent, initargs=(os.getpid(),))
+    pool = _forked_readers(workers)
     try:
         futures = {code: pool.submit(_read_one, cfg, code, run_id) for code in reversed(codes)}
         yield from _collect(cfg, codes, run_id, futures)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _forked_readers(workers: int = 1):
+    """Reader processes forked from this one: ready at once (no imports to redo), unlike the
+    report workers."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    _flush()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
 
 
 def _collect(cfg: NetworkConfig, codes: list[str], run_id: str, futures: dict):
@@ -185,10 +191,20 @@ def _collect(cfg: NetworkConfig, codes: list[str], run_id: str, futures: dict):
 
 @dataclass(frozen=True)
 class Prefetched:
-    """A year's exports submitted to worker processes before its integration."""
+    """A year's exports submitted to worker processes before its integration; ``owner``: the
+    reader processes to stop once the year is read (the forked reader of the first years)."""
 
     run_id: str
     futures: dict
+    owner: Any = None
+
+    def release(self, cancel: bool = False) -> None:
+        """The year is read (or will not be): stop the reader processes it owns."""
+        if cancel:
+            for fut in self.futures.values():
+                fut.cancel()
+        if self.owner is not None:
+            self.owner.shutdown(wait=False, cancel_futures=True)
 
 
 def new_run_id() -> str:
@@ -198,11 +214,19 @@ def new_run_id() -> str:
 def prefetch_exports(cfg: NetworkConfig, plan: list[tuple[int, list[str]]], pool) -> dict[int, Prefetched]:
     """Submit the reading of each year's exports (``plan``: year, centres, in the order of
     integration) to ``pool`` (a :class:`grc.reports.runner.WorkerPool`): the worker processes,
-    idle while this one integrates a year, read the next years ahead. The first year is left
-    out: the workers are still starting then, and a forked reader shares it with this
-    process at once."""
+    idle while this one integrates a year, read the next years ahead. The workers are still
+    starting during the first two years: a reader forked at once shares the first year with
+    this process (from its last centre backwards) and reads the second one ahead. A single
+    year is left to :func:`run_pipeline`'s own forked reader."""
     out: dict[int, Prefetched] = {}
-    for year, codes in plan[1:]:
+    if len(plan) > 1:
+        reader = _forked_readers()
+        for k, (year, codes) in enumerate(plan[:2]):
+            ycfg, run_id = cfg.with_year(year), new_run_id()
+            futures = {code: reader.submit(_read_one, ycfg, code, run_id)
+                       for code in (reversed(codes) if k == 0 else codes)}
+            out[year] = Prefetched(run_id, futures, reader if k == 1 else None)
+    for year, codes in plan[2:]:
         ycfg, run_id = cfg.with_year(year), new_run_id()
         out[year] = Prefetched(run_id, {code: pool.submit(_read_one, ycfg, code, run_id)
                                         for code in codes})
@@ -210,10 +234,9 @@ def prefetch_exports(cfg: NetworkConfig, plan: list[tuple[int, list[str]]], pool
 
 
 def cancel_prefetch(prefetched: dict[int, Prefetched]) -> None:
-    """Drop the reads not started (a year not integrated after all)."""
+    """Drop the reads not started (a year not integrated after all), stop the forked reader."""
     for pre in prefetched.values():
-        for fut in pre.futures.values():
-            fut.cancel()
+        pre.release(cancel=True)
 
 
 def read_stage(cfg: NetworkConfig, codes: list[str], run_id: str, con, result: RunResult,
@@ -443,6 +466,8 @@ def read_exports(run: Run) -> None:
     """Read each centre's export and store it as received (one broken centre stops nobody)."""
     read_stage(run.cfg, run.codes, run.run_id, run.con, run.result, run.progress,
                futures=run.prefetched.futures if run.prefetched is not None else None)
+    if run.prefetched is not None:
+        run.prefetched.release()
     for c in run.all_codes:
         if c not in run.codes:
             run.result.status[c] = {"status": "inchangé", "message": "non relu (option --centre)"}

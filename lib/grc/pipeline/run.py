@@ -117,15 +117,20 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
         pool = WorkerPool(jobs, PRELOAD_MODULES)
     course = _prepare_course(cfg, pool)
     prefetched, early = {}, None
+
+    def start_course_pages() -> None:  # once the student edition is made: the course's pages
+        nonlocal early                 # do not read the base, they are made while it is built
+        if early is None and reports and course is not None and course.done() \
+                and course.exception() is None:
+            early = _start_course_pages(cfg, pool, force, with_code)
+
     try:
         if pool is not None:  # the workers read the exports ahead, while this process integrates
             all_codes = cfg.centre_codes()
             prefetched = prefetch_exports(cfg, [*((y, all_codes) for y in years),
                                                 (cfg.year, centres or all_codes)], pool)
-        catch_up(cfg, progress, years, prefetched)
-        if reports and course is not None and course.done() and course.exception() is None:
-            # the course's pages do not read the base: made while the year is integrated
-            early = _start_course_pages(cfg, pool, force, with_code)
+        catch_up(cfg, progress, years, prefetched, after_year=start_course_pages)
+        start_course_pages()
         if fp is None:
             fp = pipeline_fingerprint(cfg)
         failed: dict[str, str] = {}
@@ -214,13 +219,14 @@ def catch_up_years(cfg: NetworkConfig) -> list[int]:
 
 
 def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None = None,
-             prefetched: dict | None = None) -> list[int]:
+             prefetched: dict | None = None, after_year=None) -> list[int]:
     """Integrate, in order, the years before ``cfg.year`` that the base lacks.
 
     The config's ``first_year`` says where the network's history starts; a fresh base (a new
     machine, ``make reports``) thus gets every yearly export before the year of the config.
     ``years`` is :func:`catch_up_years` when the caller already has it; ``prefetched``: the
-    years' exports already being read by worker processes (by year).
+    years' exports already being read by worker processes (by year); ``after_year``: called
+    after each year.
     """
     from grc.pipeline.integrate import run_pipeline
 
@@ -231,6 +237,8 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
         run_pipeline(cfg.with_year(y), progress=progress, light=True,
                      prefetched=(prefetched or {}).get(y))
         done.append(y)
+        if after_year is not None:
+            after_year()
     return done
 
 

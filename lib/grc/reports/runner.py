@@ -3,7 +3,7 @@
 Each :class:`NotebookJob` is one notebook run with its parameters, rendered to one HTML page.
 Runs are spread over worker processes; each worker runs the notebooks in its own IPython shell
 (:mod:`grc.reports.inprocess`; or, with ``kernel="warm"``, in one long-lived Jupyter kernel),
-with pandas, matplotlib, seaborn and scikit-learn imported once, and resets it to a
+with pandas, matplotlib and seaborn imported once, and resets it to a
 fresh-kernel state between notebooks (user namespace, history, matplotlib/pandas/numpy
 settings, warnings, modules imported from outside the Python installation, working directory).
 ``kernel="fresh"`` runs each notebook with papermill in a brand-new kernel instead; the tests
@@ -49,8 +49,9 @@ KERNEL_NAME = "python3"
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 #: Imported once per warm kernel and kept between notebooks. The project's own modules are kept
 #: too (their import cost ≈0.1 s per page): any state they hold for one page is reset by their
-#: ``reset_page_state()``, called before each notebook.
-PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "sklearn",
+#: ``reset_page_state()``, called before each notebook. Only what pages import (not
+#: scikit-learn: the pipeline fits the typology, the pages read it).
+PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn",
                    "grc.reports.views_quality", "grc.reports.views_marketing", "grc.reports.workbook",
                    "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference")
 CELL_TIMEOUT = 600
@@ -688,12 +689,29 @@ def _declares_parameters(nb) -> bool:
     return any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
 
 
+#: Notebooks already read and checked by this process, by (path, modification time, size).
+_LOADED: dict[tuple[str, int, int], Any] = {}
+
+
+def _load_notebook(notebook: Path):
+    """A copy of ``notebook`` as papermill loads it, read once per worker (the same four
+    notebooks serve every centre)."""
+    from papermill.iorw import load_notebook_node
+
+    st = Path(notebook).stat()
+    key = (str(notebook), st.st_mtime_ns, st.st_size)
+    if key not in _LOADED:
+        if len(_LOADED) >= 16:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = load_notebook_node(str(notebook))
+    return copy.deepcopy(_LOADED[key])
+
+
 def _parameterize(notebook: Path, params: dict):
     import nbformat
-    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    nb = load_notebook_node(str(notebook))
+    nb = _load_notebook(notebook)
     if not _declares_parameters(nb):
         return nbformat.v4.upgrade(nb)
     return parameterize_notebook(nb, params, kernel_name=KERNEL_NAME, language="python")
@@ -808,10 +826,21 @@ def _leave_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, daemon=True, name="grc-parent-watch").start()
 
 
+def _without_iri_grammar() -> None:
+    """Do without jsonschema's "iri" format check in this process: jsonschema (which nbformat
+    imports) builds rfc3987-syntax's Earley parsers as it is imported, about 1 s of CPU per
+    process (python-jsonschema/jsonschema#1428), for a format that no notebook schema uses."""
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # its import then fails: check skipped
+
+
 def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None = None,
                  kernel: str = "inproc") -> None:
     """Pool initializer: start this worker's engine at once (retried at the first notebook)."""
     _leave_with_parent(parent)
+    _without_iri_grammar()
     if niceness:
         try:
             os.nice(niceness)
@@ -1023,7 +1052,7 @@ def run_notebooks(
 
     ``kernel="inproc"`` (default) runs the notebooks in each worker's own IPython shell,
     ``kernel="warm"`` in one kernel per worker; both are reset between notebooks, with
-    ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, sklearn, the
+    ``preload`` modules imported once (default: numpy, pandas, matplotlib, seaborn, the
     project's report modules); ``kernel="fresh"`` runs papermill with a new kernel per notebook.
     Results come back in the order of ``jobs``. ``pool`` is a :class:`WorkerPool` started
     earlier, used (and left running) when its engine is ``kernel``; ``early``: pages it already
