@@ -205,6 +205,14 @@ def postcode_communes() -> dict[str, tuple[str, ...]]:
     return {pc: tuple(dict.fromkeys(g)) for pc, g in cur.groupby("postcode")["city"]}
 
 
+def warm_up() -> None:
+    """Build the lookups a qualification reads (≈1 s, once per process), e.g. while reader
+    processes read the exports."""
+    for lookup in (postcode_department_map, city_key_postcodes, _pair_lines, postcode_key_names,
+                   postcode_towns, postcode_communes):
+        lookup()
+
+
 def region_of_department(dep: str | None) -> str | None:
     """Region name of a department code ("01", "2A", "974"), else None."""
     if dep is None:

@@ -50,10 +50,12 @@ HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 #: Imported once per warm kernel and kept between notebooks. The project's own modules are kept
 #: too (their import cost ≈0.1 s per page): any state they hold for one page is reset by their
 #: ``reset_page_state()``, called before each notebook. Only what pages import (not
-#: scikit-learn: the pipeline fits the typology, the pages read it).
+#: scikit-learn: the pipeline fits the typology, the pages read it); "module:function" is
+#: called once (the communes' reference, which segmentation pages read, is loaded ahead).
 PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn",
                    "grc.reports.views_quality", "grc.reports.views_marketing", "grc.reports.workbook",
-                   "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference")
+                   "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference",
+                   "grc.qualify.reference:load_communes")
 CELL_TIMEOUT = 600
 # a warm kernel grows by ≈1.5 MB per notebook (measured over 112 workbooks): it is restarted
 # (≈4 s) only when its memory passes RECYCLE_RSS, or after RECYCLE_AFTER notebooks as a bound
@@ -471,9 +473,12 @@ def _grc_install(preload):
     # keep their bytecode (in a private cache folder) so that re-import does not recompile
     sys.dont_write_bytecode = False
     sys.pycache_prefix = os.path.join(tempfile.gettempdir(), f"grc-pycache-{os.getuid()}")
-    for name in preload:
+    for name in preload:  # "module", or "module:function" to call once (a cache to fill)
         try:
-            importlib.import_module(name)
+            module, _, call = name.partition(":")
+            module = importlib.import_module(module)
+            if call:
+                getattr(module, call)()
         except Exception:
             pass
     s = types.ModuleType("_grc_warm")
