@@ -6,8 +6,10 @@ Measures, in one run:
   script would call), with ``papermill.execute_notebook`` in this process (no command start-up),
   and with the jobs running empty notebooks in parallel (how the naive way really scales here);
 - ``grc run --force`` on a freshly generated demo network (default size), from raw exports
-  (no base, no pages) ``--repeat`` times: each wall time, the fastest (floors too are the best
-  of their repeats) and the peak memory (this process and its children);
+  (no base, no pages) ``--repeat`` times: each wall time and the peak memory (this process and
+  its children); floors are the best of their repeats. The machine's speed drifts (a shared
+  VM): the in-process floor is measured before and after each run, each run is compared with
+  the mean of its two floors, and the run with the best ratio is reported with its own floor;
 - an unchanged re-run (everything skipped).
 
     .venv/bin/python bench/bench_network.py [--jobs 2] [--centres 50] [--contacts 6000]
@@ -62,11 +64,16 @@ def timed(cmd: list[str]) -> tuple[float, int, int]:
     return time.perf_counter() - t, mon.peak, proc.returncode
 
 
-def empty_run_seconds(tmp: Path, repeats: int = 3) -> float:
+def write_empty(tmp: Path) -> Path:
     nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     src = tmp / "empty.ipynb"
     nbformat.write(nb, src)
+    return src
+
+
+def empty_run_seconds(tmp: Path, repeats: int = 3) -> float:
+    src = tmp / "empty.ipynb"
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -133,7 +140,11 @@ def main() -> int:
                               "--contacts", str(args.contacts)])
         assert rc == 0
         cfg = demo / "network.yaml"
+        write_empty(tmp)
+        # the machine's speed drifts (a shared VM): the in-process floor is measured before and
+        # after each run, and each run is compared with the mean of its two floors
         walls, peaks, rc = [], [], 0
+        floors_in = [empty_run_in_process(tmp)]
         for _ in range(max(1, args.repeat)):  # each from raw exports: no base, no pages
             shutil.rmtree(demo / "processed", ignore_errors=True)
             shutil.rmtree(demo / "reports", ignore_errors=True)
@@ -141,28 +152,35 @@ def main() -> int:
             walls.append(w)
             peaks.append(pk)
             rc = rc or code
-        wall, peak = min(walls), max(peaks)
+            floors_in.append(empty_run_in_process(tmp))
+        peak = max(peaks)
         pages = len(list((demo / "reports").rglob("*.html"))) - 2  # index and register
-        # unchanged re-run right away (before the floors, whose kernels may still be exiting)
+        # unchanged re-run right away (before the other floors, whose kernels may still be exiting)
         rerun, _, rc2 = timed([*grc, "run", "--config", str(cfg), "--jobs", str(args.jobs)])
         t_empty = empty_run_seconds(tmp)
         floor = t_empty * pages / args.jobs
-        t_inproc = empty_run_in_process(tmp)
+        paired = [(floors_in[i] + floors_in[i + 1]) / 2 for i in range(len(walls))]
+        ratios = [w / (f * pages / args.jobs) for w, f in zip(walls, paired, strict=True)]
+        best = min(range(len(walls)), key=ratios.__getitem__)
+        wall, t_inproc = walls[best], paired[best]
         floor_in = t_inproc * pages / args.jobs
         t_par = empty_runs_in_parallel(tmp, args.jobs)
         floor_par = t_par * pages / args.jobs
         print(f"Réseau : {args.centres} centres, {args.contacts} clients ; génération {t_gen:.1f} s")
-        print(f"grc run --force (exports bruts → toutes les pages) : {wall:.1f} s "
+        print(f"grc run --force (exports bruts → toutes les pages) : {min(walls):.1f} s "
               f"(exécutions : {', '.join(f'{w:.1f}' for w in walls)} s), "
               f"mémoire max {peak / 2**20:.0f} Mo, {pages} pages, code de sortie {rc}")
         print(f"Plancher naïf : {t_empty:.2f} s × {pages} pages / {args.jobs} jobs = {floor:.1f} s")
-        print(f"Rapport au plancher naïf : {wall / floor:.2f} (objectif ≤ 0,5)")
-        print(f"Plancher naïf sans démarrage de la commande papermill (execute_notebook) : "
-              f"{t_inproc:.2f} s × {pages} / {args.jobs} = {floor_in:.1f} s ; rapport "
-              f"{wall / floor_in:.2f}")
+        print(f"Rapport au plancher naïf : {min(walls) / floor:.2f}")
+        print(f"Plancher naïf sans démarrage de la commande papermill (execute_notebook), mesuré "
+              f"avant et après chaque exécution : {', '.join(f'{f:.2f}' for f in floors_in)} s")
+        print(f"Rapport de chaque exécution à la moyenne de ses deux planchers : "
+              f"{', '.join(f'{r:.2f}' for r in ratios)} (objectif ≤ 0,5)")
+        print(f"Meilleure exécution : {wall:.1f} s pour {t_inproc:.2f} s × {pages} / {args.jobs} = "
+              f"{floor_in:.1f} s ; rapport {wall / floor_in:.2f}")
         print(f"Plancher naïf mesuré avec {args.jobs} processus en parallèle (execute_notebook, "
               f"noyau neuf à chaque fois) : {t_par:.2f} s par exécution et par processus × {pages} / "
-              f"{args.jobs} = {floor_par:.1f} s ; rapport {wall / floor_par:.2f}")
+              f"{args.jobs} = {floor_par:.1f} s ; rapport {min(walls) / floor_par:.2f}")
         print(f"Relance sans changement : {rerun:.2f} s (code {rc2})")
         return 0 if rc == 0 and rc2 == 0 else 1
     finally:
