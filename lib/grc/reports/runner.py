@@ -54,7 +54,7 @@ HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 #: called once (the communes' reference, which segmentation pages read, is loaded ahead).
 PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn",
                    "grc.reports.views_quality", "grc.reports.views_marketing", "grc.reports.workbook",
-                   "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference",
+                   "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference", "grc.campaigns",
                    "grc.qualify.reference:load_communes")
 CELL_TIMEOUT = 600
 # a warm kernel grows by ≈1.5 MB per notebook (measured over 112 workbooks): it is restarted
@@ -841,9 +841,34 @@ def _without_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # its import then fails: check skipped
 
 
+def _warm_worker() -> None:
+    """Do ahead what a worker's first page would pay once (≈1 s): import papermill and
+    nbconvert, build the page exporter and its templates (a small page), pandas' table
+    template, matplotlib's fonts and renderer (a small table and chart, not kept)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import papermill.parameterize  # noqa: F401
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from grc.reports.charts import figure_png, reset_page_state, table
+
+    nb = new_notebook(cells=[new_markdown_cell("# Page\nTexte **préparé**."),
+                             new_code_cell("1", outputs=[])])
+    render_html(nb, NotebookJob(Path("page.ipynb"), {}, Path(os.devnull), {"title": "Page"}), False)
+    table(pd.DataFrame({"segment": ["a"], "clients": [1.5]}), caption="Table").to_html()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.bar([0], [1], label="a")
+    ax.set(title="Titre", ylabel="Clients")
+    ax.legend()
+    figure_png(fig)
+    plt.close(fig)
+    reset_page_state()
+
+
 def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None = None,
                  kernel: str = "inproc") -> None:
-    """Pool initializer: start this worker's engine at once (retried at the first notebook)."""
+    """Pool initializer: start this worker's engine at once (retried at the first notebook)
+    and prepare the page export."""
     _leave_with_parent(parent)
     _without_iri_grammar()
     if niceness:
@@ -853,6 +878,7 @@ def _init_worker(preload: tuple[str, ...], niceness: int = 0, parent: int | None
             pass
     try:
         _worker_kernel(preload, kernel).start()
+        _warm_worker()
     except Exception:  # never break the pool: ``execute`` starts a missing engine
         pass
 
