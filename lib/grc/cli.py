@@ -78,7 +78,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
     from grc.config import ConfigError, load_config
-    from grc.pipeline.integrate import PipelineError
+    from grc.pipeline import PipelineError
     from grc.pipeline.run import run_all
     from grc.store.base import BaseError
 

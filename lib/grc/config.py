@@ -364,3 +364,10 @@ def load_segmentation(path: Path) -> dict[str, dict[str, str]]:
             "kind": str(item["kind"]),
         }
     return out
+
+
+def year_path(cfg: NetworkConfig, p: Path | None) -> Path | None:
+    """A side file's path for the config's year (``{year}`` in it replaced), None stays None."""
+    if p is None:
+        return None
+    return Path(str(p).replace("{year}", str(cfg.year)))

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from grc import __version__
-from grc.config import ConfigError, NetworkConfig, load_segmentation
+from grc.config import ConfigError, NetworkConfig, load_segmentation, year_path
+from grc.pipeline import PipelineError
 from grc.readers.exports import ExportError, read_centre
 from grc.safefiles import write_csv
 from grc.schema import ISSUE_COLUMNS, NETWORK
@@ -33,10 +34,6 @@ from grc.store import base as db
 TRACKED = ["civility", "first_name", "last_name", "organisation", "position", "address1",
            "address2", "address3", "postcode", "city", "country", "phone", "mobile", "email",
            "segment", "optin_email", "optin_phone"]
-
-
-class PipelineError(Exception):
-    """The run as a whole is refused (message in French)."""
 
 
 @dataclass
@@ -55,10 +52,7 @@ class RunResult:
         return {c: s["message"] for c, s in self.status.items() if s["status"] == "échec"}
 
 
-def _fmt_path(cfg: NetworkConfig, p: Path | None) -> Path | None:
-    if p is None:
-        return None
-    return Path(str(p).replace("{year}", str(cfg.year)))
+_fmt_path = year_path  # a side file's path for the year
 
 
 def _log(progress: bool, msg: str) -> None:

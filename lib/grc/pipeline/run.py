@@ -15,14 +15,16 @@ import re
 import sys
 import time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grc import __version__
-from grc.config import NetworkConfig, project_root
+from grc.config import NetworkConfig, project_root, year_path
 from grc.reports.site import SiteMap, load_pages, scope_page_path
 from grc.schema import NETWORK
 from grc.store import base as db
+
+if TYPE_CHECKING:  # pandas only where frames are made: an unchanged run does without it
+    import pandas as pd
 
 # the site's pages are declared once, in params/pages.yaml (read here and by the navigation)
 PAGES = load_pages()
@@ -66,8 +68,6 @@ def _hash_files(paths: list[Path]) -> str:
 
 def pipeline_fingerprint(cfg: NetworkConfig) -> str:
     """Hash of everything the pipeline reads for the config's year."""
-    from grc.pipeline.integrate import _fmt_path
-
     files: list[Path] = [cfg.path, cfg.segmentation, cfg.rfm_grid]
     files += sorted(cfg.centres_dir.glob("*.yaml"))
     year_dir = cfg.raw_dir / str(cfg.year)
@@ -75,7 +75,7 @@ def pipeline_fingerprint(cfg: NetworkConfig) -> str:
         files += sorted(p for p in year_dir.rglob("*") if p.is_file())
     for side in (cfg.bloctel_file, cfg.npai_file, cfg.erasure_file, cfg.decisions_file,
                  cfg.root / "params" / "dedup_decisions.csv"):
-        p = _fmt_path(cfg, side)
+        p = year_path(cfg, side)
         if p is not None:
             files.append(p)
     code = sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
@@ -102,7 +102,6 @@ def run_all(cfg: NetworkConfig, centres: list[str] | None = None, jobs: int | No
 
 def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, force: bool,
              reports: bool, with_code: bool, progress: bool) -> int:
-    from grc.pipeline.integrate import cancel_prefetch, prefetch_exports, run_pipeline
     from grc.reports.runner import PRELOAD_MODULES, WorkerPool
 
     years = catch_up_years(cfg)
@@ -126,6 +125,8 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
 
     try:
         if pool is not None:  # the workers read the exports ahead, while this process integrates
+            from grc.pipeline.integrate import prefetch_exports
+
             all_codes = cfg.centre_codes()
             prefetched = prefetch_exports(cfg, [*((y, all_codes) for y in years),
                                                 (cfg.year, centres or all_codes)], pool)
@@ -139,6 +140,8 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
                 print("Base réseau à jour (exports, paramètres et code inchangés) : traitement non relancé.")
             failed = state.get("failed", {})
         else:
+            from grc.pipeline.integrate import run_pipeline
+
             res = run_pipeline(cfg, centres, progress=progress, prefetched=prefetched.get(cfg.year))
             failed = res.failed
             if progress:
@@ -156,7 +159,10 @@ def _run_all(cfg: NetworkConfig, centres: list[str] | None, jobs: int | None, fo
             nb_failed = build_reports(cfg, jobs=jobs, force=force, with_code=with_code, progress=progress,
                                       pool=pool, early=early)
     finally:
-        cancel_prefetch(prefetched)
+        if prefetched:
+            from grc.pipeline.integrate import cancel_prefetch
+
+            cancel_prefetch(prefetched)
         if pool is not None:
             pool.shutdown(cancel=True)  # stops the workers and their kernels, also on error or Ctrl-C
         if early is not None:
@@ -228,10 +234,10 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
     years' exports already being read by worker processes (by year); ``after_year``: called
     after each year.
     """
-    from grc.pipeline.integrate import run_pipeline
-
     done = []
     for y in catch_up_years(cfg) if years is None else years:
+        from grc.pipeline.integrate import run_pipeline  # (pandas…: only when there is a year)
+
         if progress:
             print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
         run_pipeline(cfg.with_year(y), progress=progress, light=True,
@@ -244,13 +250,14 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
 
 def _scope_hashes(cfg: NetworkConfig) -> dict[str, str]:
     con = db.connect(cfg.db_path, read_only=True)
-    try:
-        h = db.read_table(con, "scope_hashes")
-        runs = db.read_table(con, "runs")
+    try:  # rows, not frames: an unchanged run needs no pandas
+        out = dict(con.execute("SELECT scope, hash FROM scope_hashes").fetchall()) \
+            if db.has_table(con, "scope_hashes") else {}
+        last = con.execute("SELECT data_version FROM runs ORDER BY rowid DESC LIMIT 1").fetchall() \
+            if db.has_table(con, "runs") else []
     finally:
         con.close()
-    out = dict(zip(h["scope"], h["hash"], strict=True)) if len(h) else {}
-    out["_data_version"] = str(runs["data_version"].iloc[-1]) if len(runs) else ""
+    out["_data_version"] = str(last[0][0]) if last else ""
     return out
 
 
@@ -410,7 +417,7 @@ def _documents_state(cfg: NetworkConfig, key: str | None = None) -> dict:
 
 
 def _documents_exist(cfg: NetworkConfig) -> bool:
-    from grc.reports.summary import PAGE
+    from grc.reports.site import SUMMARY_PAGE as PAGE
 
     wanted = [cfg.reports_dir / n for n in ("index.html", "glossaire.html", "registre_traitements.html")]
     wanted += [cfg.reports_dir / scope_page_path(s, PAGE.removesuffix(".html"))
@@ -430,6 +437,8 @@ def _fmt_status(status: str) -> str:
 
 
 def _index_network(cfg: NetworkConfig, net: pd.Series, runs: pd.DataFrame) -> dict:
+    import pandas as pd
+
     """The index's headline: the network's measures, segment mix and RFM categories."""
     from grc.measures.metrics import INDEX_HEADLINE
 
@@ -490,6 +499,8 @@ def _centre_alerts(both: pd.DataFrame, code: str, year: int) -> str:
 def write_index(cfg: NetworkConfig, results: list | None = None, site: SiteMap | None = None) -> Path:
     """``reports/index.html``: the network at a glance and a compact table of centres (key
     measures, alerts, a status that says what to do)."""
+    import pandas as pd
+
     from grc.measures.metrics import INDEX_COLUMNS, INDEX_SHORT_LABELS
     from grc.measures.read import read_measures
     from grc.reports import index_page

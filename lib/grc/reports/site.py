@@ -20,6 +20,7 @@ from grc.config import project_root
 
 NETWORK = "NETWORK"
 INDEX = "index.html"
+SUMMARY_PAGE = "synthese.html"  # each scope's summary (grc.reports.summary)
 NETWORK_SCOPE_NAME = "Ensemble du réseau"
 
 

@@ -23,9 +23,10 @@ from grc.measures.catalogue import SCORE, SHARE, measure
 from grc.measures.read import figure_html, measure_value, site_prefix
 from grc.reports.glossary import STYLE
 from grc.reports.runner import atomic_write_text
+from grc.reports.site import SUMMARY_PAGE
 from grc.schema import NETWORK
 
-PAGE = "synthese.html"
+PAGE = SUMMARY_PAGE
 _EXTRA_STYLE = """
 table { border-collapse:collapse; margin:.6rem 0 1rem; font-size:.95rem; }
 th, td { padding:.35rem .6rem; border-bottom:1px solid #d9e2ec; vertical-align:top; }

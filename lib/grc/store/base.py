@@ -18,11 +18,14 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from grc.store import catalogue as cat
+
+if TYPE_CHECKING:  # pandas is imported where frames are made: a run with nothing to do skips it
+    import pandas as pd
 
 
 class BaseError(Exception):
@@ -192,10 +195,14 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, where: str = "",
     except duckdb.CatalogException:
         if has_table(con, name):
             raise
+        import pandas as pd
+
         return pd.DataFrame()
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     # a shallow copy: the converted columns are new arrays, the caller's frame is untouched
     out = frame.copy(deep=False)
     for i in range(frame.shape[1]):
@@ -264,6 +271,8 @@ def replace_slice(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
 def replace_centres(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, year: int,
                     centres: list[str]) -> None:
     """Replace the ``year`` slice of several centres at once (one delete, one insert)."""
+    import pandas as pd
+
     t = _declared(name, "yearly")
     if not centres:
         return
@@ -314,6 +323,8 @@ def _append(con: duckdb.DuckDBPyConnection, t: cat.Table, frame: pd.DataFrame) -
 
 def _json_values(values: pd.Series) -> list[str]:
     """Each cell as a JSON value (text as received, missing as null), each distinct one once."""
+    import pandas as pd
+
     seen: dict[object, str] = {}
     out: list[str] = []
     for v in values.tolist():
@@ -331,6 +342,8 @@ def _json_values(values: pd.Series) -> list[str]:
 
 def raw_as_json(raw: pd.DataFrame, centre: str, year: int, run_id: str, sha256: str) -> pd.DataFrame:
     """Raw rows as received: one JSON object of the file's own columns per row."""
+    import pandas as pd
+
     cols = [c for c in raw.columns if c != "row"]
     if len(set(cols)) == len(cols) and all(isinstance(c, str) for c in cols):
         # the text json.dumps gives for {column: value, ...}, built column by column

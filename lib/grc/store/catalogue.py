@@ -20,10 +20,12 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grc.schema import CONTACT_DATE_FIELDS, CONTACT_FIELDS, STAY_FIELDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("yearly", "log", "replaced")
 PURGES = ("anonymise", "delete", "keep")
@@ -470,6 +472,8 @@ def person_matches(t: Table, alias: str = "t") -> list[tuple[str, str]]:
 @contextlib.contextmanager
 def persons(con, keys: pd.DataFrame, contact_ids: Iterable[str]) -> Iterator[None]:
     """Register the persons acted upon: ``_keys`` (centre, local_id) and ``_ids`` (contact_id)."""
+    import pandas as pd
+
     con.register("_keys", keys[["centre", "local_id"]].astype(object))
     con.register("_ids", pd.DataFrame({"contact_id": sorted(set(contact_ids))}, dtype=object))
     try:
