@@ -42,14 +42,12 @@ def read_measures(db_path: Path, year: int | None = None, since: int | None = No
 
 #: Lookups of the last few measures frames read (a page reads two or three: the workbook's, its
 #: views'), each kept with its frame so that the id is not reused; emptied before each page.
-_INDEX: dict[int, tuple[pd.DataFrame, dict]] = {}
 _SLICES: dict[int, tuple[pd.DataFrame, dict]] = {}
 _KEPT_FRAMES = 4
 
 
 def reset_page_state() -> None:
     """Forget the previous page's frames (called by the report runner before each notebook)."""
-    _INDEX.clear()
     _SLICES.clear()
 
 
@@ -60,23 +58,11 @@ def _remember(cache: dict, measures: pd.DataFrame, lookup: dict) -> dict:
     return lookup
 
 
-def _index(measures: pd.DataFrame) -> dict:
-    """(measure, scope, year) → value of a measures frame, built once per frame."""
-    hit = _INDEX.get(id(measures))
-    if hit is not None and hit[0] is measures:
-        return hit[1]
-    keys = list(zip(measures["measure"].tolist(), measures["scope"].tolist(),
-                    measures["year"].astype(int).tolist(), strict=True))
-    # read backwards: the first row of a key wins
-    lookup = dict(zip(reversed(keys), reversed(measures["value"].tolist()), strict=True))
-    return _remember(_INDEX, measures, lookup)
-
-
 def measure_value(measures: pd.DataFrame, name: str, scope: str, year: int) -> float | None:
     """The stored value of ``name`` for ``scope`` and ``year`` (None when not stored)."""
     if measures.empty:
         return None
-    value = _index(measures).get((name, scope, int(year)))
+    value = _slices(measures).get((scope, int(year)), {}).get(name)
     if value is None or math.isnan(float(value)):
         return None
     return float(value)
@@ -173,7 +159,8 @@ def history_html(measures: pd.DataFrame, scope: str, names: list[str], caption: 
 
 
 def _slices(measures: pd.DataFrame) -> dict:
-    """(scope, year) → {measure: value} of a measures frame, built once per frame."""
+    """(scope, year) → {measure: value} of a measures frame (the first row of a measure wins),
+    built once per frame."""
     hit = _SLICES.get(id(measures))
     if hit is not None and hit[0] is measures:
         return hit[1]

@@ -10,10 +10,11 @@ from grc.config import NetworkConfig
 from grc.store import base as db
 
 
-def contact_history(cfg: NetworkConfig, contact_id: str) -> dict[str, pd.DataFrame]:
+def contact_history(cfg: NetworkConfig, contact_id: str, full: bool = True) -> dict[str, pd.DataFrame]:
     """Frames describing one contact: ``records`` (source records linked to it, with the years
     each was exported), ``events`` (history rows: new, changes, merges, no longer exported),
-    ``raw`` (rows as received, per year) and ``golden`` (its golden record)."""
+    ``raw`` (rows as received, per year) and ``golden`` (its golden record); without ``full``,
+    ``raw`` and ``golden`` are left empty (not read)."""
     con = db.connect(cfg.db_path, read_only=True)
     try:
         links = db.read_table(con, "record_links", "WHERE contact_id = ?", [contact_id])
@@ -33,12 +34,13 @@ def contact_history(cfg: NetworkConfig, contact_id: str) -> dict[str, pd.DataFra
                               'JOIN (SELECT r.centre, r.year, r.row FROM records r JOIN _keys k '
                               'ON r.centre = k.centre AND r.local_id = k.local_id) x '
                               'ON w.centre = x.centre AND w.year = x.year AND w.row = x.row '
-                              'ORDER BY 1, 2').df()
+                              'ORDER BY 1, 2').df() if full else pd.DataFrame()
             con.unregister("_keys")
             events = pd.concat([events, more]).drop_duplicates()
         else:
             recs = raw = pd.DataFrame()
-        golden = db.read_table(con, "contacts", "WHERE contact_id = ?", [contact_id])
+        golden = db.read_table(con, "contacts", "WHERE contact_id = ?", [contact_id]) if full \
+            else pd.DataFrame()
     finally:
         con.close()
     if len(events):
@@ -117,7 +119,7 @@ def lineage_tables(cfg: NetworkConfig, contact_id: str | None = None,
         if not row:
             return "", pd.DataFrame(), pd.DataFrame()
         contact_id = row[0][0]
-    frames = contact_history(cfg, contact_id)
+    frames = contact_history(cfg, contact_id, full=False)  # no raw rows, no golden record
     recs, ev = frames["records"].copy(), frames["events"].copy()
     if centre:
         recs = recs[recs["centre"] == centre] if len(recs) else recs
