@@ -112,3 +112,40 @@ def test_measure_backed_table_cells_carry_their_measure():
     assert 'data-measure="issue:npai" data-scope="C1" data-year="2025" data-value="12.0"' in html
     assert 'data-measure="issue_share:npai"' in html and "12,5\u00a0%" in html
     assert "50,0\u00a0%" in html and html.count('data-measure=') == 2  # a plain cell stays plain
+
+
+def test_report_tables_are_written_as_pandas_templates_write_them():
+    """The pages' tables skip pandas' Jinja templates: same text, character for character,
+    for every kind the pages make (formats, bars, colours, captions, kept index, measure cells,
+    escaping, a hidden row, two-level headers, table styles)."""
+    import pandas as pd
+    from grc.measures.read import cells_frame
+    from grc.reports.charts import heat_table, table
+    from pandas.io.formats.style import Styler
+
+    df = pd.DataFrame({"family": ["Scolaires", "<b>Clubs</b> & co", "Familles"],
+                       "clients_prev": [10, 20, 0], "share_last": [0.5, 0.25, float("nan")],
+                       "amount": [1000.5, 2000.0, 3.25]})
+    measures = pd.DataFrame({"scope": ["C01", "C01"], "year": [2025, 2025],
+                             "measure": ["contacts", "clients_year"], "value": [12.0, 7.0]})
+    cells = cells_frame(measures, [{"Indicateur": "Contacts", "Valeur": ("contacts", "C01", 2025)},
+                                   {"Indicateur": "Clients", "Valeur": ("clients_year", "C01", 2025)}])
+    wide = pd.DataFrame([[1, 2], [3, 4]], index=pd.Index(["a", "b"], name="centre"),
+                        columns=pd.MultiIndex.from_tuples([("x", "1"), ("x", "2")]))
+    stylers = [
+        table(df, pct=["share_last"], eur=["amount"], caption="Test <i>", bars=["clients_prev"]),
+        table(df, bars=["clients_prev", "amount"], same_scale=True),
+        table(cells),
+        heat_table(pd.DataFrame([[1, 5], [9, 0]], index=["A", "B"], columns=["m1", "m2"]),
+                   caption="Carte"),
+        heat_table(wide),
+        table(df).hide([1], axis="index").set_table_styles([{"selector": "td", "props": "color: red"}]),
+        table(df.iloc[:0]),
+    ]
+    for sty in stylers:
+        ours = sty.to_html()
+        assert type(sty).__name__ == "ReportStyler"
+        assert ours == Styler._render_html(sty, True, True, None, None, exclude_styles=False,
+                                           doctype_html=False, encoding="utf-8"), ours
+    # a whole document is still written by the templates
+    assert stylers[0].to_html(doctype_html=True).startswith("<!DOCTYPE html>")

@@ -64,10 +64,10 @@ def md_text(text: str) -> str:
 
 def _styler(df: pd.DataFrame):
     """``df.style`` with a page-stable id (pandas draws a random one: pages must be reproducible)."""
-    from pandas.io.formats.style import Styler
+    from grc.reports.table_html import ReportStyler
 
     # every label comes from the data or the configuration: escaped (a centre named <script>…)
-    sty = Styler(df, uuid=f"grc{next(_TABLE_SEQ)}")
+    sty = ReportStyler(df, uuid=f"grc{next(_TABLE_SEQ)}")
     return sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
 
 

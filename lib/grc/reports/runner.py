@@ -54,8 +54,8 @@ HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 #: called once (the communes' reference, which segmentation pages read, is loaded ahead).
 PRELOAD_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn",
                    "grc.reports.views_quality", "grc.reports.views_marketing", "grc.reports.workbook",
-                   "grc.reports.charts", "grc.rfm.loyalty", "grc.qualify.reference", "grc.campaigns",
-                   "grc.qualify.reference:load_communes")
+                   "grc.reports.charts", "grc.reports.table_html", "grc.rfm.loyalty",
+                   "grc.qualify.reference", "grc.campaigns", "grc.qualify.reference:load_communes")
 CELL_TIMEOUT = 600
 # a warm kernel grows by ≈1.5 MB per notebook (measured over 112 workbooks): it is restarted
 # (≈4 s) only when its memory passes RECYCLE_RSS, or after RECYCLE_AFTER notebooks as a bound
