@@ -397,3 +397,26 @@ def test_in_process_cell_time_limit():
     with _time_limit(1):  # disarmed on exit
         pass
     time.sleep(1.2)
+
+
+def test_catch_up_tells_the_centres_a_past_year_could_not_read(integrated_copy, monkeypatch, capsys):
+    """A broken export of a past year does not stop the catch-up, and is told (year, centre,
+    reason) on the error output."""
+    import grc.pipeline.integrate
+    from grc.config import load_config
+    from grc.pipeline.run import catch_up
+
+    class Res:
+        def __init__(self, failed):
+            self.failed = failed
+
+    results = {2022: Res({"C02": "[erreur] centre C02, C02/contacts.csv : fichier vide (0 octet) : "
+                                 "réexportez-le ;\ndétail"}), 2023: Res({})}
+    monkeypatch.setattr(grc.pipeline.integrate, "run_pipeline",
+                        lambda cfg, **kw: results[cfg.year])
+    cfg = load_config(integrated_copy / "network.yaml")
+    assert catch_up(cfg, progress=False, years=[2022, 2023]) == [2022, 2023]
+    err = capsys.readouterr().err
+    assert "AVERTISSEMENT : année 2022, centre C02 non intégré : [erreur] centre C02, " \
+           "C02/contacts.csv : fichier vide (0 octet) : réexportez-le ;" in err
+    assert "2023" not in err and "détail" not in err

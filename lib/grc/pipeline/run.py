@@ -232,7 +232,8 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
     machine, ``make reports``) thus gets every yearly export before the year of the config.
     ``years`` is :func:`catch_up_years` when the caller already has it; ``prefetched``: the
     years' exports already being read by worker processes (by year); ``after_year``: called
-    after each year.
+    after each year. A centre whose export of a past year could not be read is told on the
+    error output (it stays recorded in the base's ``centre_status``; the other centres go on).
     """
     done = []
     for y in catch_up_years(cfg) if years is None else years:
@@ -240,8 +241,11 @@ def catch_up(cfg: NetworkConfig, progress: bool = True, years: list[int] | None 
 
         if progress:
             print(f"Intégration préalable de l'année {y} (historique du réseau)…", flush=True)
-        run_pipeline(cfg.with_year(y), progress=progress, light=True,
-                     prefetched=(prefetched or {}).get(y))
+        res = run_pipeline(cfg.with_year(y), progress=progress, light=True,
+                           prefetched=(prefetched or {}).get(y))
+        for code, msg in sorted(res.failed.items()):
+            first = (msg or "").strip().splitlines()[0] if (msg or "").strip() else "échec"
+            print(f"AVERTISSEMENT : année {y}, centre {code} non intégré : {first}", file=sys.stderr)
         done.append(y)
         if after_year is not None:
             after_year()
