@@ -220,7 +220,8 @@ def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def prefetch_exports(cfg: NetworkConfig, plan: list[tuple[int, list[str]]], pool) -> dict[int, Prefetched]:
+def prefetch_exports(cfg: NetworkConfig, plan: list[tuple[int, list[str]]],
+                     pool) -> dict[int, Prefetched]:
     """Submit the reading of each year's exports (``plan``: year, centres, in the order of
     integration) to ``pool`` (a :class:`grc.reports.runner.WorkerPool`): the worker processes,
     idle while this one integrates a year, read the next years ahead. The workers are still

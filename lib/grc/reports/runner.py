@@ -3,11 +3,11 @@
 Each :class:`NotebookJob` is one notebook run with its parameters, rendered to one HTML page.
 Runs are spread over worker processes; each worker runs the notebooks in its own IPython shell
 (:mod:`grc.reports.inprocess`; or, with ``kernel="warm"``, in one long-lived Jupyter kernel),
-with pandas, matplotlib and seaborn imported once, and resets it to a
-fresh-kernel state between notebooks (user namespace, history, matplotlib/pandas/numpy
-settings, warnings, modules imported from outside the Python installation, working directory).
-``kernel="fresh"`` runs each notebook with papermill in a brand-new kernel instead; the tests
-check that all give the same page. A JSON manifest makes re-runs incremental: an output whose inputs did not change is
+with pandas, matplotlib and seaborn imported once, and resets it to a fresh-kernel state
+between notebooks (user namespace, history, matplotlib/pandas/numpy settings, warnings, modules
+imported from outside the Python installation, working directory). ``kernel="fresh"`` runs
+each notebook with papermill in a brand-new kernel instead; the tests check that all give the
+same page. A JSON manifest makes re-runs incremental: an output whose inputs did not change is
 skipped without starting any kernel.
 """
 
@@ -305,7 +305,8 @@ def _report_exporter_class():
     """``HTMLExporter`` without the work that cannot change a report page.
 
     Same document (``tests/test_runner_speed_features.py`` checks it against the stock
-    exporter, whose final BeautifulSoup pass is replaced by :func:`accessible_html`): the notebook is deep-copied once instead of three times, validated once
+    exporter, whose final BeautifulSoup pass is replaced by :func:`accessible_html`): the
+    notebook is deep-copied once instead of three times, validated once
     instead of after each of the ~13 registered (mostly disabled) preprocessors, and the
     narrative cells (markdown, identical for every scope), highlighted code and sanitised HTML
     are converted once per worker process, keyed by their text.
@@ -998,7 +999,8 @@ def start_early(jobs: list[NotebookJob], pool: WorkerPool, *, with_code: bool = 
         job = jobs[i]
         draft = Path(job.html_out).with_name(f".{Path(job.html_out).name}.early")
         try:
-            fut = pool.submit(run_one, replace(job, html_out=draft), with_code, pool.kernel, pool.preload)
+            fut = pool.submit(run_one, replace(job, html_out=draft), with_code, pool.kernel,
+                              pool.preload)
         except (BrokenProcessPool, RuntimeError):  # no worker left: run_notebooks will do it
             break
         early.pages[key] = (job, fut, draft)
@@ -1087,9 +1089,9 @@ def run_notebooks(
     project's report modules); ``kernel="fresh"`` runs papermill with a new kernel per notebook.
     Results come back in the order of ``jobs``. ``pool`` is a :class:`WorkerPool` started
     earlier, used (and left running) when its engine is ``kernel``; ``early``: pages it already
-    started (:func:`start_early`), taken when they are the same pages. The manifest (JSON, written atomically after
-    each finished run) maps each page to the hash of its inputs; a failed run is removed from it
-    so that it is retried next time.
+    started (:func:`start_early`), taken when they are the same pages. The manifest (JSON,
+    written atomically after each finished run) maps each page to the hash of its inputs; a
+    failed run is removed from it so that it is retried next time.
     """
     from tqdm.auto import tqdm
 
